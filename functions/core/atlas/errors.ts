@@ -55,7 +55,8 @@ function describe(context: AtlasErrorContext): string {
     : context.groupId
       ? ` in project ${context.groupId}`
       : '';
-  const what = [context.status ?? 'network error', context.errorCode].filter(Boolean).join(' ');
-  const detail = context.detail ? `: ${context.detail}` : '';
-  return `${context.operation}${where}: ${what}${detail}`;
+  const answer = [context.status, context.errorCode].filter(Boolean).join(' ');
+  // Without a status the detail says what failed (connection refused, timeout, credentials unreadable).
+  const what = [answer, context.detail].filter(Boolean).join(': ') || 'network error';
+  return `${context.operation}${where}: ${what}`;
 }

@@ -1,0 +1,176 @@
+import * as z from 'zod';
+import { AtlasApiError } from './errors.ts';
+import { type HttpResponse, type Transport, TransportError } from './http.ts';
+import { OAUTH_TOKEN_PATH } from './operations.ts';
+import { isRetryableStatus, parseRetryAfter } from './retry.ts';
+
+export interface ServiceAccount {
+  readonly clientId: string;
+  readonly clientSecret: string;
+}
+
+/** Bearer tokens for service accounts: one per client and account, shared by concurrent calls. */
+export interface AccessTokens {
+  /** A valid token, minted at most once at a time and reused until shortly before it expires. */
+  get(account: ServiceAccount, origin: string, signal?: AbortSignal): Promise<string>;
+  /** Forgets `token` after Atlas refused it; a newer token minted meanwhile is kept. */
+  invalidate(token: string): void;
+}
+
+/** Atlas caps a service account at 100 live tokens; reusing one until this margin before expiry keeps us at one. */
+const REFRESH_MARGIN_MS = 60_000;
+const DEFAULT_TOKEN_LIFETIME_SECONDS = 3600;
+
+const tokenResponse = z.looseObject({
+  access_token: z.string().min(1),
+  expires_in: z.number().positive().nullish(),
+});
+
+/** RFC 6749 error bodies (`error`, `error_description`), or the Atlas envelope should a proxy answer. */
+const text = z
+  .string()
+  .min(1)
+  .transform((value) => value.slice(0, 300))
+  .optional()
+  .catch(undefined);
+const oauthErrorBody = z.looseObject({ error: text, errorCode: text, error_description: text, detail: text });
+
+interface Token {
+  readonly key: string;
+  readonly value: string;
+  readonly refreshAt: number;
+}
+
+export function createAccessTokens(options: {
+  transport: Transport;
+  userAgent: string;
+  now: () => number;
+  /** Told of each token minted (client id and lifetime, never the token). */
+  onMinted?: (details: { clientId: string; expiresInSeconds: number }) => void;
+}): AccessTokens {
+  const { transport, userAgent, now } = options;
+  let current: Token | undefined;
+  let minting: { key: string; token: Promise<Token> } | undefined;
+
+  async function mint(key: string, account: ServiceAccount, origin: string): Promise<Token> {
+    const requestedAt = now();
+    const response = await send(transport, {
+      origin,
+      method: 'POST',
+      path: OAUTH_TOKEN_PATH,
+      headers: {
+        // Raw id and secret, not form-encoded first: Atlas compares them byte for byte.
+        authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`,
+        'content-type': 'application/x-www-form-urlencoded',
+        accept: 'application/json',
+        'user-agent': userAgent,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    if (response.status !== 200) throw tokenRequestRefused(response, now());
+    let parsed: z.ZodSafeParseResult<z.infer<typeof tokenResponse>>;
+    try {
+      parsed = tokenResponse.safeParse(JSON.parse(response.body.toString('utf8')));
+    } catch {
+      // No excerpt and no cause: this body is the one place a token could be quoted.
+      throw tokenError({ status: response.status, retryable: false, detail: 'token response is not JSON' });
+    }
+    if (!parsed.success) {
+      throw tokenError({ status: response.status, retryable: false, detail: 'token response lacks access_token' });
+    }
+    const lifetimeMs = (parsed.data.expires_in ?? DEFAULT_TOKEN_LIFETIME_SECONDS) * 1000;
+    const token = {
+      key,
+      value: parsed.data.access_token,
+      refreshAt: requestedAt + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2),
+    };
+    current = token;
+    options.onMinted?.({ clientId: account.clientId, expiresInSeconds: lifetimeMs / 1000 });
+    return token;
+  }
+
+  return {
+    async get(account, origin, signal) {
+      const key = `${origin} ${account.clientId}`;
+      if (current?.key === key && now() < current.refreshAt) return current.value;
+      if (minting?.key !== key) {
+        const token = mint(key, account, origin).finally(() => {
+          if (minting?.token === token) minting = undefined;
+        });
+        // Callers that stop waiting leave no handler; the failure still reaches those that wait.
+        token.catch(() => {});
+        minting = { key, token };
+      }
+      // The shared mint is not tied to one caller's signal; each caller stops waiting on its own.
+      return (await untilAborted(minting.token, signal)).value;
+    },
+    invalidate(token) {
+      if (current?.value === token) current = undefined;
+    },
+  };
+}
+
+async function send(transport: Transport, request: Parameters<Transport['send']>[0]): Promise<HttpResponse> {
+  try {
+    return await transport.send(request);
+  } catch (error) {
+    if (!(error instanceof TransportError)) throw error;
+    throw tokenError(
+      {
+        retryable: error.failure !== 'tls' && error.failure !== 'tooLarge',
+        detail: `token request failed: ${error.message}`,
+        ...(error.status === undefined ? {} : { status: error.status }),
+      },
+      error,
+    );
+  }
+}
+
+function tokenRequestRefused(response: HttpResponse, now: number): AtlasApiError {
+  let body: z.infer<typeof oauthErrorBody> | undefined;
+  try {
+    body = oauthErrorBody.safeParse(JSON.parse(response.body.toString('utf8'))).data;
+  } catch {
+    body = undefined;
+  }
+  const headerCode = response.headers['x-error-code'];
+  const errorCode = body?.errorCode ?? body?.error ?? (typeof headerCode === 'string' ? headerCode : undefined);
+  const description = body?.error_description ?? body?.detail;
+  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], now);
+  return tokenError({
+    status: response.status,
+    retryable: isRetryableStatus(response.status, errorCode),
+    detail: description === undefined ? 'token request refused' : `token request refused: ${description}`,
+    ...(errorCode === undefined ? {} : { errorCode }),
+    ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
+  });
+}
+
+function tokenError(
+  context: { status?: number; errorCode?: string; retryable: boolean; detail: string; retryAfterSeconds?: number },
+  cause?: unknown,
+): AtlasApiError {
+  return new AtlasApiError(
+    { operation: 'requestAccessToken', method: 'POST', path: OAUTH_TOKEN_PATH, ...context },
+    cause === undefined ? undefined : { cause },
+  );
+}
+
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (signal === undefined) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}

@@ -1,0 +1,80 @@
+import { AtlasApiError } from './errors.ts';
+
+export interface RetryPolicy {
+  readonly baseDelayMs: number;
+  readonly maxDelayMs: number;
+  /** Attempts in all, the first included. */
+  readonly maxAttempts: number;
+}
+
+/** Atlas's advice: back off 10 s, 20 s, 40 s. With full jitter the expected waits are half of that. */
+export const DEFAULT_RETRY_POLICY: RetryPolicy = { baseDelayMs: 10_000, maxDelayMs: 40_000, maxAttempts: 4 };
+
+/** 405 is retryable only with this code: Atlas refuses writes for the minutes an upgrade takes. */
+export const WRITES_NOT_ALLOWED_DURING_APP_UPGRADES = 'WRITES_NOT_ALLOWED_DURING_APP_UPGRADES';
+
+const RETRYABLE_STATUSES = new Set([429, 500, 502, 503, 504]);
+
+export function isRetryableStatus(status: number, errorCode: string | undefined): boolean {
+  return RETRYABLE_STATUSES.has(status) || (status === 405 && errorCode === WRITES_NOT_ALLOWED_DURING_APP_UPGRADES);
+}
+
+/** Full jitter: a uniform wait between 0 and the capped exponential step (`retry` counts from 1). */
+export function backoffDelayMs(retry: number, policy: RetryPolicy, random: () => number): number {
+  const ceiling = Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** (retry - 1));
+  return Math.floor(random() * ceiling);
+}
+
+/** At least what Atlas asked for in Retry-After, else the jittered backoff. */
+export function retryDelayMs(
+  retry: number,
+  retryAfterSeconds: number | undefined,
+  policy: RetryPolicy,
+  random: () => number,
+): number {
+  const backoff = backoffDelayMs(retry, policy, random);
+  return retryAfterSeconds === undefined ? backoff : Math.max(retryAfterSeconds * 1000, backoff);
+}
+
+/** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
+export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
+  const text = Array.isArray(value) ? value[0] : value;
+  if (text === undefined || text.trim() === '') return undefined;
+  if (/^\s*\d+\s*$/.test(text)) return Number.parseInt(text, 10);
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
+}
+
+export interface RetryLoopOptions {
+  readonly policy: RetryPolicy;
+  /** Epoch milliseconds; no wait or attempt starts past it. */
+  readonly deadline: number;
+  readonly now: () => number;
+  readonly random: () => number;
+  readonly sleep: (ms: number, signal?: AbortSignal) => Promise<void>;
+  readonly signal?: AbortSignal | undefined;
+  readonly onRetry?: (error: AtlasApiError, delayMs: number, attempt: number) => void;
+}
+
+/**
+ * Runs `attempt` until it succeeds or fails for good. Only AtlasApiErrors that are retryable and not ambiguous
+ * are tried again; when the next wait would cross the deadline the last error is thrown at once, still retryable,
+ * so the caller can re-enqueue the work instead of sleeping in a Lambda.
+ */
+export async function withRetries<T>(
+  attempt: (attemptNumber: number) => Promise<T>,
+  options: RetryLoopOptions,
+): Promise<T> {
+  for (let attemptNumber = 1; ; attemptNumber += 1) {
+    try {
+      return await attempt(attemptNumber);
+    } catch (error) {
+      if (!(error instanceof AtlasApiError) || !error.retryable || error.ambiguous) throw error;
+      if (attemptNumber >= options.policy.maxAttempts || options.signal?.aborted) throw error;
+      const delayMs = retryDelayMs(attemptNumber, error.retryAfterSeconds, options.policy, options.random);
+      if (options.now() + delayMs >= options.deadline) throw error;
+      options.onRetry?.(error, delayMs, attemptNumber);
+      await options.sleep(delayMs, options.signal);
+    }
+  }
+}

@@ -1,0 +1,161 @@
+import * as z from 'zod';
+import { ATLAS_ID_PATTERN, CLUSTER_NAME_PATTERN } from './atlas/model.ts';
+import { MAX_WAIT_MINUTES_LIMIT } from './contract/restore-request.ts';
+
+/** What the workflow needs from the deployment: guardrails and timings. Built from the environment, or by tests. */
+export interface WorkflowConfig {
+  /** `groupId/clusterName` of clusters a restore may overwrite. */
+  readonly allowedTargets: ReadonlySet<string>;
+  /** `groupId/clusterName` of sources that may be restored onto themselves. */
+  readonly sourceOverwriteAllowed: ReadonlySet<string>;
+  readonly pollMinDelaySeconds: number;
+  readonly pollMaxDelaySeconds: number;
+  readonly deferMaxAttempts: number;
+  readonly defaultMaxWaitMinutes: number;
+  readonly cancelOnTimeout: boolean;
+  readonly ledgerRetentionDays: number;
+  /**
+   * How long a submit claim protects an invocation that may be mid-POST. Must be at least the function timeout: a
+   * claim younger than this is never taken over, so two POSTs cannot race.
+   */
+  readonly claimLeaseSeconds: number;
+  /** Tolerance between our clock and Atlas's when matching a restore job's creation time to a claim. */
+  readonly clockSkewSeconds: number;
+}
+
+export const defaultWorkflowConfig: WorkflowConfig = {
+  allowedTargets: new Set(),
+  sourceOverwriteAllowed: new Set(),
+  pollMinDelaySeconds: 60,
+  pollMaxDelaySeconds: 900,
+  deferMaxAttempts: 12,
+  defaultMaxWaitMinutes: 720,
+  cancelOnTimeout: false,
+  ledgerRetentionDays: 400,
+  claimLeaseSeconds: 900,
+  clockSkewSeconds: 120,
+};
+
+/** A workflow config from defaults; lists may be given as arrays. For tests and local runs. */
+export function workflowConfig(
+  overrides: Partial<Omit<WorkflowConfig, 'allowedTargets' | 'sourceOverwriteAllowed'>> & {
+    readonly allowedTargets?: Iterable<string>;
+    readonly sourceOverwriteAllowed?: Iterable<string>;
+  } = {},
+): WorkflowConfig {
+  return {
+    ...defaultWorkflowConfig,
+    ...overrides,
+    allowedTargets: new Set(overrides.allowedTargets ?? []),
+    sourceOverwriteAllowed: new Set(overrides.sourceOverwriteAllowed ?? []),
+  };
+}
+
+/** Everything the Lambda reads from its environment. */
+export interface LambdaConfig {
+  readonly atlasSecretId: string;
+  readonly atlasBaseUrl: string | undefined;
+  readonly workQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly ledgerTableName: string;
+  readonly workflow: WorkflowConfig;
+}
+
+const CLUSTER_KEY = new RegExp(`^${ATLAS_ID_PATTERN.source.slice(1, -1)}/${CLUSTER_NAME_PATTERN.source.slice(1, -1)}$`);
+
+const clusterList = z
+  .string()
+  .default('')
+  .transform((value, context) => {
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
+    entries.forEach((entry, index) => {
+      if (!CLUSTER_KEY.test(entry)) {
+        context.addIssue({
+          code: 'custom',
+          message: `entry ${index + 1} must be groupId/clusterName (24 hex characters, a slash, a cluster name)`,
+        });
+      }
+    });
+    return new Set(entries);
+  });
+
+const seconds = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
+
+const environment = z
+  .object({
+    ATLAS_SECRET_ID: z.string().min(1),
+    ATLAS_BASE_URL: z.url({ protocol: /^https?$/ }).optional(),
+    WORK_QUEUE_URL: z.url(),
+    DEAD_LETTER_QUEUE_URL: z.url(),
+    LEDGER_TABLE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
+    ALLOWED_TARGETS: clusterList,
+    SOURCE_OVERWRITE_ALLOWED: clusterList,
+    POLL_MIN_DELAY_SECONDS: seconds(60, 900),
+    POLL_MAX_DELAY_SECONDS: seconds(900, 43_200),
+    DEFER_MAX_ATTEMPTS: z.coerce.number().int().min(0).max(1000).default(12),
+    DEFAULT_MAX_WAIT_MINUTES: z.coerce.number().int().min(1).max(MAX_WAIT_MINUTES_LIMIT).default(720),
+    CANCEL_ON_TIMEOUT: z.stringbool().default(false),
+    LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
+    CLAIM_LEASE_SECONDS: seconds(900, 3600),
+  })
+  .superRefine((env, context) => {
+    if (env.POLL_MAX_DELAY_SECONDS < env.POLL_MIN_DELAY_SECONDS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['POLL_MAX_DELAY_SECONDS'],
+        message: 'must be at least POLL_MIN_DELAY_SECONDS',
+      });
+    }
+  });
+
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  /** The variables at fault, for tests and operators. */
+  readonly variables: readonly string[];
+
+  constructor(message: string, variables: readonly string[]) {
+    super(message);
+    this.name = 'ConfigError';
+    this.variables = variables;
+  }
+}
+
+/** Reads and validates the Lambda environment; the error names each variable at fault (never its value). */
+export function loadLambdaConfig(env: Readonly<Record<string, string | undefined>>): LambdaConfig {
+  const parsed = environment.safeParse(blankAsMissing(env));
+  if (!parsed.success) {
+    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '(environment)')))];
+    const details = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; ');
+    throw new ConfigError(`Invalid Lambda environment: ${details}`, variables);
+  }
+  const e = parsed.data;
+  return {
+    atlasSecretId: e.ATLAS_SECRET_ID,
+    atlasBaseUrl: e.ATLAS_BASE_URL,
+    workQueueUrl: e.WORK_QUEUE_URL,
+    deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
+    ledgerTableName: e.LEDGER_TABLE_NAME,
+    workflow: {
+      ...defaultWorkflowConfig,
+      allowedTargets: e.ALLOWED_TARGETS,
+      sourceOverwriteAllowed: e.SOURCE_OVERWRITE_ALLOWED,
+      pollMinDelaySeconds: e.POLL_MIN_DELAY_SECONDS,
+      pollMaxDelaySeconds: e.POLL_MAX_DELAY_SECONDS,
+      deferMaxAttempts: e.DEFER_MAX_ATTEMPTS,
+      defaultMaxWaitMinutes: e.DEFAULT_MAX_WAIT_MINUTES,
+      cancelOnTimeout: e.CANCEL_ON_TIMEOUT,
+      ledgerRetentionDays: e.LEDGER_RETENTION_DAYS,
+      claimLeaseSeconds: e.CLAIM_LEASE_SECONDS,
+    },
+  };
+}
+
+/** CloudFormation writes unset optional parameters as empty strings: treat them as absent so defaults apply. */
+function blankAsMissing(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
+  const result: Record<string, string> = {};
+  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') result[key] = value;
+  return result;
+}

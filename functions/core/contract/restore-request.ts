@@ -1,0 +1,176 @@
+import * as z from 'zod';
+import { atlasId, clusterName, deliveryType } from '../atlas/model.ts';
+import { ruleIssue } from './issues.ts';
+
+/**
+ * The public restore request: the body of an SQS message on the work queue, the `detail` of an EventBridge event,
+ * a Scheduler schedule's input, or a direct invocation's payload.
+ *
+ * A weekly DR drill onto a dedicated cluster, from the newest completed snapshot:
+ * ```json
+ * { "groupId": "5f1a2b3c4d5e6f7a8b9c0d1e", "clusterName": "prod", "deliveryType": "automated",
+ *   "snapshotId": "latest", "targetGroupId": "5f1a2b3c4d5e6f7a8b9c0d1e", "targetClusterName": "dr-drill",
+ *   "requestId": "drill-2026-11-28", "maxWaitMinutes": 720 }
+ * ```
+ * A point-in-time restore (no snapshotId: the point in time picks the snapshot), checked but not submitted:
+ * ```json
+ * { "groupId": "5f1a2b3c4d5e6f7a8b9c0d1e", "clusterName": "prod", "deliveryType": "pointInTime",
+ *   "targetGroupId": "5f1a2b3c4d5e6f7a8b9c0d1e", "targetClusterName": "dr-drill",
+ *   "pointInTimeUTCSeconds": 1764300000, "requestId": "pit-incident-4711", "dryRun": true }
+ * ```
+ * A download of a given snapshot (no target: Atlas prepares a download link):
+ * ```json
+ * { "groupId": "5f1a2b3c4d5e6f7a8b9c0d1e", "clusterName": "prod", "deliveryType": "download",
+ *   "snapshotId": "6650d1e2f3a4b5c6d7e8f9a0", "requestId": "legal-hold-2026-03" }
+ * ```
+ * Unknown keys are rejected: a typo in an operator's message must not be silently ignored.
+ */
+
+export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
+/** Atlas refuses points in time before 2008-01-01 (`oplogTs`, `pointInTimeUTCSeconds` >= 1199145600). */
+export const MIN_POINT_IN_TIME_SECONDS = 1_199_145_600;
+export const MAX_WAIT_MINUTES_LIMIT = 14 * 24 * 60;
+
+export const requestId = z
+  .string()
+  .regex(REQUEST_ID_PATTERN, 'must be 1 to 128 characters among letters, digits and . _ : -');
+
+const epochSeconds = z.int().min(MIN_POINT_IN_TIME_SECONDS, 'must be seconds since the epoch, 1199145600 or later');
+
+export const restoreRequestFields = z.strictObject({
+  groupId: atlasId.describe('Project (group) id of the source cluster.'),
+  clusterName: clusterName.describe('Name of the source cluster whose snapshots are restored.'),
+  deliveryType: deliveryType.describe(
+    'automated: restore onto a target cluster; download: prepare a download link; pointInTime: restore onto a target cluster at a point in time.',
+  ),
+  snapshotId: z
+    .union([atlasId, z.literal('latest')], { error: 'must be a 24-hex snapshot id or "latest"' })
+    .optional()
+    .describe('Snapshot to restore, or "latest" (default) for the newest completed one. Not used with pointInTime.'),
+  targetGroupId: atlasId.optional().describe('Project of the target cluster. Required for automated and pointInTime.'),
+  targetClusterName: clusterName
+    .optional()
+    .describe('Target cluster: it is OVERWRITTEN. Required for automated and pointInTime, refused for download.'),
+  pointInTimeUTCSeconds: epochSeconds.optional().describe('pointInTime only: the moment to restore, in epoch seconds.'),
+  oplogTs: epochSeconds.optional().describe('pointInTime only, with oplogInc: the oplog timestamp to restore to.'),
+  oplogInc: z.int().min(1, 'must be 1 or more').optional().describe('pointInTime only, with oplogTs.'),
+  requestId: requestId
+    .optional()
+    .describe(
+      'Idempotency key: a request repeated with the same requestId is the same operation. Default: the SQS message id or EventBridge event id.',
+    ),
+  maxWaitMinutes: z
+    .int()
+    .min(1, 'must be 1 or more')
+    .max(MAX_WAIT_MINUTES_LIMIT, `must be at most ${MAX_WAIT_MINUTES_LIMIT} (14 days)`)
+    .optional()
+    .describe('Give up waiting after this many minutes from the request (default: DEFAULT_MAX_WAIT_MINUTES).'),
+  dryRun: z
+    .boolean()
+    .optional()
+    .describe('Check guardrails, snapshot and target, report what would be done, and submit nothing.'),
+});
+
+type RestoreRequestFields = z.infer<typeof restoreRequestFields>;
+
+const TARGET_FIELDS = ['targetGroupId', 'targetClusterName'] as const;
+const POINT_IN_TIME_FIELDS = ['pointInTimeUTCSeconds', 'oplogTs', 'oplogInc'] as const;
+
+/** The rules between fields that Atlas enforces (or that keep an operator from a surprise). Mirrored in the JSON Schema. */
+function checkFieldCombinations(request: RestoreRequestFields, context: z.RefinementCtx): void {
+  const present = (field: keyof RestoreRequestFields) => request[field] !== undefined;
+  const kind = request.deliveryType;
+  if (kind === 'automated' || kind === 'pointInTime') {
+    for (const field of TARGET_FIELDS) {
+      if (!present(field)) context.addIssue(ruleIssue(field, 'required', `required for deliveryType ${kind}`));
+    }
+  }
+  if (kind === 'download') {
+    for (const field of TARGET_FIELDS) {
+      if (present(field)) {
+        context.addIssue(
+          ruleIssue(field, 'refused_for_download', 'not allowed for deliveryType download (it restores no cluster)'),
+        );
+      }
+    }
+  }
+  if (kind === 'automated' || kind === 'download') {
+    for (const field of POINT_IN_TIME_FIELDS) {
+      if (present(field)) {
+        context.addIssue(ruleIssue(field, 'point_in_time_only', 'only allowed with deliveryType pointInTime'));
+      }
+    }
+  }
+  if (kind === 'pointInTime') {
+    if (present('snapshotId')) {
+      context.addIssue(
+        ruleIssue('snapshotId', 'not_with_point_in_time', 'not used with pointInTime: the point in time picks the snapshot'),
+      );
+    }
+    const bySeconds = present('pointInTimeUTCSeconds');
+    const byOplog = present('oplogTs') || present('oplogInc');
+    if (bySeconds && byOplog) {
+      context.addIssue(
+        ruleIssue('pointInTimeUTCSeconds', 'one_point_in_time', 'give pointInTimeUTCSeconds or oplogTs+oplogInc, not both'),
+      );
+    } else if (!bySeconds && !byOplog) {
+      context.addIssue(
+        ruleIssue('pointInTimeUTCSeconds', 'required', 'pointInTime needs pointInTimeUTCSeconds or oplogTs+oplogInc'),
+      );
+    } else if (byOplog) {
+      for (const field of ['oplogTs', 'oplogInc'] as const) {
+        if (!present(field)) context.addIssue(ruleIssue(field, 'required', 'oplogTs and oplogInc go together'));
+      }
+    }
+  }
+}
+
+export const restoreRequestSchema = restoreRequestFields.superRefine(checkFieldCombinations);
+export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+export const RESTORE_REQUEST_KEYS: readonly string[] = Object.keys(restoreRequestFields.shape);
+
+/** `groupId/clusterName`, the form of the allow-lists and of the ledger's byCluster index. */
+export function clusterKey(cluster: { readonly groupId: string; readonly clusterName: string }): string {
+  return `${cluster.groupId}/${cluster.clusterName}`;
+}
+
+/** The cluster a request overwrites, or undefined for a download. */
+export function restoreTarget(request: RestoreRequest): { groupId: string; clusterName: string } | undefined {
+  if (request.targetGroupId === undefined || request.targetClusterName === undefined) return undefined;
+  return { groupId: request.targetGroupId, clusterName: request.targetClusterName };
+}
+
+/**
+ * The cross-field rules as JSON Schema (draft 2020-12) `allOf` clauses, published with the generated schema. Kept
+ * next to `checkFieldCombinations` so the two change together; a property test checks they agree.
+ */
+export const restoreRequestJsonSchemaRules = [
+  {
+    if: { properties: { deliveryType: { enum: ['automated', 'pointInTime'] } } },
+    then: { required: ['targetGroupId', 'targetClusterName'] },
+  },
+  {
+    if: { properties: { deliveryType: { const: 'download' } } },
+    then: { not: { anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }] } },
+  },
+  {
+    if: { properties: { deliveryType: { enum: ['automated', 'download'] } } },
+    then: {
+      not: { anyOf: [{ required: ['pointInTimeUTCSeconds'] }, { required: ['oplogTs'] }, { required: ['oplogInc'] }] },
+    },
+  },
+  {
+    if: { properties: { deliveryType: { const: 'pointInTime' } } },
+    then: {
+      not: { required: ['snapshotId'] },
+      oneOf: [
+        {
+          required: ['pointInTimeUTCSeconds'],
+          not: { anyOf: [{ required: ['oplogTs'] }, { required: ['oplogInc'] }] },
+        },
+        { required: ['oplogTs', 'oplogInc'], not: { required: ['pointInTimeUTCSeconds'] } },
+      ],
+    },
+  },
+] as const;

@@ -1,0 +1,78 @@
+import * as z from 'zod';
+import { type InternalMessage, internalMessage } from './internal-messages.ts';
+import { type ContractIssue, contractIssues } from './issues.ts';
+import { RESTORE_REQUEST_KEYS, type RestoreRequest, restoreRequestSchema } from './restore-request.ts';
+
+/** Why a message was refused; a stable code for the dead-letter queue's attributes and for tests. */
+export type RejectionCode = 'MALFORMED_JSON' | 'INVALID_REQUEST' | 'INVALID_EVENT' | 'INVALID_INTERNAL_MESSAGE';
+
+export type WorkMessage =
+  | {
+      readonly ok: true;
+      readonly kind: 'request';
+      readonly request: RestoreRequest;
+      /** The EventBridge event id when the request came as an event's `detail`. */
+      readonly eventId?: string;
+    }
+  | { readonly ok: true; readonly kind: 'internal'; readonly message: InternalMessage };
+
+export type Rejection = { readonly ok: false; readonly code: RejectionCode; readonly issues: readonly ContractIssue[] };
+
+const eventBridgeEnvelope = z.looseObject({
+  'detail-type': z.string(),
+  source: z.string(),
+  id: z.string().min(1),
+  detail: z.unknown(),
+});
+
+/** Parses an SQS message body on the work queue. Never throws: a bad body is a Rejection naming the field and rule. */
+export function parseWorkMessageBody(body: string): WorkMessage | Rejection {
+  let value: unknown;
+  try {
+    value = JSON.parse(body);
+  } catch (error) {
+    // The SyntaxError names a position, never quotes enough of the body to matter; keep only its message.
+    const message = error instanceof Error ? error.message : 'not JSON';
+    return { ok: false, code: 'MALFORMED_JSON', issues: [{ path: '(message)', rule: 'json', message }] };
+  }
+  return classifyWorkMessage(value);
+}
+
+/**
+ * A parsed message: an internal message (has `v`), an EventBridge event (has `detail-type` or `detail`: the request
+ * is its `detail`), or else a restore request.
+ */
+export function classifyWorkMessage(value: unknown): WorkMessage | Rejection {
+  if (isRecord(value) && 'v' in value) {
+    const parsed = internalMessage.safeParse(value, { reportInput: true });
+    return parsed.success
+      ? { ok: true, kind: 'internal', message: parsed.data }
+      : { ok: false, code: 'INVALID_INTERNAL_MESSAGE', issues: contractIssues(parsed.error) };
+  }
+  if (isRecord(value) && ('detail-type' in value || 'detail' in value)) {
+    const envelope = eventBridgeEnvelope.safeParse(value, { reportInput: true });
+    if (!envelope.success) return { ok: false, code: 'INVALID_EVENT', issues: contractIssues(envelope.error) };
+    const request = parseRestoreRequest(envelope.data.detail, ['detail']);
+    return request.ok ? { ...request, eventId: envelope.data.id } : request;
+  }
+  return parseRestoreRequest(value);
+}
+
+/** Validates a restore request; issue paths start with `prefix` (`detail` inside an event). */
+export function parseRestoreRequest(
+  value: unknown,
+  prefix: readonly PropertyKey[] = [],
+): { ok: true; kind: 'request'; request: RestoreRequest } | Rejection {
+  const parsed = restoreRequestSchema.safeParse(value, { reportInput: true });
+  return parsed.success
+    ? { ok: true, kind: 'request', request: parsed.data }
+    : {
+        ok: false,
+        code: 'INVALID_REQUEST',
+        issues: contractIssues(parsed.error, { prefix, knownKeys: RESTORE_REQUEST_KEYS }),
+      };
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}

@@ -1,0 +1,93 @@
+import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { credentialsDocument, describeIssues } from './document.ts';
+import { CredentialsError } from './errors.ts';
+import type { CredentialsSource, ResolvedCredentials } from './source.ts';
+
+const DEFAULT_TTL_MS = 5 * 60_000;
+
+/** Errors after which reading the secret again cannot help until someone fixes the configuration. */
+const PERMANENT_SECRETS_MANAGER_ERRORS = new Set([
+  'ResourceNotFoundException',
+  'AccessDeniedException',
+  'DecryptionFailure',
+  'InvalidParameterException',
+  'InvalidRequestException',
+]);
+
+/**
+ * Credentials from one Secrets Manager secret (JSON), cached across warm invocations for `ttlMs`.
+ * Concurrent reads share one GetSecretValue call. When a refresh fails for a transient reason the
+ * previous value is served until invalidate() says it is bad.
+ */
+export function secretsManagerCredentials(options: {
+  secretId: string;
+  client: SecretsManagerClient;
+  ttlMs?: number;
+  now?: () => number;
+}): CredentialsSource {
+  const { secretId, client } = options;
+  const ttlMs = options.ttlMs ?? DEFAULT_TTL_MS;
+  const now = options.now ?? Date.now;
+  let cached: { value: ResolvedCredentials; readAt: number } | undefined;
+  let reading: Promise<ResolvedCredentials> | undefined;
+  let generation = 0;
+
+  async function read(readGeneration: number): Promise<ResolvedCredentials> {
+    try {
+      const value = await readSecret(client, secretId);
+      if (readGeneration === generation) cached = { value, readAt: now() };
+      return value;
+    } catch (error) {
+      const stale = cached;
+      if (error instanceof CredentialsError && error.retryable && stale && readGeneration === generation) {
+        return stale.value;
+      }
+      throw error;
+    } finally {
+      if (readGeneration === generation) reading = undefined;
+    }
+  }
+
+  return {
+    get() {
+      if (cached && now() - cached.readAt < ttlMs) return Promise.resolve(cached.value);
+      reading ??= read(generation);
+      return reading;
+    },
+    invalidate() {
+      generation += 1;
+      cached = undefined;
+      reading = undefined;
+    },
+  };
+}
+
+async function readSecret(client: SecretsManagerClient, secretId: string): Promise<ResolvedCredentials> {
+  let text: string | undefined;
+  try {
+    const response = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    text =
+      response.SecretString ?? (response.SecretBinary ? new TextDecoder().decode(response.SecretBinary) : undefined);
+  } catch (error) {
+    const name = error instanceof Error ? error.name : 'UnknownError';
+    throw new CredentialsError('CREDENTIALS_UNAVAILABLE', `could not read secret ${secretId}: ${name}`, {
+      retryable: !PERMANENT_SECRETS_MANAGER_ERRORS.has(name),
+      cause: error,
+    });
+  }
+  if (text === undefined) {
+    throw new CredentialsError('CREDENTIALS_MISSING', `secret ${secretId} has no value`);
+  }
+  let document: unknown;
+  try {
+    document = JSON.parse(text);
+  } catch {
+    // No cause: a SyntaxError quotes the text it could not parse, which is the secret.
+    throw new CredentialsError('CREDENTIALS_INVALID', `secret ${secretId} is not a JSON object`);
+  }
+  const parsed = credentialsDocument.safeParse(document);
+  if (!parsed.success) {
+    throw new CredentialsError('CREDENTIALS_INVALID', `secret ${secretId} is invalid: ${describeIssues(parsed.error)}`);
+  }
+  return parsed.data;
+}

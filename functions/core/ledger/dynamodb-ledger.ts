@@ -1,0 +1,211 @@
+/**
+ * The operation ledger on DynamoDB: one item per operation, plain conditional writes.
+ *
+ * Why not Powertools idempotency: it caches one function's result per payload. We need a multi-step state machine
+ * whose every step moves on once, a submit claim that can be taken over when its holder died, and adoption of a
+ * job that a dead attempt created: conditions on our own attributes express all three in one write each.
+ *
+ * The scheme (exactly-once effects over at-least-once SQS):
+ * - Steps. The item holds `step` k and a random `stepToken` T; every internal message carries (k, T). Processing
+ *   (k, T) does the step's work, then advances with one conditional write, `step = k AND stepToken = T AND no
+ *   outcome` → `step = k+1, stepToken = T', previousToken = T, pending = <next message>, handedOff = false`, then
+ *   sends (k+1, T') and marks `handedOff`. Of two deliveries of a message, one advances; the other gets a failed
+ *   condition and drops silently, so chains never fork.
+ * - Lost sends. A message whose token is `previousToken` is a redelivery of a step whose follow-up send may have
+ *   been lost: if `handedOff` is false it re-sends `pending` (k+1, T') without redoing the work; otherwise it is a
+ *   duplicate and is dropped, so duplicate chains die within a step. Any other token is stale: dropped.
+ * - Submit once. Before the POST, a conditional write takes the claim (`claimToken`, `claimedAt`; none held, or
+ *   the expired one being taken over). The job id is written with the advance, conditional on the claim. A later
+ *   attempt that finds a claim without a job waits while the claim's lease (≥ the function timeout) runs, then
+ *   looks in Atlas for a job of the same snapshot and target created since the first claim (minus clock skew) and
+ *   adopts it, or takes the claim over and submits.
+ * - Outcome once. The outcome is written with `attribute_not_exists(outcome)` and this step's token; the writer
+ *   alone reports it.
+ */
+import {
+  type AttributeValue,
+  ConditionalCheckFailedException,
+  type DynamoDBClient,
+  GetItemCommand,
+  PutItemCommand,
+  QueryCommand,
+  ScanCommand,
+  UpdateItemCommand,
+} from '@aws-sdk/client-dynamodb';
+import type { Operation, PendingMessage, StepRef } from '../workflow/operation.ts';
+import type { Finish, Ledger, OperationCounters, OperationUpdate } from '../workflow/ports.ts';
+import { UpdateExpression } from './expression.ts';
+import { fromItem, iso, operationKey, optionalIso, pendingFields, toItem } from './item.ts';
+
+export const BY_CLUSTER_INDEX = 'byCluster';
+
+export interface DynamoDbLedgerOptions {
+  readonly client: DynamoDBClient;
+  readonly tableName: string;
+}
+
+export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOptions): Ledger {
+  /** Runs a conditional update; false when the condition failed (someone else got there first). */
+  async function conditionalUpdate(operationId: string, expression: UpdateExpression): Promise<boolean> {
+    try {
+      await client.send(
+        new UpdateItemCommand({ TableName: tableName, Key: operationKey(operationId), ...expression.build() }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  function atStep(at: StepRef): UpdateExpression {
+    return new UpdateExpression()
+      .whereEquals('step', at.step)
+      .whereEquals('stepToken', at.token)
+      .whereAbsent('outcome');
+  }
+
+  function setPending(expression: UpdateExpression, pending: PendingMessage): void {
+    for (const [name, value] of Object.entries(pendingFields(pending))) {
+      if (value === undefined) expression.remove(name);
+      else expression.set(name, value);
+    }
+  }
+
+  function setUpdate(expression: UpdateExpression, update: OperationUpdate): void {
+    expression
+      .set('lastDeferReason', update.lastDeferReason)
+      .set('claimToken', update.claimToken)
+      .set('claimedAt', optionalIso(update.claimedAt))
+      .set('firstClaimedAt', optionalIso(update.firstClaimedAt))
+      .set('snapshotId', update.snapshotId)
+      .set('snapshotAt', optionalIso(update.snapshotAt))
+      .set('restoreJobId', update.restoreJobId)
+      .set('submittedAt', optionalIso(update.submittedAt))
+      .set('adopted', update.adopted);
+  }
+
+  function addCounters(expression: UpdateExpression, counters: OperationCounters): void {
+    expression
+      .add('polls', counters.polls)
+      .add('atlasCalls', counters.atlasCalls)
+      .add('deferAttempts', counters.deferAttempts);
+  }
+
+  async function get(operationId: string): Promise<Operation | undefined> {
+    const result = await client.send(
+      new GetItemCommand({ TableName: tableName, Key: operationKey(operationId), ConsistentRead: true }),
+    );
+    return result.Item ? fromItem(result.Item) : undefined;
+  }
+
+  return {
+    get,
+
+    async create(operation) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: toItem(operation),
+            ConditionExpression: 'attribute_not_exists(pk)',
+            ReturnValuesOnConditionCheckFailure: 'ALL_OLD',
+          }),
+        );
+        return { created: true, operation };
+      } catch (error) {
+        if (!(error instanceof ConditionalCheckFailedException)) throw error;
+        const existing = error.Item ? fromItem(error.Item) : await get(operation.operationId);
+        if (existing === undefined) throw error;
+        return { created: false, operation: existing };
+      }
+    },
+
+    async advance(at, next, update = {}, counters = {}, guard) {
+      const expression = atStep(at)
+        .set('step', at.step + 1)
+        .set('stepToken', next.token)
+        .set('previousToken', at.token)
+        .set('handedOff', false);
+      if (guard) expression.whereEquals('claimToken', guard.claimToken);
+      setPending(expression, next.pending);
+      setUpdate(expression, update);
+      addCounters(expression, counters);
+      return conditionalUpdate(at.operationId, expression);
+    },
+
+    async markHandedOff(operationId, token) {
+      await conditionalUpdate(operationId, new UpdateExpression().set('handedOff', true).whereEquals('stepToken', token));
+    },
+
+    async claim(at, claim, takeOver) {
+      const expression = atStep(at)
+        .set('claimToken', claim.token)
+        .set('claimedAt', iso(claim.at))
+        .setIfAbsent('firstClaimedAt', iso(claim.at))
+        .set('snapshotAt', optionalIso(claim.snapshotAt));
+      if (claim.snapshotId === undefined) expression.remove('snapshotId');
+      else expression.set('snapshotId', claim.snapshotId);
+      if (takeOver === undefined) expression.whereAbsent('claimToken');
+      else expression.whereEquals('claimToken', takeOver);
+      return conditionalUpdate(at.operationId, expression);
+    },
+
+    async releaseClaim(operationId, claimToken) {
+      await conditionalUpdate(
+        operationId,
+        new UpdateExpression().remove('claimToken').remove('claimedAt').whereEquals('claimToken', claimToken),
+      );
+    },
+
+    async finish(at, finish: Finish, counters = {}) {
+      const expression = atStep(at)
+        .set('outcome', finish.outcome)
+        .set('outcomeReason', finish.outcomeReason)
+        .set('errorCode', finish.errorCode)
+        .set('finishedAt', iso(finish.finishedAt))
+        .set('rtoSeconds', finish.rtoSeconds)
+        .set('rpoSeconds', finish.rpoSeconds)
+        .set('snapshotId', finish.snapshotId)
+        .set('snapshotAt', optionalIso(finish.snapshotAt))
+        .remove('pendingKind')
+        .remove('pendingDueAt')
+        .remove('pendingUntil')
+        .remove('pendingThen');
+      addCounters(expression, counters);
+      return conditionalUpdate(at.operationId, expression);
+    },
+
+    async addAtlasCalls(operationId, calls) {
+      await conditionalUpdate(operationId, new UpdateExpression().add('atlasCalls', calls).whereExists('pk'));
+    },
+
+    async listOperations({ clusterKey, limit }) {
+      if (clusterKey !== undefined) {
+        const result = await client.send(
+          new QueryCommand({
+            TableName: tableName,
+            IndexName: BY_CLUSTER_INDEX,
+            KeyConditionExpression: '#clusterKey = :clusterKey',
+            ExpressionAttributeNames: { '#clusterKey': 'clusterKey' },
+            ExpressionAttributeValues: { ':clusterKey': { S: clusterKey } },
+            ScanIndexForward: false,
+            Limit: limit,
+          }),
+        );
+        return (result.Items ?? []).map(fromItem);
+      }
+      // Across clusters there is no order to query: operations are few (a handful a day), so scan and sort.
+      const operations: Operation[] = [];
+      let startKey: Record<string, AttributeValue> | undefined;
+      do {
+        const page = await client.send(
+          new ScanCommand({ TableName: tableName, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+        );
+        operations.push(...(page.Items ?? []).map(fromItem));
+        startKey = page.LastEvaluatedKey;
+      } while (startKey !== undefined);
+      return operations.sort((a, b) => b.requestedAt - a.requestedAt).slice(0, limit);
+    },
+  };
+}

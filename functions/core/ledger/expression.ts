@@ -1,0 +1,90 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+
+/** A value the ledger stores: strings, numbers and booleans only, marshalled by hand (no lib-dynamodb). */
+export type Scalar = string | number | boolean;
+
+export function attribute(value: Scalar): AttributeValue {
+  if (typeof value === 'string') return { S: value };
+  if (typeof value === 'number') return { N: String(value) };
+  return { BOOL: value };
+}
+
+/** Builds an UpdateItem's expressions with placeholders, so attribute names never clash with reserved words. */
+export class UpdateExpression {
+  readonly #names: Record<string, string> = {};
+  readonly #values: Record<string, AttributeValue> = {};
+  readonly #set: string[] = [];
+  readonly #remove: string[] = [];
+  readonly #add: string[] = [];
+  readonly #conditions: string[] = [];
+
+  set(name: string, value: Scalar | undefined): this {
+    if (value === undefined) return this;
+    this.#set.push(`${this.#name(name)} = ${this.#value(value)}`);
+    return this;
+  }
+
+  setIfAbsent(name: string, value: Scalar): this {
+    const placeholder = this.#name(name);
+    this.#set.push(`${placeholder} = if_not_exists(${placeholder}, ${this.#value(value)})`);
+    return this;
+  }
+
+  remove(name: string): this {
+    this.#remove.push(this.#name(name));
+    return this;
+  }
+
+  add(name: string, amount: number | undefined): this {
+    if (amount === undefined || amount === 0) return this;
+    this.#add.push(`${this.#name(name)} ${this.#value(amount)}`);
+    return this;
+  }
+
+  /** `name = value` in the condition. */
+  whereEquals(name: string, value: Scalar): this {
+    this.#conditions.push(`${this.#name(name)} = ${this.#value(value)}`);
+    return this;
+  }
+
+  whereExists(name: string): this {
+    this.#conditions.push(`attribute_exists(${this.#name(name)})`);
+    return this;
+  }
+
+  whereAbsent(name: string): this {
+    this.#conditions.push(`attribute_not_exists(${this.#name(name)})`);
+    return this;
+  }
+
+  build(): {
+    UpdateExpression: string;
+    ConditionExpression?: string;
+    ExpressionAttributeNames: Record<string, string>;
+    ExpressionAttributeValues?: Record<string, AttributeValue>;
+  } {
+    const clauses = [
+      this.#set.length > 0 ? `SET ${this.#set.join(', ')}` : '',
+      this.#remove.length > 0 ? `REMOVE ${this.#remove.join(', ')}` : '',
+      this.#add.length > 0 ? `ADD ${this.#add.join(', ')}` : '',
+    ].filter(Boolean);
+    return {
+      UpdateExpression: clauses.join(' '),
+      ...(this.#conditions.length > 0 ? { ConditionExpression: this.#conditions.join(' AND ') } : {}),
+      ExpressionAttributeNames: this.#names,
+      ...(Object.keys(this.#values).length > 0 ? { ExpressionAttributeValues: this.#values } : {}),
+    };
+  }
+
+  #name(name: string): string {
+    const placeholder = `#${name}`;
+    this.#names[placeholder] = name;
+    return placeholder;
+  }
+
+  #value(value: Scalar): string {
+    const placeholder = `:v${Object.keys(this.#values).length}`;
+    this.#values[placeholder] = attribute(value);
+    return placeholder;
+  }
+}

@@ -1,0 +1,152 @@
+import type { AttributeValue } from '@aws-sdk/client-dynamodb';
+import * as z from 'zod';
+import { restoreRequestSchema } from '../contract/restore-request.ts';
+import type { Operation, PendingMessage } from '../workflow/operation.ts';
+import { attribute, type Scalar } from './expression.ts';
+
+/**
+ * The ledger item: one per operation, key `pk = op#<requestId>`. Times are ISO strings (readable in the console)
+ * but `expiresAt` (TTL, epoch seconds); the request is its JSON; the GSI `byCluster` is `clusterKey` + `requestedAt`.
+ */
+export const OPERATION_KEY_PREFIX = 'op#';
+
+export function operationKey(operationId: string): Record<string, AttributeValue> {
+  return { pk: { S: `${OPERATION_KEY_PREFIX}${operationId}` } };
+}
+
+export const iso = (epochMs: number): string => new Date(epochMs).toISOString();
+
+export function toItem(operation: Operation): Record<string, AttributeValue> {
+  const { request, pending } = operation;
+  const fields: Record<string, Scalar | undefined> = {
+    operationId: operation.operationId,
+    request: JSON.stringify(request),
+    fingerprint: operation.fingerprint,
+    clusterKey: operation.clusterKey,
+    deliveryType: request.deliveryType,
+    targetKey: request.targetClusterName ? `${request.targetGroupId}/${request.targetClusterName}` : undefined,
+    requestedAt: iso(operation.requestedAt),
+    deadlineAt: iso(operation.deadlineAt),
+    expiresAt: operation.expiresAt,
+    step: operation.step,
+    stepToken: operation.stepToken,
+    previousToken: operation.previousToken,
+    ...pendingFields(pending),
+    handedOff: operation.handedOff,
+    deferAttempts: operation.deferAttempts,
+    lastDeferReason: operation.lastDeferReason,
+    claimToken: operation.claimToken,
+    claimedAt: optionalIso(operation.claimedAt),
+    firstClaimedAt: optionalIso(operation.firstClaimedAt),
+    snapshotId: operation.snapshotId,
+    snapshotAt: optionalIso(operation.snapshotAt),
+    restoreJobId: operation.restoreJobId,
+    submittedAt: optionalIso(operation.submittedAt),
+    adopted: operation.adopted,
+    polls: operation.polls,
+    atlasCalls: operation.atlasCalls,
+    outcome: operation.outcome,
+    outcomeReason: operation.outcomeReason,
+    errorCode: operation.errorCode,
+    finishedAt: optionalIso(operation.finishedAt),
+    rtoSeconds: operation.rtoSeconds,
+    rpoSeconds: operation.rpoSeconds,
+  };
+  const item: Record<string, AttributeValue> = { ...operationKey(operation.operationId) };
+  for (const [name, value] of Object.entries(fields)) if (value !== undefined) item[name] = attribute(value);
+  return item;
+}
+
+/** The pending message as flat attributes; undefined ones are removed by updates. */
+export function pendingFields(pending: PendingMessage | undefined): Record<string, Scalar | undefined> {
+  return {
+    pendingKind: pending?.kind,
+    pendingDueAt: optionalIso(pending?.dueAt),
+    pendingUntil: optionalIso(pending?.until),
+    pendingThen: pending?.then,
+  };
+}
+
+export function optionalIso(epochMs: number | undefined): string | undefined {
+  return epochMs === undefined ? undefined : iso(epochMs);
+}
+
+const time = z.iso.datetime().transform((value) => Date.parse(value));
+const count = z.coerce.number().int().min(0);
+
+const storedOperation = z.object({
+  operationId: z.string(),
+  request: z
+    .string()
+    .transform((text) => JSON.parse(text) as unknown)
+    .pipe(restoreRequestSchema),
+  fingerprint: z.string(),
+  clusterKey: z.string(),
+  requestedAt: time,
+  deadlineAt: time,
+  expiresAt: count,
+  step: count,
+  stepToken: z.string(),
+  previousToken: z.string().optional(),
+  pendingKind: z.enum(['start', 'poll', 'wait']).optional(),
+  pendingDueAt: time.optional(),
+  pendingUntil: time.optional(),
+  pendingThen: z.enum(['start', 'poll']).optional(),
+  handedOff: z.boolean().default(false),
+  deferAttempts: count.default(0),
+  lastDeferReason: z.string().optional(),
+  claimToken: z.string().optional(),
+  claimedAt: time.optional(),
+  firstClaimedAt: time.optional(),
+  snapshotId: z.string().optional(),
+  snapshotAt: time.optional(),
+  restoreJobId: z.string().optional(),
+  submittedAt: time.optional(),
+  adopted: z.boolean().optional(),
+  polls: count.default(0),
+  atlasCalls: count.default(0),
+  outcome: z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun']).optional(),
+  outcomeReason: z.string().optional(),
+  errorCode: z.string().optional(),
+  finishedAt: time.optional(),
+  rtoSeconds: z.coerce.number().optional(),
+  rpoSeconds: z.coerce.number().optional(),
+});
+
+export class LedgerItemError extends Error {
+  readonly code = 'LEDGER_ITEM_INVALID';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'LedgerItemError';
+  }
+}
+
+/** Reads an item back, validated: a corrupt item is an error naming the attribute, not a surprise later. */
+export function fromItem(item: Record<string, AttributeValue>): Operation {
+  const plain: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(item)) {
+    if (value.S !== undefined) plain[name] = value.S;
+    else if (value.N !== undefined) plain[name] = Number(value.N);
+    else if (value.BOOL !== undefined) plain[name] = value.BOOL;
+  }
+  const parsed = storedOperation.safeParse(plain);
+  if (!parsed.success) {
+    throw new LedgerItemError(`ledger item ${String(plain.pk)} is invalid: ${z.prettifyError(parsed.error)}`);
+  }
+  const { pendingKind, pendingDueAt, pendingUntil, pendingThen, ...rest } = parsed.data;
+  const pending: PendingMessage | undefined =
+    pendingKind && pendingDueAt !== undefined
+      ? {
+          kind: pendingKind,
+          dueAt: pendingDueAt,
+          ...(pendingUntil !== undefined ? { until: pendingUntil } : {}),
+          ...(pendingThen !== undefined ? { then: pendingThen } : {}),
+        }
+      : undefined;
+  return dropUndefined({ ...rest, ...(pending ? { pending } : {}) }) as Operation;
+}
+
+function dropUndefined<T extends Record<string, unknown>>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}

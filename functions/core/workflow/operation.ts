@@ -1,0 +1,98 @@
+import { createHash } from 'node:crypto';
+import type { RestoreRequest } from '../contract/restore-request.ts';
+
+/**
+ * How an operation ended. `failed` covers Atlas failures, permanent errors and exhausted deferrals; `dryRun` is a
+ * dry run's verdict (nothing was submitted). Rejected messages never become operations: they go to the DLQ.
+ */
+export type OutcomeKind = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'timedOut' | 'refused' | 'dryRun';
+
+/** What the next internal message will be, kept in the ledger so a lost send can be repeated exactly. */
+export interface PendingMessage {
+  readonly kind: 'start' | 'poll' | 'wait';
+  /** Clock time (epoch ms) at which the message is due. */
+  readonly dueAt: number;
+  /** For waits: when the waited-for step is due, and which step it is. */
+  readonly until?: number;
+  readonly then?: 'start' | 'poll';
+}
+
+/** One restore operation, as the ledger stores it. Times are epoch milliseconds of the workflow's clock. */
+export interface Operation {
+  /** The request's requestId: a request repeated with the same id is the same operation. */
+  readonly operationId: string;
+  readonly request: RestoreRequest;
+  /** Hash of the request without its requestId: the same id with different content is refused. */
+  readonly fingerprint: string;
+  /** `groupId/clusterName` of the source. */
+  readonly clusterKey: string;
+  readonly requestedAt: number;
+  /** requestedAt + maxWaitMinutes: past it, the operation times out. */
+  readonly deadlineAt: number;
+  /** TTL (epoch seconds). */
+  readonly expiresAt: number;
+
+  readonly step: number;
+  readonly stepToken: string;
+  readonly previousToken?: string;
+  readonly pending?: PendingMessage;
+  /** The message for the current step token was sent. */
+  readonly handedOff: boolean;
+
+  readonly deferAttempts: number;
+  readonly lastDeferReason?: string;
+
+  /** The submit claim: taken before POST, so a second POST is never sent while one may be in flight. */
+  readonly claimToken?: string;
+  readonly claimedAt?: number;
+  /** The first claim's time: adoption looks for jobs created since then (minus clock skew). */
+  readonly firstClaimedAt?: number;
+  /** The snapshot the claimed submission restores (adoption matches on it). */
+  readonly snapshotId?: string;
+  /** The restored data's time: the snapshot's, or the point in time (RPO). */
+  readonly snapshotAt?: number;
+
+  readonly restoreJobId?: string;
+  readonly submittedAt?: number;
+  /** The job was found in Atlas after an uncertain submission rather than created by this invocation. */
+  readonly adopted?: boolean;
+
+  readonly polls: number;
+  readonly atlasCalls: number;
+
+  readonly outcome?: OutcomeKind;
+  readonly outcomeReason?: string;
+  /** Atlas errorCode, or ours (`TARGET_NOT_ALLOWED`, `DEFER_LIMIT_REACHED`, …). */
+  readonly errorCode?: string;
+  readonly finishedAt?: number;
+  /** Seconds from submission to the job's end (RTO). */
+  readonly rtoSeconds?: number;
+  /** Seconds from the restored data's time to the request (RPO). */
+  readonly rpoSeconds?: number;
+}
+
+/** Identifies the step a message was sent for. */
+export interface StepRef {
+  readonly operationId: string;
+  readonly step: number;
+  readonly token: string;
+}
+
+export function stepRef(operation: Operation): StepRef {
+  return { operationId: operation.operationId, step: operation.step, token: operation.stepToken };
+}
+
+/** Stable over key order and defaults, blind to requestId: two deliveries of one request hash alike. */
+export function requestFingerprint(request: RestoreRequest): string {
+  const { requestId: _ignored, ...rest } = request;
+  const content = {
+    ...rest,
+    snapshotId: request.deliveryType === 'pointInTime' ? undefined : (request.snapshotId ?? 'latest'),
+    dryRun: request.dryRun === true ? true : undefined,
+  };
+  const canonical = Object.keys(content)
+    .sort()
+    .map((key) => [key, content[key as keyof typeof content]] as const)
+    .filter(([, value]) => value !== undefined);
+  return createHash('sha256').update(JSON.stringify(canonical)).digest('hex').slice(0, 32);
+}

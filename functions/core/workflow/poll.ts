@@ -1,0 +1,126 @@
+import { AtlasApiError } from '../atlas/errors.ts';
+import { type RestoreJob, restoreJobState } from '../atlas/model.ts';
+import type { WaitMessage } from '../contract/internal-messages.ts';
+import { nextPollDelay } from './cadence.ts';
+import { WorkflowError } from './errors.ts';
+import type { OutcomeKind } from './operation.ts';
+import { finishOperation, handOff, type StepContext, secondsBetween } from './steps.ts';
+
+const OUTCOME_OF_STATE = {
+  completed: 'succeeded',
+  failed: 'failed',
+  cancelled: 'cancelled',
+  expired: 'expired',
+} as const satisfies Record<Exclude<ReturnType<typeof restoreJobState>, 'pending'>, OutcomeKind>;
+
+/** The poll step: read the job once; finished → outcome, past the deadline → timed out, else poll again later. */
+export async function runPoll(context: StepContext): Promise<void> {
+  const { deps, operation } = context;
+  const { request, restoreJobId, submittedAt } = operation;
+  if (restoreJobId === undefined || submittedAt === undefined) {
+    throw new WorkflowError('OPERATION_INCONSISTENT', operation.operationId, 'poll step without a restore job');
+  }
+  const source = { groupId: request.groupId, clusterName: request.clusterName };
+  let job: RestoreJob;
+  try {
+    job = await context.atlas.api.getRestoreJob(source, restoreJobId);
+  } catch (error) {
+    // Only a job that is gone ends the operation: any other failure (auth, network) says nothing about the restore.
+    if (error instanceof AtlasApiError && error.status === 404) {
+      await finishOperation(
+        context,
+        {
+          outcome: 'failed',
+          errorCode: error.errorCode ?? 'RESTORE_JOB_NOT_FOUND',
+          outcomeReason: `restore job ${restoreJobId} no longer exists`,
+          finishedAt: deps.clock.now(),
+          ...rpo(context),
+        },
+        { polls: 1 },
+      );
+      return;
+    }
+    throw error;
+  }
+
+  const now = deps.clock.now();
+  const state = restoreJobState(job);
+  if (state !== 'pending') {
+    const finishedAt = job.finishedAt ? Date.parse(job.finishedAt) : Number.NaN;
+    const end = Number.isFinite(finishedAt) ? finishedAt : now;
+    await finishOperation(
+      context,
+      {
+        outcome: OUTCOME_OF_STATE[state],
+        ...(state === 'completed' ? {} : { errorCode: `RESTORE_JOB_${state.toUpperCase()}` }),
+        outcomeReason: describeEnd(job, state),
+        finishedAt: end,
+        rtoSeconds: secondsBetween(submittedAt, end),
+        ...rpo(context),
+      },
+      { polls: 1 },
+    );
+    return;
+  }
+  if (now >= operation.deadlineAt) {
+    await timeOut(context, job);
+    return;
+  }
+  const untilDeadline = Math.ceil((operation.deadlineAt - now) / 1000);
+  const delaySeconds = Math.max(1, Math.min(nextPollDelay(secondsBetween(submittedAt, now), deps.config), untilDeadline));
+  await handOff(context, { kind: 'poll', delaySeconds }, {}, { polls: 1 });
+}
+
+/** One hop of a long wait: calls nothing, sends the next hop or, when it is near, the awaited step. */
+export async function runWait(context: StepContext, message: WaitMessage): Promise<void> {
+  const remainingSeconds = Math.max(0, Math.ceil((message.until - context.deps.clock.now()) / 1000));
+  await handOff(context, { kind: message.then, delaySeconds: remainingSeconds });
+}
+
+/**
+ * Past maxWait the operation ends as timed out. The job is left running unless CANCEL_ON_TIMEOUT; Atlas cannot
+ * cancel automated restores (nor, it answers, point-in-time ones), and the outcome says so.
+ */
+async function timeOut(context: StepContext, job: RestoreJob): Promise<void> {
+  const { deps, operation } = context;
+  const source = { groupId: operation.request.groupId, clusterName: operation.request.clusterName };
+  let note: string;
+  if (!deps.config.cancelOnTimeout) {
+    note = 'the restore job was left running (CANCEL_ON_TIMEOUT is off)';
+  } else if (job.deliveryType === 'automated') {
+    note = 'the restore job was left running: Atlas cannot cancel automated restores';
+  } else {
+    try {
+      await context.atlas.api.cancelRestoreJob(source, job.id);
+      note = 'the restore job was cancelled';
+    } catch (error) {
+      if (!(error instanceof AtlasApiError) || error.retryable) throw error;
+      note = `the restore job was left running: Atlas refused to cancel it (${error.errorCode ?? error.status})`;
+    }
+  }
+  const maxWaitMinutes = Math.round((operation.deadlineAt - operation.requestedAt) / 60_000);
+  await finishOperation(
+    context,
+    {
+      outcome: 'timedOut',
+      errorCode: 'MAX_WAIT_EXCEEDED',
+      outcomeReason: `restore job ${job.id} still running after ${maxWaitMinutes} minutes; ${note}`,
+      finishedAt: deps.clock.now(),
+      ...rpo(context),
+    },
+    { polls: 1 },
+  );
+}
+
+function describeEnd(job: RestoreJob, state: keyof typeof OUTCOME_OF_STATE): string {
+  if (state !== 'completed') return `restore job ${job.id} ${state}`;
+  // A download's URL is a bearer credential to the data: say it is ready, never what it is.
+  return job.deliveryType === 'download'
+    ? `restore job ${job.id} download ready${job.expiresAt ? ` until ${job.expiresAt}` : ''}`
+    : `restore job ${job.id} completed`;
+}
+
+function rpo(context: StepContext): { rpoSeconds?: number } {
+  const { snapshotAt, requestedAt } = context.operation;
+  return snapshotAt === undefined ? {} : { rpoSeconds: secondsBetween(snapshotAt, requestedAt) };
+}

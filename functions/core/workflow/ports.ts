@@ -1,0 +1,137 @@
+import type { AtlasApi } from '../atlas/api.ts';
+import type { WorkflowConfig } from '../config.ts';
+import type { InternalMessage } from '../contract/internal-messages.ts';
+import type { ContractIssue } from '../contract/issues.ts';
+import type { RejectionCode } from '../contract/work-message.ts';
+import type { RestoreRequest } from '../contract/restore-request.ts';
+import type { Operation, OutcomeKind, PendingMessage, StepRef } from './operation.ts';
+
+/** Epoch milliseconds. Atlas's time in effect: the simulator's clock in local runs, the real one in Lambda. */
+export interface Clock {
+  now(): number;
+}
+
+export const systemClock: Clock = { now: () => Date.now() };
+
+/** SQS, as the workflow uses it. Delays are clock seconds (the adapter scales them for a fast simulated clock). */
+export interface Queue {
+  /** Sends an internal message; `delaySeconds` is at most 900 (SQS's limit: longer waits are chained). */
+  send(message: InternalMessage, delaySeconds: number): Promise<void>;
+  /** Puts a validated restore request on the work queue (direct invocations join the one pipeline). */
+  enqueueRequest(request: RestoreRequest): Promise<void>;
+  /** Sends a refused message to the dead-letter queue, with the reason, for an operator to read. */
+  deadLetter(letter: DeadLetter): Promise<void>;
+}
+
+export type DeadLetterCode = RejectionCode | 'REQUEST_CONFLICT';
+
+export interface DeadLetter {
+  /** The message exactly as received (the JSON of a direct invocation's event). */
+  readonly body: string;
+  readonly code: DeadLetterCode;
+  readonly issues: readonly ContractIssue[];
+  /** Where it came from: the SQS message id, or the Lambda request id of a direct invocation. */
+  readonly origin: string;
+}
+
+/** Fields the workflow changes as an operation moves on. */
+export type OperationUpdate = Partial<
+  Pick<
+    Operation,
+    | 'pending'
+    | 'lastDeferReason'
+    | 'claimToken'
+    | 'claimedAt'
+    | 'firstClaimedAt'
+    | 'snapshotId'
+    | 'snapshotAt'
+    | 'restoreJobId'
+    | 'submittedAt'
+    | 'adopted'
+  >
+>;
+
+/** Counters added atomically with a write. */
+export interface OperationCounters {
+  readonly polls?: number;
+  readonly atlasCalls?: number;
+  readonly deferAttempts?: number;
+}
+
+export interface Finish {
+  readonly outcome: OutcomeKind;
+  readonly outcomeReason: string;
+  readonly errorCode?: string;
+  readonly finishedAt: number;
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+  readonly snapshotId?: string;
+  readonly snapshotAt?: number;
+}
+
+/**
+ * The operation ledger. Every write but `create` is conditional on the step (and token) it was decided at, and
+ * answers false when another invocation got there first: the caller then drops its work.
+ */
+export interface Ledger {
+  /** Stores a new operation unless one with its id exists; answers the stored one either way. */
+  create(operation: Operation): Promise<{ readonly created: boolean; readonly operation: Operation }>;
+  get(operationId: string): Promise<Operation | undefined>;
+  /** Moves from `at` to step + 1 with `nextToken`, applying `update` and `counters`; `claimToken` also guards it. */
+  advance(
+    at: StepRef,
+    next: { readonly token: string; readonly pending: PendingMessage },
+    update?: OperationUpdate,
+    counters?: OperationCounters,
+    guard?: { readonly claimToken: string },
+  ): Promise<boolean>;
+  /** Marks the current step's message as sent (best effort: a redelivery re-sends it otherwise). */
+  markHandedOff(operationId: string, token: string): Promise<void>;
+  /** Takes the submit claim at `at`: when `takeOver` is given, only if that (expired) claim still holds. */
+  claim(
+    at: StepRef,
+    claim: { readonly token: string; readonly at: number; readonly snapshotId?: string; readonly snapshotAt?: number },
+    takeOver?: string,
+  ): Promise<boolean>;
+  /** Drops a claim whose POST certainly did not take effect. */
+  releaseClaim(operationId: string, claimToken: string): Promise<void>;
+  /** Records the outcome once: only at `at`, and only if the operation has none. */
+  finish(at: StepRef, finish: Finish, counters?: OperationCounters): Promise<boolean>;
+  /** Counts Atlas calls made by attempts that wrote nothing else (failed or lost a race). */
+  addAtlasCalls(operationId: string, calls: number): Promise<void>;
+  /** Newest first; by source cluster when `clusterKey` is given (the `history` command). */
+  listOperations(query: { readonly clusterKey?: string; readonly limit: number }): Promise<Operation[]>;
+}
+
+/** Structured logging; Powertools Logger fits. Never pass a secret. */
+export interface Log {
+  debug(message: string, ...attributes: Record<string, unknown>[]): void;
+  info(message: string, ...attributes: Record<string, unknown>[]): void;
+  warn(message: string, ...attributes: Record<string, unknown>[]): void;
+  error(message: string, ...attributes: Record<string, unknown>[]): void;
+}
+
+/** Where outcomes, deferrals and rejections are told: one log line each, and EMF metrics. */
+export interface Reporter {
+  outcome(operation: Operation): void;
+  deferred(operation: Operation, deferral: { readonly reason: string; readonly code: string; readonly delaySeconds: number }): void;
+  rejected(letter: DeadLetter): void;
+}
+
+/** Everything the workflow runs on. A local consumer builds the same with fauxqs, dynalite and the simulator. */
+export interface WorkflowDeps {
+  readonly atlas: AtlasApi;
+  readonly queue: Queue;
+  readonly ledger: Ledger;
+  readonly clock: Clock;
+  readonly config: WorkflowConfig;
+  readonly log: Log;
+  readonly reporter: Reporter;
+  /** New step and claim tokens; random by default, fixed in some tests. */
+  readonly newToken?: () => string;
+}
+
+/** Limits of one invocation: Atlas calls must end before `deadline` (real epoch ms). */
+export interface Invocation {
+  readonly deadline: number;
+}

@@ -1,0 +1,197 @@
+import type { WorkflowConfig } from '../config.ts';
+import type { InternalMessage } from '../contract/internal-messages.ts';
+import type { ContractIssue } from '../contract/issues.ts';
+import type { RestoreRequest } from '../contract/restore-request.ts';
+import { classifyWorkMessage, parseWorkMessageBody, type Rejection } from '../contract/work-message.ts';
+import { meterAtlas } from './metered-atlas.ts';
+import { type Operation, requestFingerprint, stepRef } from './operation.ts';
+import { runPoll, runWait } from './poll.ts';
+import type { DeadLetter, Invocation, WorkflowDeps } from './ports.ts';
+import { runStart } from './start.ts';
+import { logAttributes, newToken, recordUnwrittenCalls, resendPending, type StepContext } from './steps.ts';
+
+/** What became of one message: for logs, tests and the local drill. Anything thrown means "retry it". */
+export type MessageResult =
+  | 'rejected'
+  | 'processed'
+  | 'resent'
+  | 'duplicate'
+  | 'stale'
+  | 'finished-already'
+  | 'unknown-operation';
+
+export type DirectResult =
+  | { readonly status: 'accepted'; readonly requestId: string }
+  | { readonly status: 'rejected'; readonly code: string; readonly issues: readonly ContractIssue[] };
+
+export interface RestoreService {
+  /**
+   * Handles one message of the work queue: a restore request (or an EventBridge event carrying one) or an internal
+   * step message. Resolves when the message may be deleted (including when it was rejected and dead-lettered);
+   * rejects when it must be delivered again.
+   */
+  handleMessage(body: string, origin: { readonly messageId: string }, invocation: Invocation): Promise<MessageResult>;
+  /** A direct invocation: validated, then put on the work queue (one pipeline, one DLQ); never processed inline. */
+  acceptDirect(event: unknown, origin: { readonly requestId: string }): Promise<DirectResult>;
+}
+
+/** The composition root of the workflow: the Lambda handler and the local consumer both run this. */
+export function createRestoreService(deps: WorkflowDeps): RestoreService {
+  async function reject(letter: DeadLetter): Promise<void> {
+    await deps.queue.deadLetter(letter);
+    deps.reporter.rejected(letter);
+  }
+
+  async function runStep(operation: Operation, message: InternalMessage, invocation: Invocation): Promise<void> {
+    const context: StepContext = {
+      deps,
+      operation,
+      at: stepRef(operation),
+      atlas: meterAtlas(deps.atlas, invocation.deadline),
+      invocation,
+      tally: { recordedCalls: 0 },
+    };
+    try {
+      if (message.kind === 'start') await runStart(context);
+      else if (message.kind === 'poll') await runPoll(context);
+      else await runWait(context, message);
+    } finally {
+      await recordUnwrittenCalls(context);
+    }
+  }
+
+  async function handleInternal(message: InternalMessage, invocation: Invocation): Promise<MessageResult> {
+    const operation = await deps.ledger.get(message.operationId);
+    const where = { operationId: message.operationId, step: message.step, kind: message.kind };
+    if (operation === undefined) {
+      deps.log.warn('message for an unknown operation dropped', where);
+      return 'unknown-operation';
+    }
+    if (operation.outcome !== undefined) {
+      deps.log.debug('message for a finished operation dropped', where);
+      return 'finished-already';
+    }
+    if (operation.step === message.step && operation.stepToken === message.token) {
+      const expected = operation.pending?.kind ?? 'start';
+      if (message.kind !== expected) {
+        deps.log.warn('message kind does not match the step; dropped', { ...where, expected });
+        return 'stale';
+      }
+      await runStep(operation, message, invocation);
+      return 'processed';
+    }
+    if (operation.step === message.step + 1 && operation.previousToken === message.token) {
+      // A redelivery of the step before: its work is done; its follow-up may never have been sent.
+      if (operation.handedOff) return 'duplicate';
+      await resendPending(deps, operation);
+      return 'resent';
+    }
+    deps.log.debug('stale message dropped', { ...where, currentStep: operation.step });
+    return 'stale';
+  }
+
+  async function handleRequest(
+    request: RestoreRequest,
+    body: string,
+    origin: string,
+    invocation: Invocation,
+  ): Promise<MessageResult> {
+    const candidate = newOperation(request, deps.clock.now(), deps.config, newToken(deps));
+    const { created, operation } = await deps.ledger.create(candidate);
+    if (!created && operation.fingerprint !== candidate.fingerprint) {
+      await reject({
+        body,
+        origin,
+        code: 'REQUEST_CONFLICT',
+        issues: [
+          {
+            path: 'requestId',
+            rule: 'conflict',
+            message: `requestId ${operation.operationId} was already used for a different request`,
+          },
+        ],
+      });
+      return 'rejected';
+    }
+    if (created) deps.log.info('restore request accepted', logAttributes(operation, { deliveryType: request.deliveryType }));
+    if (operation.outcome !== undefined) {
+      deps.log.info('repeated request: the operation already finished', logAttributes(operation, { outcome: operation.outcome }));
+      return 'duplicate';
+    }
+    if (operation.step !== 0) {
+      deps.log.info('repeated request: the operation is under way', logAttributes(operation));
+      return 'duplicate';
+    }
+    // The request message itself carries step 0 until the start step hands off: a redelivery runs it again.
+    await runStep(operation, { v: 1, kind: 'start', operationId: operation.operationId, step: 0, token: operation.stepToken }, invocation);
+    return 'processed';
+  }
+
+  return {
+    async handleMessage(body, origin, invocation) {
+      const parsed = parseWorkMessageBody(body);
+      if (!parsed.ok) {
+        await reject(deadLetterOf(body, parsed, origin.messageId));
+        return 'rejected';
+      }
+      if (parsed.kind === 'internal') return handleInternal(parsed.message, invocation);
+      const request = withRequestId(parsed.request, parsed.eventId ? `event-${parsed.eventId}` : `sqs-${origin.messageId}`);
+      return handleRequest(request, body, origin.messageId, invocation);
+    },
+
+    async acceptDirect(event, origin) {
+      const parsed = classifyWorkMessage(event);
+      const body = safeStringify(event);
+      if (!parsed.ok) {
+        await reject(deadLetterOf(body, parsed, origin.requestId));
+        return { status: 'rejected', code: parsed.code, issues: parsed.issues };
+      }
+      if (parsed.kind === 'internal') {
+        const issues = [{ path: 'v', rule: 'internal_message', message: 'internal messages are only read from the work queue' }];
+        await reject({ body, origin: origin.requestId, code: 'INVALID_REQUEST', issues });
+        return { status: 'rejected', code: 'INVALID_REQUEST', issues };
+      }
+      const request = withRequestId(parsed.request, parsed.eventId ? `event-${parsed.eventId}` : `invoke-${origin.requestId}`);
+      await deps.queue.enqueueRequest(request);
+      deps.log.info('restore request queued', { operationId: request.requestId, cluster: `${request.groupId}/${request.clusterName}` });
+      return { status: 'accepted', requestId: request.requestId ?? '' };
+    },
+  };
+}
+
+/** A new operation at step 0, for a request that has its requestId. */
+export function newOperation(request: RestoreRequest, now: number, config: WorkflowConfig, token: string): Operation {
+  const maxWaitMinutes = request.maxWaitMinutes ?? config.defaultMaxWaitMinutes;
+  return {
+    operationId: request.requestId ?? '',
+    request,
+    fingerprint: requestFingerprint(request),
+    clusterKey: `${request.groupId}/${request.clusterName}`,
+    requestedAt: now,
+    deadlineAt: now + maxWaitMinutes * 60_000,
+    expiresAt: Math.ceil(now / 1000) + config.ledgerRetentionDays * 86_400,
+    step: 0,
+    stepToken: token,
+    handedOff: false,
+    deferAttempts: 0,
+    polls: 0,
+    atlasCalls: 0,
+  };
+}
+
+/** A request without requestId gets one from its carrier (SQS message id, event id, Lambda request id). */
+function withRequestId(request: RestoreRequest, fallback: string): RestoreRequest & { requestId: string } {
+  return { ...request, requestId: request.requestId ?? fallback.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128) };
+}
+
+function deadLetterOf(body: string, rejection: Rejection, origin: string): DeadLetter {
+  return { body, origin, code: rejection.code, issues: rejection.issues };
+}
+
+function safeStringify(event: unknown): string {
+  try {
+    return JSON.stringify(event) ?? String(event);
+  } catch {
+    return String(event);
+  }
+}

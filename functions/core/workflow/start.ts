@@ -1,0 +1,291 @@
+import type { ClusterRef } from '../atlas/api.ts';
+import { AtlasApiError } from '../atlas/errors.ts';
+import { atlasIdCreatedAt, type RestoreJob, type RestoreJobRequest } from '../atlas/model.ts';
+import { restoreTarget } from '../contract/restore-request.ts';
+import { deferDelay, nextPollDelay } from './cadence.ts';
+import { WorkflowError } from './errors.ts';
+import { checkGuardrails } from './guardrails.ts';
+import {
+  chooseSnapshot,
+  type Deferral,
+  findSubmittedJob,
+  isSharded,
+  restoreJobBody,
+  restoreRunningOnto,
+  snapshotInProgress,
+  targetNotReady,
+} from './preflight.ts';
+import { finishOperation, handOff, logAttributes, newToken, type StepContext, secondsBetween } from './steps.ts';
+
+/** Atlas answers these when the restore cannot start yet; the start is deferred, as for our own checks. */
+const DEFERRING_ATLAS_ERRORS = new Set([
+  'ATLAS_CLUSTER_RESTORE_IN_PROGRESS',
+  'UNFINISHED_ON_DEMAND_SNAPSHOT',
+  'CANNOT_START_RESTORE_JOB_FOR_INCOMPLETE_CLUSTER_SNAPSHOT',
+  'CLUSTER_PAUSED_CANNOT_RESTORE',
+]);
+
+/**
+ * The start step: guardrails, snapshot, checks before acting, then submit exactly once (or adopt the job an
+ * earlier attempt submitted), then the first poll. A dry run stops after the checks and reports its verdict.
+ */
+export async function runStart(context: StepContext): Promise<void> {
+  const submission = { claimed: context.operation.claimToken !== undefined };
+  try {
+    await start(context, submission);
+  } catch (error) {
+    // A permanent Atlas error ends the operation, but only while nothing can have been submitted: with a claim,
+    // a job may exist, so the message is retried (and dead-lettered, for an operator, if it keeps failing).
+    if (isPermanent(error) && !submission.claimed) {
+      await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, error.message);
+      return;
+    }
+    throw error;
+  }
+}
+
+/** Whether this operation holds a submit claim (taken now or by an earlier attempt). */
+interface Submission {
+  claimed: boolean;
+}
+
+async function start(context: StepContext, submission: Submission): Promise<void> {
+  const { deps, operation } = context;
+  const { request } = operation;
+  const atlas = context.atlas.api;
+  const now = deps.clock.now();
+
+  if (now >= operation.deadlineAt) {
+    await finishOperation(context, {
+      outcome: 'timedOut',
+      errorCode: 'MAX_WAIT_EXCEEDED',
+      outcomeReason: `not submitted within maxWait${operation.lastDeferReason ? ` (last deferral: ${operation.lastDeferReason})` : ''}`,
+      finishedAt: now,
+    });
+    return;
+  }
+
+  const refusal = checkGuardrails(request, deps.config);
+  if (refusal) {
+    await finishOperation(context, {
+      outcome: 'refused',
+      errorCode: refusal.code,
+      outcomeReason: refusal.reason,
+      finishedAt: now,
+    });
+    return;
+  }
+
+  const source: ClusterRef = { groupId: request.groupId, clusterName: request.clusterName };
+  let jobs: RestoreJob[] | undefined;
+  if (operation.claimToken !== undefined) {
+    // An earlier attempt claimed the submission: it may have POSTed, and may still be doing so.
+    const claimAge = now - (operation.claimedAt ?? 0);
+    if (claimAge < deps.config.claimLeaseSeconds * 1000) {
+      throw new WorkflowError(
+        'SUBMIT_IN_PROGRESS',
+        operation.operationId,
+        `a submission claimed ${Math.round(claimAge / 1000)} s ago may be in flight; retrying after its lease`,
+      );
+    }
+    jobs = await atlas.listRestoreJobs(source);
+    const submitted = findSubmittedJob(jobs, restoreJobBody(request, operation.snapshotId), adoptionFloor(context));
+    if (submitted) {
+      await adopt(context, submitted, operation.claimToken);
+      return;
+    }
+  }
+
+  const cluster = await atlas.getCluster(source);
+  const snapshots = await atlas.listSnapshots(source, { sharded: isSharded(cluster) });
+  const choice = chooseSnapshot(request, snapshots);
+  if (choice.kind === 'fail') {
+    await fail(context, choice.code, choice.reason);
+    return;
+  }
+  const target = restoreTarget(request);
+  const blocker = await findBlocker(context, source, target, choice.kind === 'defer' ? choice.deferral : undefined, {
+    snapshots,
+    jobs,
+  });
+  if (blocker) {
+    await (request.dryRun ? finishDryRun(context, `would wait: ${blocker.reason}`) : defer(context, blocker));
+    return;
+  }
+  if (choice.kind !== 'chosen') return; // unreachable: a deferring choice is a blocker
+
+  const body = restoreJobBody(request, choice.snapshotId);
+  if (request.dryRun) {
+    const what = choice.snapshotId ? `snapshot ${choice.snapshotId}` : `point in time ${choice.snapshotAt / 1000}`;
+    const where = target ? `onto ${target.groupId}/${target.clusterName} (overwriting it)` : 'as a download';
+    await finishDryRun(
+      context,
+      `would restore ${what} (${new Date(choice.snapshotAt).toISOString()}) ${where}`,
+      choice.snapshotId,
+      choice.snapshotAt,
+    );
+    return;
+  }
+  await submitOnce(context, submission, source, body, choice.snapshotAt);
+}
+
+/** Checks before acting: anything that makes Atlas refuse, or that a restore must not race with. */
+async function findBlocker(
+  context: StepContext,
+  source: ClusterRef,
+  target: ClusterRef | undefined,
+  snapshotDeferral: Deferral | undefined,
+  known: { snapshots: Parameters<typeof snapshotInProgress>[0]; jobs: RestoreJob[] | undefined },
+): Promise<Deferral | undefined> {
+  const blocker = snapshotDeferral ?? snapshotInProgress(known.snapshots);
+  if (blocker || target === undefined) return blocker;
+  const atlas = context.atlas.api;
+  const notReady = targetNotReady(await atlas.getCluster(target));
+  if (notReady) return notReady;
+  return restoreRunningOnto(known.jobs ?? (await atlas.listRestoreJobs(source)), target);
+}
+
+/**
+ * Claim, POST, record. The claim is a conditional write before the POST, so a concurrent or later attempt never
+ * POSTs while this one may; the job id is recorded with the step's advance after it. Whatever the POST's fate,
+ * the job can be found again by its snapshot, target and creation time (see `findSubmittedJob`).
+ */
+async function submitOnce(
+  context: StepContext,
+  submission: Submission,
+  source: ClusterRef,
+  body: RestoreJobRequest,
+  snapshotAt: number,
+): Promise<void> {
+  const { deps, operation, at } = context;
+  const claimToken = newToken(deps);
+  const claimedAt = deps.clock.now();
+  const claimed = await deps.ledger.claim(
+    at,
+    { token: claimToken, at: claimedAt, snapshotAt, ...(body.snapshotId ? { snapshotId: body.snapshotId } : {}) },
+    operation.claimToken,
+  );
+  if (!claimed) {
+    deps.log.debug('another delivery claimed the submission first; dropped', logAttributes(operation));
+    return;
+  }
+  submission.claimed = true;
+  const claimedOperation = { ...operation, claimToken, claimedAt, firstClaimedAt: operation.firstClaimedAt ?? claimedAt };
+  const claimedContext = { ...context, operation: claimedOperation };
+
+  let job: RestoreJob;
+  try {
+    job = await context.atlas.api.createRestoreJob(source, body);
+  } catch (error) {
+    if (!(error instanceof AtlasApiError)) throw error;
+    if (error.ambiguous) {
+      // The POST may have created the job: look for it before anything else.
+      const jobs = await context.atlas.api.listRestoreJobs(source);
+      const submitted = findSubmittedJob(jobs, body, adoptionFloor(claimedContext));
+      if (submitted) {
+        await adopt(claimedContext, submitted, claimToken);
+        return;
+      }
+      throw new WorkflowError(
+        'SUBMIT_UNCONFIRMED',
+        operation.operationId,
+        'the POST failed in flight and no job is visible yet',
+        { cause: error },
+      );
+    }
+    // Atlas answered: the POST certainly took no effect, so the claim can go.
+    await deps.ledger.releaseClaim(operation.operationId, claimToken);
+    submission.claimed = false;
+    if (error.errorCode !== undefined && DEFERRING_ATLAS_ERRORS.has(error.errorCode)) {
+      await defer(context, { code: error.errorCode, reason: error.message });
+      return;
+    }
+    if (error.retryable) throw error;
+    await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, error.message);
+    return;
+  }
+  const submittedAt = deps.clock.now();
+  deps.log.info('restore job submitted', logAttributes(operation, { restoreJobId: job.id, snapshotId: body.snapshotId }));
+  await handOff(
+    claimedContext,
+    { kind: 'poll', delaySeconds: nextPollDelay(0, deps.config) },
+    { restoreJobId: job.id, submittedAt, adopted: false },
+    {},
+    { claimToken },
+  );
+}
+
+/** Records a job an earlier attempt submitted, instead of submitting again. */
+async function adopt(context: StepContext, job: RestoreJob, claimToken: string): Promise<void> {
+  const { deps, operation } = context;
+  const submittedAt = atlasIdCreatedAt(job.id).getTime();
+  deps.log.info('adopting the restore job an earlier attempt submitted', logAttributes(operation, { restoreJobId: job.id }));
+  await handOff(
+    context,
+    { kind: 'poll', delaySeconds: nextPollDelay(secondsBetween(submittedAt, deps.clock.now()), deps.config) },
+    { restoreJobId: job.id, submittedAt, adopted: true },
+    {},
+    { claimToken },
+  );
+}
+
+/** Waits and starts again, with backoff; past DEFER_MAX_ATTEMPTS the operation fails with the last reason. */
+async function defer(context: StepContext, deferral: Deferral): Promise<void> {
+  const { deps, operation } = context;
+  const attempt = operation.deferAttempts + 1;
+  if (attempt > deps.config.deferMaxAttempts) {
+    await fail(
+      context,
+      'DEFER_LIMIT_REACHED',
+      `still blocked after ${operation.deferAttempts} deferrals: ${deferral.reason} (${deferral.code})`,
+    );
+    return;
+  }
+  const delaySeconds = deferDelay(attempt, deps.config);
+  const advanced = await handOff(
+    context,
+    { kind: 'start', delaySeconds },
+    { lastDeferReason: `${deferral.code}: ${deferral.reason}` },
+    { deferAttempts: 1 },
+  );
+  if (advanced) deps.reporter.deferred({ ...operation, deferAttempts: attempt }, { ...deferral, delaySeconds });
+}
+
+async function fail(context: StepContext, code: string, reason: string): Promise<void> {
+  await finishOperation(context, {
+    outcome: 'failed',
+    errorCode: code,
+    outcomeReason: reason,
+    finishedAt: context.deps.clock.now(),
+  });
+}
+
+async function finishDryRun(
+  context: StepContext,
+  verdict: string,
+  snapshotId?: string,
+  snapshotAt?: number,
+): Promise<void> {
+  const { operation } = context;
+  await finishOperation(context, {
+    outcome: 'dryRun',
+    outcomeReason: verdict,
+    finishedAt: context.deps.clock.now(),
+    ...(snapshotId ? { snapshotId } : {}),
+    ...(snapshotAt !== undefined
+      ? { snapshotAt, rpoSeconds: secondsBetween(snapshotAt, operation.requestedAt) }
+      : {}),
+  });
+}
+
+/** Jobs created before the first claim (minus clock skew) cannot be this operation's. */
+function adoptionFloor(context: StepContext): number {
+  const { operation, deps } = context;
+  const first = operation.firstClaimedAt ?? operation.claimedAt ?? deps.clock.now();
+  return first - deps.config.clockSkewSeconds * 1000;
+}
+
+function isPermanent(error: unknown): error is AtlasApiError {
+  return error instanceof AtlasApiError && !error.retryable && !error.ambiguous;
+}
+

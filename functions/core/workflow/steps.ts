@@ -1,0 +1,155 @@
+import { randomUUID } from 'node:crypto';
+import type { InternalMessage } from '../contract/internal-messages.ts';
+import { SQS_MAX_DELAY_SECONDS } from './cadence.ts';
+import type { MeteredAtlas } from './metered-atlas.ts';
+import type { Operation, PendingMessage, StepRef } from './operation.ts';
+import type { Finish, Invocation, OperationCounters, OperationUpdate, WorkflowDeps } from './ports.ts';
+
+/** One step being processed: the operation as read, the step it is at, and this step's metered Atlas port. */
+export interface StepContext {
+  readonly deps: WorkflowDeps;
+  readonly operation: Operation;
+  readonly at: StepRef;
+  readonly atlas: MeteredAtlas;
+  readonly invocation: Invocation;
+  /** Atlas calls already written to the ledger by this step (shared by copies of the context). */
+  readonly tally: { recordedCalls: number };
+}
+
+export function newToken(deps: WorkflowDeps): string {
+  return deps.newToken?.() ?? randomUUID();
+}
+
+export function logAttributes(operation: Operation, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return { operationId: operation.operationId, step: operation.step, cluster: operation.clusterKey, ...extra };
+}
+
+/** The next step: which message, after how many clock seconds. */
+export interface NextStep {
+  readonly kind: 'start' | 'poll';
+  readonly delaySeconds: number;
+}
+
+/** What to send for a step due in `delaySeconds`: the step itself, or a wait hop when SQS cannot delay that long. */
+export function pendingFor(next: NextStep, now: number): PendingMessage {
+  const delayMs = Math.max(0, Math.ceil(next.delaySeconds)) * 1000;
+  if (next.delaySeconds <= SQS_MAX_DELAY_SECONDS) return { kind: next.kind, dueAt: now + delayMs };
+  return { kind: 'wait', dueAt: now + SQS_MAX_DELAY_SECONDS * 1000, until: now + delayMs, then: next.kind };
+}
+
+function messageFor(operationId: string, step: number, token: string, pending: PendingMessage): InternalMessage {
+  const base = { v: 1 as const, operationId, step, token };
+  if (pending.kind === 'wait') {
+    return { ...base, kind: 'wait', until: pending.until ?? pending.dueAt, then: pending.then ?? 'poll' };
+  }
+  return { ...base, kind: pending.kind };
+}
+
+function takeCalls(context: StepContext): number {
+  return context.atlas.calls() - context.tally.recordedCalls;
+}
+
+/**
+ * Advances the operation to the next step and sends that step's message. The write is conditional on this step's
+ * token, so of two deliveries of one message only one moves on; the loser gets false and drops its work. The
+ * message is sent after the write: if the send is lost, the redelivered message finds its token as `previousToken`
+ * and re-sends (see `resendPending`).
+ */
+export async function handOff(
+  context: StepContext,
+  next: NextStep,
+  update: OperationUpdate = {},
+  counters: OperationCounters = {},
+  guard?: { readonly claimToken: string },
+): Promise<boolean> {
+  const { deps, at } = context;
+  const token = newToken(deps);
+  const pending = pendingFor(next, deps.clock.now());
+  const calls = takeCalls(context);
+  const advanced = await deps.ledger.advance(
+    at,
+    { token, pending },
+    update,
+    { ...counters, atlasCalls: (counters.atlasCalls ?? 0) + calls },
+    guard,
+  );
+  if (!advanced) {
+    deps.log.debug('another delivery advanced this step first; dropped', logAttributes(context.operation));
+    return false;
+  }
+  context.tally.recordedCalls += calls;
+  await send(deps, at.operationId, at.step + 1, token, pending);
+  return true;
+}
+
+/** Re-sends the current step's message after a redelivery of the previous step found it not handed off. */
+export async function resendPending(deps: WorkflowDeps, operation: Operation): Promise<void> {
+  if (operation.pending === undefined) return;
+  deps.log.info('re-sending the next step after a redelivery', logAttributes(operation));
+  await send(deps, operation.operationId, operation.step, operation.stepToken, operation.pending);
+}
+
+async function send(
+  deps: WorkflowDeps,
+  operationId: string,
+  step: number,
+  token: string,
+  pending: PendingMessage,
+): Promise<void> {
+  const delaySeconds = Math.min(
+    SQS_MAX_DELAY_SECONDS,
+    Math.max(0, Math.ceil((pending.dueAt - deps.clock.now()) / 1000)),
+  );
+  await deps.queue.send(messageFor(operationId, step, token, pending), delaySeconds);
+  try {
+    await deps.ledger.markHandedOff(operationId, token);
+  } catch (error) {
+    // The message is out; without the mark, a redelivery of the previous step sends a duplicate, which the
+    // token check turns into a no-op one step later.
+    deps.log.warn('could not mark the next step as sent', { operationId, step, error: String(error) });
+  }
+}
+
+/**
+ * Records the outcome, once: the write is conditional on this step and on no outcome being recorded. Only its
+ * winner reports, right after the write (a crash between the two loses the report, never the ledger's record).
+ */
+export async function finishOperation(
+  context: StepContext,
+  finish: Finish,
+  counters: OperationCounters = {},
+): Promise<boolean> {
+  const { deps, at, operation } = context;
+  const calls = takeCalls(context);
+  const atlasCalls = (counters.atlasCalls ?? 0) + calls;
+  const finished = await deps.ledger.finish(at, finish, { ...counters, atlasCalls });
+  if (!finished) {
+    deps.log.debug('another delivery finished this operation first; dropped', logAttributes(operation));
+    return false;
+  }
+  context.tally.recordedCalls += calls;
+  deps.reporter.outcome({
+    ...operation,
+    ...finish,
+    polls: operation.polls + (counters.polls ?? 0),
+    atlasCalls: operation.atlasCalls + atlasCalls,
+    deferAttempts: operation.deferAttempts + (counters.deferAttempts ?? 0),
+  });
+  return true;
+}
+
+/** Writes calls made by a step that wrote nothing (it failed, or lost a race). Best effort. */
+export async function recordUnwrittenCalls(context: StepContext): Promise<void> {
+  const calls = takeCalls(context);
+  if (calls <= 0) return;
+  context.tally.recordedCalls += calls;
+  try {
+    await context.deps.ledger.addAtlasCalls(context.at.operationId, calls);
+  } catch (error) {
+    context.deps.log.warn('could not count Atlas calls', logAttributes(context.operation, { error: String(error) }));
+  }
+}
+
+export function secondsBetween(from: number, to: number): number {
+  return Math.max(0, Math.round((to - from) / 1000));
+}

@@ -1,0 +1,354 @@
+import * as z from 'zod';
+import { atlasId, clusterName } from '../functions/core/atlas/model.ts';
+import {
+  clusterKey,
+  MAX_WAIT_MINUTES_LIMIT,
+  requestId,
+  restoreRequestSchema,
+  restoreTarget,
+} from '../functions/core/contract/restore-request.ts';
+
+/**
+ * The deployment's configuration: one typed object, read from the CDK context key `atlasRestore` (cdk.json) by the
+ * app entry only, and validated here so a bad value fails `cdk synth` with the key and the rule it breaks.
+ */
+
+export const CONFIG_CONTEXT_KEY = 'atlasRestore';
+
+/** The values CloudWatch Logs accepts for a log group's retention. */
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
+] as const;
+
+/** CloudWatch evaluates at most seven days of data for an alarm (Period x EvaluationPeriods <= 604,800 s). */
+export const MAX_EXPECTED_PERIOD_HOURS = 7 * 24;
+
+/** What `<aws.scheduler.scheduled-time>` looks like once EventBridge Scheduler substitutes it. */
+const SAMPLE_SCHEDULED_TIME = '2026-01-05T03:00:00Z';
+
+const clusterRef = z.string().refine((value) => {
+  const parts = value.split('/');
+  return parts.length === 2 && atlasId.safeParse(parts[0]).success && clusterName.safeParse(parts[1]).success;
+}, 'must be "groupId/clusterName": a 24-hex project id, a slash, and a cluster name');
+
+const secretCompleteArn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
+
+const atlasSecret = z
+  .string()
+  .min(1, 'must name the Secrets Manager secret that holds the Atlas credentials')
+  .max(2048)
+  .refine(
+    (value) => !value.startsWith('arn:') || secretCompleteArn.test(value),
+    'an ARN must be the complete ARN, with the 6-character suffix Secrets Manager appends (or give the secret name)',
+  );
+
+const kmsKeyArn = z
+  .string()
+  .regex(/^arn:aws[a-z-]*:kms:[a-z0-9-]+:\d{12}:key\/[A-Za-z0-9-]+$/, 'must be a KMS key ARN (arn:…:kms:…:key/…)');
+
+const httpsOrigin = z.string().refine((value) => {
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' && url.origin === value.replace(/\/$/, '') && !url.username && !url.password;
+  } catch {
+    return false;
+  }
+}, 'must be an https origin without path, query or credentials (e.g. https://cloud.mongodb.com)');
+
+const timeZone = z.string().refine((value) => {
+  try {
+    new Intl.DateTimeFormat('en', { timeZone: value });
+    return true;
+  } catch {
+    return false;
+  }
+}, 'must be an IANA time zone such as UTC or Europe/Paris');
+
+const RATE_EXPRESSION = /^rate\((\d+) (minutes?|hours?|days?)\)$/;
+const CRON_EXPRESSION = /^cron\(\S+( \S+){5}\)$/;
+
+const scheduleExpression = z
+  .string()
+  .refine(
+    (value) => RATE_EXPRESSION.test(value) || CRON_EXPRESSION.test(value),
+    'must be a recurring EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(value unit)',
+  );
+
+/** A drill's restore request: the public contract, minus requestId, which the schedule sets. */
+const drillRequest = restoreRequestSchema.superRefine((request, context) => {
+  if (request.requestId !== undefined) {
+    context.addIssue({
+      code: 'custom',
+      path: ['requestId'],
+      message:
+        'must not be set: the schedule sets it to "<name>-<scheduled time>" so a retried delivery is one operation',
+    });
+  }
+});
+
+const drillSchedule = z.strictObject({
+  name: z
+    .string()
+    .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, hyphens or underscores')
+    .describe('Names the drill: its requestIds are "<name>-<scheduled time>"'),
+  expression: scheduleExpression,
+  timeZone: timeZone.default('UTC'),
+  expectedPeriodHours: z
+    .int()
+    .min(1, 'must be at least 1')
+    .max(
+      MAX_EXPECTED_PERIOD_HOURS,
+      `must be at most ${MAX_EXPECTED_PERIOD_HOURS} (CloudWatch evaluates 7 days at most)`,
+    ),
+  enabled: z.boolean().default(true),
+  request: drillRequest,
+});
+export type DrillSchedule = z.infer<typeof drillSchedule>;
+
+const stringList = z.array(z.string().min(1)).min(1, 'must list at least one value');
+
+/** An EventBridge event pattern in its JSON form (`detail-type`, not CDK's `detailType`). */
+const eventPattern = z.strictObject({
+  source: stringList.describe('Required: a rule without a source would take every event on the bus as a restore'),
+  'detail-type': stringList.optional(),
+  account: stringList.optional(),
+  region: stringList.optional(),
+  resources: stringList.optional(),
+  detail: z.record(z.string(), z.unknown()).optional(),
+});
+export type EventPatternConfig = z.infer<typeof eventPattern>;
+
+const eventRule = z.strictObject({
+  eventBusName: z
+    .string()
+    .regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an event bus name (not an ARN); omit it for the default bus')
+    .optional(),
+  eventPattern,
+});
+
+export const DEFAULT_EVENT_PATTERN: EventPatternConfig = {
+  source: ['atlas-restore-orchestrator'],
+  'detail-type': ['Restore Requested'],
+};
+
+const orchestratorConfigFields = z.strictObject({
+  stackName: z
+    .string()
+    .regex(/^[A-Za-z][A-Za-z0-9-]{0,127}$/, 'must be a CloudFormation stack name: a letter, then letters, digits, -')
+    .default('AtlasRestoreOrchestrator'),
+  account: z
+    .string()
+    .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+    .optional(),
+  region: z
+    .string()
+    .regex(/^[a-z]{2}(-[a-z]+)+-\d+$/, 'must be an AWS region such as eu-west-1')
+    .optional(),
+  atlasSecret,
+  atlasSecretKmsKeyArn: kmsKeyArn.optional(),
+  atlasBaseUrl: httpsOrigin.optional(),
+  allowedTargets: z.array(clusterRef).default([]),
+  sourceOverwriteAllowed: z.array(clusterRef).default([]),
+  schedules: z.array(drillSchedule).default([]),
+  eventRule: eventRule.nullable().default({ eventPattern: DEFAULT_EVENT_PATTERN }),
+  alarmEmails: z.array(z.email('must be an e-mail address')).default([]),
+  memorySize: z.int().min(128, 'must be at least 128 (MB)').max(10_240, 'must be at most 10240 (MB)').default(256),
+  timeoutSeconds: z.int().min(1, 'must be at least 1').max(900, 'must be at most 900 (Lambda limit)').default(60),
+  logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
+  logRetentionDays: z
+    .int()
+    .refine((days) => (LOG_RETENTION_DAYS as readonly number[]).includes(days), {
+      message: `must be one of ${LOG_RETENTION_DAYS.join(', ')} (CloudWatch Logs retention values)`,
+    })
+    .default(365),
+  maxConcurrency: z
+    .int()
+    .min(2, 'must be at least 2 (SQS event source limit), or null for none')
+    .max(1000, 'must be at most 1000')
+    .nullable()
+    .default(5),
+  reservedConcurrency: z.int().min(1, 'must be at least 1').optional(),
+  batchSize: z.int().min(1, 'must be at least 1').max(10_000, 'must be at most 10000').default(10),
+  maxBatchingWindowSeconds: z.int().min(0).max(300, 'must be at most 300 (SQS event source limit)').default(0),
+  maxReceiveCount: z.int().min(1, 'must be at least 1').max(1000, 'must be at most 1000').default(5),
+  pollMinDelaySeconds: z
+    .int()
+    .min(1, 'must be at least 1')
+    .max(900, 'must be at most 900 (SQS delay limit)')
+    .default(60),
+  pollMaxDelaySeconds: z
+    .int()
+    .min(1, 'must be at least 1')
+    .max(900, 'must be at most 900 (SQS delay limit)')
+    .default(900),
+  deferMaxAttempts: z.int().min(0, 'must be 0 or more').max(1000, 'must be at most 1000').default(12),
+  defaultMaxWaitMinutes: z
+    .int()
+    .min(1, 'must be at least 1')
+    .max(MAX_WAIT_MINUTES_LIMIT, `must be at most ${MAX_WAIT_MINUTES_LIMIT} (14 days)`)
+    .default(720),
+  cancelOnTimeout: z.boolean().default(false),
+  ledgerRetentionDays: z.int().min(1, 'must be at least 1').max(3650, 'must be at most 3650').default(400),
+  removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+});
+
+export const orchestratorConfigSchema = orchestratorConfigFields.superRefine(checkCombinations);
+export type OrchestratorConfig = z.infer<typeof orchestratorConfigSchema>;
+/** The configuration as written in cdk.json: every key with a default may be left out. */
+export type OrchestratorConfigInput = z.input<typeof orchestratorConfigSchema>;
+
+type ConfigFields = z.infer<typeof orchestratorConfigFields>;
+
+/** Rules between keys: each issue names the key to change. */
+function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void {
+  const issue = (path: (string | number)[], message: string) => context.addIssue({ code: 'custom', path, message });
+
+  if (config.pollMinDelaySeconds > config.pollMaxDelaySeconds) {
+    issue(['pollMinDelaySeconds'], `must not exceed pollMaxDelaySeconds (${config.pollMaxDelaySeconds})`);
+  }
+  if (
+    config.reservedConcurrency !== undefined &&
+    config.maxConcurrency !== null &&
+    config.maxConcurrency > config.reservedConcurrency
+  ) {
+    issue(
+      ['maxConcurrency'],
+      `must not exceed reservedConcurrency (${config.reservedConcurrency}): the event source would be throttled; lower it or set it to null`,
+    );
+  }
+  if (config.batchSize > 10 && config.maxBatchingWindowSeconds < 1) {
+    issue(['maxBatchingWindowSeconds'], 'must be at least 1 when batchSize is over 10 (SQS event source rule)');
+  }
+
+  const allowed = new Set(config.allowedTargets);
+  const overwriteAllowed = new Set(config.sourceOverwriteAllowed);
+  config.sourceOverwriteAllowed.forEach((source, index) => {
+    if (!allowed.has(source)) {
+      issue(
+        ['sourceOverwriteAllowed', index],
+        `${source} must also be in allowedTargets: it is the target it overwrites`,
+      );
+    }
+  });
+
+  const names = new Set<string>();
+  config.schedules.forEach((schedule, index) => {
+    const at = (...rest: (string | number)[]) => ['schedules', index, ...rest];
+    if (names.has(schedule.name)) issue(at('name'), `must be unique, "${schedule.name}" is used twice`);
+    names.add(schedule.name);
+
+    if (!requestId.safeParse(`${schedule.name}-${SAMPLE_SCHEDULED_TIME}`).success) {
+      issue(at('name'), 'must make a valid requestId once the scheduled time is appended');
+    }
+    const interval = rateIntervalHours(schedule.expression);
+    if (interval !== undefined && interval > schedule.expectedPeriodHours) {
+      issue(
+        at('expectedPeriodHours'),
+        `must cover the schedule's interval (${interval} h), or the alarm fires between two drills`,
+      );
+    }
+
+    const target = restoreTarget(schedule.request);
+    if (target === undefined) return;
+    const targetKey = clusterKey(target);
+    if (!allowed.has(targetKey)) {
+      issue(at('request', 'targetClusterName'), `target ${targetKey} must be in allowedTargets`);
+    }
+    if (targetKey === clusterKey(schedule.request) && !overwriteAllowed.has(targetKey)) {
+      issue(
+        at('request', 'targetClusterName'),
+        `restores ${targetKey} onto itself: add it to sourceOverwriteAllowed if that is really meant`,
+      );
+    }
+  });
+}
+
+const HOURS_PER_UNIT: Record<string, number> = { minute: 1 / 60, hour: 1, day: 24 };
+
+function rateIntervalHours(expression: string): number | undefined {
+  const match = RATE_EXPRESSION.exec(expression);
+  if (!match?.[1] || !match[2]) return undefined;
+  return Number(match[1]) * (HOURS_PER_UNIT[match[2].replace(/s$/, '')] ?? 0);
+}
+
+export interface ConfigIssue {
+  /** `atlasRestore.schedules[0].request.targetClusterName` */
+  readonly key: string;
+  readonly message: string;
+}
+
+/** The configuration is invalid: `issues` name each key and the rule it breaks. */
+export class ConfigError extends Error {
+  readonly code = 'CONFIG_INVALID';
+  readonly issues: readonly ConfigIssue[];
+
+  constructor(issues: readonly ConfigIssue[], options?: { cause?: unknown }) {
+    super(
+      `Invalid ${CONFIG_CONTEXT_KEY} configuration (cdk.json context or -c):\n${issues.map((issue) => `  ${issue.key}: ${issue.message}`).join('\n')}`,
+      options,
+    );
+    this.name = 'ConfigError';
+    this.issues = issues;
+  }
+}
+
+/** Validates a configuration object, applying defaults; throws ConfigError naming every bad key. */
+export function parseOrchestratorConfig(input: unknown): OrchestratorConfig {
+  const parsed = orchestratorConfigSchema.safeParse(input);
+  if (parsed.success) return parsed.data;
+  const issues = parsed.error.issues.flatMap((issue): ConfigIssue[] => {
+    const keys = issue.code === 'unrecognized_keys' ? issue.keys.map((key) => [...issue.path, key]) : [issue.path];
+    const message = issue.code === 'unrecognized_keys' ? 'unknown key' : issue.message;
+    return keys.map((path) => ({ key: formatKey(path), message }));
+  });
+  throw new ConfigError(issues, { cause: parsed.error });
+}
+
+function formatKey(path: readonly PropertyKey[]): string {
+  return path.reduce<string>(
+    (key, part) => (typeof part === 'number' ? `${key}[${part}]` : `${key}.${String(part)}`),
+    CONFIG_CONTEXT_KEY,
+  );
+}
+
+/** The part of a construct node the app entry reads context from. */
+export interface ContextSource {
+  tryGetContext(key: string): unknown;
+  getAllContext(): Record<string, unknown>;
+}
+
+/**
+ * The raw configuration from CDK context: the `atlasRestore` object (or its JSON text, as `-c atlasRestore='{…}'`
+ * gives it), then each `atlasRestore.<key>` context value over it (`-c atlasRestore.memorySize=512`; the value is
+ * parsed as JSON when it is JSON, else taken as a string).
+ */
+export function configFromContext(context: ContextSource): Record<string, unknown> {
+  const base = parseContextValue(CONFIG_CONTEXT_KEY, context.tryGetContext(CONFIG_CONTEXT_KEY) ?? {});
+  if (typeof base !== 'object' || base === null || Array.isArray(base)) {
+    throw new ConfigError([{ key: CONFIG_CONTEXT_KEY, message: 'must be an object (or its JSON text)' }]);
+  }
+  const config: Record<string, unknown> = { ...base };
+  const prefix = `${CONFIG_CONTEXT_KEY}.`;
+  for (const [key, value] of Object.entries(context.getAllContext())) {
+    if (key.startsWith(prefix)) config[key.slice(prefix.length)] = parseLooseValue(value);
+  }
+  return config;
+}
+
+function parseContextValue(key: string, value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch (error) {
+    throw new ConfigError([{ key, message: `is not valid JSON (${(error as Error).message})` }]);
+  }
+}
+
+function parseLooseValue(value: unknown): unknown {
+  if (typeof value !== 'string') return value;
+  try {
+    return JSON.parse(value);
+  } catch {
+    return value;
+  }
+}

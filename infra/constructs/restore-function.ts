@@ -1,0 +1,117 @@
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { IQueue } from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import {
+  DEPS_LOCK_FILE,
+  HANDLER_ENTRY,
+  HANDLER_EXPORT,
+  HANDLER_RUNTIME,
+  nodejsFunctionBundling,
+  PROJECT_ROOT,
+} from '../handler-bundling.ts';
+
+/** The DynamoDB calls the workflow makes on the ledger (functions/core/ledger/dynamodb-ledger.ts). */
+export const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
+
+export interface RestoreFunctionProps {
+  /** The queue the function consumes, and sends its polls to. */
+  readonly workQueue: IQueue;
+  /** Where the function dead-letters messages it cannot parse. */
+  readonly deadLetterQueue: IQueue;
+  /** The operation ledger. */
+  readonly ledger: Pick<TableV2, 'tableArn'>;
+  /** The Atlas credentials: only this function may read them. */
+  readonly atlasSecret: ISecret;
+  /** The function's environment (see lambda-environment.ts). */
+  readonly environment: Record<string, string>;
+  /** @default 256 */
+  readonly memorySize?: number;
+  readonly timeout: Duration;
+  /** Lambda's application log level; Powertools Logger follows it. @default ApplicationLogLevel.INFO */
+  readonly logLevel?: ApplicationLogLevel;
+  readonly logRetention: RetentionDays;
+  /** What deleting the stack does to the log group. @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /** Concurrency reserved for (and capping) the function. @default - none */
+  readonly reservedConcurrency?: number;
+  /** Concurrent invocations the SQS event source may run: bounds Atlas token minting and API load. @default - none */
+  readonly maxConcurrency?: number;
+  /** @default 10 */
+  readonly batchSize?: number;
+  /** @default - none */
+  readonly maxBatchingWindow?: Duration;
+}
+
+/**
+ * The restore handler (Node.js 24, arm64, ESM bundle with source maps) fed by the work queue with partial batch
+ * responses. Its role holds only what the workflow does: write its own log group, read the Atlas secret, consume
+ * and send to the work queue, dead-letter, and keep the ledger.
+ */
+export class RestoreFunction extends Construct {
+  readonly function: NodejsFunction;
+  readonly logGroup: LogGroup;
+  readonly eventSource: SqsEventSource;
+
+  constructor(scope: Construct, id: string, props: RestoreFunctionProps) {
+    super(scope, id);
+
+    this.logGroup = new LogGroup(this, 'LogGroup', {
+      retention: props.logRetention,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    // Our own role instead of the default one, whose AWS managed policy may write to any log group.
+    const role = new Role(this, 'Role', {
+      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
+      description: 'Atlas restore handler: its log group, the Atlas secret, the work queues and the ledger',
+    });
+    this.logGroup.grantWrite(role);
+
+    this.function = new NodejsFunction(this, 'Handler', {
+      entry: HANDLER_ENTRY,
+      handler: HANDLER_EXPORT,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: DEPS_LOCK_FILE,
+      runtime: HANDLER_RUNTIME,
+      architecture: Architecture.ARM_64,
+      bundling: nodejsFunctionBundling(),
+      memorySize: props.memorySize ?? 256,
+      timeout: props.timeout,
+      role,
+      logGroup: this.logGroup,
+      loggingFormat: LoggingFormat.JSON,
+      applicationLogLevelV2: props.logLevel ?? ApplicationLogLevel.INFO,
+      systemLogLevelV2: SystemLogLevel.INFO,
+      environment: props.environment,
+      ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
+      description: 'Restores MongoDB Atlas cloud-backup snapshots and follows each restore job to its end',
+    });
+
+    this.eventSource = new SqsEventSource(props.workQueue, {
+      reportBatchItemFailures: true,
+      batchSize: props.batchSize ?? 10,
+      ...(props.maxBatchingWindow === undefined ? {} : { maxBatchingWindow: props.maxBatchingWindow }),
+      ...(props.maxConcurrency === undefined ? {} : { maxConcurrency: props.maxConcurrency }),
+    });
+    this.function.addEventSource(this.eventSource);
+
+    props.atlasSecret.grantRead(this.function);
+    // Re-enqueues itself to poll, and dead-letters what it cannot parse.
+    props.workQueue.grantSendMessages(this.function);
+    props.deadLetterQueue.grantSendMessages(this.function);
+    // The items only, with the calls functions/core/ledger makes: its byCluster queries serve the CLI's history, and
+    // table.grant() would add every index.
+    Grant.addToPrincipal({
+      grantee: this.function,
+      actions: LEDGER_ACTIONS,
+      resourceArns: [props.ledger.tableArn],
+    });
+  }
+}

@@ -1,0 +1,51 @@
+import type { OrchestratorConfig } from './config.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './restore-metrics.ts';
+
+/** The deployed resources the function finds through its environment. */
+export interface EnvironmentResources {
+  readonly workQueueUrl: string;
+  readonly deadLetterQueueUrl: string;
+  readonly ledgerTableName: string;
+}
+
+type EnvironmentSettings = Pick<
+  OrchestratorConfig,
+  | 'atlasSecret'
+  | 'atlasBaseUrl'
+  | 'allowedTargets'
+  | 'sourceOverwriteAllowed'
+  | 'pollMinDelaySeconds'
+  | 'pollMaxDelaySeconds'
+  | 'deferMaxAttempts'
+  | 'defaultMaxWaitMinutes'
+  | 'cancelOnTimeout'
+  | 'ledgerRetentionDays'
+>;
+
+/**
+ * The Lambda environment, per the contract with functions/core/config.ts. Holds names and settings only: the Atlas
+ * credentials stay in Secrets Manager and are read at run time.
+ */
+export function restoreFunctionEnvironment(
+  settings: EnvironmentSettings,
+  resources: EnvironmentResources,
+): Record<string, string> {
+  return {
+    ATLAS_SECRET_ID: settings.atlasSecret,
+    WORK_QUEUE_URL: resources.workQueueUrl,
+    DEAD_LETTER_QUEUE_URL: resources.deadLetterQueueUrl,
+    LEDGER_TABLE_NAME: resources.ledgerTableName,
+    ALLOWED_TARGETS: settings.allowedTargets.join(','),
+    SOURCE_OVERWRITE_ALLOWED: settings.sourceOverwriteAllowed.join(','),
+    POLL_MIN_DELAY_SECONDS: String(settings.pollMinDelaySeconds),
+    POLL_MAX_DELAY_SECONDS: String(settings.pollMaxDelaySeconds),
+    DEFER_MAX_ATTEMPTS: String(settings.deferMaxAttempts),
+    DEFAULT_MAX_WAIT_MINUTES: String(settings.defaultMaxWaitMinutes),
+    CANCEL_ON_TIMEOUT: String(settings.cancelOnTimeout),
+    LEDGER_RETENTION_DAYS: String(settings.ledgerRetentionDays),
+    ...(settings.atlasBaseUrl === undefined ? {} : { ATLAS_BASE_URL: settings.atlasBaseUrl }),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+    NODE_OPTIONS: '--enable-source-maps',
+  };
+}

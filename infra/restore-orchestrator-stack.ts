@@ -1,0 +1,147 @@
+import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Key } from 'aws-cdk-lib/aws-kms';
+import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
+import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
+import type { Construct } from 'constructs';
+import type { OrchestratorConfig } from './config.ts';
+import { OperationLedger } from './constructs/operation-ledger.ts';
+import { RestoreFunction } from './constructs/restore-function.ts';
+import { RestoreMonitoring } from './constructs/restore-monitoring.ts';
+import { RestoreTriggers } from './constructs/restore-triggers.ts';
+import { WorkQueues } from './constructs/work-queues.ts';
+import { restoreFunctionEnvironment } from './lambda-environment.ts';
+
+export interface RestoreOrchestratorStackProps extends StackProps {
+  /** The validated configuration (see config.ts); the stack reads no context of its own. */
+  readonly config: OrchestratorConfig;
+}
+
+/**
+ * The whole orchestrator: triggers → work queue → restore handler → Atlas, with the operation ledger, the
+ * dead-letter queue, alarms and a dashboard.
+ */
+export class RestoreOrchestratorStack extends Stack {
+  readonly queues: WorkQueues;
+  readonly ledger: OperationLedger;
+  readonly restoreFunction: RestoreFunction;
+  readonly triggers: RestoreTriggers;
+  readonly monitoring: RestoreMonitoring;
+
+  constructor(scope: Construct, id: string, props: RestoreOrchestratorStackProps) {
+    super(scope, id, props);
+    const { config } = props;
+    const removalPolicy = config.removalPolicy === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY;
+    const timeout = Duration.seconds(config.timeoutSeconds);
+    const maxBatchingWindow = Duration.seconds(config.maxBatchingWindowSeconds);
+
+    this.queues = new WorkQueues(this, 'WorkQueues', {
+      functionTimeout: timeout,
+      maxBatchingWindow,
+      maxReceiveCount: config.maxReceiveCount,
+    });
+    this.ledger = new OperationLedger(this, 'Ledger', { removalPolicy });
+
+    this.restoreFunction = new RestoreFunction(this, 'RestoreFunction', {
+      workQueue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      ledger: this.ledger.table,
+      atlasSecret: this.importAtlasSecret(config),
+      environment: restoreFunctionEnvironment(config, {
+        workQueueUrl: this.queues.queue.queueUrl,
+        deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
+        ledgerTableName: this.ledger.table.tableName,
+      }),
+      memorySize: config.memorySize,
+      timeout,
+      logLevel: ApplicationLogLevel[config.logLevel],
+      logRetention: config.logRetentionDays as RetentionDays,
+      logRemovalPolicy: removalPolicy,
+      ...(config.reservedConcurrency === undefined ? {} : { reservedConcurrency: config.reservedConcurrency }),
+      ...(config.maxConcurrency === null ? {} : { maxConcurrency: config.maxConcurrency }),
+      batchSize: config.batchSize,
+      ...(config.maxBatchingWindowSeconds === 0 ? {} : { maxBatchingWindow }),
+    });
+
+    this.triggers = new RestoreTriggers(this, 'Triggers', {
+      workQueue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      schedules: config.schedules,
+      ...(config.eventRule === null
+        ? {}
+        : {
+            eventRule: {
+              eventPattern: config.eventRule.eventPattern,
+              ...(config.eventRule.eventBusName === undefined ? {} : { eventBusName: config.eventRule.eventBusName }),
+            },
+          }),
+    });
+
+    this.monitoring = new RestoreMonitoring(this, 'Monitoring', {
+      workQueue: this.queues.queue,
+      deadLetterQueue: this.queues.deadLetterQueue,
+      function: this.restoreFunction.function,
+      drills: config.schedules
+        .filter((schedule) => schedule.enabled)
+        .map((schedule) => ({
+          name: schedule.name,
+          clusterName: schedule.request.clusterName,
+          expectedPeriodHours: schedule.expectedPeriodHours,
+        })),
+      alarmEmails: config.alarmEmails,
+      removalPolicy,
+    });
+
+    new CfnOutput(this, 'WorkQueueUrl', {
+      description: 'Send restore requests here (aws sqs send-message)',
+      value: this.queues.queue.queueUrl,
+    });
+    new CfnOutput(this, 'WorkQueueArn', {
+      description: 'Destination of a dead-letter redrive',
+      value: this.queues.queue.queueArn,
+    });
+    new CfnOutput(this, 'DeadLetterQueueUrl', {
+      description: 'Requests that failed, could not be parsed or delivered',
+      value: this.queues.deadLetterQueue.queueUrl,
+    });
+    new CfnOutput(this, 'DeadLetterQueueArn', {
+      description: 'Source of a dead-letter redrive',
+      value: this.queues.deadLetterQueue.queueArn,
+    });
+    new CfnOutput(this, 'LedgerTableName', {
+      description: 'The operation ledger (one item per restore)',
+      value: this.ledger.table.tableName,
+    });
+    new CfnOutput(this, 'AlarmTopicArn', {
+      description: 'Alarm notifications; subscribe more endpoints here',
+      value: this.monitoring.topic.topicArn,
+    });
+  }
+
+  /** Imported, never created: the credentials are put into Secrets Manager by an operator, not by a template. */
+  private importAtlasSecret(config: OrchestratorConfig): ISecret {
+    const encryptionKey =
+      config.atlasSecretKmsKeyArn === undefined
+        ? undefined
+        : Key.fromKeyArn(this, 'AtlasSecretKey', config.atlasSecretKmsKeyArn);
+    const isArn = config.atlasSecret.startsWith('arn:');
+    if (encryptionKey === undefined) {
+      return isArn
+        ? Secret.fromSecretCompleteArn(this, 'AtlasSecret', config.atlasSecret)
+        : Secret.fromSecretNameV2(this, 'AtlasSecret', config.atlasSecret);
+    }
+    return Secret.fromSecretAttributes(this, 'AtlasSecret', {
+      encryptionKey,
+      ...(isArn
+        ? { secretCompleteArn: config.atlasSecret }
+        : {
+            secretPartialArn: this.formatArn({
+              service: 'secretsmanager',
+              resource: 'secret',
+              resourceName: config.atlasSecret,
+              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+            }),
+          }),
+    });
+  }
+}

@@ -1,0 +1,46 @@
+import type { RestoreJobRecord, SnapshotRecord } from './records.ts';
+import type { DeliveryType, LifecycleDurations, SnapshotStatus } from './types.ts';
+
+/**
+ * Lifecycles are computed from the clock on every read, never advanced by timers: stepping or scaling the clock
+ * moves every snapshot and restore job at once.
+ */
+export const DEFAULT_DURATIONS: LifecycleDurations = {
+  snapshotQueuedMs: 20_000,
+  snapshotInProgressMs: 140_000,
+  automatedRestoreMs: 240_000,
+  pointInTimeRestoreMs: 360_000,
+  downloadPrepareMs: 120_000,
+  downloadExpiresAfterMs: 3_600_000,
+};
+
+export function snapshotStatus(snapshot: SnapshotRecord, now: number): SnapshotStatus {
+  const elapsed = now - snapshot.startedAt;
+  if (elapsed < snapshot.queuedMs) return 'queued';
+  if (elapsed < snapshot.queuedMs + snapshot.inProgressMs) return 'inProgress';
+  return snapshot.outcome;
+}
+
+/** Where a restore job stands now. Download jobs are `ready` (URL out) when done, and expire later. */
+export function restoreJobProgress(job: RestoreJobRecord, now: number, durations: LifecycleDurations) {
+  const doneAt = job.submittedAt + job.durationMs;
+  const cancelled = job.cancelledAt !== undefined;
+  const done = !cancelled && now >= doneAt;
+  const succeeded = done && job.outcome === 'completed';
+  const expiresAt = doneAt + durations.downloadExpiresAfterMs;
+  return {
+    pending: !cancelled && !done,
+    cancelled,
+    failed: done && job.outcome === 'failed',
+    finishedAt: succeeded && job.deliveryType !== 'download' ? doneAt : undefined,
+    readyAt: succeeded && job.deliveryType === 'download' ? doneAt : undefined,
+    expiresAt: succeeded && job.deliveryType === 'download' ? expiresAt : undefined,
+    expired: succeeded && job.deliveryType === 'download' && now >= expiresAt,
+  };
+}
+
+export function restoreDuration(deliveryType: DeliveryType, durations: LifecycleDurations): number {
+  if (deliveryType === 'automated') return durations.automatedRestoreMs;
+  if (deliveryType === 'pointInTime') return durations.pointInTimeRestoreMs;
+  return durations.downloadPrepareMs;
+}

@@ -1,0 +1,137 @@
+import { restoreJobProgress, snapshotStatus } from './lifecycle.ts';
+import type { ClusterRecord, RestoreJobRecord, SnapshotRecord } from './records.ts';
+import type { ClusterJson, LifecycleDurations, RestoreJobJson, SnapshotJson } from './types.ts';
+
+/** Renders stored records as Atlas answers them now, quirks included (see the shared README). */
+export interface RenderContext {
+  readonly now: number;
+  readonly baseUrl: string;
+  readonly durations: LifecycleDurations;
+  readonly snapshot: (snapshotId: string) => SnapshotRecord | undefined;
+}
+
+const MONGODB_VERSION = '7.0.14';
+const DAY_MS = 86_400_000;
+
+export function renderCluster(cluster: ClusterRecord, context: RenderContext): ClusterJson {
+  const path = `/api/atlas/v2/groups/${cluster.groupId}/clusters/${cluster.name}`;
+  const host = `${cluster.name.toLowerCase()}.x1y2z.mongodb.net`;
+  return {
+    id: cluster.id,
+    groupId: cluster.groupId,
+    name: cluster.name,
+    clusterType: cluster.clusterType,
+    stateName: cluster.stateName,
+    paused: cluster.paused,
+    backupEnabled: true,
+    pitEnabled: cluster.clusterType === 'REPLICASET',
+    createDate: iso(cluster.createdAt),
+    mongoDBMajorVersion: '7.0',
+    mongoDBVersion: MONGODB_VERSION,
+    versionReleaseSystem: 'LTS',
+    terminationProtectionEnabled: false,
+    connectionStrings: { standardSrv: `mongodb+srv://${host}` },
+    replicationSpecs: cluster.replicaSetNames.map((_, index) => ({
+      zoneName: 'Zone 1',
+      regionConfigs: [
+        {
+          providerName: 'AWS',
+          regionName: 'EU_WEST_1',
+          priority: 7,
+          electableSpecs: { instanceSize: 'M10', nodeCount: 3, diskSizeGB: 10 },
+        },
+      ],
+      zoneId: cluster.id.slice(0, 16) + index.toString(16).padStart(8, '0'),
+    })),
+    labels: [],
+    tags: [],
+    links: [link(context, path, 'self')],
+  };
+}
+
+export function renderSnapshot(snapshot: SnapshotRecord, context: RenderContext): SnapshotJson {
+  const status = snapshotStatus(snapshot, context.now);
+  const done = status === 'completed';
+  const path = `/api/atlas/v2/groups/${snapshot.groupId}/clusters/${snapshot.clusterName}/backup/snapshots/${snapshot.sharded ? `shardedCluster/${snapshot.id}` : snapshot.id}`;
+  const common = {
+    id: snapshot.id,
+    // Atlas gives no createdAt and a zero size until the snapshot is done.
+    ...(done ? { createdAt: iso(snapshot.startedAt) } : {}),
+    ...(snapshot.description !== undefined ? { description: snapshot.description } : {}),
+    expiresAt: iso(snapshot.startedAt + snapshot.retentionDays * DAY_MS),
+    frequencyType: snapshot.frequencyType,
+    mongodVersion: MONGODB_VERSION,
+    policyItems: snapshot.snapshotType === 'scheduled' ? [`${snapshot.id.slice(0, 18)}${frequencyCode(snapshot)}`] : [],
+    snapshotType: snapshot.snapshotType,
+    status,
+    storageSizeBytes: done ? snapshot.storageSizeBytes : 0,
+    links: [link(context, path, 'self')],
+  };
+  if (snapshot.sharded) {
+    return {
+      ...common,
+      type: 'SHARDED_CLUSTER',
+      configServerType: 'DEDICATED',
+      members: snapshot.members.map((member) => ({ cloudProvider: 'AWS', ...member })),
+      snapshotIds: snapshot.members.map((member) => member.id),
+    };
+  }
+  return {
+    ...common,
+    type: 'replicaSet',
+    cloudProvider: 'AWS',
+    copyRegions: [],
+    replicaSetName: snapshot.members[0]?.replicaSetName ?? snapshot.clusterName,
+  };
+}
+
+export function renderRestoreJob(job: RestoreJobRecord, context: RenderContext): RestoreJobJson {
+  const progress = restoreJobProgress(job, context.now, context.durations);
+  const snapshot = job.snapshotId ? context.snapshot(job.snapshotId) : undefined;
+  const path = `/api/atlas/v2/groups/${job.groupId}/clusters/${job.clusterName}/backup/restoreJobs/${job.id}`;
+  const ready = progress.readyAt !== undefined;
+  const url = (name: string) => `${context.baseUrl}/backup/restore/${job.id}/${name}-${job.snapshotId ?? 'pit'}.tar.gz`;
+  return {
+    id: job.id,
+    deliveryType: job.deliveryType,
+    ...(job.snapshotId ? { snapshotId: job.snapshotId } : {}),
+    ...(snapshot ? { timestamp: iso(snapshot.startedAt) } : {}),
+    cancelled: progress.cancelled,
+    failed: progress.failed,
+    expired: progress.expired,
+    ...(progress.finishedAt !== undefined ? { finishedAt: iso(progress.finishedAt) } : {}),
+    ...(progress.expiresAt !== undefined ? { expiresAt: iso(progress.expiresAt) } : {}),
+    deliveryUrl: ready && !job.sharded ? [url(job.clusterName)] : [],
+    ...(job.sharded
+      ? {
+          components: job.replicaSetNames.map((replicaSetName) => ({
+            replicaSetName,
+            ...(ready ? { downloadUrl: url(replicaSetName) } : {}),
+          })),
+        }
+      : {}),
+    // Atlas answers nulls where the spec has a BSON timestamp object.
+    desiredTimestamp: { date: null, time: null, increment: null },
+    ...(job.targetGroupId ? { targetGroupId: job.targetGroupId } : {}),
+    ...(job.targetClusterName
+      ? { targetClusterName: job.targetClusterName, targetDeploymentItemName: job.targetClusterName }
+      : {}),
+    ...(job.pointInTimeUTCSeconds !== undefined ? { pointInTimeUTCSeconds: job.pointInTimeUTCSeconds } : {}),
+    ...(job.oplogTs !== undefined ? { oplogTs: job.oplogTs } : {}),
+    ...(job.oplogInc !== undefined ? { oplogInc: job.oplogInc } : {}),
+    links: [link(context, path, 'self')],
+  };
+}
+
+export function link(context: { baseUrl: string }, pathAndQuery: string, rel: string): { href: string; rel: string } {
+  return { href: `${context.baseUrl}${pathAndQuery}`, rel };
+}
+
+export function iso(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+function frequencyCode(snapshot: SnapshotRecord): string {
+  const index = ['hourly', 'daily', 'weekly', 'monthly', 'yearly'].indexOf(snapshot.frequencyType);
+  return Math.max(0, index).toString(16).padStart(6, '0');
+}

@@ -1,0 +1,75 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SimulatedClock } from './clock.ts';
+import { type AtlasSimulator, startAtlasSimulator } from './index.ts';
+import { TestClient, V2023, V2024 } from './test-client.ts';
+
+describe('Atlas simulator: versioned media types', () => {
+  let simulator: AtlasSimulator;
+  let client: TestClient;
+  let snapshots: string;
+  let cluster: string;
+
+  beforeAll(async () => {
+    simulator = await startAtlasSimulator({ clock: new SimulatedClock({ scale: 0 }) });
+    client = new TestClient(simulator);
+    cluster = `/clusters/${simulator.seed.sourceClusterName}`;
+    snapshots = `${cluster}/backup/snapshots`;
+  });
+  afterAll(() => simulator.close());
+
+  it.each([
+    ['no Accept', null, 406, 'INVALID_ACCEPT_HEADER'],
+    ['application/json', 'application/json', 406, 'INVALID_ACCEPT_HEADER'],
+    ['*/*', '*/*', 406, 'INVALID_ACCEPT_HEADER'],
+    ['a date before the first version', 'application/vnd.atlas.2022-12-31+json', 406, 'UNSUPPORTED_VERSION'],
+    ['an impossible date', 'application/vnd.atlas.2023-02-30+json', 400, 'INVALID_VERSION_DATE'],
+    ['a malformed date', 'application/vnd.atlas.latest+json', 400, 'INVALID_VERSION_DATE'],
+  ])('refuses %s', async (_case, accept, status, errorCode) => {
+    // Act
+    const answer = await client.call(snapshots, { accept });
+
+    // Assess
+    expect(answer.status).toBe(status);
+    expect(answer.json).toMatchObject({ error: status, errorCode });
+    expect(answer.headers['x-error-code']).toBe(errorCode);
+  });
+
+  it('resolves a later date to the newest version not after it, and says so in Content-Type', async () => {
+    // Act
+    const snapshotList = await client.call(snapshots, { accept: 'application/vnd.atlas.2025-06-01+json' });
+    const clusterAnswer = await client.call(cluster, { accept: 'application/vnd.atlas.2025-06-01+json' });
+    const amongOthers = await client.call(snapshots, { accept: `application/json, ${V2023};q=0.9` });
+
+    // Assess
+    expect(snapshotList.status).toBe(200);
+    expect(snapshotList.headers['content-type']).toBe(V2023);
+    expect(clusterAnswer.status).toBe(200);
+    expect(clusterAnswer.headers['content-type']).toBe(V2024);
+    expect(amongOthers.status).toBe(200);
+  });
+
+  it('answers 410 VERSION_GONE for a retired getCluster version', async () => {
+    // Act
+    const answer = await client.call(cluster, { accept: V2023 });
+
+    // Assess
+    expect(answer.status).toBe(410);
+    expect(answer.json).toMatchObject({ errorCode: 'VERSION_GONE' });
+  });
+
+  it('reads POST bodies sent as application/json or the versioned type, and refuses other media types', async () => {
+    // Prepare
+    const target = `/clusters/${simulator.seed.targetClusterName}/backup/snapshots`;
+
+    // Act
+    const versioned = await client.call(target, { body: {}, contentType: V2023 });
+    simulator.clock.advance(10 * 60_000);
+    const plainJson = await client.call(target, { body: {}, contentType: 'application/json; charset=utf-8' });
+    const text = await client.call(target, { body: '{}', contentType: 'text/plain' });
+
+    // Assess
+    expect(versioned.status).toBe(200);
+    expect(plainJson.status).toBe(200);
+    expect(text.status).toBe(415);
+  });
+});

@@ -1,0 +1,80 @@
+import { AtlasError } from './errors.ts';
+
+/**
+ * Versioned media types: `Accept: application/vnd.atlas.YYYY-MM-DD+json` resolves to the newest resource version
+ * not later than the date asked. Atlas answers 406 without a usable Accept or for a date before the first version,
+ * 400 INVALID_VERSION_DATE for a date that is not one, 410 VERSION_GONE for a retired version.
+ */
+interface ResourceVersions {
+  readonly versions: readonly string[];
+  readonly gone?: readonly string[];
+}
+
+const CLOUD_BACKUP_VERSIONS: ResourceVersions = { versions: ['2023-01-01'] };
+// getCluster's 2023-01-01 and 2023-02-01 versions are deprecated in the spec and retired by Atlas since.
+const CLUSTER_VERSIONS: ResourceVersions = {
+  versions: ['2023-01-01', '2023-02-01', '2024-08-05'],
+  gone: ['2023-01-01', '2023-02-01'],
+};
+
+export function resourceVersions(operationId: string): ResourceVersions {
+  return operationId === 'getCluster' ? CLUSTER_VERSIONS : CLOUD_BACKUP_VERSIONS;
+}
+
+export function mediaType(version: string): string {
+  return `application/vnd.atlas.${version}+json`;
+}
+
+const ATLAS_MEDIA_TYPE = /^application\/vnd\.atlas\.([^+\s]*)\+json$/i;
+const VERSION_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
+
+/** The media type the response will carry, or the AtlasError to answer. */
+export function negotiateVersion(accept: string | undefined, operationId: string, path: string): string {
+  const requested = (accept ?? '')
+    .split(',')
+    .map((range) => range.split(';')[0]?.trim() ?? '')
+    .map((range) => ATLAS_MEDIA_TYPE.exec(range)?.[1])
+    .find((date) => date !== undefined);
+  if (requested === undefined) {
+    throw new AtlasError(
+      406,
+      'INVALID_ACCEPT_HEADER',
+      'Accept must name a versioned media type such as application/vnd.atlas.2023-01-01+json.',
+      {
+        parameters: [accept ?? ''],
+      },
+    );
+  }
+  if (!isCalendarDate(requested)) {
+    throw new AtlasError(400, 'INVALID_VERSION_DATE', `The version date ${requested} is not a valid date.`, {
+      parameters: [requested],
+    });
+  }
+  const { versions, gone = [] } = resourceVersions(operationId);
+  const resolved = versions.filter((version) => version <= requested).at(-1);
+  if (resolved === undefined) {
+    throw new AtlasError(406, 'UNSUPPORTED_VERSION', `No version of ${path} exists on or before ${requested}.`, {
+      parameters: [requested, path],
+    });
+  }
+  if (gone.includes(resolved)) {
+    throw new AtlasError(410, 'VERSION_GONE', `Version ${resolved} of ${path.slice(1)} is no longer available.`, {
+      parameters: [resolved, path.slice(1)],
+    });
+  }
+  return mediaType(resolved);
+}
+
+/** Atlas reads a JSON body sent as `application/json` or as any versioned Atlas media type. */
+export function isJsonContentType(contentType: string | undefined): boolean {
+  const type = (contentType ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  return type === 'application/json' || ATLAS_MEDIA_TYPE.test(type);
+}
+
+function isCalendarDate(text: string): boolean {
+  const match = VERSION_DATE.exec(text);
+  if (!match) return false;
+  const [year, month, day] = [Number(match[1]), Number(match[2]), Number(match[3])];
+  const date = new Date(Date.UTC(year, month - 1, day));
+  return date.getUTCFullYear() === year && date.getUTCMonth() === month - 1 && date.getUTCDate() === day;
+}

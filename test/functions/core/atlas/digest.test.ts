@@ -1,0 +1,102 @@
+import { describe, expect, it } from 'vitest';
+import { DigestSession, digestAuthorization, parseDigestChallenge } from '../../../../functions/core/atlas/digest.ts';
+
+// RFC 7616 section 3.9.1, the MD5 example.
+const RFC_CHALLENGE =
+  'Digest realm="http-auth@example.org", qop="auth, auth-int", algorithm=MD5, ' +
+  'nonce="7ypf/xlj9XXwfDPEoM4URrv/xwf94BcCAzFZH4GiTo0v", opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"';
+
+describe('Function: digestAuthorization', () => {
+  it('answers the RFC 7616 MD5 example with its published response', () => {
+    // Prepare
+    const challenge = parseDigestChallenge(RFC_CHALLENGE);
+    if (!challenge) throw new Error('challenge not parsed');
+
+    // Act
+    const header = digestAuthorization({
+      username: 'Mufasa',
+      password: 'Circle of Life',
+      method: 'GET',
+      uri: '/dir/index.html',
+      challenge,
+      nc: 1,
+      cnonce: 'f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ',
+    });
+
+    // Assess
+    expect(header).toContain('response="8ca523f5e9506fed4657c9700eebdbec"');
+    expect(header).toContain('qop=auth, nc=00000001, cnonce="f2/wE4q74E6zIJEtWaHKaf5wv/H5QzzpXusqGemxURZJ"');
+    expect(header).toContain('opaque="FQhe/qaU925kfnzjCev0ciny7QMkPqMAFRtzCUYo5tdS"');
+    expect(header).toContain('uri="/dir/index.html"');
+  });
+
+  it('answers the RFC 2069 form when the server offers no qop (RFC 2069 example, as corrected by its errata)', () => {
+    // Prepare
+    const challenge = parseDigestChallenge(
+      'Digest realm="testrealm@host.com", nonce="dcd98b7102dd2f0e8b11d0f600bfb0c093"',
+    );
+    if (!challenge) throw new Error('challenge not parsed');
+
+    // Act
+    const header = digestAuthorization({
+      username: 'Mufasa',
+      password: 'CircleOfLife',
+      method: 'GET',
+      uri: '/dir/index.html',
+      challenge,
+      nc: 1,
+      cnonce: 'unused',
+    });
+
+    // Assess
+    expect(header).toContain('response="1949323746fe6a43ef61f9606e7febea"');
+    expect(header).not.toContain('qop=');
+  });
+});
+
+describe('Function: parseDigestChallenge', () => {
+  it('reads stale=true, escaped quotes and a Digest challenge among other schemes', () => {
+    // Act
+    const challenge = parseDigestChallenge([
+      'Bearer realm="x"',
+      'Digest realm="MMS \\"Public\\" API", nonce="abc", qop="auth", stale=TRUE',
+    ]);
+
+    // Assess
+    expect(challenge).toEqual({ realm: 'MMS "Public" API', nonce: 'abc', qopAuth: true, stale: true });
+  });
+
+  it.each([
+    ['no header', undefined],
+    ['a Basic challenge', 'Basic realm="x"'],
+    ['an algorithm we do not answer', 'Digest realm="r", nonce="n", algorithm=SHA-512-256'],
+    ['a challenge without a nonce', 'Digest realm="r"'],
+  ])('returns undefined for %s', (_case, header) => {
+    // Act & Assess
+    expect(parseDigestChallenge(header)).toBeUndefined();
+  });
+});
+
+describe('Class: DigestSession', () => {
+  const request = { username: 'u', password: 'p', method: 'GET', uri: '/' };
+  const nc = (header: string) => /nc=([0-9a-f]{8})/.exec(header)?.[1];
+
+  it('counts nc per nonce and leases each nonce to one request at a time', () => {
+    // Prepare
+    const session = new DigestSession(() => 'c');
+    const first = session.leaseFrom({ realm: 'r', nonce: 'n1', qopAuth: true, stale: false });
+    const counts = [nc(session.authorization(first, request)), nc(session.authorization(first, request))];
+    session.release(first);
+
+    // Act
+    const reused = session.lease();
+    const concurrent = session.lease();
+    const third = reused ? nc(session.authorization(reused, request)) : undefined;
+
+    // Assess
+    expect(counts).toEqual(['00000001', '00000002']);
+    expect(reused?.challenge.nonce).toBe('n1');
+    expect(third).toBe('00000003');
+    expect(concurrent).toBeUndefined();
+  });
+});

@@ -1,0 +1,151 @@
+import { describe, expect, it } from 'vitest';
+import { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
+import {
+  backoffDelayMs,
+  isRetryableStatus,
+  parseRetryAfter,
+  type RetryPolicy,
+  retryDelayMs,
+  withRetries,
+} from '../../../../functions/core/atlas/retry.ts';
+
+const POLICY: RetryPolicy = { baseDelayMs: 10_000, maxDelayMs: 40_000, maxAttempts: 5 };
+
+function retryable(extra: { retryAfterSeconds?: number; ambiguous?: boolean } = {}) {
+  return new AtlasApiError({ operation: 'op', method: 'GET', path: '/p', status: 503, retryable: true, ...extra });
+}
+
+describe('Function: backoffDelayMs', () => {
+  it('doubles the ceiling from the base up to the cap and jitters below it', () => {
+    // Act
+    const ceilings = [1, 2, 3, 4, 5].map((retry) => backoffDelayMs(retry, POLICY, () => 0.999999));
+    const floors = [1, 2, 3].map((retry) => backoffDelayMs(retry, POLICY, () => 0));
+    const halfway = backoffDelayMs(2, POLICY, () => 0.5);
+
+    // Assess
+    expect(ceilings).toEqual([9_999, 19_999, 39_999, 39_999, 39_999]);
+    expect(floors).toEqual([0, 0, 0]);
+    expect(halfway).toBe(10_000);
+  });
+});
+
+describe('Function: retryDelayMs', () => {
+  it('waits at least Retry-After, and longer when the jittered backoff is longer', () => {
+    // Act & Assess
+    expect(retryDelayMs(1, 30, POLICY, () => 0.5)).toBe(30_000);
+    expect(retryDelayMs(3, 1, POLICY, () => 0.5)).toBe(20_000);
+    expect(retryDelayMs(1, undefined, POLICY, () => 0.5)).toBe(5_000);
+  });
+});
+
+describe('Function: parseRetryAfter', () => {
+  it('reads delay-seconds and HTTP dates, and ignores what it cannot read', () => {
+    // Prepare
+    const now = Date.parse('2025-01-01T00:00:00Z');
+
+    // Act & Assess
+    expect(parseRetryAfter('7', now)).toBe(7);
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:12 GMT', now)).toBe(12);
+    expect(parseRetryAfter('Tue, 31 Dec 2024 23:00:00 GMT', now)).toBe(0);
+    expect(parseRetryAfter('soon', now)).toBeUndefined();
+    expect(parseRetryAfter(undefined, now)).toBeUndefined();
+  });
+});
+
+describe('Function: isRetryableStatus', () => {
+  it('retries 429 and 5xx, and 405 only while Atlas refuses writes during an upgrade', () => {
+    // Act & Assess
+    expect([429, 500, 502, 503, 504].every((status) => isRetryableStatus(status, undefined))).toBe(true);
+    expect(isRetryableStatus(405, 'WRITES_NOT_ALLOWED_DURING_APP_UPGRADES')).toBe(true);
+    expect(isRetryableStatus(405, 'ATLAS_BACKUP_CANCEL_SHARD_RESTORE_JOB_NOT_ALLOWED')).toBe(false);
+    expect([400, 401, 403, 404, 409, 410, 501].some((status) => isRetryableStatus(status, undefined))).toBe(false);
+  });
+});
+
+describe('Function: withRetries', () => {
+  function harness(deadline = Number.POSITIVE_INFINITY) {
+    let time = 0;
+    const sleeps: number[] = [];
+    const options = {
+      policy: POLICY,
+      deadline,
+      now: () => time,
+      random: () => 0.5,
+      sleep: async (ms: number) => {
+        sleeps.push(ms);
+        time += ms;
+      },
+    };
+    return { options, sleeps, time: () => time };
+  }
+
+  it('retries a retryable failure with the computed waits until it succeeds', async () => {
+    // Prepare
+    const { options, sleeps } = harness();
+    let attempts = 0;
+
+    // Act
+    const result = await withRetries(async () => {
+      attempts += 1;
+      if (attempts < 3) throw retryable();
+      return 'done';
+    }, options);
+
+    // Assess
+    expect(result).toBe('done');
+    expect(sleeps).toEqual([5_000, 10_000]);
+  });
+
+  it('throws the last error after maxAttempts', async () => {
+    // Prepare
+    const { options, sleeps } = harness();
+    let attempts = 0;
+
+    // Act
+    const error = await withRetries(async () => {
+      attempts += 1;
+      throw retryable();
+    }, options).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBeInstanceOf(AtlasApiError);
+    expect(attempts).toBe(POLICY.maxAttempts);
+    expect(sleeps).toHaveLength(POLICY.maxAttempts - 1);
+  });
+
+  it('throws the retryable error at once when the next wait would cross the deadline', async () => {
+    // Prepare
+    const { options, sleeps, time } = harness(12_000);
+    const failures = [retryable(), retryable({ retryAfterSeconds: 60 })];
+    let attempts = 0;
+
+    // Act
+    const error = await withRetries(async () => {
+      const failure = failures[attempts];
+      attempts += 1;
+      throw failure;
+    }, options).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toBe(failures[1]);
+    expect((error as AtlasApiError).retryable).toBe(true);
+    expect(sleeps).toEqual([5_000]);
+    expect(time()).toBeLessThan(12_000);
+  });
+
+  it('never retries an ambiguous or permanent failure', async () => {
+    // Prepare
+    const { options, sleeps } = harness();
+    const ambiguous = retryable({ ambiguous: true });
+    const permanent = new AtlasApiError({ operation: 'op', method: 'GET', path: '/p', status: 404, retryable: false });
+
+    // Act
+    const first = await withRetries(() => Promise.reject(ambiguous), options).catch((caught: unknown) => caught);
+    const second = await withRetries(() => Promise.reject(permanent), options).catch((caught: unknown) => caught);
+
+    // Assess
+    expect(first).toBe(ambiguous);
+    expect(second).toBe(permanent);
+    expect(sleeps).toEqual([]);
+  });
+});

@@ -1,0 +1,375 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import {
+  ConfigError,
+  type ContextSource,
+  configFromContext,
+  DEFAULT_EVENT_PATTERN,
+  type OrchestratorConfigInput,
+  parseOrchestratorConfig,
+} from '../../infra/config.ts';
+import { sampleConfig } from './synth.ts';
+
+const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
+const drill = sampleConfig().schedules?.[0];
+if (drill === undefined) throw new Error('cdk.json must ship a sample schedule');
+
+function configError(input: unknown): ConfigError {
+  try {
+    parseOrchestratorConfig(input);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected the configuration to be refused');
+}
+
+function withSchedule(overrides: Record<string, unknown>, base: OrchestratorConfigInput = sampleConfig()) {
+  return { ...base, schedules: [{ ...drill, ...overrides }] };
+}
+
+function withRequest(overrides: Record<string, unknown>, base: OrchestratorConfigInput = sampleConfig()) {
+  return withSchedule({ request: { ...drill?.request, ...overrides } }, base);
+}
+
+describe('Function: parseOrchestratorConfig', () => {
+  it('accepts the sample configuration shipped in cdk.json', () => {
+    // Act
+    const config = parseOrchestratorConfig(sampleConfig());
+
+    // Assess
+    expect(config.atlasSecret).toBe('atlas-restore/atlas-api');
+    expect(config.schedules).toHaveLength(1);
+    expect(config.schedules[0]).toMatchObject({ name: 'weekly-prod-drill', expectedPeriodHours: 168, enabled: true });
+    expect(config.allowedTargets).toEqual([`${GROUP}/dr-drill`]);
+  });
+
+  it('fills every default from the secret alone', () => {
+    // Act
+    const config = parseOrchestratorConfig({ atlasSecret: 'atlas' });
+
+    // Assess
+    expect(config).toEqual({
+      stackName: 'AtlasRestoreOrchestrator',
+      atlasSecret: 'atlas',
+      allowedTargets: [],
+      sourceOverwriteAllowed: [],
+      schedules: [],
+      eventRule: { eventPattern: DEFAULT_EVENT_PATTERN },
+      alarmEmails: [],
+      memorySize: 256,
+      timeoutSeconds: 60,
+      logLevel: 'INFO',
+      logRetentionDays: 365,
+      maxConcurrency: 5,
+      batchSize: 10,
+      maxBatchingWindowSeconds: 0,
+      maxReceiveCount: 5,
+      pollMinDelaySeconds: 60,
+      pollMaxDelaySeconds: 900,
+      deferMaxAttempts: 12,
+      defaultMaxWaitMinutes: 720,
+      cancelOnTimeout: false,
+      ledgerRetentionDays: 400,
+      removalPolicy: 'retain',
+    });
+  });
+
+  it('accepts a complete secret ARN, a KMS key, a restore onto its own source when opted in, and no rule', () => {
+    // Prepare
+    const self = `${GROUP}/prod`;
+    const input = withRequest(
+      { targetClusterName: 'prod' },
+      {
+        ...sampleConfig(),
+        atlasSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:atlas-AbC123',
+        atlasSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+        allowedTargets: [self],
+        sourceOverwriteAllowed: [self],
+        eventRule: null,
+        maxConcurrency: null,
+        reservedConcurrency: 1,
+      },
+    );
+
+    // Act
+    const config = parseOrchestratorConfig(input);
+
+    // Assess
+    expect(config.schedules[0]?.request.targetClusterName).toBe('prod');
+    expect(config.eventRule).toBeNull();
+  });
+
+  const target = `${GROUP}/dr-drill`;
+  it.each<[string, unknown, string, RegExp]>([
+    ['no secret', { ...sampleConfig(), atlasSecret: undefined }, 'atlasRestore.atlasSecret', /string/],
+    ['an empty secret', { ...sampleConfig(), atlasSecret: '' }, 'atlasRestore.atlasSecret', /must name/],
+    [
+      'a partial secret ARN',
+      { ...sampleConfig(), atlasSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:atlas' },
+      'atlasRestore.atlasSecret',
+      /complete ARN/,
+    ],
+    [
+      'a KMS alias for the secret key',
+      { ...sampleConfig(), atlasSecretKmsKeyArn: 'alias/atlas' },
+      'atlasRestore.atlasSecretKmsKeyArn',
+      /KMS key ARN/,
+    ],
+    [
+      'a plain-http base URL',
+      { ...sampleConfig(), atlasBaseUrl: 'http://cloud.mongodb.com' },
+      'atlasRestore.atlasBaseUrl',
+      /https origin/,
+    ],
+    [
+      'a base URL with a path',
+      { ...sampleConfig(), atlasBaseUrl: 'https://cloud.mongodb.com/api' },
+      'atlasRestore.atlasBaseUrl',
+      /https origin/,
+    ],
+    [
+      'a target without its project',
+      { ...sampleConfig(), allowedTargets: ['dr-drill'] },
+      'atlasRestore.allowedTargets[0]',
+      /groupId\/clusterName/,
+    ],
+    [
+      'an overwrite opt-in that is not an allowed target',
+      { ...sampleConfig(), sourceOverwriteAllowed: [`${GROUP}/prod`] },
+      'atlasRestore.sourceOverwriteAllowed[0]',
+      /must also be in allowedTargets/,
+    ],
+    [
+      'a one-time schedule',
+      withSchedule({ expression: 'at(2026-01-01T00:00:00)' }),
+      'atlasRestore.schedules[0].expression',
+      /recurring/,
+    ],
+    [
+      'an unknown time zone',
+      withSchedule({ timeZone: 'Mars/Olympus_Mons' }),
+      'atlasRestore.schedules[0].timeZone',
+      /IANA time zone/,
+    ],
+    [
+      'an expected period past CloudWatch’s 7 days',
+      withSchedule({ expectedPeriodHours: 169 }),
+      'atlasRestore.schedules[0].expectedPeriodHours',
+      /at most 168/,
+    ],
+    [
+      'an expected period shorter than the rate',
+      withSchedule({ expression: 'rate(2 days)', expectedPeriodHours: 24 }),
+      'atlasRestore.schedules[0].expectedPeriodHours',
+      /interval \(48 h\)/,
+    ],
+    [
+      'a schedule name with a space',
+      withSchedule({ name: 'weekly drill' }),
+      'atlasRestore.schedules[0].name',
+      /letters, digits/,
+    ],
+    [
+      'a drill onto a target off the allow-list',
+      withRequest({ targetClusterName: 'staging' }),
+      'atlasRestore.schedules[0].request.targetClusterName',
+      /must be in allowedTargets/,
+    ],
+    [
+      'a drill onto its own source without the opt-in',
+      withRequest({ targetClusterName: 'prod' }, { ...sampleConfig(), allowedTargets: [`${GROUP}/prod`] }),
+      'atlasRestore.schedules[0].request.targetClusterName',
+      /onto itself/,
+    ],
+    [
+      'a drill with its own requestId',
+      withRequest({ requestId: 'fixed' }),
+      'atlasRestore.schedules[0].request.requestId',
+      /schedule sets it/,
+    ],
+    [
+      'a drill with an unknown delivery type',
+      withRequest({ deliveryType: 'copy' }),
+      'atlasRestore.schedules[0].request.deliveryType',
+      /automated/,
+    ],
+    [
+      'an automated drill without a target project (contract rule)',
+      withRequest({ targetGroupId: undefined }),
+      'atlasRestore.schedules[0].request.targetGroupId',
+      /required for deliveryType automated/,
+    ],
+    [
+      'a drill with a mistyped field (contract rule)',
+      withRequest({ snapshotID: 'latest' }),
+      'atlasRestore.schedules[0].request.snapshotID',
+      /unknown key/,
+    ],
+    [
+      'two schedules with one name',
+      { ...sampleConfig(), schedules: [drill, drill] },
+      'atlasRestore.schedules[1].name',
+      /must be unique/,
+    ],
+    [
+      'an event pattern without a source',
+      { ...sampleConfig(), eventRule: { eventPattern: { 'detail-type': ['Restore Requested'] } } },
+      'atlasRestore.eventRule.eventPattern.source',
+      /expected array/,
+    ],
+    [
+      'an event pattern with an empty source',
+      { ...sampleConfig(), eventRule: { eventPattern: { source: [] } } },
+      'atlasRestore.eventRule.eventPattern.source',
+      /at least one/,
+    ],
+    [
+      'an event bus ARN',
+      {
+        ...sampleConfig(),
+        eventRule: { eventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/ops', eventPattern: { source: ['x'] } },
+      },
+      'atlasRestore.eventRule.eventBusName',
+      /not an ARN/,
+    ],
+    ['an alarm e-mail without a domain', { ...sampleConfig(), alarmEmails: ['ops'] }, 'atlasRestore.alarmEmails[0]', /e-mail/],
+    ['too little memory', { ...sampleConfig(), memorySize: 64 }, 'atlasRestore.memorySize', /at least 128/],
+    ['a timeout past Lambda’s limit', { ...sampleConfig(), timeoutSeconds: 901 }, 'atlasRestore.timeoutSeconds', /900/],
+    ['a fractional timeout', { ...sampleConfig(), timeoutSeconds: 1.5 }, 'atlasRestore.timeoutSeconds', /expected int/],
+    ['a log retention CloudWatch lacks', { ...sampleConfig(), logRetentionDays: 42 }, 'atlasRestore.logRetentionDays', /one of/],
+    ['an unknown log level', { ...sampleConfig(), logLevel: 'TRACE' }, 'atlasRestore.logLevel', /DEBUG/],
+    ['a maxConcurrency of 1', { ...sampleConfig(), maxConcurrency: 1 }, 'atlasRestore.maxConcurrency', /at least 2/],
+    [
+      'a maxConcurrency over the reserved concurrency',
+      { ...sampleConfig(), maxConcurrency: 5, reservedConcurrency: 3 },
+      'atlasRestore.maxConcurrency',
+      /must not exceed reservedConcurrency/,
+    ],
+    [
+      'a batch over 10 without a batching window',
+      { ...sampleConfig(), batchSize: 50 },
+      'atlasRestore.maxBatchingWindowSeconds',
+      /batchSize is over 10/,
+    ],
+    ['a batching window past 300 s', { ...sampleConfig(), maxBatchingWindowSeconds: 301 }, 'atlasRestore.maxBatchingWindowSeconds', /300/],
+    ['a maxReceiveCount of 0', { ...sampleConfig(), maxReceiveCount: 0 }, 'atlasRestore.maxReceiveCount', /at least 1/],
+    [
+      'a minimum poll delay over the maximum',
+      { ...sampleConfig(), pollMinDelaySeconds: 600, pollMaxDelaySeconds: 300 },
+      'atlasRestore.pollMinDelaySeconds',
+      /must not exceed pollMaxDelaySeconds/,
+    ],
+    ['a poll delay past SQS’s limit', { ...sampleConfig(), pollMaxDelaySeconds: 901 }, 'atlasRestore.pollMaxDelaySeconds', /SQS delay limit/],
+    ['a negative deferMaxAttempts', { ...sampleConfig(), deferMaxAttempts: -1 }, 'atlasRestore.deferMaxAttempts', /0 or more/],
+    ['a zero defaultMaxWaitMinutes', { ...sampleConfig(), defaultMaxWaitMinutes: 0 }, 'atlasRestore.defaultMaxWaitMinutes', /at least 1/],
+    ['a cancelOnTimeout string', { ...sampleConfig(), cancelOnTimeout: 'yes' }, 'atlasRestore.cancelOnTimeout', /boolean/],
+    ['a zero ledger retention', { ...sampleConfig(), ledgerRetentionDays: 0 }, 'atlasRestore.ledgerRetentionDays', /at least 1/],
+    ['a snapshot removal policy', { ...sampleConfig(), removalPolicy: 'snapshot' }, 'atlasRestore.removalPolicy', /retain/],
+    ['a malformed account', { ...sampleConfig(), account: '1234' }, 'atlasRestore.account', /12-digit/],
+    ['a malformed region', { ...sampleConfig(), region: 'Europe' }, 'atlasRestore.region', /AWS region/],
+    ['a mistyped key', { ...sampleConfig(), memory: 512 }, 'atlasRestore.memory', /unknown key/],
+  ])('refuses %s, naming the key', (_case, input, key, rule) => {
+    // Act
+    const error = configError(input);
+
+    // Assess
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.issues).toContainEqual({ key, message: expect.stringMatching(rule) });
+    expect(error.message).toContain(`${key}: `);
+  });
+
+  it('names every bad key at once', () => {
+    // Act
+    const error = configError({ ...sampleConfig(), memorySize: 1, timeoutSeconds: 0, allowedTargets: [target, 'x'] });
+
+    // Assess
+    expect(error.issues.map((issue) => issue.key)).toEqual(
+      expect.arrayContaining(['atlasRestore.memorySize', 'atlasRestore.timeoutSeconds', 'atlasRestore.allowedTargets[1]']),
+    );
+  });
+});
+
+function contextOf(values: Record<string, unknown>): ContextSource {
+  return { tryGetContext: (key) => values[key], getAllContext: () => values };
+}
+
+describe('Function: configFromContext', () => {
+  it('takes the atlasRestore object from cdk.json as it is', () => {
+    // Act
+    const config = configFromContext(contextOf({ atlasRestore: { atlasSecret: 'a', memorySize: 512 } }));
+
+    // Assess
+    expect(config).toEqual({ atlasSecret: 'a', memorySize: 512 });
+  });
+
+  it('parses the whole object given as JSON text with -c atlasRestore=…', () => {
+    // Act
+    const config = configFromContext(contextOf({ atlasRestore: '{"atlasSecret":"b","alarmEmails":["ops@example.com"]}' }));
+
+    // Assess
+    expect(config).toEqual({ atlasSecret: 'b', alarmEmails: ['ops@example.com'] });
+  });
+
+  it('lays -c atlasRestore.<key>=<value> over the object, parsing JSON values and keeping other text', () => {
+    // Prepare
+    const context = contextOf({
+      atlasRestore: { atlasSecret: 'a', memorySize: 256 },
+      'atlasRestore.memorySize': '1024',
+      'atlasRestore.cancelOnTimeout': 'true',
+      'atlasRestore.atlasSecret': 'atlas/prod',
+      'atlasRestore.allowedTargets': `["${GROUP}/dr-drill"]`,
+      'cli-telemetry': false,
+    });
+
+    // Act
+    const config = configFromContext(context);
+
+    // Assess
+    expect(config).toEqual({
+      atlasSecret: 'atlas/prod',
+      memorySize: 1024,
+      cancelOnTimeout: true,
+      allowedTargets: [`${GROUP}/dr-drill`],
+    });
+  });
+
+  it('refuses atlasRestore text that is not JSON, naming the key', () => {
+    // Act
+    const act = () => configFromContext(contextOf({ atlasRestore: '{atlasSecret: a}' }));
+
+    // Assess
+    expect(act).toThrow(ConfigError);
+    expect(act).toThrow(/atlasRestore: is not valid JSON/);
+  });
+
+  it('refuses an atlasRestore that is not an object', () => {
+    // Act
+    const act = () => configFromContext(contextOf({ atlasRestore: '[1]' }));
+
+    // Assess
+    expect(act).toThrow(/atlasRestore: must be an object/);
+  });
+});
+
+describe('App: infra/app.ts', () => {
+  it('exits with an error naming the bad key before synthesizing anything', () => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), 'atlas-restore-app-'));
+    const context = { atlasRestore: { ...sampleConfig(), memorySize: 64 } };
+
+    // Act
+    const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../infra/app.ts', import.meta.url))], {
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('atlasRestore.memorySize: must be at least 128 (MB)');
+  });
+});

@@ -1,0 +1,697 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import type { OrchestratorConfigInput } from '../../infra/config.ts';
+import type { RestoreOrchestratorStack } from '../../infra/restore-orchestrator-stack.ts';
+import { roleStatements, sampleConfig, synthesize } from './synth.ts';
+
+const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
+const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:atlas/prod-AbC123';
+const SECRET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+
+describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.json', () => {
+  let stack: RestoreOrchestratorStack;
+  let template: Template;
+  const ref = (value: string) => stack.resolve(value);
+
+  beforeAll(() => {
+    ({ stack, template } = synthesize(sampleConfig()));
+  });
+
+  it('creates each resource once, and no secret', () => {
+    // Assess
+    const counts: Record<string, number> = {
+      'AWS::Lambda::Function': 1,
+      'AWS::Lambda::EventSourceMapping': 1,
+      'AWS::Logs::LogGroup': 1,
+      'AWS::SQS::Queue': 2,
+      'AWS::SQS::QueuePolicy': 2,
+      'AWS::DynamoDB::GlobalTable': 1,
+      'AWS::Scheduler::Schedule': 1,
+      'AWS::Events::Rule': 1,
+      'AWS::IAM::Role': 2,
+      'AWS::IAM::Policy': 2,
+      'AWS::SNS::Topic': 1,
+      'AWS::SNS::TopicPolicy': 1,
+      'AWS::SNS::Subscription': 0,
+      'AWS::KMS::Key': 1,
+      'AWS::CloudWatch::Alarm': 6,
+      'AWS::CloudWatch::Dashboard': 1,
+      'AWS::SecretsManager::Secret': 0,
+    };
+    for (const [type, count] of Object.entries(counts)) template.resourceCountIs(type, count);
+  });
+
+  describe('the function', () => {
+    it('runs the ESM bundle on Node.js 24, arm64, with memory, timeout and JSON logs to its own log group', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 256,
+        Timeout: 60,
+        LoggingConfig: {
+          LogFormat: 'JSON',
+          ApplicationLogLevel: 'INFO',
+          SystemLogLevel: 'INFO',
+          LogGroup: ref(stack.restoreFunction.logGroup.logGroupName),
+        },
+        ReservedConcurrentExecutions: Match.absent(),
+      });
+      template.hasResource('AWS::Logs::LogGroup', {
+        Properties: { RetentionInDays: 365 },
+        DeletionPolicy: 'Retain',
+      });
+    });
+
+    it('gets exactly the environment of the contract with functions/core/config.ts', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Environment: {
+          Variables: Match.objectEquals({
+            ATLAS_SECRET_ID: 'atlas-restore/atlas-api',
+            WORK_QUEUE_URL: ref(stack.queues.queue.queueUrl),
+            DEAD_LETTER_QUEUE_URL: ref(stack.queues.deadLetterQueue.queueUrl),
+            LEDGER_TABLE_NAME: ref(stack.ledger.table.tableName),
+            ALLOWED_TARGETS: `${GROUP}/dr-drill`,
+            SOURCE_OVERWRITE_ALLOWED: '',
+            POLL_MIN_DELAY_SECONDS: '60',
+            POLL_MAX_DELAY_SECONDS: '900',
+            DEFER_MAX_ATTEMPTS: '12',
+            DEFAULT_MAX_WAIT_MINUTES: '720',
+            CANCEL_ON_TIMEOUT: 'false',
+            LEDGER_RETENTION_DAYS: '400',
+            POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
+            POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
+            NODE_OPTIONS: '--enable-source-maps',
+          }),
+        },
+      });
+    });
+
+    it('consumes the work queue with partial batch responses, the batch size and a concurrency cap', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+        EventSourceArn: ref(stack.queues.queue.queueArn),
+        FunctionName: ref(stack.restoreFunction.function.functionName),
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        BatchSize: 10,
+        MaximumBatchingWindowInSeconds: Match.absent(),
+        ScalingConfig: { MaximumConcurrency: 5 },
+      });
+    });
+
+    it('has a role of its own, with no managed policy', () => {
+      // Assess
+      template.hasResourceProperties('AWS::IAM::Role', {
+        AssumeRolePolicyDocument: {
+          Statement: [{ Action: 'sts:AssumeRole', Effect: 'Allow', Principal: { Service: 'lambda.amazonaws.com' } }],
+        },
+        ManagedPolicyArns: Match.absent(),
+        Description: Match.stringLikeRegexp('Atlas restore handler'),
+      });
+    });
+
+    it('may do exactly what the workflow does, each on its own resource', () => {
+      // Prepare
+      const workQueueArn = ref(stack.queues.queue.queueArn);
+      const deadLetterQueueArn = ref(stack.queues.deadLetterQueue.queueArn);
+      const secretArn = {
+        'Fn::Join': [
+          '',
+          [
+            'arn:',
+            { Ref: 'AWS::Partition' },
+            ':secretsmanager:',
+            { Ref: 'AWS::Region' },
+            ':',
+            { Ref: 'AWS::AccountId' },
+            ':secret:atlas-restore/atlas-api-??????',
+          ],
+        ],
+      };
+
+      // Act
+      const statements = roleStatements(template, ref(stack.restoreFunction.function.role?.roleName ?? ''));
+
+      // Assess
+      const allow = (Action: string[], Resource: unknown) => ({ Effect: 'Allow', Action: Action.sort(), Resource });
+      const expected = [
+        allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ref(stack.restoreFunction.logGroup.logGroupArn)),
+        allow(
+          [
+            'sqs:ReceiveMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueUrl',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+          ],
+          workQueueArn,
+        ),
+        allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], secretArn),
+        allow(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], workQueueArn),
+        allow(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], deadLetterQueueArn),
+        allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ref(stack.ledger.table.tableArn)),
+      ];
+      expect(statements).toHaveLength(expected.length);
+      expect(statements).toEqual(expect.arrayContaining(expected));
+    });
+  });
+
+  describe('the queues', () => {
+    it('keeps work invisible for six function timeouts, long-polls, and dead-letters after maxReceiveCount', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        VisibilityTimeout: 360,
+        ReceiveMessageWaitTimeSeconds: 20,
+        MessageRetentionPeriod: 4 * 24 * 3600,
+        RedrivePolicy: { deadLetterTargetArn: ref(stack.queues.deadLetterQueue.queueArn), maxReceiveCount: 5 },
+      });
+    });
+
+    it('keeps dead letters 14 days, encrypted', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        SqsManagedSseEnabled: true,
+        MessageRetentionPeriod: 14 * 24 * 3600,
+        RedrivePolicy: Match.absent(),
+      });
+    });
+
+    it.each(['queue', 'deadLetterQueue'] as const)('refuses any request to the %s without TLS', (which) => {
+      // Assess
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(stack.queues[which].queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Action: 'sqs:*',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Resource: ref(stack.queues[which].queueArn),
+            },
+          ]),
+        },
+      });
+    });
+
+    it('lets only the restore rule send events to the work queue and its dead-letter queue', () => {
+      // Prepare
+      const fromTheRule = { ArnEquals: { 'aws:SourceArn': ref(stack.triggers.rule?.ruleArn ?? '') } };
+
+      // Assess
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(stack.queues.queue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayEquals([
+            Match.objectLike({ Effect: 'Deny' }),
+            {
+              Action: ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'],
+              Condition: fromTheRule,
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Resource: ref(stack.queues.queue.queueArn),
+            },
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(stack.queues.deadLetterQueue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayEquals([
+            Match.objectLike({ Effect: 'Deny' }),
+            Match.objectLike({
+              Action: 'sqs:SendMessage',
+              Condition: fromTheRule,
+              Effect: 'Allow',
+              Principal: { Service: 'events.amazonaws.com' },
+              Resource: ref(stack.queues.deadLetterQueue.queueArn),
+            }),
+          ]),
+        },
+      });
+    });
+  });
+
+  describe('the ledger', () => {
+    it('is the table of the ledger contract: pk, TTL expiresAt, GSI byCluster (clusterKey, requestedAt)', () => {
+      // Assess
+      template.hasResourceProperties('AWS::DynamoDB::GlobalTable', {
+        KeySchema: [{ AttributeName: 'pk', KeyType: 'HASH' }],
+        AttributeDefinitions: Match.arrayWith([
+          { AttributeName: 'pk', AttributeType: 'S' },
+          { AttributeName: 'clusterKey', AttributeType: 'S' },
+          { AttributeName: 'requestedAt', AttributeType: 'S' },
+        ]),
+        TimeToLiveSpecification: { AttributeName: 'expiresAt', Enabled: true },
+        GlobalSecondaryIndexes: [
+          {
+            IndexName: 'byCluster',
+            KeySchema: [
+              { AttributeName: 'clusterKey', KeyType: 'HASH' },
+              { AttributeName: 'requestedAt', KeyType: 'RANGE' },
+            ],
+            Projection: { ProjectionType: 'ALL' },
+          },
+        ],
+        BillingMode: 'PAY_PER_REQUEST',
+        SSESpecification: { SSEEnabled: true, SSEType: 'KMS' },
+      });
+    });
+
+    it('is kept as audit evidence: retained, protected from deletion, recoverable to a point in time', () => {
+      // Assess
+      template.hasResource('AWS::DynamoDB::GlobalTable', {
+        DeletionPolicy: 'Retain',
+        UpdateReplacePolicy: 'Retain',
+        Properties: {
+          Replicas: [
+            Match.objectLike({
+              DeletionProtectionEnabled: true,
+              PointInTimeRecoverySpecification: { PointInTimeRecoveryEnabled: true },
+            }),
+          ],
+        },
+      });
+    });
+  });
+
+  describe('the triggers', () => {
+    it('schedules the weekly drill in its time zone, on time, with retries and the dead-letter queue', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'cron(0 3 ? * MON *)',
+        ScheduleExpressionTimezone: 'Europe/Paris',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        State: 'ENABLED',
+        Target: {
+          Arn: ref(stack.queues.queue.queueArn),
+          DeadLetterConfig: { Arn: ref(stack.queues.deadLetterQueue.queueArn) },
+          RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 7200 },
+          RoleArn: Match.anyValue(),
+        },
+      });
+    });
+
+    it('sends the drill request with a requestId made of the drill name and the scheduled time', () => {
+      // Act
+      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+      const input = JSON.parse(schedule?.Properties.Target.Input);
+
+      // Assess
+      expect(input).toEqual({
+        groupId: GROUP,
+        clusterName: 'prod',
+        deliveryType: 'automated',
+        snapshotId: 'latest',
+        targetGroupId: GROUP,
+        targetClusterName: 'dr-drill',
+        maxWaitMinutes: 720,
+        requestId: 'weekly-prod-drill-<aws.scheduler.scheduled-time>',
+      });
+    });
+
+    it('runs schedules under a role that may only send to the work queue and its dead-letter queue', () => {
+      // Prepare
+      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+      const roleLogicalId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0];
+      const role = template.findResources('AWS::IAM::Role')[roleLogicalId];
+
+      // Act
+      const statements = roleStatements(template, { Ref: roleLogicalId });
+
+      // Assess
+      expect(role?.Properties.AssumeRolePolicyDocument.Statement).toEqual([
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: {
+            StringEquals: {
+              'aws:SourceAccount': { Ref: 'AWS::AccountId' },
+              'aws:SourceArn': expect.objectContaining({ 'Fn::Join': expect.anything() }),
+            },
+          },
+        },
+      ]);
+      expect(JSON.stringify(role?.Properties.AssumeRolePolicyDocument)).toContain(':schedule-group/default');
+      expect(role?.Properties.ManagedPolicyArns).toBeUndefined();
+      expect(statements).toEqual([
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: ref(stack.queues.queue.queueArn) },
+        { Effect: 'Allow', Action: ['sqs:SendMessage'], Resource: ref(stack.queues.deadLetterQueue.queueArn) },
+      ]);
+    });
+
+    it('routes restore events from the default bus to the work queue, with retries and the dead-letter queue', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Events::Rule', {
+        EventBusName: Match.absent(),
+        EventPattern: { source: ['atlas-restore-orchestrator'], 'detail-type': ['Restore Requested'] },
+        State: 'ENABLED',
+        Targets: [
+          {
+            Arn: ref(stack.queues.queue.queueArn),
+            Id: Match.anyValue(),
+            DeadLetterConfig: { Arn: ref(stack.queues.deadLetterQueue.queueArn) },
+            RetryPolicy: { MaximumRetryAttempts: 20, MaximumEventAgeInSeconds: 7200 },
+          },
+        ],
+      });
+    });
+  });
+
+  describe('the alarms', () => {
+    const topic = () => [ref(stack.monitoring.topic.topicArn)];
+
+    it('raises one when a message is dead-lettered', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'Test-DeadLetters',
+        Namespace: 'AWS/SQS',
+        MetricName: 'ApproximateNumberOfMessagesVisible',
+        Dimensions: [{ Name: 'QueueName', Value: ref(stack.queues.deadLetterQueue.queueName) }],
+        Statistic: 'Maximum',
+        ComparisonOperator: 'GreaterThanThreshold',
+        Threshold: 0,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topic(),
+      });
+    });
+
+    it.each(['RestoreFailed', 'RestoreTimedOut'])('raises one on any %s of the service', (metricName) => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `Test-${metricName}`,
+        Namespace: 'AtlasRestore',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'service', Value: 'atlas-restore-orchestrator' }],
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: topic(),
+      });
+    });
+
+    it.each(['Errors', 'Throttles'])('raises one on function %s', (metricName) => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        Namespace: 'AWS/Lambda',
+        MetricName: metricName,
+        Dimensions: [{ Name: 'FunctionName', Value: ref(stack.restoreFunction.function.functionName) }],
+        Statistic: 'Sum',
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        AlarmActions: topic(),
+      });
+    });
+
+    it('raises one when the weekly drill has not succeeded for its cluster within 168 hours, no data included', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'Test-Drill-weekly-prod-drill',
+        Namespace: 'AtlasRestore',
+        MetricName: 'RestoreSucceeded',
+        Dimensions: Match.arrayEquals([
+          { Name: 'ClusterName', Value: 'prod' },
+          { Name: 'service', Value: 'atlas-restore-orchestrator' },
+        ]),
+        Statistic: 'Sum',
+        Period: 3600,
+        EvaluationPeriods: 168,
+        DatapointsToAlarm: 168,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 1,
+        TreatMissingData: 'breaching',
+        AlarmActions: topic(),
+      });
+    });
+
+    it('notifies through a topic encrypted with a rotated key that CloudWatch may use, TLS only', () => {
+      // Assess
+      template.hasResourceProperties('AWS::SNS::Topic', { KmsMasterKeyId: ref(stack.monitoring.topic.masterKey?.keyArn ?? '') });
+      template.hasResourceProperties('AWS::KMS::Key', {
+        EnableKeyRotation: true,
+        KeyPolicy: {
+          Statement: Match.arrayWith([
+            {
+              Action: ['kms:Decrypt', 'kms:GenerateDataKey*'],
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Resource: '*',
+            },
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::SNS::TopicPolicy', {
+        Topics: topic(),
+        PolicyDocument: {
+          Statement: Match.arrayEquals([
+            {
+              Sid: 'AllowPublishThroughSSLOnly',
+              Action: 'sns:Publish',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              Effect: 'Deny',
+              Principal: '*',
+              Resource: topic()[0],
+            },
+            {
+              Sid: 'AllowAlarmsOfThisAccount',
+              Action: 'sns:Publish',
+              Condition: {
+                StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } },
+                ArnLike: { 'aws:SourceArn': Match.anyValue() },
+              },
+              Effect: 'Allow',
+              Principal: { Service: 'cloudwatch.amazonaws.com' },
+              Resource: topic()[0],
+            },
+          ]),
+        },
+      });
+    });
+  });
+
+  it('draws outcomes, RTO and RPO per cluster, and every alarm on the dashboard', () => {
+    // Act
+    const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
+    const body = JSON.stringify(dashboard?.Properties.DashboardBody);
+
+    // Assess
+    for (const metricName of ['RestoreDurationSeconds', 'SnapshotAgeSeconds', 'RestoreSucceeded']) {
+      expect(body).toContain(
+        `SEARCH('{AtlasRestore,ClusterName,service} MetricName=\\\\\\"${metricName}\\\\\\" service=\\\\\\"atlas-restore-orchestrator\\\\\\"'`,
+      );
+    }
+    for (const metricName of ['RestoreFailed', 'RestoreTimedOut', 'RestoreRefused', 'RequestRejected', 'RestoreDeferred']) {
+      expect(body).toContain(metricName);
+    }
+    expect(body.match(/"Arn"\]/g)?.length ?? 0).toBeGreaterThanOrEqual(6);
+  });
+
+  it('exports the queue URLs and ARNs, the table name and the alarm topic', () => {
+    // Assess
+    template.hasOutput('WorkQueueUrl', { Value: ref(stack.queues.queue.queueUrl) });
+    template.hasOutput('WorkQueueArn', { Value: ref(stack.queues.queue.queueArn) });
+    template.hasOutput('DeadLetterQueueUrl', { Value: ref(stack.queues.deadLetterQueue.queueUrl) });
+    template.hasOutput('DeadLetterQueueArn', { Value: ref(stack.queues.deadLetterQueue.queueArn) });
+    template.hasOutput('LedgerTableName', { Value: ref(stack.ledger.table.tableName) });
+    template.hasOutput('AlarmTopicArn', { Value: ref(stack.monitoring.topic.topicArn) });
+  });
+});
+
+describe('Stack: RestoreOrchestratorStack, with every option set', () => {
+  let stack: RestoreOrchestratorStack;
+  let template: Template;
+  const ref = (value: string) => stack.resolve(value);
+  const input: OrchestratorConfigInput = {
+    ...sampleConfig(),
+    atlasSecret: SECRET_ARN,
+    atlasSecretKmsKeyArn: SECRET_KEY_ARN,
+    atlasBaseUrl: 'https://cloud.mongodbgov.com',
+    allowedTargets: [`${GROUP}/dr-drill`, `${GROUP}/prod`],
+    sourceOverwriteAllowed: [`${GROUP}/prod`],
+    schedules: [
+      ...(sampleConfig().schedules ?? []),
+      {
+        name: 'daily-download',
+        expression: 'rate(1 day)',
+        expectedPeriodHours: 30,
+        request: { groupId: GROUP, clusterName: 'orders', deliveryType: 'download' },
+      },
+      {
+        name: 'paused-drill',
+        expression: 'rate(12 hours)',
+        expectedPeriodHours: 24,
+        enabled: false,
+        request: { groupId: GROUP, clusterName: 'billing', deliveryType: 'download' },
+      },
+    ],
+    eventRule: {
+      eventBusName: 'operations',
+      eventPattern: { source: ['ops.runbooks'], detail: { action: ['restore'] } },
+    },
+    alarmEmails: ['oncall@example.com', 'dba@example.com'],
+    memorySize: 1024,
+    timeoutSeconds: 120,
+    logLevel: 'DEBUG',
+    logRetentionDays: 90,
+    maxConcurrency: null,
+    reservedConcurrency: 3,
+    batchSize: 50,
+    maxBatchingWindowSeconds: 5,
+    maxReceiveCount: 3,
+    pollMinDelaySeconds: 30,
+    pollMaxDelaySeconds: 600,
+    deferMaxAttempts: 4,
+    defaultMaxWaitMinutes: 240,
+    cancelOnTimeout: true,
+    ledgerRetentionDays: 30,
+    removalPolicy: 'destroy',
+  };
+
+  beforeAll(() => {
+    ({ stack, template } = synthesize(input));
+  });
+
+  it('sizes the function and its event source from the configuration', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      MemorySize: 1024,
+      Timeout: 120,
+      ReservedConcurrentExecutions: 3,
+      LoggingConfig: Match.objectLike({ ApplicationLogLevel: 'DEBUG' }),
+    });
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      BatchSize: 50,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: Match.absent(),
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      VisibilityTimeout: 6 * 120 + 5,
+      RedrivePolicy: Match.objectLike({ maxReceiveCount: 3 }),
+    });
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 90 });
+  });
+
+  it('passes the guardrails and timings to the function', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ATLAS_SECRET_ID: SECRET_ARN,
+          ATLAS_BASE_URL: 'https://cloud.mongodbgov.com',
+          ALLOWED_TARGETS: `${GROUP}/dr-drill,${GROUP}/prod`,
+          SOURCE_OVERWRITE_ALLOWED: `${GROUP}/prod`,
+          POLL_MIN_DELAY_SECONDS: '30',
+          POLL_MAX_DELAY_SECONDS: '600',
+          DEFER_MAX_ATTEMPTS: '4',
+          DEFAULT_MAX_WAIT_MINUTES: '240',
+          CANCEL_ON_TIMEOUT: 'true',
+          LEDGER_RETENTION_DAYS: '30',
+        }),
+      },
+    });
+  });
+
+  it('reads the secret by its ARN and decrypts it with its key only through Secrets Manager', () => {
+    // Act
+    const statements = roleStatements(template, ref(stack.restoreFunction.function.role?.roleName ?? ''));
+
+    // Assess
+    expect(statements).toEqual(
+      expect.arrayContaining([
+        {
+          Effect: 'Allow',
+          Action: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+          Resource: SECRET_ARN,
+        },
+        {
+          Effect: 'Allow',
+          Action: ['kms:Decrypt'],
+          Resource: SECRET_KEY_ARN,
+          Condition: {
+            StringEquals: { 'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] } },
+          },
+        },
+      ]),
+    );
+    expect(statements).toHaveLength(7);
+  });
+
+  it('lets the ledger, its log group and the alarm key go with the stack', () => {
+    // Assess
+    template.hasResource('AWS::DynamoDB::GlobalTable', {
+      DeletionPolicy: 'Delete',
+      Properties: { Replicas: [Match.objectLike({ DeletionProtectionEnabled: false })] },
+    });
+    template.hasResource('AWS::Logs::LogGroup', { DeletionPolicy: 'Delete' });
+    template.hasResource('AWS::KMS::Key', { DeletionPolicy: 'Delete' });
+  });
+
+  it('schedules every drill, disabled ones too, with an input for each', () => {
+    // Assess
+    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 day)',
+      ScheduleExpressionTimezone: 'UTC',
+      State: 'ENABLED',
+      Target: Match.objectLike({
+        Input: JSON.stringify({
+          groupId: GROUP,
+          clusterName: 'orders',
+          deliveryType: 'download',
+          requestId: 'daily-download-<aws.scheduler.scheduled-time>',
+        }),
+      }),
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: 'rate(12 hours)', State: 'DISABLED' });
+  });
+
+  it('watches enabled drills only, each over its own period', () => {
+    // Assess
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: 'Test-Drill-daily-download',
+      Dimensions: Match.arrayWith([{ Name: 'ClusterName', Value: 'orders' }]),
+      EvaluationPeriods: 30,
+      DatapointsToAlarm: 30,
+    });
+    expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'Test-Drill-paused-drill' } })).toEqual({});
+  });
+
+  it('listens on the configured bus with the configured pattern', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Events::Rule', {
+      EventBusName: 'operations',
+      EventPattern: { source: ['ops.runbooks'], detail: { action: ['restore'] } },
+    });
+  });
+
+  it('subscribes each alarm e-mail', () => {
+    // Assess
+    template.resourceCountIs('AWS::SNS::Subscription', 2);
+    for (const email of ['oncall@example.com', 'dba@example.com']) {
+      template.hasResourceProperties('AWS::SNS::Subscription', {
+        Protocol: 'email',
+        Endpoint: email,
+        TopicArn: ref(stack.monitoring.topic.topicArn),
+      });
+    }
+  });
+});
+
+describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
+  it('creates no rule, and no queue permission for EventBridge', () => {
+    // Act
+    const { template } = synthesize({ ...sampleConfig(), eventRule: null, schedules: [] });
+
+    // Assess
+    template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    expect(JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'))).not.toContain('events.amazonaws.com');
+  });
+});
