@@ -1,5 +1,4 @@
-import { ArnFormat, CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
-import { Key } from 'aws-cdk-lib/aws-kms';
+import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
@@ -46,7 +45,8 @@ export class RestoreOrchestratorStack extends Stack {
       workQueue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       ledger: this.ledger.table,
-      atlasSecret: this.importAtlasSecret(config),
+      atlasSecret: this.importAtlasSecret(config.atlasSecret),
+      ...(config.atlasSecretKmsKeyArn === undefined ? {} : { atlasSecretKeyArn: config.atlasSecretKmsKeyArn }),
       environment: restoreFunctionEnvironment(config, {
         workQueueUrl: this.queues.queue.queueUrl,
         deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
@@ -112,36 +112,20 @@ export class RestoreOrchestratorStack extends Stack {
       description: 'The operation ledger (one item per restore)',
       value: this.ledger.table.tableName,
     });
+    new CfnOutput(this, 'DashboardName', {
+      description: 'Outcomes, RTO and RPO per cluster',
+      value: this.monitoring.dashboard.dashboardName,
+    });
     new CfnOutput(this, 'AlarmTopicArn', {
       description: 'Alarm notifications; subscribe more endpoints here',
       value: this.monitoring.topic.topicArn,
     });
   }
 
-  /** Imported, never created: the credentials are put into Secrets Manager by an operator, not by a template. */
-  private importAtlasSecret(config: OrchestratorConfig): ISecret {
-    const encryptionKey =
-      config.atlasSecretKmsKeyArn === undefined
-        ? undefined
-        : Key.fromKeyArn(this, 'AtlasSecretKey', config.atlasSecretKmsKeyArn);
-    const isArn = config.atlasSecret.startsWith('arn:');
-    if (encryptionKey === undefined) {
-      return isArn
-        ? Secret.fromSecretCompleteArn(this, 'AtlasSecret', config.atlasSecret)
-        : Secret.fromSecretNameV2(this, 'AtlasSecret', config.atlasSecret);
-    }
-    return Secret.fromSecretAttributes(this, 'AtlasSecret', {
-      encryptionKey,
-      ...(isArn
-        ? { secretCompleteArn: config.atlasSecret }
-        : {
-            secretPartialArn: this.formatArn({
-              service: 'secretsmanager',
-              resource: 'secret',
-              resourceName: config.atlasSecret,
-              arnFormat: ArnFormat.COLON_RESOURCE_NAME,
-            }),
-          }),
-    });
+  /** Imported, never created: an operator puts the credentials into Secrets Manager, not a template. */
+  private importAtlasSecret(secret: string): ISecret {
+    return secret.startsWith('arn:')
+      ? Secret.fromSecretCompleteArn(this, 'AtlasSecret', secret)
+      : Secret.fromSecretNameV2(this, 'AtlasSecret', secret);
   }
 }

@@ -2,13 +2,27 @@
 import { type AtlasClient, createAtlasClient } from '../core/atlas/client.ts';
 import { environmentCredentials } from '../core/credentials/environment.ts';
 import { type CliCommand, type CliContext, UsageError } from './command.ts';
+import { enqueue } from './commands/enqueue.ts';
+import { history } from './commands/history.ts';
 import { jobsDescribe } from './commands/jobs-describe.ts';
 import { jobsList } from './commands/jobs-list.ts';
 import { snapshotsList } from './commands/snapshots-list.ts';
+import { start } from './commands/start.ts';
+import { validate } from './commands/validate.ts';
+import { watch } from './commands/watch.ts';
 import { errorLine, exitCodeFor } from './output.ts';
 
 /** Every command, in the order `--help` lists them. A new command is a module under commands/ and a line here. */
-const COMMANDS: readonly CliCommand[] = [snapshotsList, jobsList, jobsDescribe];
+const COMMANDS: readonly CliCommand[] = [
+  snapshotsList,
+  jobsList,
+  jobsDescribe,
+  start,
+  watch,
+  validate,
+  enqueue,
+  history,
+];
 
 /** Atlas calls from a terminal give up after this, retries included. */
 const CALL_BUDGET_MS = 60_000;
@@ -47,11 +61,13 @@ export async function main(
     const rest = argv.slice(command.name.split(' ').length);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(`Usage: atlas-restore ${command.name} ${command.usage}\n  ${command.summary}\n`);
+      if (command.help) io.stdout.write(`\n${command.help}\n`);
       return 0;
     }
     const context: CliContext = {
       env: io.env,
       stdout: io.stdout,
+      stderr: io.stderr,
       deadline: Date.now() + CALL_BUDGET_MS,
       atlas() {
         client ??= createAtlasClient({

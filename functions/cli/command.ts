@@ -7,6 +7,8 @@ import { atlasId, clusterName } from '../core/atlas/model.ts';
 export interface CliContext {
   readonly env: NodeJS.ProcessEnv;
   readonly stdout: NodeJS.WritableStream;
+  /** Progress for people while a command waits (a terminal gets a spinner); never the result. */
+  readonly stderr?: NodeJS.WritableStream & { readonly isTTY?: boolean };
   /** Opens (once) the Atlas client configured from the environment; the CLI closes it after the command. */
   atlas(): AtlasClient;
   /** Epoch ms by which Atlas calls give up, so a hung network cannot hang the terminal. */
@@ -20,6 +22,8 @@ export interface CliCommand {
   readonly summary: string;
   /** Arguments after the name, e.g. `JOB_ID --projectId ID --clusterName NAME [--json]`. */
   readonly usage: string;
+  /** Shown by `<command> --help` after the summary: details, exit statuses, examples. */
+  readonly help?: string;
   run(args: readonly string[], context: CliContext): Promise<void>;
 }
 

@@ -1,4 +1,4 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
@@ -29,6 +29,8 @@ export interface RestoreFunctionProps {
   readonly ledger: Pick<TableV2, 'tableArn'>;
   /** The Atlas credentials: only this function may read them. */
   readonly atlasSecret: ISecret;
+  /** The customer managed KMS key the secret is encrypted with. @default - the AWS managed key aws/secretsmanager */
+  readonly atlasSecretKeyArn?: string;
   /** The function's environment (see lambda-environment.ts). */
   readonly environment: Record<string, string>;
   /** @default 256 */
@@ -103,6 +105,15 @@ export class RestoreFunction extends Construct {
     this.function.addEventSource(this.eventSource);
 
     props.atlasSecret.grantRead(this.function);
+    if (props.atlasSecretKeyArn !== undefined) {
+      // The secret's own grant cannot do this for an imported key: its kms:ViaService principal only fits a key policy.
+      Grant.addToPrincipal({
+        grantee: this.function,
+        actions: ['kms:Decrypt'],
+        resourceArns: [props.atlasSecretKeyArn],
+        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
+      });
+    }
     // Re-enqueues itself to poll, and dead-letters what it cannot parse.
     props.workQueue.grantSendMessages(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);

@@ -183,6 +183,8 @@ export class RestoreMonitoring extends Construct {
     const alarms: IAlarm[] = [...this.alarms.values()];
 
     return new Dashboard(this, 'Dashboard', {
+      // Dashboard names are global to the account: the region keeps two deployments of one stack apart.
+      dashboardName: `${Stack.of(this).stackName}-${Stack.of(this).region}`,
       defaultInterval: Duration.days(28),
       widgets: [
         [

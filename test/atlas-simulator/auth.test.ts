@@ -34,7 +34,14 @@ describe('Atlas simulator: authentication', () => {
     const { publicKey, privateKey } = simulator.seed.credentials;
 
     // Act
-    const answer = await curl(['--digest', '-u', `${publicKey}:${privateKey}`, '-H', `Accept: ${V2023}`, `${simulator.baseUrl}${snapshotsPath}`]);
+    const answer = await curl([
+      '--digest',
+      '-u',
+      `${publicKey}:${privateKey}`,
+      '-H',
+      `Accept: ${V2023}`,
+      `${simulator.baseUrl}${snapshotsPath}`,
+    ]);
 
     // Assess
     expect(answer.status).toBe(200);
@@ -47,7 +54,14 @@ describe('Atlas simulator: authentication', () => {
 
   it('refuses curl --digest with a wrong private key', async () => {
     // Act
-    const answer = await curl(['--digest', '-u', `${simulator.seed.credentials.publicKey}:wrong`, '-H', `Accept: ${V2023}`, `${simulator.baseUrl}${snapshotsPath}`]);
+    const answer = await curl([
+      '--digest',
+      '-u',
+      `${simulator.seed.credentials.publicKey}:wrong`,
+      '-H',
+      `Accept: ${V2023}`,
+      `${simulator.baseUrl}${snapshotsPath}`,
+    ]);
 
     // Assess
     expect(answer.status).toBe(401);
@@ -59,9 +73,21 @@ describe('Atlas simulator: authentication', () => {
     const { clientId, clientSecret } = simulator.seed.credentials;
 
     // Act
-    const minted = await curl(['-u', `${clientId}:${clientSecret}`, '-d', 'grant_type=client_credentials', `${simulator.baseUrl}/api/oauth/token`]);
+    const minted = await curl([
+      '-u',
+      `${clientId}:${clientSecret}`,
+      '-d',
+      'grant_type=client_credentials',
+      `${simulator.baseUrl}/api/oauth/token`,
+    ]);
     const token = (JSON.parse(minted.body) as { access_token: string }).access_token;
-    const answer = await curl(['-H', `Authorization: Bearer ${token}`, '-H', `Accept: ${V2023}`, `${simulator.baseUrl}${snapshotsPath}`]);
+    const answer = await curl([
+      '-H',
+      `Authorization: Bearer ${token}`,
+      '-H',
+      `Accept: ${V2023}`,
+      `${simulator.baseUrl}${snapshotsPath}`,
+    ]);
 
     // Assess
     expect(minted.status).toBe(200);
@@ -71,7 +97,10 @@ describe('Atlas simulator: authentication', () => {
 
   it('challenges unauthenticated calls with the Atlas digest challenge and error envelope', async () => {
     // Act
-    const answer = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, { method: 'GET', headers: { accept: V2023 } });
+    const answer = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, {
+      method: 'GET',
+      headers: { accept: V2023 },
+    });
 
     // Assess
     expect(answer.status).toBe(401);
@@ -85,7 +114,9 @@ describe('Atlas simulator: authentication', () => {
   it('answers stale=true to a correct digest on an expired nonce, and accepts the new nonce', async () => {
     // Prepare
     const client = new TestClient(simulator);
-    await client.call(`/clusters/${simulator.seed.sourceClusterName}`, { accept: 'application/vnd.atlas.2024-08-05+json' });
+    await client.call(`/clusters/${simulator.seed.sourceClusterName}`, {
+      accept: 'application/vnd.atlas.2024-08-05+json',
+    });
     simulator.clock.advance(61_000);
 
     // Act
@@ -106,10 +137,16 @@ describe('Atlas simulator: authentication', () => {
     const client = new TestClient(simulator);
     expect((await client.call(snapshotsPath)).status).toBe(200);
     const authorization = client.digestFor('GET', snapshotsPath);
-    const first = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, { method: 'GET', headers: { accept: V2023, authorization } });
+    const first = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, {
+      method: 'GET',
+      headers: { accept: V2023, authorization },
+    });
 
     // Act
-    const replay = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, { method: 'GET', headers: { accept: V2023, authorization } });
+    const replay = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, {
+      method: 'GET',
+      headers: { accept: V2023, authorization },
+    });
 
     // Assess
     expect(first.status).toBe(200);
@@ -125,7 +162,10 @@ describe('Atlas simulator: authentication', () => {
     // Act
     const answer = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, {
       method: 'GET',
-      headers: { accept: V2023, authorization: digestAuthorization(simulator.seed.credentials, 'GET', '/other', nonce, 1) },
+      headers: {
+        accept: V2023,
+        authorization: digestAuthorization(simulator.seed.credentials, 'GET', '/other', nonce, 1),
+      },
     });
 
     // Assess
@@ -149,7 +189,8 @@ describe('Atlas simulator: authentication', () => {
   it('caps live tokens per service account, and frees the cap as tokens expire', async () => {
     // Prepare
     const { credentials } = simulator.seed;
-    for (let minted = 0; minted < 3; minted += 1) expect((await requestToken(simulator.baseUrl, credentials)).status).toBe(200);
+    for (let minted = 0; minted < 3; minted += 1)
+      expect((await requestToken(simulator.baseUrl, credentials)).status).toBe(200);
 
     // Act
     const refused = await requestToken(simulator.baseUrl, credentials);
@@ -164,8 +205,13 @@ describe('Atlas simulator: authentication', () => {
 
   it('refuses wrong client credentials and other grant types', async () => {
     // Act
-    const wrong = await requestToken(simulator.baseUrl, { clientId: simulator.seed.credentials.clientId, clientSecret: 'nope' });
-    const basic = Buffer.from(`${simulator.seed.credentials.clientId}:${simulator.seed.credentials.clientSecret}`).toString('base64');
+    const wrong = await requestToken(simulator.baseUrl, {
+      clientId: simulator.seed.credentials.clientId,
+      clientSecret: 'nope',
+    });
+    const basic = Buffer.from(
+      `${simulator.seed.credentials.clientId}:${simulator.seed.credentials.clientSecret}`,
+    ).toString('base64');
     const grant = await rawRequest(`${simulator.baseUrl}/api/oauth/token`, {
       method: 'POST',
       headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },

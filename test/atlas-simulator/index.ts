@@ -19,6 +19,22 @@
  * - `{ kind: 'huge', bytes }`: 200 with a valid JSON body of about `bytes` bytes; no effect.
  * - `{ kind: 'dropAfterApply' }`: the request takes effect (the restore job IS created), then the socket is destroyed.
  * Faults hit after routing and before authentication, as a proxy in front of Atlas would.
+ *
+ * Choices where the shared README is silent (tests in this folder pin each of them):
+ * - Errors use the ApiError envelope (with `parameters: []` at least) and `X-Error-Code`; 401s carry
+ *   `WWW-Authenticate: Digest …` (errorCode UNAUTHORIZED), also when a bearer token is expired or revoked.
+ * - Versions: no usable Accept (missing, a wildcard, application/json) → 406 INVALID_ACCEPT_HEADER; a date before the first
+ *   version → 406 UNSUPPORTED_VERSION; not a date → 400 INVALID_VERSION_DATE (the README's status); getCluster
+ *   2023-01-01/2023-02-01 → 410 VERSION_GONE. Bodies are read as application/json or any versioned Atlas media type
+ *   (Atlas's own curl examples send application/json); anything else → 415.
+ * - The token endpoint answers OAuth 2.0 bodies: 401 invalid_client, 400 unsupported_grant_type, 403 access_denied.
+ * - Digest nonces and bearer tokens age on the simulated clock: a fast clock makes nonces stale sooner (clients
+ *   answer `stale=true` by retrying with the new nonce).
+ * - Only download jobs can be cancelled (automated and point-in-time → 400 CANNOT_CANCEL_AUTOMATED_RESTORE);
+ *   cancelling a job that already ended answers 204 and changes nothing. Unknown target cluster → 404
+ *   CLUSTER_NOT_FOUND; target of the other topology → 403 CANNOT_RESTORE_TO_TARGET.
+ * - Lists come in a stable, non-chronological order (by a hash of the id); download jobs get no `finishedAt`.
+ * - `seed: false` leaves the state empty; `seed` then has empty ids and only the credentials are usable.
  */
 export { SimulatedClock } from './clock.ts';
 export { startAtlasSimulator } from './server.ts';

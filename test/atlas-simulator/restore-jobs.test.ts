@@ -11,7 +11,8 @@ describe('Atlas simulator: restore jobs', () => {
   let jobs: string;
   let automated: Record<string, unknown>;
 
-  const stateOf = async (id: string) => restoreJobState(restoreJobSchema.parse((await client.call(`${jobs}/${id}`)).json));
+  const stateOf = async (id: string) =>
+    restoreJobState(restoreJobSchema.parse((await client.call(`${jobs}/${id}`)).json));
 
   beforeEach(async () => {
     simulator = await startAtlasSimulator({
@@ -21,7 +22,12 @@ describe('Atlas simulator: restore jobs', () => {
     client = new TestClient(simulator);
     const { groupId, sourceClusterName, targetClusterName, completedSnapshotId } = simulator.seed;
     jobs = `/clusters/${sourceClusterName}/backup/restoreJobs`;
-    automated = { deliveryType: 'automated', snapshotId: completedSnapshotId, targetGroupId: groupId, targetClusterName };
+    automated = {
+      deliveryType: 'automated',
+      snapshotId: completedSnapshotId,
+      targetGroupId: groupId,
+      targetClusterName,
+    };
   });
   afterEach(() => simulator.close());
 
@@ -39,7 +45,10 @@ describe('Atlas simulator: restore jobs', () => {
     expect(created.status).toBe(200);
     expect(created.json).toMatchObject({ deliveryType: 'automated', cancelled: false, failed: false, expired: false });
     expect(created.json).not.toHaveProperty('status');
-    expect(created.json).toMatchObject({ desiredTimestamp: { date: null, time: null, increment: null }, targetDeploymentItemName: simulator.seed.targetClusterName });
+    expect(created.json).toMatchObject({
+      desiredTimestamp: { date: null, time: null, increment: null },
+      targetDeploymentItemName: simulator.seed.targetClusterName,
+    });
     expect(atlasIdCreatedAt(id).getTime()).toBe(start);
     expect([pending, stillPending]).toEqual(['pending', 'pending']);
     expect(job.finishedAt).toBe('2025-03-01T08:04:00Z');
@@ -60,7 +69,10 @@ describe('Atlas simulator: restore jobs', () => {
 
   it('prepares a download, then expires it an hour later', async () => {
     // Prepare
-    const id = ((await client.call(jobs, { body: { deliveryType: 'download', snapshotId: simulator.seed.completedSnapshotId } })).json as { id: string }).id;
+    const id = (
+      (await client.call(jobs, { body: { deliveryType: 'download', snapshotId: simulator.seed.completedSnapshotId } }))
+        .json as { id: string }
+    ).id;
 
     // Act
     const preparing = (await client.call(`${jobs}/${id}`)).json as Record<string, unknown>;
@@ -105,7 +117,10 @@ describe('Atlas simulator: restore jobs', () => {
 
   it('cancels a download job but not an automated restore', async () => {
     // Prepare
-    const download = ((await client.call(jobs, { body: { deliveryType: 'download', snapshotId: simulator.seed.completedSnapshotId } })).json as { id: string }).id;
+    const download = (
+      (await client.call(jobs, { body: { deliveryType: 'download', snapshotId: simulator.seed.completedSnapshotId } }))
+        .json as { id: string }
+    ).id;
     const restore = ((await client.call(jobs, { body: automated })).json as { id: string }).id;
 
     // Act
@@ -126,11 +141,15 @@ describe('Atlas simulator: restore jobs', () => {
     // Prepare
     await client.call(jobs, { body: automated });
     simulator.state.addCluster(simulator.seed.groupId, { name: 'other-source' });
-    const otherSnapshot = simulator.state.addSnapshot(simulator.seed.groupId, 'other-source', { startedAt: start - 3_600_000 });
+    const otherSnapshot = simulator.state.addSnapshot(simulator.seed.groupId, 'other-source', {
+      startedAt: start - 3_600_000,
+    });
 
     // Act
     const sameSource = await client.call(jobs, { body: automated });
-    const otherSource = await client.call('/clusters/other-source/backup/restoreJobs', { body: { ...automated, snapshotId: otherSnapshot } });
+    const otherSource = await client.call('/clusters/other-source/backup/restoreJobs', {
+      body: { ...automated, snapshotId: otherSnapshot },
+    });
     simulator.clock.advance(240_000);
     const afterwards = await client.call(jobs, { body: automated });
 
@@ -154,12 +173,32 @@ describe('Atlas simulator: restore jobs', () => {
   });
 
   it.each([
-    ['an unfinished snapshot', () => ({ snapshotId: simulator.seed.inProgressSnapshotId }), 409, 'CANNOT_START_RESTORE_JOB_FOR_INCOMPLETE_CLUSTER_SNAPSHOT'],
+    [
+      'an unfinished snapshot',
+      () => ({ snapshotId: simulator.seed.inProgressSnapshotId }),
+      409,
+      'CANNOT_START_RESTORE_JOB_FOR_INCOMPLETE_CLUSTER_SNAPSHOT',
+    ],
     ['an unknown snapshot', () => ({ snapshotId: 'aaaaaaaaaaaaaaaaaaaaaaaa' }), 404, 'SNAPSHOT_NOT_FOUND'],
     ['an unknown target cluster', () => ({ targetClusterName: 'nowhere' }), 404, 'CLUSTER_NOT_FOUND'],
-    ['a sharded target for a replica set', () => ({ targetClusterName: simulator.seed.shardedClusterName }), 403, 'CANNOT_RESTORE_TO_TARGET'],
-    ['a point in time in the future', () => ({ deliveryType: 'pointInTime', pointInTimeUTCSeconds: start / 1000 + 60 }), 400, 'INVALID_PIT_RESTORE_TIME'],
-    ['a point in time before every snapshot', () => ({ deliveryType: 'pointInTime', pointInTimeUTCSeconds: start / 1000 - 40 * 86_400 }), 404, 'UNABLE_T0_FIND_SNAPSHOT_PRIOR_TO_PIT_RESTORE_OPTIME'],
+    [
+      'a sharded target for a replica set',
+      () => ({ targetClusterName: simulator.seed.shardedClusterName }),
+      403,
+      'CANNOT_RESTORE_TO_TARGET',
+    ],
+    [
+      'a point in time in the future',
+      () => ({ deliveryType: 'pointInTime', pointInTimeUTCSeconds: start / 1000 + 60 }),
+      400,
+      'INVALID_PIT_RESTORE_TIME',
+    ],
+    [
+      'a point in time before every snapshot',
+      () => ({ deliveryType: 'pointInTime', pointInTimeUTCSeconds: start / 1000 - 40 * 86_400 }),
+      404,
+      'UNABLE_T0_FIND_SNAPSHOT_PRIOR_TO_PIT_RESTORE_OPTIME',
+    ],
   ])('refuses %s', async (_case, change, status, errorCode) => {
     // Act
     const answer = await client.call(jobs, { body: { ...automated, ...change() } });
@@ -173,7 +212,12 @@ describe('Atlas simulator: restore jobs', () => {
   it('refuses a point-in-time restore of a sharded cluster', async () => {
     // Act
     const answer = await client.call(`/clusters/${simulator.seed.shardedClusterName}/backup/restoreJobs`, {
-      body: { ...automated, deliveryType: 'pointInTime', snapshotId: undefined, pointInTimeUTCSeconds: start / 1000 - 60 },
+      body: {
+        ...automated,
+        deliveryType: 'pointInTime',
+        snapshotId: undefined,
+        pointInTimeUTCSeconds: start / 1000 - 60,
+      },
     });
 
     // Assess
@@ -186,13 +230,20 @@ describe('Atlas simulator: restore jobs', () => {
     const seconds = start / 1000 - 3600;
 
     // Act
-    const bySeconds = await client.call(jobs, { body: { ...automated, deliveryType: 'pointInTime', snapshotId: undefined, pointInTimeUTCSeconds: seconds } });
+    const bySeconds = await client.call(jobs, {
+      body: { ...automated, deliveryType: 'pointInTime', snapshotId: undefined, pointInTimeUTCSeconds: seconds },
+    });
     simulator.clock.advance(400_000);
-    const byOplog = await client.call(jobs, { body: { ...automated, deliveryType: 'pointInTime', snapshotId: undefined, oplogTs: seconds, oplogInc: 3 } });
+    const byOplog = await client.call(jobs, {
+      body: { ...automated, deliveryType: 'pointInTime', snapshotId: undefined, oplogTs: seconds, oplogInc: 3 },
+    });
 
     // Assess
     expect(bySeconds.status).toBe(200);
-    expect(bySeconds.json).toMatchObject({ snapshotId: simulator.seed.completedSnapshotId, pointInTimeUTCSeconds: seconds });
+    expect(bySeconds.json).toMatchObject({
+      snapshotId: simulator.seed.completedSnapshotId,
+      pointInTimeUTCSeconds: seconds,
+    });
     expect(byOplog.status).toBe(200);
     expect(byOplog.json).toMatchObject({ oplogTs: seconds, oplogInc: 3 });
   });
@@ -206,11 +257,36 @@ describe('Atlas simulator: restore jobs', () => {
     ['no targetGroupId', { targetGroupId: undefined }, 'MISSING_ATTRIBUTE', 'targetGroupId'],
     ['a malformed targetClusterName', { targetClusterName: '-bad name' }, 'INVALID_ATTRIBUTE', 'targetClusterName'],
     ['a point in time without a time', { deliveryType: 'pointInTime' }, 'MISSING_ATTRIBUTE', 'pointInTimeUTCSeconds'],
-    ['both kinds of point in time', { deliveryType: 'pointInTime', pointInTimeUTCSeconds: 1_700_000_000, oplogTs: 1_700_000_000, oplogInc: 1 }, 'INVALID_ATTRIBUTE', 'pointInTimeUTCSeconds'],
-    ['oplogTs without oplogInc', { deliveryType: 'pointInTime', oplogTs: 1_700_000_000 }, 'MISSING_ATTRIBUTE', 'oplogInc'],
-    ['oplogTs below its minimum', { deliveryType: 'pointInTime', oplogTs: 1_000, oplogInc: 1 }, 'INVALID_ATTRIBUTE', 'oplogTs'],
-    ['oplogInc below its minimum', { deliveryType: 'pointInTime', oplogTs: 1_700_000_000, oplogInc: 0 }, 'INVALID_ATTRIBUTE', 'oplogInc'],
-    ['pointInTimeUTCSeconds as text', { deliveryType: 'pointInTime', pointInTimeUTCSeconds: '1700000000' }, 'INVALID_ATTRIBUTE', 'pointInTimeUTCSeconds'],
+    [
+      'both kinds of point in time',
+      { deliveryType: 'pointInTime', pointInTimeUTCSeconds: 1_700_000_000, oplogTs: 1_700_000_000, oplogInc: 1 },
+      'INVALID_ATTRIBUTE',
+      'pointInTimeUTCSeconds',
+    ],
+    [
+      'oplogTs without oplogInc',
+      { deliveryType: 'pointInTime', oplogTs: 1_700_000_000 },
+      'MISSING_ATTRIBUTE',
+      'oplogInc',
+    ],
+    [
+      'oplogTs below its minimum',
+      { deliveryType: 'pointInTime', oplogTs: 1_000, oplogInc: 1 },
+      'INVALID_ATTRIBUTE',
+      'oplogTs',
+    ],
+    [
+      'oplogInc below its minimum',
+      { deliveryType: 'pointInTime', oplogTs: 1_700_000_000, oplogInc: 0 },
+      'INVALID_ATTRIBUTE',
+      'oplogInc',
+    ],
+    [
+      'pointInTimeUTCSeconds as text',
+      { deliveryType: 'pointInTime', pointInTimeUTCSeconds: '1700000000' },
+      'INVALID_ATTRIBUTE',
+      'pointInTimeUTCSeconds',
+    ],
   ])('refuses %s with 400 naming the field', async (_case, change, errorCode, field) => {
     // Act
     const answer = await client.call(jobs, { body: { ...automated, ...change } });

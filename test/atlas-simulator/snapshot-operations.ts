@@ -66,6 +66,7 @@ export const takeSnapshots: Operation = (store, { params, body }) => {
   const id = store.addSnapshot(cluster.groupId, cluster.name, {
     snapshotType: 'onDemand',
     ...(request.description !== undefined ? { description: request.description } : {}),
+    ...(request.retentionInDays !== undefined ? { retentionInDays: request.retentionInDays } : {}),
   });
   return {
     status: 200,

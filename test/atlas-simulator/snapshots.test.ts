@@ -35,7 +35,9 @@ describe('Atlas simulator: snapshots', () => {
     const newest = completed.map((snapshot) => Date.parse(snapshot.createdAt ?? '')).sort((a, b) => b - a)[0];
     expect(completed).toHaveLength(7);
     expect(newest).toBe(start - 3 * 3_600_000);
-    expect(completed.find((snapshot) => Date.parse(snapshot.createdAt ?? '') === newest)?.id).toBe(simulator.seed.completedSnapshotId);
+    expect(completed.find((snapshot) => Date.parse(snapshot.createdAt ?? '') === newest)?.id).toBe(
+      simulator.seed.completedSnapshotId,
+    );
     const inProgress = page.results.find((snapshot) => snapshot.id === simulator.seed.inProgressSnapshotId);
     expect(inProgress).toMatchObject({ status: 'inProgress', snapshotType: 'onDemand', storageSizeBytes: 0 });
     expect(inProgress?.createdAt).toBeUndefined();
@@ -54,8 +56,11 @@ describe('Atlas simulator: snapshots', () => {
   it('moves an on-demand snapshot from queued through inProgress to completed as the clock steps', async () => {
     // Prepare
     const target = `/clusters/${simulator.seed.targetClusterName}/backup/snapshots`;
-    const taken = (await client.call(target, { body: { description: 'pre-drill' } })).json as { id: string; status: string };
-    const statusNow = async () => ((await client.call(`${target}/${taken.id}`)).json as Page['results'][number]);
+    const taken = (await client.call(target, { body: { description: 'pre-drill' } })).json as {
+      id: string;
+      status: string;
+    };
+    const statusNow = async () => (await client.call(`${target}/${taken.id}`)).json as Page['results'][number];
 
     // Act
     const queued = await statusNow();
@@ -77,7 +82,9 @@ describe('Atlas simulator: snapshots', () => {
 
   it('ends a snapshot failed when a test says so', async () => {
     // Prepare
-    const id = simulator.state.addSnapshot(simulator.seed.groupId, simulator.seed.targetClusterName, { snapshotType: 'onDemand' });
+    const id = simulator.state.addSnapshot(simulator.seed.groupId, simulator.seed.targetClusterName, {
+      snapshotType: 'onDemand',
+    });
     simulator.state.setSnapshotOutcome(id, 'failed');
 
     // Act
@@ -138,7 +145,9 @@ describe('Atlas simulator: snapshots', () => {
     const base = `/clusters/${sharded.seed.shardedClusterName}/backup/snapshots`;
     try {
       // Act
-      const list = (await shardedClient.call(`${base}/shardedClusters`)).json as { results: { type: string; members: unknown[] }[] };
+      const list = (await shardedClient.call(`${base}/shardedClusters`)).json as {
+        results: { type: string; members: unknown[] }[];
+      };
       const one = await shardedClient.call(`${base}/shardedCluster/${sharded.seed.shardedCompletedSnapshotId}`);
       const asReplicaSet = await shardedClient.call(`${base}/${sharded.seed.shardedCompletedSnapshotId}`);
 
@@ -150,6 +159,28 @@ describe('Atlas simulator: snapshots', () => {
       expect(asReplicaSet.status).toBe(404);
     } finally {
       await sharded.close();
+    }
+  });
+
+  it('starts empty with seed: false, and serves what a test adds through state', async () => {
+    // Prepare
+    const empty = await startAtlasSimulator({ clock: new SimulatedClock({ start, scale: 0 }), seed: false });
+    const emptyClient = new TestClient(empty);
+    try {
+      const groupId = empty.state.addProject();
+      empty.state.addCluster(groupId, { name: 'solo' });
+      const id = empty.state.addSnapshot(groupId, 'solo', { startedAt: start - 3_600_000, frequencyType: 'weekly' });
+
+      // Act
+      const page = (await emptyClient.call(`/api/atlas/v2/groups/${groupId}/clusters/solo/backup/snapshots`))
+        .json as Page;
+
+      // Assess
+      expect(empty.seed.groupId).toBe('');
+      expect(page.results).toEqual([expect.objectContaining({ id, status: 'completed', frequencyType: 'weekly' })]);
+      expect(empty.state.snapshots(groupId, 'solo')).toEqual(page.results);
+    } finally {
+      await empty.close();
     }
   });
 });

@@ -96,7 +96,7 @@ export class SimulatorStore implements SimulatorState {
       inProgressMs: spec.inProgressMs ?? this.durations.snapshotInProgressMs,
       outcome: spec.outcome ?? 'completed',
       description: spec.description ?? (snapshotType === 'onDemand' ? 'On-demand snapshot' : undefined),
-      retentionDays: snapshotType === 'onDemand' ? 1 : 7,
+      retentionDays: spec.retentionInDays ?? (snapshotType === 'onDemand' ? 1 : 7),
       storageSizeBytes: 1_000_000_000 + (Number.parseInt(id.slice(-6), 16) % 1_000_000) * 1024,
       members: cluster.replicaSetNames.map((replicaSetName) => ({
         id: sharded ? this.ids.next(startedAt) : id,

@@ -45,7 +45,7 @@ export class TestClient {
     const target = path.startsWith('/api') ? path : `/api/atlas/v2/groups/${this.#simulator.seed.groupId}${path}`;
     const auth = options.auth ?? 'digest';
     if (auth === 'bearer' && !this.#token) this.#token = await this.mintToken();
-    if (auth === 'digest' && !this.#nonce) await this.#refreshNonce(target);
+    if (auth === 'digest' && !this.#nonce) await this.#refreshNonce();
     let result = await this.#send(target, options, auth);
     const challenge = result.headers['www-authenticate'];
     if (auth === 'digest' && result.status === 401 && challenge && /stale=true/.test(challenge)) {
@@ -53,6 +53,11 @@ export class TestClient {
       result = await this.#send(target, options, auth);
     }
     return result;
+  }
+
+  /** The bearer token the client holds, if it minted one. */
+  get currentToken(): string | undefined {
+    return this.#token;
   }
 
   async mintToken(credentials: Credentials = this.credentials): Promise<string> {
@@ -74,12 +79,22 @@ export class TestClient {
     if (options.body !== undefined) headers['content-type'] = options.contentType ?? V2023;
     if (auth === 'digest') headers.authorization = this.digestFor(method, target);
     if (auth === 'bearer') headers.authorization = `Bearer ${this.#token}`;
-    const body = options.body === undefined ? undefined : typeof options.body === 'string' ? options.body : JSON.stringify(options.body);
-    return rawRequest(`${this.#simulator.baseUrl}${target}`, { method, headers, ...(body !== undefined ? { body } : {}) });
+    const body =
+      options.body === undefined
+        ? undefined
+        : typeof options.body === 'string'
+          ? options.body
+          : JSON.stringify(options.body);
+    return rawRequest(`${this.#simulator.baseUrl}${target}`, {
+      method,
+      headers,
+      ...(body !== undefined ? { body } : {}),
+    });
   }
 
-  async #refreshNonce(target: string): Promise<void> {
-    const probe = await rawRequest(`${this.#simulator.baseUrl}${target}`, { method: 'GET', headers: {} });
+  /** Probes a path that no operation (nor a fault scripted for one) matches: Atlas challenges before routing. */
+  async #refreshNonce(): Promise<void> {
+    const probe = await rawRequest(`${this.#simulator.baseUrl}/api/atlas/v2`, { method: 'GET', headers: {} });
     const challenge = probe.headers['www-authenticate'];
     if (!challenge) throw new Error(`expected a digest challenge, got ${probe.status}`);
     this.#adoptChallenge(challenge);
@@ -91,7 +106,13 @@ export class TestClient {
   }
 }
 
-export function digestAuthorization(credentials: Credentials, method: string, uri: string, nonce: string, count: number): string {
+export function digestAuthorization(
+  credentials: Credentials,
+  method: string,
+  uri: string,
+  nonce: string,
+  count: number,
+): string {
   const realm = 'MMS Public API';
   const nc = count.toString(16).padStart(8, '0');
   const cnonce = randomBytes(8).toString('hex');
@@ -101,7 +122,10 @@ export function digestAuthorization(credentials: Credentials, method: string, ur
   return `Digest username="${credentials.publicKey}", realm="${realm}", nonce="${nonce}", uri="${uri}", algorithm=MD5, qop=auth, nc=${nc}, cnonce="${cnonce}", response="${response}"`;
 }
 
-export async function requestToken(baseUrl: string, credentials: Pick<Credentials, 'clientId' | 'clientSecret'>): Promise<CallResult> {
+export async function requestToken(
+  baseUrl: string,
+  credentials: Pick<Credentials, 'clientId' | 'clientSecret'>,
+): Promise<CallResult> {
   const basic = Buffer.from(`${credentials.clientId}:${credentials.clientSecret}`).toString('base64');
   return rawRequest(`${baseUrl}/api/oauth/token`, {
     method: 'POST',

@@ -107,6 +107,8 @@ export interface SnapshotSpec {
   /** How the snapshot ends. Default 'completed'. */
   readonly outcome?: 'completed' | 'failed';
   readonly description?: string;
+  /** Default 7 days for scheduled, 1 for on-demand snapshots (sets `expiresAt`). */
+  readonly retentionInDays?: number;
 }
 
 export interface RestoreJobSpec {

@@ -232,16 +232,29 @@ describe('Function: parseOrchestratorConfig', () => {
       'an event bus ARN',
       {
         ...sampleConfig(),
-        eventRule: { eventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/ops', eventPattern: { source: ['x'] } },
+        eventRule: {
+          eventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/ops',
+          eventPattern: { source: ['x'] },
+        },
       },
       'atlasRestore.eventRule.eventBusName',
       /not an ARN/,
     ],
-    ['an alarm e-mail without a domain', { ...sampleConfig(), alarmEmails: ['ops'] }, 'atlasRestore.alarmEmails[0]', /e-mail/],
+    [
+      'an alarm e-mail without a domain',
+      { ...sampleConfig(), alarmEmails: ['ops'] },
+      'atlasRestore.alarmEmails[0]',
+      /e-mail/,
+    ],
     ['too little memory', { ...sampleConfig(), memorySize: 64 }, 'atlasRestore.memorySize', /at least 128/],
     ['a timeout past Lambda’s limit', { ...sampleConfig(), timeoutSeconds: 901 }, 'atlasRestore.timeoutSeconds', /900/],
     ['a fractional timeout', { ...sampleConfig(), timeoutSeconds: 1.5 }, 'atlasRestore.timeoutSeconds', /expected int/],
-    ['a log retention CloudWatch lacks', { ...sampleConfig(), logRetentionDays: 42 }, 'atlasRestore.logRetentionDays', /one of/],
+    [
+      'a log retention CloudWatch lacks',
+      { ...sampleConfig(), logRetentionDays: 42 },
+      'atlasRestore.logRetentionDays',
+      /one of/,
+    ],
     ['an unknown log level', { ...sampleConfig(), logLevel: 'TRACE' }, 'atlasRestore.logLevel', /DEBUG/],
     ['a maxConcurrency of 1', { ...sampleConfig(), maxConcurrency: 1 }, 'atlasRestore.maxConcurrency', /at least 2/],
     [
@@ -256,7 +269,12 @@ describe('Function: parseOrchestratorConfig', () => {
       'atlasRestore.maxBatchingWindowSeconds',
       /batchSize is over 10/,
     ],
-    ['a batching window past 300 s', { ...sampleConfig(), maxBatchingWindowSeconds: 301 }, 'atlasRestore.maxBatchingWindowSeconds', /300/],
+    [
+      'a batching window past 300 s',
+      { ...sampleConfig(), maxBatchingWindowSeconds: 301 },
+      'atlasRestore.maxBatchingWindowSeconds',
+      /300/,
+    ],
     ['a maxReceiveCount of 0', { ...sampleConfig(), maxReceiveCount: 0 }, 'atlasRestore.maxReceiveCount', /at least 1/],
     [
       'a minimum poll delay over the maximum',
@@ -264,12 +282,42 @@ describe('Function: parseOrchestratorConfig', () => {
       'atlasRestore.pollMinDelaySeconds',
       /must not exceed pollMaxDelaySeconds/,
     ],
-    ['a poll delay past SQS’s limit', { ...sampleConfig(), pollMaxDelaySeconds: 901 }, 'atlasRestore.pollMaxDelaySeconds', /SQS delay limit/],
-    ['a negative deferMaxAttempts', { ...sampleConfig(), deferMaxAttempts: -1 }, 'atlasRestore.deferMaxAttempts', /0 or more/],
-    ['a zero defaultMaxWaitMinutes', { ...sampleConfig(), defaultMaxWaitMinutes: 0 }, 'atlasRestore.defaultMaxWaitMinutes', /at least 1/],
-    ['a cancelOnTimeout string', { ...sampleConfig(), cancelOnTimeout: 'yes' }, 'atlasRestore.cancelOnTimeout', /boolean/],
-    ['a zero ledger retention', { ...sampleConfig(), ledgerRetentionDays: 0 }, 'atlasRestore.ledgerRetentionDays', /at least 1/],
-    ['a snapshot removal policy', { ...sampleConfig(), removalPolicy: 'snapshot' }, 'atlasRestore.removalPolicy', /retain/],
+    [
+      'a poll delay past SQS’s limit',
+      { ...sampleConfig(), pollMaxDelaySeconds: 901 },
+      'atlasRestore.pollMaxDelaySeconds',
+      /SQS delay limit/,
+    ],
+    [
+      'a negative deferMaxAttempts',
+      { ...sampleConfig(), deferMaxAttempts: -1 },
+      'atlasRestore.deferMaxAttempts',
+      /0 or more/,
+    ],
+    [
+      'a zero defaultMaxWaitMinutes',
+      { ...sampleConfig(), defaultMaxWaitMinutes: 0 },
+      'atlasRestore.defaultMaxWaitMinutes',
+      /at least 1/,
+    ],
+    [
+      'a cancelOnTimeout string',
+      { ...sampleConfig(), cancelOnTimeout: 'yes' },
+      'atlasRestore.cancelOnTimeout',
+      /boolean/,
+    ],
+    [
+      'a zero ledger retention',
+      { ...sampleConfig(), ledgerRetentionDays: 0 },
+      'atlasRestore.ledgerRetentionDays',
+      /at least 1/,
+    ],
+    [
+      'a snapshot removal policy',
+      { ...sampleConfig(), removalPolicy: 'snapshot' },
+      'atlasRestore.removalPolicy',
+      /retain/,
+    ],
     ['a malformed account', { ...sampleConfig(), account: '1234' }, 'atlasRestore.account', /12-digit/],
     ['a malformed region', { ...sampleConfig(), region: 'Europe' }, 'atlasRestore.region', /AWS region/],
     ['a mistyped key', { ...sampleConfig(), memory: 512 }, 'atlasRestore.memory', /unknown key/],
@@ -289,7 +337,11 @@ describe('Function: parseOrchestratorConfig', () => {
 
     // Assess
     expect(error.issues.map((issue) => issue.key)).toEqual(
-      expect.arrayContaining(['atlasRestore.memorySize', 'atlasRestore.timeoutSeconds', 'atlasRestore.allowedTargets[1]']),
+      expect.arrayContaining([
+        'atlasRestore.memorySize',
+        'atlasRestore.timeoutSeconds',
+        'atlasRestore.allowedTargets[1]',
+      ]),
     );
   });
 });
@@ -309,7 +361,9 @@ describe('Function: configFromContext', () => {
 
   it('parses the whole object given as JSON text with -c atlasRestore=…', () => {
     // Act
-    const config = configFromContext(contextOf({ atlasRestore: '{"atlasSecret":"b","alarmEmails":["ops@example.com"]}' }));
+    const config = configFromContext(
+      contextOf({ atlasRestore: '{"atlasSecret":"b","alarmEmails":["ops@example.com"]}' }),
+    );
 
     // Assess
     expect(config).toEqual({ atlasSecret: 'b', alarmEmails: ['ops@example.com'] });

@@ -42,7 +42,10 @@ const api = new OpenAPIBackend({
   // Query and path parameters arrive as strings; coercion lets `itemsPerPage=600` fail on `maximum`, not on type.
   coerceTypes: true,
   customizeAjv: (ajv, _options, context) => {
-    ajv.addFormat('date-time', { type: 'string', validate: (text: string) => ISO_DATE_TIME.test(text) && !Number.isNaN(Date.parse(text)) });
+    ajv.addFormat('date-time', {
+      type: 'string',
+      validate: (text: string) => ISO_DATE_TIME.test(text) && !Number.isNaN(Date.parse(text)),
+    });
     ajv.addFormat('uuid', /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i);
     if (context === 'requestBodyValidator') {
       // A client must not send what only the server writes.
@@ -58,7 +61,9 @@ const api = new OpenAPIBackend({
   },
 });
 await api.init();
-const apiErrorValidator = api.validator.getAjv('responseValidator' as never).compile(document.components?.schemas?.ApiError ?? {});
+const apiErrorValidator = api.validator
+  .getAjv('responseValidator' as never)
+  .compile(document.components?.schemas?.ApiError ?? {});
 
 /** The operationId the document gives this method and path, if any. */
 export function atlasOperationId(method: string, path: string): string | undefined {
@@ -76,12 +81,15 @@ export function validateAtlasRequest(request: AtlasRequestToValidate): string[] 
   if (accepted.length > 0 && !accepted.some((type) => mediaTypes(accept).includes(type))) {
     errors.push(`Accept: expected ${accepted.join(' or ')}, got "${accept}"`);
   }
-  const bodyTypes = versionedMediaTypes(Object.keys(operation.requestBody && 'content' in operation.requestBody ? operation.requestBody.content : {}));
+  const bodyTypes = versionedMediaTypes(
+    Object.keys(operation.requestBody && 'content' in operation.requestBody ? operation.requestBody.content : {}),
+  );
   const contentType = mediaTypes(String(headers['content-type'] ?? ''))[0];
   if (bodyTypes.length > 0 && request.body !== undefined && !bodyTypes.includes(contentType ?? '')) {
     errors.push(`Content-Type: expected ${bodyTypes.join(' or ')}, got "${contentType ?? ''}"`);
   }
-  if (bodyTypes.length === 0 && request.body !== undefined) errors.push(`${operation.operationId} takes no request body`);
+  if (bodyTypes.length === 0 && request.body !== undefined)
+    errors.push(`${operation.operationId} takes no request body`);
   const result = api.validator.validateRequest(
     {
       method: request.method.toLowerCase(),
@@ -113,7 +121,8 @@ export function validateAtlasResponse(
   if (!response || '$ref' in response) {
     if (!README_ERROR_STATUSES.has(status)) return [`${operationId} documents no ${status} response`];
     const errors = apiErrorValidator(body) ? [] : describe(apiErrorValidator.errors, `response ${status}`);
-    if (headers && contentType !== 'application/json') errors.push(`Content-Type: expected application/json, got "${contentType}"`);
+    if (headers && contentType !== 'application/json')
+      errors.push(`Content-Type: expected application/json, got "${contentType}"`);
     return errors;
   }
   const declared = Object.keys(response.content ?? {});
@@ -130,7 +139,9 @@ export function validateAtlasResponse(
   }
   errors.push(...describe(api.validator.validateResponse(body, operation, status).errors, `response ${status}`));
   if (headers) {
-    const headerResult = api.validator.validateResponseHeaders(lowerCaseHeaders(headers), operation, { statusCode: status });
+    const headerResult = api.validator.validateResponseHeaders(lowerCaseHeaders(headers), operation, {
+      statusCode: status,
+    });
     errors.push(...describe(headerResult.errors, `response ${status} headers`));
   }
   return errors;

@@ -9,11 +9,11 @@ import { requestId } from './restore-request.ts';
  * { "v": 1, "kind": "start", "operationId": "drill-2026-11-28", "step": 1, "token": "9b2f…" }
  * { "v": 1, "kind": "poll",  "operationId": "drill-2026-11-28", "step": 4, "token": "51c0…" }
  * { "v": 1, "kind": "wait",  "operationId": "drill-2026-11-28", "step": 9, "token": "e07d…",
- *   "until": 1764312345000, "then": "poll" }
+ *   "until": 1764312345000, "next": "poll" }
  * ```
  * - start: check and submit (a start after a deferral is just a start at a later step).
  * - poll: read the restore job once.
- * - wait: one hop of a wait longer than SQS's 900 s delay; calls nothing, then sends `then` when `until` is near.
+ * - wait: one hop of a wait longer than SQS's 900 s delay; calls nothing, then sends `next` when `until` is near.
  */
 
 const stepFields = {
@@ -30,7 +30,7 @@ export const waitMessage = z.strictObject({
   kind: z.literal('wait'),
   /** Clock time (epoch ms) at which the waited-for step is due. */
   until: z.int().min(0),
-  then: z.enum(['start', 'poll']),
+  next: z.enum(['start', 'poll']),
 });
 
 export const internalMessage = z.discriminatedUnion('kind', [startMessage, pollMessage, waitMessage]);

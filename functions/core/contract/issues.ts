@@ -37,7 +37,11 @@ export function contractIssues(
       }));
     }
     // Needs `reportInput: true` when parsing; the input itself is never copied out (it may be anything).
-    if (issue.code === 'invalid_type' && 'input' in issue && issue.input === undefined) {
+    if (
+      (issue.code === 'invalid_type' || issue.code === 'invalid_value') &&
+      'input' in issue &&
+      issue.input === undefined
+    ) {
       return [{ path: formatPath(path), rule: 'required', message: 'required' }];
     }
     const rule = issue.code === 'custom' && typeof issue.params?.rule === 'string' ? issue.params.rule : issue.code;

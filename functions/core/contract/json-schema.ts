@@ -1,8 +1,7 @@
 import * as z from 'zod';
 import { restoreRequestFields, restoreRequestJsonSchemaRules } from './restore-request.ts';
 
-export const RESTORE_REQUEST_SCHEMA_ID =
-  'urn:atlas-restore-orchestrator:restore-request:v1';
+export const RESTORE_REQUEST_SCHEMA_ID = 'urn:atlas-restore-orchestrator:restore-request:v1';
 
 /** The published JSON Schema of the restore request: fields from zod, cross-field rules as `allOf`. */
 export function restoreRequestJsonSchema(): Record<string, unknown> {

@@ -104,14 +104,22 @@ function checkFieldCombinations(request: RestoreRequestFields, context: z.Refine
   if (kind === 'pointInTime') {
     if (present('snapshotId')) {
       context.addIssue(
-        ruleIssue('snapshotId', 'not_with_point_in_time', 'not used with pointInTime: the point in time picks the snapshot'),
+        ruleIssue(
+          'snapshotId',
+          'not_with_point_in_time',
+          'not used with pointInTime: the point in time picks the snapshot',
+        ),
       );
     }
     const bySeconds = present('pointInTimeUTCSeconds');
     const byOplog = present('oplogTs') || present('oplogInc');
     if (bySeconds && byOplog) {
       context.addIssue(
-        ruleIssue('pointInTimeUTCSeconds', 'one_point_in_time', 'give pointInTimeUTCSeconds or oplogTs+oplogInc, not both'),
+        ruleIssue(
+          'pointInTimeUTCSeconds',
+          'one_point_in_time',
+          'give pointInTimeUTCSeconds or oplogTs+oplogInc, not both',
+        ),
       );
     } else if (!bySeconds && !byOplog) {
       context.addIssue(
@@ -141,36 +149,28 @@ export function restoreTarget(request: RestoreRequest): { groupId: string; clust
   return { groupId: request.targetGroupId, clusterName: request.targetClusterName };
 }
 
+/** A JSON Schema `if`/`then` clause, applying `then` to requests of these delivery types. */
+function whenDeliveryType(types: readonly string[], then: Record<string, unknown>): Record<string, unknown> {
+  return { if: { properties: { deliveryType: { enum: types } } }, then };
+}
+
 /**
  * The cross-field rules as JSON Schema (draft 2020-12) `allOf` clauses, published with the generated schema. Kept
  * next to `checkFieldCombinations` so the two change together; a property test checks they agree.
  */
 export const restoreRequestJsonSchemaRules = [
-  {
-    if: { properties: { deliveryType: { enum: ['automated', 'pointInTime'] } } },
-    then: { required: ['targetGroupId', 'targetClusterName'] },
-  },
-  {
-    if: { properties: { deliveryType: { const: 'download' } } },
-    then: { not: { anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }] } },
-  },
-  {
-    if: { properties: { deliveryType: { enum: ['automated', 'download'] } } },
-    then: {
-      not: { anyOf: [{ required: ['pointInTimeUTCSeconds'] }, { required: ['oplogTs'] }, { required: ['oplogInc'] }] },
-    },
-  },
-  {
-    if: { properties: { deliveryType: { const: 'pointInTime' } } },
-    then: {
-      not: { required: ['snapshotId'] },
-      oneOf: [
-        {
-          required: ['pointInTimeUTCSeconds'],
-          not: { anyOf: [{ required: ['oplogTs'] }, { required: ['oplogInc'] }] },
-        },
-        { required: ['oplogTs', 'oplogInc'], not: { required: ['pointInTimeUTCSeconds'] } },
-      ],
-    },
-  },
-] as const;
+  whenDeliveryType(['automated', 'pointInTime'], { required: ['targetGroupId', 'targetClusterName'] }),
+  whenDeliveryType(['download'], {
+    not: { anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }] },
+  }),
+  whenDeliveryType(['automated', 'download'], {
+    not: { anyOf: [{ required: ['pointInTimeUTCSeconds'] }, { required: ['oplogTs'] }, { required: ['oplogInc'] }] },
+  }),
+  whenDeliveryType(['pointInTime'], {
+    not: { required: ['snapshotId'] },
+    oneOf: [
+      { required: ['pointInTimeUTCSeconds'], not: { anyOf: [{ required: ['oplogTs'] }, { required: ['oplogInc'] }] } },
+      { required: ['oplogTs', 'oplogInc'], not: { required: ['pointInTimeUTCSeconds'] } },
+    ],
+  }),
+];

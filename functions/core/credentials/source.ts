@@ -14,8 +14,3 @@ export interface CredentialsSource {
   get(): Promise<ResolvedCredentials>;
   invalidate(): void;
 }
-
-/** The public half of a credential, safe to log: the client id or the public key, never the secret. */
-export function credentialsIdentity(credentials: AtlasCredentials): string {
-  return credentials.kind === 'serviceAccount' ? credentials.clientId : credentials.publicKey;
-}

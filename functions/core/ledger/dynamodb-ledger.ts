@@ -20,7 +20,8 @@
  *   looks in Atlas for a job of the same snapshot and target created since the first claim (minus clock skew) and
  *   adopts it, or takes the claim over and submits.
  * - Outcome once. The outcome is written with `attribute_not_exists(outcome)` and this step's token; the writer
- *   alone reports it.
+ *   alone reports it, then sets `reportedAt`. Should it die in between, a later delivery finds the outcome still
+ *   unreported well after it was written, takes `reportedAt` with a conditional write, and reports it then.
  */
 import {
   type AttributeValue,
@@ -135,7 +136,10 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
     },
 
     async markHandedOff(operationId, token) {
-      await conditionalUpdate(operationId, new UpdateExpression().set('handedOff', true).whereEquals('stepToken', token));
+      await conditionalUpdate(
+        operationId,
+        new UpdateExpression().set('handedOff', true).whereEquals('stepToken', token),
+      );
     },
 
     async claim(at, claim, takeOver) {
@@ -168,12 +172,20 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('rpoSeconds', finish.rpoSeconds)
         .set('snapshotId', finish.snapshotId)
         .set('snapshotAt', optionalIso(finish.snapshotAt))
+        .set('outcomeRecordedAt', iso(finish.outcomeRecordedAt))
         .remove('pendingKind')
         .remove('pendingDueAt')
         .remove('pendingUntil')
-        .remove('pendingThen');
+        .remove('pendingNext');
       addCounters(expression, counters);
       return conditionalUpdate(at.operationId, expression);
+    },
+
+    async markReported(operationId, at) {
+      return conditionalUpdate(
+        operationId,
+        new UpdateExpression().set('reportedAt', iso(at)).whereExists('outcome').whereAbsent('reportedAt'),
+      );
     },
 
     async addAtlasCalls(operationId, calls) {

@@ -51,6 +51,8 @@ export function toItem(operation: Operation): Record<string, AttributeValue> {
     finishedAt: optionalIso(operation.finishedAt),
     rtoSeconds: operation.rtoSeconds,
     rpoSeconds: operation.rpoSeconds,
+    outcomeRecordedAt: optionalIso(operation.outcomeRecordedAt),
+    reportedAt: optionalIso(operation.reportedAt),
   };
   const item: Record<string, AttributeValue> = { ...operationKey(operation.operationId) };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) item[name] = attribute(value);
@@ -63,7 +65,7 @@ export function pendingFields(pending: PendingMessage | undefined): Record<strin
     pendingKind: pending?.kind,
     pendingDueAt: optionalIso(pending?.dueAt),
     pendingUntil: optionalIso(pending?.until),
-    pendingThen: pending?.then,
+    pendingNext: pending?.next,
   };
 }
 
@@ -91,7 +93,7 @@ const storedOperation = z.object({
   pendingKind: z.enum(['start', 'poll', 'wait']).optional(),
   pendingDueAt: time.optional(),
   pendingUntil: time.optional(),
-  pendingThen: z.enum(['start', 'poll']).optional(),
+  pendingNext: z.enum(['start', 'poll']).optional(),
   handedOff: z.boolean().default(false),
   deferAttempts: count.default(0),
   lastDeferReason: z.string().optional(),
@@ -111,6 +113,8 @@ const storedOperation = z.object({
   finishedAt: time.optional(),
   rtoSeconds: z.coerce.number().optional(),
   rpoSeconds: z.coerce.number().optional(),
+  outcomeRecordedAt: time.optional(),
+  reportedAt: time.optional(),
 });
 
 export class LedgerItemError extends Error {
@@ -134,14 +138,14 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
   if (!parsed.success) {
     throw new LedgerItemError(`ledger item ${String(plain.pk)} is invalid: ${z.prettifyError(parsed.error)}`);
   }
-  const { pendingKind, pendingDueAt, pendingUntil, pendingThen, ...rest } = parsed.data;
+  const { pendingKind, pendingDueAt, pendingUntil, pendingNext, ...rest } = parsed.data;
   const pending: PendingMessage | undefined =
     pendingKind && pendingDueAt !== undefined
       ? {
           kind: pendingKind,
           dueAt: pendingDueAt,
           ...(pendingUntil !== undefined ? { until: pendingUntil } : {}),
-          ...(pendingThen !== undefined ? { then: pendingThen } : {}),
+          ...(pendingNext !== undefined ? { next: pendingNext } : {}),
         }
       : undefined;
   return dropUndefined({ ...rest, ...(pending ? { pending } : {}) }) as Operation;

@@ -1,7 +1,8 @@
 import { Logger } from '@aws-lambda-powertools/logger';
 
 /** Keys whose values never reach a log line, whoever passes them (a download URL is a bearer credential too). */
-const SECRET_KEY = /secret|password|passwd|private.?key|authorization|bearer|access.?token|delivery.?url|download.?url/i;
+const SECRET_KEY =
+  /secret|password|passwd|private.?key|authorization|bearer|access.?token|delivery.?url|download.?url/i;
 
 export const REDACTED = '[redacted]';
 

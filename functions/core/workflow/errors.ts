@@ -1,4 +1,8 @@
-export type WorkflowErrorCode = 'SUBMIT_IN_PROGRESS' | 'SUBMIT_UNCONFIRMED' | 'OPERATION_INCONSISTENT';
+export type WorkflowErrorCode =
+  | 'SUBMIT_IN_PROGRESS'
+  | 'SUBMIT_UNCONFIRMED'
+  | 'REPORT_PENDING'
+  | 'OPERATION_INCONSISTENT';
 
 /**
  * The workflow cannot finish this step now; the message should be delivered again later (SQS retries it after its

@@ -25,7 +25,8 @@ export function meterAtlas(atlas: AtlasApi, deadline: number): MeteredAtlas {
     takeSnapshot: (cluster, request, options) => count(() => atlas.takeSnapshot(cluster, request, limit(options))),
     listRestoreJobs: (cluster, options) => count(() => atlas.listRestoreJobs(cluster, limit(options))),
     getRestoreJob: (cluster, id, options) => count(() => atlas.getRestoreJob(cluster, id, limit(options))),
-    createRestoreJob: (cluster, request, options) => count(() => atlas.createRestoreJob(cluster, request, limit(options))),
+    createRestoreJob: (cluster, request, options) =>
+      count(() => atlas.createRestoreJob(cluster, request, limit(options))),
     cancelRestoreJob: (cluster, id, options) => count(() => atlas.cancelRestoreJob(cluster, id, limit(options))),
   };
   return { api, calls: () => calls };

@@ -14,7 +14,7 @@ export interface PendingMessage {
   readonly dueAt: number;
   /** For waits: when the waited-for step is due, and which step it is. */
   readonly until?: number;
-  readonly then?: 'start' | 'poll';
+  readonly next?: 'start' | 'poll';
 }
 
 /** One restore operation, as the ledger stores it. Times are epoch milliseconds of the workflow's clock. */
@@ -69,6 +69,10 @@ export interface Operation {
   readonly rtoSeconds?: number;
   /** Seconds from the restored data's time to the request (RPO). */
   readonly rpoSeconds?: number;
+  /** Clock time the outcome was written; an outcome unreported long after it was written is reported on recovery. */
+  readonly outcomeRecordedAt?: number;
+  /** Clock time the outcome was reported (logged and counted). */
+  readonly reportedAt?: number;
 }
 
 /** Identifies the step a message was sent for. */

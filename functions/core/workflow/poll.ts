@@ -67,14 +67,17 @@ export async function runPoll(context: StepContext): Promise<void> {
     return;
   }
   const untilDeadline = Math.ceil((operation.deadlineAt - now) / 1000);
-  const delaySeconds = Math.max(1, Math.min(nextPollDelay(secondsBetween(submittedAt, now), deps.config), untilDeadline));
+  const delaySeconds = Math.max(
+    1,
+    Math.min(nextPollDelay(secondsBetween(submittedAt, now), deps.config), untilDeadline),
+  );
   await handOff(context, { kind: 'poll', delaySeconds }, {}, { polls: 1 });
 }
 
 /** One hop of a long wait: calls nothing, sends the next hop or, when it is near, the awaited step. */
 export async function runWait(context: StepContext, message: WaitMessage): Promise<void> {
   const remainingSeconds = Math.max(0, Math.ceil((message.until - context.deps.clock.now()) / 1000));
-  await handOff(context, { kind: message.then, delaySeconds: remainingSeconds });
+  await handOff(context, { kind: message.next, delaySeconds: remainingSeconds });
 }
 
 /**

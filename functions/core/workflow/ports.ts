@@ -2,8 +2,8 @@ import type { AtlasApi } from '../atlas/api.ts';
 import type { WorkflowConfig } from '../config.ts';
 import type { InternalMessage } from '../contract/internal-messages.ts';
 import type { ContractIssue } from '../contract/issues.ts';
-import type { RejectionCode } from '../contract/work-message.ts';
 import type { RestoreRequest } from '../contract/restore-request.ts';
+import type { RejectionCode } from '../contract/work-message.ts';
 import type { Operation, OutcomeKind, PendingMessage, StepRef } from './operation.ts';
 
 /** Epoch milliseconds. Atlas's time in effect: the simulator's clock in local runs, the real one in Lambda. */
@@ -67,6 +67,7 @@ export interface Finish {
   readonly rpoSeconds?: number;
   readonly snapshotId?: string;
   readonly snapshotAt?: number;
+  readonly outcomeRecordedAt: number;
 }
 
 /**
@@ -97,6 +98,11 @@ export interface Ledger {
   releaseClaim(operationId: string, claimToken: string): Promise<void>;
   /** Records the outcome once: only at `at`, and only if the operation has none. */
   finish(at: StepRef, finish: Finish, counters?: OperationCounters): Promise<boolean>;
+  /**
+   * Marks the outcome as reported, once: false if it already was (or there is no outcome). The reporter marks after
+   * reporting; a recovering delivery marks before, so two recoveries never both report.
+   */
+  markReported(operationId: string, at: number): Promise<boolean>;
   /** Counts Atlas calls made by attempts that wrote nothing else (failed or lost a race). */
   addAtlasCalls(operationId: string, calls: number): Promise<void>;
   /** Newest first; by source cluster when `clusterKey` is given (the `history` command). */
@@ -114,7 +120,10 @@ export interface Log {
 /** Where outcomes, deferrals and rejections are told: one log line each, and EMF metrics. */
 export interface Reporter {
   outcome(operation: Operation): void;
-  deferred(operation: Operation, deferral: { readonly reason: string; readonly code: string; readonly delaySeconds: number }): void;
+  deferred(
+    operation: Operation,
+    deferral: { readonly reason: string; readonly code: string; readonly delaySeconds: number },
+  ): void;
   rejected(letter: DeadLetter): void;
 }
 

@@ -8,7 +8,14 @@ import { type Operation, requestFingerprint, stepRef } from './operation.ts';
 import { runPoll, runWait } from './poll.ts';
 import type { DeadLetter, Invocation, WorkflowDeps } from './ports.ts';
 import { runStart } from './start.ts';
-import { logAttributes, newToken, recordUnwrittenCalls, resendPending, type StepContext } from './steps.ts';
+import {
+  logAttributes,
+  newToken,
+  recordUnwrittenCalls,
+  reportIfUnreported,
+  resendPending,
+  type StepContext,
+} from './steps.ts';
 
 /** What became of one message: for logs, tests and the local drill. Anything thrown means "retry it". */
 export type MessageResult =
@@ -68,6 +75,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
       return 'unknown-operation';
     }
     if (operation.outcome !== undefined) {
+      await reportIfUnreported(deps, operation);
       deps.log.debug('message for a finished operation dropped', where);
       return 'finished-already';
     }
@@ -113,17 +121,31 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
       });
       return 'rejected';
     }
-    if (created) deps.log.info('restore request accepted', logAttributes(operation, { deliveryType: request.deliveryType }));
+    if (created)
+      deps.log.info('restore request accepted', logAttributes(operation, { deliveryType: request.deliveryType }));
     if (operation.outcome !== undefined) {
-      deps.log.info('repeated request: the operation already finished', logAttributes(operation, { outcome: operation.outcome }));
+      await reportIfUnreported(deps, operation);
+      deps.log.info(
+        'repeated request: the operation already finished',
+        logAttributes(operation, { outcome: operation.outcome }),
+      );
       return 'duplicate';
+    }
+    // The request message itself carries step 0: a redelivery runs the start again, or, if the start advanced but its
+    // follow-up was never sent, sends it, as for any step (see the ledger's scheme).
+    if (operation.step === 1 && !operation.handedOff) {
+      await resendPending(deps, operation);
+      return 'resent';
     }
     if (operation.step !== 0) {
       deps.log.info('repeated request: the operation is under way', logAttributes(operation));
       return 'duplicate';
     }
-    // The request message itself carries step 0 until the start step hands off: a redelivery runs it again.
-    await runStep(operation, { v: 1, kind: 'start', operationId: operation.operationId, step: 0, token: operation.stepToken }, invocation);
+    await runStep(
+      operation,
+      { v: 1, kind: 'start', operationId: operation.operationId, step: 0, token: operation.stepToken },
+      invocation,
+    );
     return 'processed';
   }
 
@@ -135,7 +157,10 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
         return 'rejected';
       }
       if (parsed.kind === 'internal') return handleInternal(parsed.message, invocation);
-      const request = withRequestId(parsed.request, parsed.eventId ? `event-${parsed.eventId}` : `sqs-${origin.messageId}`);
+      const request = withRequestId(
+        parsed.request,
+        parsed.eventId ? `event-${parsed.eventId}` : `sqs-${origin.messageId}`,
+      );
       return handleRequest(request, body, origin.messageId, invocation);
     },
 
@@ -147,13 +172,21 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
         return { status: 'rejected', code: parsed.code, issues: parsed.issues };
       }
       if (parsed.kind === 'internal') {
-        const issues = [{ path: 'v', rule: 'internal_message', message: 'internal messages are only read from the work queue' }];
+        const issues = [
+          { path: 'v', rule: 'internal_message', message: 'internal messages are only read from the work queue' },
+        ];
         await reject({ body, origin: origin.requestId, code: 'INVALID_REQUEST', issues });
         return { status: 'rejected', code: 'INVALID_REQUEST', issues };
       }
-      const request = withRequestId(parsed.request, parsed.eventId ? `event-${parsed.eventId}` : `invoke-${origin.requestId}`);
+      const request = withRequestId(
+        parsed.request,
+        parsed.eventId ? `event-${parsed.eventId}` : `invoke-${origin.requestId}`,
+      );
       await deps.queue.enqueueRequest(request);
-      deps.log.info('restore request queued', { operationId: request.requestId, cluster: `${request.groupId}/${request.clusterName}` });
+      deps.log.info('restore request queued', {
+        operationId: request.requestId,
+        cluster: `${request.groupId}/${request.clusterName}`,
+      });
       return { status: 'accepted', requestId: request.requestId ?? '' };
     },
   };

@@ -170,7 +170,12 @@ async function submitOnce(
     return;
   }
   submission.claimed = true;
-  const claimedOperation = { ...operation, claimToken, claimedAt, firstClaimedAt: operation.firstClaimedAt ?? claimedAt };
+  const claimedOperation = {
+    ...operation,
+    claimToken,
+    claimedAt,
+    firstClaimedAt: operation.firstClaimedAt ?? claimedAt,
+  };
   const claimedContext = { ...context, operation: claimedOperation };
 
   let job: RestoreJob;
@@ -205,7 +210,10 @@ async function submitOnce(
     return;
   }
   const submittedAt = deps.clock.now();
-  deps.log.info('restore job submitted', logAttributes(operation, { restoreJobId: job.id, snapshotId: body.snapshotId }));
+  deps.log.info(
+    'restore job submitted',
+    logAttributes(operation, { restoreJobId: job.id, snapshotId: body.snapshotId }),
+  );
   await handOff(
     claimedContext,
     { kind: 'poll', delaySeconds: nextPollDelay(0, deps.config) },
@@ -219,7 +227,10 @@ async function submitOnce(
 async function adopt(context: StepContext, job: RestoreJob, claimToken: string): Promise<void> {
   const { deps, operation } = context;
   const submittedAt = atlasIdCreatedAt(job.id).getTime();
-  deps.log.info('adopting the restore job an earlier attempt submitted', logAttributes(operation, { restoreJobId: job.id }));
+  deps.log.info(
+    'adopting the restore job an earlier attempt submitted',
+    logAttributes(operation, { restoreJobId: job.id }),
+  );
   await handOff(
     context,
     { kind: 'poll', delaySeconds: nextPollDelay(secondsBetween(submittedAt, deps.clock.now()), deps.config) },
@@ -272,9 +283,7 @@ async function finishDryRun(
     outcomeReason: verdict,
     finishedAt: context.deps.clock.now(),
     ...(snapshotId ? { snapshotId } : {}),
-    ...(snapshotAt !== undefined
-      ? { snapshotAt, rpoSeconds: secondsBetween(snapshotAt, operation.requestedAt) }
-      : {}),
+    ...(snapshotAt !== undefined ? { snapshotAt, rpoSeconds: secondsBetween(snapshotAt, operation.requestedAt) } : {}),
   });
 }
 
@@ -288,4 +297,3 @@ function adoptionFloor(context: StepContext): number {
 function isPermanent(error: unknown): error is AtlasApiError {
   return error instanceof AtlasApiError && !error.retryable && !error.ambiguous;
 }
-

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { InternalMessage } from '../contract/internal-messages.ts';
 import { SQS_MAX_DELAY_SECONDS } from './cadence.ts';
+import { WorkflowError } from './errors.ts';
 import type { MeteredAtlas } from './metered-atlas.ts';
 import type { Operation, PendingMessage, StepRef } from './operation.ts';
 import type { Finish, Invocation, OperationCounters, OperationUpdate, WorkflowDeps } from './ports.ts';
@@ -34,13 +35,13 @@ export interface NextStep {
 export function pendingFor(next: NextStep, now: number): PendingMessage {
   const delayMs = Math.max(0, Math.ceil(next.delaySeconds)) * 1000;
   if (next.delaySeconds <= SQS_MAX_DELAY_SECONDS) return { kind: next.kind, dueAt: now + delayMs };
-  return { kind: 'wait', dueAt: now + SQS_MAX_DELAY_SECONDS * 1000, until: now + delayMs, then: next.kind };
+  return { kind: 'wait', dueAt: now + SQS_MAX_DELAY_SECONDS * 1000, until: now + delayMs, next: next.kind };
 }
 
 function messageFor(operationId: string, step: number, token: string, pending: PendingMessage): InternalMessage {
   const base = { v: 1 as const, operationId, step, token };
   if (pending.kind === 'wait') {
-    return { ...base, kind: 'wait', until: pending.until ?? pending.dueAt, then: pending.then ?? 'poll' };
+    return { ...base, kind: 'wait', until: pending.until ?? pending.dueAt, next: pending.next ?? 'poll' };
   }
   return { ...base, kind: pending.kind };
 }
@@ -112,16 +113,17 @@ async function send(
 
 /**
  * Records the outcome, once: the write is conditional on this step and on no outcome being recorded. Only its
- * winner reports, right after the write (a crash between the two loses the report, never the ledger's record).
+ * winner reports, right after the write, then marks it reported (see `reportIfUnreported` for a crash between).
  */
 export async function finishOperation(
   context: StepContext,
-  finish: Finish,
+  outcome: Omit<Finish, 'outcomeRecordedAt'>,
   counters: OperationCounters = {},
 ): Promise<boolean> {
   const { deps, at, operation } = context;
   const calls = takeCalls(context);
   const atlasCalls = (counters.atlasCalls ?? 0) + calls;
+  const finish: Finish = { ...outcome, outcomeRecordedAt: deps.clock.now() };
   const finished = await deps.ledger.finish(at, finish, { ...counters, atlasCalls });
   if (!finished) {
     deps.log.debug('another delivery finished this operation first; dropped', logAttributes(operation));
@@ -135,7 +137,31 @@ export async function finishOperation(
     atlasCalls: operation.atlasCalls + atlasCalls,
     deferAttempts: operation.deferAttempts + (counters.deferAttempts ?? 0),
   });
+  try {
+    await deps.ledger.markReported(operation.operationId, deps.clock.now());
+  } catch (error) {
+    deps.log.warn('could not mark the outcome reported', logAttributes(operation, { error: String(error) }));
+  }
   return true;
+}
+
+/** An outcome written this long ago (clock time) and still unreported was orphaned by a crash. */
+export const REPORT_RECOVERY_AFTER_MS = 60_000;
+
+/**
+ * For a delivery that finds the operation finished: reports an outcome whose writer died before reporting it.
+ * Within the grace period the writer may still be reporting, so the message comes back later (throws).
+ */
+export async function reportIfUnreported(deps: WorkflowDeps, operation: Operation): Promise<void> {
+  if (operation.reportedAt !== undefined || operation.outcome === undefined) return;
+  const recordedAt = operation.outcomeRecordedAt ?? operation.finishedAt ?? 0;
+  if (deps.clock.now() - recordedAt < REPORT_RECOVERY_AFTER_MS) {
+    throw new WorkflowError('REPORT_PENDING', operation.operationId, 'the outcome is being reported; checking later');
+  }
+  if (await deps.ledger.markReported(operation.operationId, deps.clock.now())) {
+    deps.log.info('reporting an outcome its writer did not report', logAttributes(operation));
+    deps.reporter.outcome(operation);
+  }
 }
 
 /** Writes calls made by a step that wrote nothing (it failed, or lost a race). Best effort. */

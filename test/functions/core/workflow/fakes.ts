@@ -49,6 +49,31 @@ export class SimulatedCrash extends Error {
   }
 }
 
+/** Wraps `target` so that `method` throws a SimulatedCrash once, after it took effect (when `when` says so). */
+export function crashAfter<T extends object>(
+  target: T,
+  method: keyof T & string,
+  when: (args: unknown[], result: unknown) => boolean = () => true,
+): T {
+  let crashed = false;
+  return new Proxy(target, {
+    get(object, property) {
+      const value = Reflect.get(object, property, object);
+      if (typeof value !== 'function') return value;
+      const bound = value.bind(object);
+      if (property !== method) return bound;
+      return async (...args: unknown[]) => {
+        const result = await bound(...args);
+        if (!crashed && when(args, result)) {
+          crashed = true;
+          throw new SimulatedCrash(`after ${method}`);
+        }
+        return result;
+      };
+    },
+  });
+}
+
 type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 
 /** The ledger's contract in memory: the same conditions the DynamoDB ledger writes. */
@@ -129,6 +154,14 @@ export class InMemoryLedger implements Ledger {
     return true;
   }
 
+  async markReported(operationId: string, at: number) {
+    const item = this.items.get(operationId);
+    if (!item || item.outcome === undefined || item.reportedAt !== undefined) return false;
+    item.reportedAt = at;
+    this.writes += 1;
+    return true;
+  }
+
   async addAtlasCalls(operationId: string, calls: number) {
     const item = this.items.get(operationId);
     if (item) item.atlasCalls += calls;
@@ -203,7 +236,11 @@ let objectIdCounter = 0;
 /** An ObjectId-like Atlas id whose first 4 bytes are `at` in seconds. */
 export function objectId(at: number): string {
   objectIdCounter += 1;
-  return Math.floor(at / 1000).toString(16).padStart(8, '0') + objectIdCounter.toString(16).padStart(16, '0');
+  return (
+    Math.floor(at / 1000)
+      .toString(16)
+      .padStart(8, '0') + objectIdCounter.toString(16).padStart(16, '0')
+  );
 }
 
 export const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
@@ -404,7 +441,8 @@ export class FakeAtlas implements AtlasApi {
       const index = list.findIndex((job) => job.id === id);
       const job = list[index];
       if (!job) throw atlasError('cancelBackupRestoreJob', 404, 'RESTORE_JOB_NOT_FOUND');
-      if (job.deliveryType === 'automated') throw atlasError('cancelBackupRestoreJob', 400, 'CANNOT_CANCEL_AUTOMATED_RESTORE');
+      if (job.deliveryType === 'automated')
+        throw atlasError('cancelBackupRestoreJob', 400, 'CANNOT_CANCEL_AUTOMATED_RESTORE');
       list[index] = { ...job, cancelled: true };
     });
   }

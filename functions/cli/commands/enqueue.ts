@@ -1,0 +1,107 @@
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import * as z from 'zod';
+import type { RestoreRequest } from '../../core/contract/restore-request.ts';
+import { cliSqsClient } from '../aws-clients.ts';
+import { type CliCommand, parseCommandLine, UsageError } from '../command.ts';
+import { checkMessage, readMessageFile } from '../message-file.ts';
+import { describeRequest } from '../operation-narrative.ts';
+import { writeJson } from '../output.ts';
+import {
+  deliveryTypeArgument,
+  restoreRequestFlags,
+  restoreRequestFromFlags,
+  restoreRequestOptions,
+} from '../restore-flags.ts';
+
+const queueUrl = z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL' });
+
+export const enqueue: CliCommand = {
+  name: 'enqueue',
+  summary: 'Validate a restore request and send it to the deployed work queue',
+  usage:
+    '(automated|download|pointInTime --projectId ID --clusterName NAME [restore flags as for start] | --message FILE|-) [--dry-run] [--queueUrl URL] [--json]',
+  help: [
+    'The deployed Lambda runs the request, with its own allow-list and timings. The queue URL comes from',
+    '--queueUrl or ATLAS_RESTORE_QUEUE_URL; AWS region and credentials from the usual AWS variables and profiles',
+    '(AWS_ENDPOINT_URL_SQS points at another SQS endpoint). Prints the SQS message id and the operation id to look',
+    'for in `atlas-restore history`.',
+    '',
+    'Exit status: 0 sent, 2 invalid request or flags, 1 SQS refused or could not be reached.',
+    '',
+    'Examples:',
+    '  atlas-restore enqueue automated --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod \\',
+    '      --targetProjectId 5f1a2b3c4d5e6f7a8b9c0d1e --targetClusterName dr-drill --requestId drill-2026-11-28',
+    '  atlas-restore enqueue --message drill.json --queueUrl https://sqs.eu-west-1.amazonaws.com/123456789012/work',
+  ].join('\n'),
+  async run(args, context) {
+    const { flags, positionals } = parseCommandLine(args, {
+      options: {
+        ...restoreRequestOptions,
+        message: { type: 'string' },
+        queueUrl: { type: 'string' },
+        'dry-run': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      flags: restoreRequestFlags.extend({
+        message: z.string().min(1).optional(),
+        queueUrl: queueUrl.optional(),
+        'dry-run': z.boolean(),
+        json: z.boolean(),
+      }),
+      positionals: z.tuple([deliveryTypeArgument.optional()], z.never({ error: 'unexpected extra argument' })),
+      positionalNames: ['DELIVERY_TYPE'],
+    });
+    const url = flags.queueUrl ?? context.env.ATLAS_RESTORE_QUEUE_URL;
+    if (url === undefined || url === '')
+      throw new UsageError('--queueUrl: is required (or set ATLAS_RESTORE_QUEUE_URL)');
+    const checkedUrl = queueUrl.safeParse(url);
+    if (!checkedUrl.success) throw new UsageError(`ATLAS_RESTORE_QUEUE_URL: ${checkedUrl.error.issues[0]?.message}`);
+
+    const outgoing = await outgoingMessage(positionals[0], flags);
+    const sqs = cliSqsClient(context.env);
+    try {
+      const sent = await sqs.send(new SendMessageCommand({ QueueUrl: checkedUrl.data, MessageBody: outgoing.body }));
+      const messageId = sent.MessageId ?? '';
+      // The contract's default requestId: the EventBridge event id, else the SQS message id.
+      const operationId =
+        outgoing.request.requestId ?? (outgoing.eventId ? `event-${outgoing.eventId}` : `sqs-${messageId}`);
+      if (flags.json) return writeJson(context.stdout, { messageId, operationId, queueUrl: checkedUrl.data });
+      context.stdout.write(
+        `queued ${describeRequest(outgoing.request)}\nmessage ${messageId}, operation ${operationId}\n`,
+      );
+    } finally {
+      sqs.destroy();
+    }
+  },
+};
+
+interface Outgoing {
+  readonly body: string;
+  readonly request: RestoreRequest;
+  readonly eventId?: string;
+}
+
+/** The body to send: a checked file sent as written (an event stays an event), or a request built from flags. */
+async function outgoingMessage(
+  type: z.infer<typeof deliveryTypeArgument> | undefined,
+  flags: z.infer<typeof restoreRequestFlags> & { message?: string | undefined; 'dry-run': boolean },
+): Promise<Outgoing> {
+  if (flags.message === undefined) {
+    if (type === undefined) throw new UsageError('DELIVERY_TYPE: is required (or pass --message FILE)');
+    const request = restoreRequestFromFlags(type, flags, { dryRun: flags['dry-run'] });
+    return { body: JSON.stringify(request), request };
+  }
+  const stray = [
+    type,
+    ...Object.keys(restoreRequestOptions).map((key) => flags[key as keyof typeof restoreRequestOptions]),
+  ];
+  if (stray.some((value) => value !== undefined) || flags['dry-run']) {
+    throw new UsageError('--message: give the request in the file or as flags, not both');
+  }
+  const body = await readMessageFile(flags.message);
+  const message = checkMessage(flags.message, body);
+  if (message.kind === 'internal') {
+    throw new UsageError(`${flags.message}: internal step messages are sent by the workflow only`);
+  }
+  return { body: body.trim(), request: message.request, ...(message.eventId ? { eventId: message.eventId } : {}) };
+}

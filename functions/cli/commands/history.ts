@@ -1,0 +1,155 @@
+import * as z from 'zod';
+import { atlasId, clusterName } from '../../core/atlas/model.ts';
+import { createDynamoDbLedger } from '../../core/ledger/dynamodb-ledger.ts';
+import { outcomeRecord } from '../../core/reporting/reporter.ts';
+import type { Operation } from '../../core/workflow/operation.ts';
+import { cliDynamoDbClient } from '../aws-clients.ts';
+import { type CliCommand, noPositionals, parseCommandLine, UsageError } from '../command.ts';
+import { writeJson, writeTable } from '../output.ts';
+import { formatDuration } from '../progress.ts';
+
+const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
+
+/** Columns of `--csv`, in the order auditors read them; the names are the outcome log line's keys. */
+export const HISTORY_COLUMNS = [
+  'requestedAt',
+  'operationId',
+  'state',
+  'outcome',
+  'errorCode',
+  'reason',
+  'deliveryType',
+  'dryRun',
+  'source',
+  'target',
+  'snapshotId',
+  'snapshotAt',
+  'restoreJobId',
+  'submittedAt',
+  'finishedAt',
+  'rtoSeconds',
+  'rpoSeconds',
+  'deferrals',
+  'polls',
+  'atlasCalls',
+] as const;
+
+export const history: CliCommand = {
+  name: 'history',
+  summary: 'List recent restore operations and their outcomes from the ledger (DR drill evidence)',
+  usage: '[--projectId ID] [--clusterName NAME] [--limit N] [--tableName NAME] [--json | --csv]',
+  help: [
+    'Reads the operation ledger (DynamoDB) the Lambda writes: when each restore was asked for, which snapshot it',
+    'restored, how long it took (RTO, seconds from submission to the end of the job), how old the restored data was',
+    '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. The table comes from',
+    '--tableName or LEDGER_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB points at another DynamoDB endpoint.',
+    '',
+    'Exit status: 0 listed (even if empty), 2 bad flags, 1 DynamoDB refused or could not be reached.',
+    '',
+    'Examples:',
+    '  atlas-restore history --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod',
+    '  atlas-restore history --limit 200 --csv > drills.csv',
+  ].join('\n'),
+  async run(args, context) {
+    const { flags } = parseCommandLine(args, {
+      options: {
+        projectId: { type: 'string' },
+        clusterName: { type: 'string' },
+        limit: { type: 'string', default: '20' },
+        tableName: { type: 'string' },
+        json: { type: 'boolean', default: false },
+        csv: { type: 'boolean', default: false },
+      },
+      flags: z
+        .object({
+          projectId: atlasId.optional(),
+          clusterName: clusterName.optional(),
+          limit: z.coerce.number().int().min(1).max(1000),
+          tableName: tableName.optional(),
+          json: z.boolean(),
+          csv: z.boolean(),
+        })
+        .refine((value) => !(value.json && value.csv), { path: ['csv'], message: 'not with --json' }),
+      positionals: noPositionals,
+    });
+    const table = flags.tableName ?? context.env.LEDGER_TABLE_NAME;
+    if (!table) throw new UsageError('--tableName: is required (or set LEDGER_TABLE_NAME)');
+    const checkedTable = tableName.safeParse(table);
+    if (!checkedTable.success) throw new UsageError(`LEDGER_TABLE_NAME: ${checkedTable.error.issues[0]?.message}`);
+
+    const client = cliDynamoDbClient(context.env);
+    let operations: Operation[];
+    try {
+      const ledger = createDynamoDbLedger({ client, tableName: checkedTable.data });
+      operations = await listOperations(ledger.listOperations, flags);
+    } finally {
+      client.destroy();
+    }
+
+    const records = operations.map(historyRecord);
+    if (flags.json) return writeJson(context.stdout, records);
+    if (flags.csv) return writeCsv(context.stdout, records);
+    if (records.length === 0) {
+      context.stdout.write('No restore operations recorded.\n');
+      return;
+    }
+    writeTable(
+      context.stdout,
+      ['REQUESTED', 'OPERATION', 'DELIVERY', 'SOURCE', 'TARGET', 'SNAPSHOT TIME', 'OUTCOME', 'RTO', 'RPO'],
+      records.map((record) => [
+        text(record.requestedAt),
+        text(record.operationId),
+        record.dryRun ? `${text(record.deliveryType)} (dry run)` : text(record.deliveryType),
+        text(record.source),
+        text(record.target),
+        text(record.snapshotAt),
+        text(record.state),
+        formatDuration(record.rtoSeconds as number | undefined),
+        formatDuration(record.rpoSeconds as number | undefined),
+      ]),
+    );
+  },
+};
+
+/**
+ * Newest first. Source cluster given in full: the byCluster index answers. Only one of project and cluster: every
+ * operation is read and filtered (the ledger holds a few a day, for its retention).
+ */
+async function listOperations(
+  list: ReturnType<typeof createDynamoDbLedger>['listOperations'],
+  filter: { projectId?: string | undefined; clusterName?: string | undefined; limit: number },
+): Promise<Operation[]> {
+  const { projectId, clusterName: name, limit } = filter;
+  if (projectId !== undefined && name !== undefined) return list({ clusterKey: `${projectId}/${name}`, limit });
+  if (projectId === undefined && name === undefined) return list({ limit });
+  const all = await list({ limit: Number.MAX_SAFE_INTEGER });
+  return all
+    .filter((operation) => {
+      const [group, cluster] = operation.clusterKey.split('/');
+      return (projectId === undefined || group === projectId) && (name === undefined || cluster === name);
+    })
+    .slice(0, limit);
+}
+
+/** The outcome log line's record, with `state` for operations still running. */
+function historyRecord(operation: Operation): Record<string, unknown> {
+  const state = operation.outcome ?? (operation.restoreJobId ? 'running' : 'starting');
+  return { state, ...outcomeRecord(operation) };
+}
+
+function text(value: unknown): string | undefined {
+  return value === undefined || value === null ? undefined : String(value);
+}
+
+/** RFC 4180: quote every field that needs it, double the quotes inside. */
+function writeCsv(stdout: NodeJS.WritableStream, records: readonly Record<string, unknown>[]): void {
+  const field = (value: unknown) => {
+    const raw = value === undefined || value === null ? '' : String(value);
+    return /[",\r\n]/.test(raw) ? `"${raw.replace(/"/g, '""')}"` : raw;
+  };
+  const lines = [
+    HISTORY_COLUMNS.join(','),
+    ...records.map((record) => HISTORY_COLUMNS.map((key) => field(record[key])).join(',')),
+  ];
+  stdout.write(`${lines.join('\r\n')}\r\n`);
+}

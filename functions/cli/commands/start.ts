@@ -1,0 +1,185 @@
+import { randomUUID } from 'node:crypto';
+import * as z from 'zod';
+import { clusterKey } from '../../core/contract/restore-request.ts';
+import { outcomeRecord } from '../../core/reporting/reporter.ts';
+import type { Operation } from '../../core/workflow/operation.ts';
+import type { Log, Reporter } from '../../core/workflow/ports.ts';
+import { type CliCommand, parseCommandLine } from '../command.ts';
+import { runOperationInProcess } from '../in-process/run-operation.ts';
+import { describeOutcome, narrateSteps, sinceRequest } from '../operation-narrative.ts';
+import { OperationFailedError } from '../outcome-error.ts';
+import { writeFields, writeJson } from '../output.ts';
+import { createProgress, formatDuration } from '../progress.ts';
+import {
+  deliveryTypeArgument,
+  restoreRequestFlags,
+  restoreRequestFromFlags,
+  restoreRequestOptions,
+} from '../restore-flags.ts';
+import { clusterKeyText, terminalWorkflowConfig } from '../workflow-settings.ts';
+
+/** A step's budget for Atlas calls, retries included: what a Lambda invocation would give it. */
+const STEP_BUDGET_SECONDS = 60;
+
+export const start: CliCommand = {
+  name: 'start',
+  summary: 'Run a restore from this machine with the same workflow as the Lambda, and follow it to its outcome',
+  usage:
+    'automated|download|pointInTime --projectId ID --clusterName NAME [--snapshotId ID|latest] [--targetProjectId ID --targetClusterName NAME] [--pointInTimeUTCSeconds S | --oplogTs S --oplogInc N] [--allowTarget ID/NAME]... [--allowSourceOverwrite] [--dry-run] [--no-watch] [--requestId ID] [--maxWaitMinutes N] [--json]',
+  help: [
+    'Runs the deployed workflow’s own steps in this process (snapshot check, deferral while a snapshot is being taken,',
+    'guardrails, one submission, polls at the same cadence) with an in-memory ledger and queue. Step lines go to',
+    'stderr, the outcome to stdout. The target is OVERWRITTEN: it must be allowed with --allowTarget or ALLOWED_TARGETS',
+    '(comma-separated PROJECT_ID/CLUSTER_NAME), and a restore onto the source also needs --allowSourceOverwrite.',
+    'POLL_MIN_DELAY_SECONDS, POLL_MAX_DELAY_SECONDS, DEFER_MAX_ATTEMPTS and DEFAULT_MAX_WAIT_MINUTES apply as in the',
+    'Lambda. Ctrl-C stops following; a submitted job keeps running in Atlas (follow it with `watch`).',
+    '',
+    'Exit status: 0 succeeded (or dry run, or submitted with --no-watch), 1 failed, refused, cancelled, expired or',
+    'timed out, 2 bad flags or request.',
+    '',
+    'Examples:',
+    '  atlas-restore start automated --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod --snapshotId latest \\',
+    '      --targetProjectId 5f1a2b3c4d5e6f7a8b9c0d1e --targetClusterName dr-drill \\',
+    '      --allowTarget 5f1a2b3c4d5e6f7a8b9c0d1e/dr-drill',
+    '  atlas-restore start pointInTime --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod \\',
+    '      --pointInTimeUTCSeconds 1764300000 --targetProjectId 5f1a2b3c4d5e6f7a8b9c0d1e --targetClusterName dr-drill \\',
+    '      --allowTarget 5f1a2b3c4d5e6f7a8b9c0d1e/dr-drill --dry-run',
+    '  atlas-restore start download --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod --no-watch --json',
+  ].join('\n'),
+  async run(args, context) {
+    const { flags, positionals } = parseCommandLine(args, {
+      options: {
+        ...restoreRequestOptions,
+        allowTarget: { type: 'string', multiple: true, default: [] },
+        allowSourceOverwrite: { type: 'boolean', default: false },
+        'dry-run': { type: 'boolean', default: false },
+        'no-watch': { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+      },
+      flags: restoreRequestFlags.extend({
+        allowTarget: z.array(clusterKeyText),
+        allowSourceOverwrite: z.boolean(),
+        'dry-run': z.boolean(),
+        'no-watch': z.boolean(),
+        json: z.boolean(),
+      }),
+      positionals: z.tuple([deliveryTypeArgument], z.never({ error: 'unexpected extra argument' })),
+      positionalNames: ['DELIVERY_TYPE'],
+    });
+    const request = restoreRequestFromFlags(positionals[0], flags, { dryRun: flags['dry-run'] });
+    const requestId = request.requestId ?? `cli-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+    const config = terminalWorkflowConfig(context.env, {
+      allowTargets: flags.allowTarget,
+      ...(flags.allowSourceOverwrite ? { sourceOverwrite: clusterKey(request) } : {}),
+      stepBudgetSeconds: STEP_BUDGET_SECONDS,
+    });
+
+    const stderr = context.stderr ?? process.stderr;
+    const progress = createProgress(stderr);
+    let previous: Operation | undefined;
+    const interrupted = () => {
+      progress.stop();
+      stderr.write(`atlas-restore: interrupted; ${whatIsLeft(previous)}\n`);
+      process.exit(130);
+    };
+    process.once('SIGINT', interrupted);
+    let operation: Operation;
+    try {
+      operation = await runOperationInProcess(
+        { ...request, requestId },
+        {
+          atlas: context.atlas(),
+          config,
+          log: warningsTo(progress.line),
+          reporter: silentReporter,
+          stepBudgetMs: STEP_BUDGET_SECONDS * 1000,
+          onStep(next) {
+            const now = Date.now();
+            for (const line of narrateSteps(previous, next, now)) progress.line(`${sinceRequest(next, now)} ${line}`);
+            previous = next;
+          },
+          onWait(dueAt, message) {
+            progress.status(
+              `${message?.kind === 'poll' ? 'next poll' : 'next check'} at ${new Date(dueAt).toISOString()}`,
+            );
+          },
+          onRetry(error, attempt) {
+            progress.line(`attempt ${attempt} failed, trying again: ${error instanceof Error ? error.message : error}`);
+          },
+          ...(flags['no-watch'] ? { until: (next: Operation) => next.restoreJobId !== undefined } : {}),
+        },
+      );
+    } finally {
+      process.off('SIGINT', interrupted);
+      progress.stop();
+    }
+
+    if (flags.json) writeJson(context.stdout, { ...outcomeRecord(operation), state: stateOf(operation) });
+    else writeSummary(context.stdout, operation);
+    if (operation.outcome === undefined || operation.outcome === 'succeeded' || operation.outcome === 'dryRun') return;
+    const hint = operation.outcome === 'refused' ? `; ${REFUSAL_HINT}` : '';
+    throw new OperationFailedError(
+      operation.outcome,
+      `restore ${describeOutcome(operation)} (operation ${requestId})${hint}`,
+    );
+  },
+};
+
+const REFUSAL_HINT =
+  'allow the target with --allowTarget PROJECT_ID/CLUSTER_NAME (or ALLOWED_TARGETS), and a restore onto the source with --allowSourceOverwrite';
+
+/** After Ctrl-C: what runs on in Atlas without us. */
+function whatIsLeft(operation: Operation | undefined): string {
+  if (operation?.restoreJobId !== undefined) {
+    const { groupId, clusterName } = operation.request;
+    return `restore job ${operation.restoreJobId} keeps running in Atlas; follow it with: atlas-restore watch ${operation.restoreJobId} --projectId ${groupId} --clusterName ${clusterName}`;
+  }
+  return 'no restore job was recorded (if a submission was in flight, `atlas-restore jobs list` shows it)';
+}
+
+function stateOf(operation: Operation): string {
+  if (operation.outcome === 'dryRun') return 'dry run';
+  return operation.outcome ?? (operation.restoreJobId ? 'submitted' : 'pending');
+}
+
+function writeSummary(stdout: NodeJS.WritableStream, operation: Operation): void {
+  const record = outcomeRecord(operation);
+  const { request } = operation;
+  const fields: [string, string | number | undefined][] = [
+    ['Operation', operation.operationId],
+    ['Outcome', stateOf(operation)],
+    ['Reason', operation.outcomeReason],
+    ['Error code', operation.errorCode],
+    ['Restore job', operation.restoreJobId],
+    ['Snapshot', operation.snapshotId],
+    ['Snapshot time', record.snapshotAt as string | undefined],
+    ['Submitted', record.submittedAt as string | undefined],
+    ['Finished', record.finishedAt as string | undefined],
+    ['RTO', formatDuration(operation.rtoSeconds)],
+    ['RPO', formatDuration(operation.rpoSeconds)],
+    ['Polls', operation.polls],
+    ['Atlas calls', operation.atlasCalls],
+  ];
+  writeFields(
+    stdout,
+    fields.filter(([, value]) => value !== undefined),
+  );
+  if (operation.outcome === undefined && operation.restoreJobId !== undefined) {
+    stdout.write(
+      `Follow it with: atlas-restore watch ${operation.restoreJobId} --projectId ${request.groupId} --clusterName ${request.clusterName}\n`,
+    );
+  }
+}
+
+/** The workflow's warnings as progress lines; its info and debug lines are what the narrative already tells. */
+function warningsTo(line: (text: string) => void): Log {
+  const warn = (message: string, ...attributes: Record<string, unknown>[]) => {
+    const details = Object.assign({}, ...attributes) as Record<string, unknown>;
+    const error = details.error instanceof Error ? details.error.message : details.error;
+    line(`warning: ${message}${error ? `: ${String(error)}` : ''}`);
+  };
+  return { debug() {}, info() {}, warn, error: warn };
+}
+
+/** Outcomes and deferrals are read from the ledger; metrics belong to the deployed function, not to a terminal. */
+const silentReporter: Reporter = { outcome() {}, deferred() {}, rejected() {} };

@@ -1,0 +1,139 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import * as z from 'zod';
+import { AtlasApiError } from '../../core/atlas/errors.ts';
+import { atlasId, atlasIdCreatedAt, type RestoreJob, restoreJobState } from '../../core/atlas/model.ts';
+import { nextPollDelay } from '../../core/workflow/cadence.ts';
+import { type CliCommand, clusterFlags, clusterOptions, parseCommandLine, requiredText } from '../command.ts';
+import { OperationFailedError } from '../outcome-error.ts';
+import { writeFields, writeJson } from '../output.ts';
+import { createProgress, formatDuration } from '../progress.ts';
+import { terminalWorkflowConfig } from '../workflow-settings.ts';
+import { restoreTarget } from './restore-job-view.ts';
+
+/** A poll's budget for its Atlas call, retries included. */
+const POLL_BUDGET_MS = 60_000;
+/** Polls in a row that may fail with a retryable error (Atlas busy, network) before the watch gives up. */
+const MAX_FAILED_POLLS = 3;
+
+export const watch: CliCommand = {
+  name: 'watch',
+  summary: 'Follow one restore job to its end, polling at the workflow’s own cadence',
+  usage: 'JOB_ID --projectId ID --clusterName NAME [--maxWaitMinutes N] [--json]',
+  help: [
+    'Polls the job as the deployed poller does (POLL_MIN_DELAY_SECONDS, default 60, plus 5 % of the time the job has',
+    'run, at most POLL_MAX_DELAY_SECONDS), shows progress on stderr and prints the job when it ends. A download job',
+    'ends when its link is ready (see `jobs describe` for the link).',
+    '',
+    'Exit status: 0 the job completed, 1 it failed, was cancelled or expired (or --maxWaitMinutes passed, or Atlas',
+    'kept failing), 2 bad flags or id.',
+    '',
+    'Examples:',
+    '  atlas-restore watch 6650d1e2f3a4b5c6d7e8f9a0 --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod',
+    '  atlas-restore watch 6650d1e2f3a4b5c6d7e8f9a0 --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod --json',
+  ].join('\n'),
+  async run(args, context) {
+    const { flags, positionals } = parseCommandLine(args, {
+      options: { ...clusterOptions, maxWaitMinutes: { type: 'string' } },
+      flags: clusterFlags.extend({ maxWaitMinutes: z.coerce.number().int().min(1).max(20_160).optional() }),
+      positionals: z.tuple([requiredText(atlasId)], z.never({ error: 'unexpected extra argument' })),
+      positionalNames: ['JOB_ID'],
+    });
+    const [jobId] = positionals;
+    const cluster = { groupId: flags.projectId, clusterName: flags.clusterName };
+    const cadence = terminalWorkflowConfig(context.env, { allowTargets: [], stepBudgetSeconds: 60 });
+    const giveUpAt =
+      flags.maxWaitMinutes === undefined ? Number.POSITIVE_INFINITY : Date.now() + flags.maxWaitMinutes * 60_000;
+    const progress = createProgress(context.stderr ?? process.stderr);
+    const atlas = context.atlas();
+
+    let followed: { job: RestoreJob; polls: number };
+    try {
+      followed = await follow(jobId, {
+        read: (deadline) => atlas.getRestoreJob(cluster, jobId, { deadline }),
+        delaySeconds: (running) => nextPollDelay(running, cadence),
+        giveUpAt,
+        onPending(polls, running, delaySeconds) {
+          progress.line(
+            `poll ${polls}: restore job ${jobId} pending, running for ${formatDuration(running)}; next poll in ${formatDuration(delaySeconds)}`,
+          );
+          progress.status(`waiting for poll ${polls + 1} of restore job ${jobId}`);
+        },
+        onFailure: (error) => progress.line(`poll failed, trying again: ${error.message}`),
+      });
+    } catch (error) {
+      if (error instanceof WatchTimedOut) {
+        throw new OperationFailedError(
+          'timedOut',
+          `restore job ${jobId} still running after --maxWaitMinutes ${flags.maxWaitMinutes}; it keeps running in Atlas`,
+        );
+      }
+      throw error;
+    } finally {
+      progress.stop();
+    }
+
+    const { job, polls } = followed;
+    const state = restoreJobState(job);
+    const view = watchedJob(job, polls);
+    if (flags.json) writeJson(context.stdout, view);
+    else {
+      writeFields(context.stdout, [
+        ['ID', job.id],
+        ['State', state],
+        ['Delivery', job.deliveryType],
+        ['Snapshot', job.snapshotId],
+        ['Target', restoreTarget(job)],
+        ['Submitted', view.submittedAt],
+        ['Finished', job.finishedAt],
+        ['Expires', job.expiresAt],
+        ['Polls', polls],
+      ]);
+    }
+    if (state !== 'completed') throw new OperationFailedError(state, `restore job ${job.id} ${state}`);
+  },
+};
+
+class WatchTimedOut extends Error {
+  readonly code = 'WATCH_TIMED_OUT';
+
+  constructor() {
+    super('the watch reached --maxWaitMinutes');
+    this.name = 'WatchTimedOut';
+  }
+}
+
+/** Reads the job until it is no longer pending, sleeping the cadence's delay between reads. */
+async function follow(
+  jobId: string,
+  loop: {
+    read(deadline: number): Promise<RestoreJob>;
+    delaySeconds(runningSeconds: number): number;
+    giveUpAt: number;
+    onPending(polls: number, runningSeconds: number, delaySeconds: number): void;
+    onFailure(error: AtlasApiError): void;
+  },
+): Promise<{ job: RestoreJob; polls: number }> {
+  let failures = 0;
+  for (let polls = 1; ; polls += 1) {
+    try {
+      const job = await loop.read(Date.now() + POLL_BUDGET_MS);
+      failures = 0;
+      if (restoreJobState(job) !== 'pending') return { job, polls };
+    } catch (error) {
+      // A job that cannot be read (wrong id, credentials) will not become readable: only transient errors wait.
+      if (!(error instanceof AtlasApiError) || !error.retryable || ++failures >= MAX_FAILED_POLLS) throw error;
+      loop.onFailure(error);
+    }
+    const running = Math.max(0, (Date.now() - atlasIdCreatedAt(jobId).getTime()) / 1000);
+    const delaySeconds = loop.delaySeconds(running);
+    if (Date.now() + delaySeconds * 1000 > loop.giveUpAt) throw new WatchTimedOut();
+    loop.onPending(polls, running, delaySeconds);
+    await sleep(delaySeconds * 1000);
+  }
+}
+
+/** The job for scripts, without its download links: a watch often runs in CI logs, and a link is a credential. */
+function watchedJob(job: RestoreJob, polls: number) {
+  const { deliveryUrl: _links, components: _components, ...rest } = job;
+  return { ...rest, state: restoreJobState(job), submittedAt: atlasIdCreatedAt(job.id).toISOString(), polls };
+}

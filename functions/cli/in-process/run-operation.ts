@@ -1,0 +1,137 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { AtlasApi } from '../../core/atlas/api.ts';
+import type { WorkflowConfig } from '../../core/config.ts';
+import type { InternalMessage } from '../../core/contract/internal-messages.ts';
+import { describeContractIssues } from '../../core/contract/issues.ts';
+import type { RestoreRequest } from '../../core/contract/restore-request.ts';
+import { parseWorkMessageBody } from '../../core/contract/work-message.ts';
+import type { Operation } from '../../core/workflow/operation.ts';
+import { type DeadLetter, type Log, type Queue, type Reporter, systemClock } from '../../core/workflow/ports.ts';
+import { createRestoreService } from '../../core/workflow/service.ts';
+import { createMemoryLedger } from './memory-ledger.ts';
+
+export interface InProcessOptions {
+  readonly atlas: AtlasApi;
+  readonly config: WorkflowConfig;
+  readonly log: Log;
+  readonly reporter: Reporter;
+  /** Real ms each message may spend, Atlas retries included (a Lambda invocation's budget). */
+  readonly stepBudgetMs: number;
+  /** Receives of a message before the run gives up on it (the work queue's maxReceiveCount). */
+  readonly maxReceives?: number;
+  /** Real ms before a message that failed is delivered again (the work queue's visibility timeout). */
+  readonly redeliveryDelayMs?: number;
+  /** The ledger's state after every message. */
+  readonly onStep?: (operation: Operation) => void;
+  /** Told before the run sleeps until the next message is due (real epoch ms). */
+  readonly onWait?: (dueAt: number, message: InternalMessage | undefined) => void;
+  /** Told when a message failed and will be delivered again. */
+  readonly onRetry?: (error: unknown, attempt: number) => void;
+  /** Ends the run early, once this holds (e.g. the job was submitted and the operator does not want to watch). */
+  readonly until?: (operation: Operation) => boolean;
+}
+
+/** The run stopped because a message kept failing, or was refused, before the operation reached an outcome. */
+export class InProcessRunError extends Error {
+  readonly code: 'MESSAGE_DEAD_LETTERED' | 'MESSAGE_FAILED' | 'NO_OUTCOME';
+
+  constructor(code: InProcessRunError['code'], message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'InProcessRunError';
+    this.code = code;
+  }
+}
+
+interface LocalMessage {
+  readonly id: string;
+  readonly body: string;
+  /** Real epoch ms at which it becomes visible. */
+  dueAt: number;
+  receives: number;
+}
+
+/**
+ * Runs one restore operation in this process, on the workflow's own composition root (createRestoreService): the
+ * queue and the ledger live in memory, the clock is real, and a message that throws is delivered again after a
+ * delay, as SQS does. Resolves with the operation when it has an outcome (or when `until` holds).
+ */
+export async function runOperationInProcess(
+  request: RestoreRequest & { readonly requestId: string },
+  options: InProcessOptions,
+): Promise<Operation> {
+  const messages: LocalMessage[] = [];
+  const deadLetters: DeadLetter[] = [];
+  let ids = 0;
+  const put = (body: string, delayMs: number) => {
+    ids += 1;
+    messages.push({ id: `local-${ids}`, body, dueAt: Date.now() + delayMs, receives: 0 });
+  };
+  const queue: Queue = {
+    async send(message, delaySeconds) {
+      put(JSON.stringify(message), delaySeconds * 1000);
+    },
+    async enqueueRequest(queued) {
+      put(JSON.stringify(queued), 0);
+    },
+    async deadLetter(letter) {
+      deadLetters.push(letter);
+    },
+  };
+  const ledger = createMemoryLedger();
+  const service = createRestoreService({
+    atlas: options.atlas,
+    queue,
+    ledger,
+    clock: systemClock,
+    config: options.config,
+    log: options.log,
+    reporter: options.reporter,
+  });
+  const maxReceives = options.maxReceives ?? 5;
+  const redeliveryDelayMs = options.redeliveryDelayMs ?? 30_000;
+
+  put(JSON.stringify(request), 0);
+  for (;;) {
+    messages.sort((a, b) => a.dueAt - b.dueAt);
+    const message = messages.shift();
+    if (message === undefined) break;
+    const waitMs = message.dueAt - Date.now();
+    if (waitMs > 0) {
+      options.onWait?.(message.dueAt, internalMessageOf(message.body));
+      await sleep(waitMs);
+    }
+    message.receives += 1;
+    try {
+      await service.handleMessage(
+        message.body,
+        { messageId: message.id },
+        { deadline: Date.now() + options.stepBudgetMs },
+      );
+    } catch (error) {
+      if (message.receives >= maxReceives) {
+        throw new InProcessRunError(
+          'MESSAGE_FAILED',
+          `gave up after ${message.receives} attempts: ${error instanceof Error ? error.message : String(error)}`,
+          { cause: error },
+        );
+      }
+      options.onRetry?.(error, message.receives);
+      message.dueAt = Date.now() + redeliveryDelayMs;
+      messages.push(message);
+    }
+    const operation = await ledger.get(request.requestId);
+    if (operation === undefined) continue;
+    options.onStep?.(operation);
+    if (operation.outcome !== undefined || options.until?.(operation)) return operation;
+  }
+  const letter = deadLetters[0];
+  if (letter) {
+    throw new InProcessRunError('MESSAGE_DEAD_LETTERED', `${letter.code}: ${describeContractIssues(letter.issues)}`);
+  }
+  throw new InProcessRunError('NO_OUTCOME', `operation ${request.requestId} stopped without an outcome`);
+}
+
+function internalMessageOf(body: string): InternalMessage | undefined {
+  const parsed = parseWorkMessageBody(body);
+  return parsed.ok && parsed.kind === 'internal' ? parsed.message : undefined;
+}

@@ -1,0 +1,15 @@
+/**
+ * The command ran, but what it did ended badly: a restore failed, was refused, cancelled, expired or timed out.
+ * Exit status 1, with the outcome on one line; distinct from a usage mistake (2) and from errors reaching Atlas or AWS.
+ */
+export class OperationFailedError extends Error {
+  readonly code = 'OPERATION_FAILED';
+  /** The outcome as the workflow names it (`failed`, `refused`, …) or the restore job's state. */
+  readonly outcome: string;
+
+  constructor(outcome: string, message: string) {
+    super(message);
+    this.name = 'OperationFailedError';
+    this.outcome = outcome;
+  }
+}

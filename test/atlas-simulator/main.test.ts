@@ -1,0 +1,87 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { SimulatedClock } from './clock.ts';
+import { digestAuthorization, rawRequest, V2023 } from './test-client.ts';
+
+describe('npm run sim', () => {
+  it('prints one JSON line with the URL, credentials and ids, serves, and exits cleanly on SIGTERM', async () => {
+    // Prepare
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+    const child = spawn(process.execPath, [main, '--port', '0', '--scale', '60', '--snapshot-in-progress'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    const lines = createInterface({ input: child.stdout });
+    const [firstLine] = (await once(lines, 'line')) as [string];
+
+    // Act
+    const printed = JSON.parse(firstLine) as Record<string, string>;
+    const path = `/api/atlas/v2/groups/${printed.groupId}/clusters/${printed.sourceClusterName}/backup/snapshots/${printed.inProgressSnapshotId}`;
+    const probe = await rawRequest(`${printed.baseUrl}${path}`, { method: 'GET', headers: {} });
+    const nonce = /nonce="([^"]+)"/.exec(probe.headers['www-authenticate'] ?? '')?.[1] ?? '';
+    const credentials = {
+      publicKey: printed.publicKey ?? '',
+      privateKey: printed.privateKey ?? '',
+      clientId: '',
+      clientSecret: '',
+    };
+    const snapshot = await rawRequest(`${printed.baseUrl}${path}`, {
+      method: 'GET',
+      headers: { accept: V2023, authorization: digestAuthorization(credentials, 'GET', path, nonce, 1) },
+    });
+    child.kill('SIGTERM');
+    const [exitCode] = await once(child, 'exit');
+
+    // Assess
+    expect(Object.keys(printed).sort()).toEqual(
+      [
+        'baseUrl',
+        'clientId',
+        'clientSecret',
+        'completedSnapshotId',
+        'groupId',
+        'inProgressSnapshotId',
+        'privateKey',
+        'publicKey',
+        'sourceClusterName',
+        'targetClusterName',
+      ].sort(),
+    );
+    expect(printed.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(snapshot.status).toBe(200);
+    expect(snapshot.json).toMatchObject({ id: printed.inProgressSnapshotId, snapshotType: 'onDemand' });
+    expect(exitCode).toBe(0);
+  });
+});
+
+describe('SimulatedClock', () => {
+  it('advances by steps, runs at its scale, and freezes at scale 0', async () => {
+    // Prepare
+    const clock = new SimulatedClock({ start: 1_000_000, scale: 0 });
+
+    // Act
+    const frozen = clock.now();
+    clock.advance(5_000);
+    const stepped = clock.now();
+    clock.setScale(1_000);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const running = clock.now();
+
+    // Assess
+    expect(frozen).toBe(1_000_000);
+    expect(stepped).toBe(1_005_000);
+    expect(running).toBeGreaterThanOrEqual(1_005_000 + 15_000);
+  });
+
+  it('refuses negative steps and scales', () => {
+    // Prepare
+    const clock = new SimulatedClock({ scale: 0 });
+
+    // Act and assess
+    expect(() => clock.advance(-1)).toThrow(RangeError);
+    expect(() => clock.setScale(-2)).toThrow(RangeError);
+    expect(() => new SimulatedClock({ scale: Number.NaN })).toThrow(RangeError);
+  });
+});

@@ -1,0 +1,164 @@
+import { Ajv2020 } from 'ajv/dist/2020.js';
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { restoreRequestJsonSchema } from '../../../../functions/core/contract/json-schema.ts';
+import {
+  classifyWorkMessage,
+  parseRestoreRequest,
+  parseWorkMessageBody,
+} from '../../../../functions/core/contract/work-message.ts';
+import { invalidRequest, validRequest } from './arbitraries.ts';
+
+// Draft 2020-12 validator, to check that the published JSON Schema says what zod enforces.
+const ajv = new Ajv2020({ strict: false, allErrors: true });
+const validateWithJsonSchema = ajv.compile(restoreRequestJsonSchema());
+
+describe('Contract: restore request', () => {
+  it('accepts every valid request unchanged, as does the published JSON Schema (4,000 generated)', () => {
+    fc.assert(
+      fc.property(validRequest, (request) => {
+        const parsed = parseRestoreRequest(request);
+        expect(parsed).toEqual({ ok: true, kind: 'request', request });
+        expect(validateWithJsonSchema(request)).toBe(true);
+      }),
+      { numRuns: 4_000 },
+    );
+  });
+
+  it('rejects every broken request naming the field and rule, as does the JSON Schema (5,000 generated)', () => {
+    fc.assert(
+      fc.property(invalidRequest, (mutation) => {
+        const parsed = parseRestoreRequest(mutation.value);
+        if (parsed.ok) throw new Error(`accepted: ${mutation.name}`);
+        const named = mutation.expect.some((expected) =>
+          parsed.issues.some(
+            (issue) => issue.path === expected.path && (expected.rule === undefined || issue.rule === expected.rule),
+          ),
+        );
+        if (!named) {
+          throw new Error(
+            `${mutation.name}: expected ${JSON.stringify(mutation.expect)}, got ${JSON.stringify(parsed.issues)}`,
+          );
+        }
+        for (const issue of parsed.issues) expect(issue.message.length).toBeGreaterThan(0);
+        expect(validateWithJsonSchema(mutation.value)).toBe(false);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('never throws on arbitrary bodies and values, answering a request or named issues (2,000 generated)', () => {
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.json(),
+          fc.jsonValue().map((value) => JSON.stringify(value)),
+        ),
+        (body) => {
+          const result = parseWorkMessageBody(body);
+          if (result.ok) return;
+          expect(result.issues.length).toBeGreaterThan(0);
+          for (const issue of result.issues) {
+            expect(typeof issue.path).toBe('string');
+            expect(typeof issue.rule).toBe('string');
+          }
+        },
+      ),
+      { numRuns: 1_000 },
+    );
+    fc.assert(
+      fc.property(fc.anything(), (value) => {
+        expect(() => classifyWorkMessage(value)).not.toThrow();
+      }),
+      { numRuns: 1_000 },
+    );
+  });
+
+  it('explains an unknown key that looks like a typo of a known one', () => {
+    // Act
+    const parsed = parseRestoreRequest({
+      groupId: '5f1a2b3c4d5e6f7a8b9c0d1e',
+      clusterName: 'prod',
+      deliveryType: 'download',
+      snapshotID: 'latest',
+      dryrun: true,
+    });
+
+    // Assess
+    expect(parsed).toMatchObject({
+      ok: false,
+      issues: [
+        { path: 'snapshotID', rule: 'unrecognized_keys', message: 'unknown field (did you mean snapshotId?)' },
+        { path: 'dryrun', rule: 'unrecognized_keys', message: 'unknown field (did you mean dryRun?)' },
+      ],
+    });
+  });
+
+  it('reads the request in an EventBridge event, with issue paths under detail', () => {
+    // Act
+    const accepted = classifyWorkMessage({
+      id: 'e-1',
+      'detail-type': 'Restore requested',
+      source: 'ops',
+      detail: { groupId: '5f1a2b3c4d5e6f7a8b9c0d1e', clusterName: 'prod', deliveryType: 'download' },
+    });
+    const rejected = classifyWorkMessage({
+      id: 'e-2',
+      'detail-type': 'x',
+      source: 'ops',
+      detail: { clusterName: 'p' },
+    });
+
+    // Assess
+    expect(accepted).toMatchObject({ ok: true, kind: 'request', eventId: 'e-1' });
+    expect(rejected).toMatchObject({ ok: false, code: 'INVALID_REQUEST' });
+    if (!rejected.ok) {
+      expect(rejected.issues).toContainEqual({ path: 'detail.groupId', rule: 'required', message: 'required' });
+    }
+  });
+
+  it('rejects an EventBridge-looking message without its envelope fields', () => {
+    // Act
+    const rejected = classifyWorkMessage({ detail: {} });
+
+    // Assess
+    expect(rejected).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
+    if (!rejected.ok) expect(rejected.issues.map((issue) => issue.path)).toEqual(['detail-type', 'source', 'id']);
+  });
+});
+
+describe('Contract: internal messages', () => {
+  it('accepts the versioned start, poll and wait messages', () => {
+    // Prepare
+    const base = { v: 1, operationId: 'drill-1', step: 3, token: 'abc' };
+
+    // Act
+    const results = [
+      { ...base, kind: 'start' },
+      { ...base, kind: 'poll' },
+      { ...base, kind: 'wait', until: 1_764_300_000_000, next: 'poll' },
+    ].map((message) => classifyWorkMessage(message));
+
+    // Assess
+    for (const result of results) expect(result).toMatchObject({ ok: true, kind: 'internal' });
+  });
+
+  it.each([
+    [{ v: 2, kind: 'poll', operationId: 'x', step: 1, token: 't' }, 'v'],
+    [{ v: 1, kind: 'poll', operationId: 'x', step: -1, token: 't' }, 'step'],
+    [{ v: 1, kind: 'poll', operationId: 'bad id', step: 1, token: 't' }, 'operationId'],
+    [{ v: 1, kind: 'poll', operationId: 'x', step: 1, token: 't', extra: 1 }, 'extra'],
+    [{ v: 1, kind: 'wait', operationId: 'x', step: 1, token: 't', until: 5 }, 'next'],
+  ])('rejects %j naming %s', (message, path) => {
+    // Act
+    const result = classifyWorkMessage(message);
+
+    // Assess
+    expect(result.ok).toBe(false);
+    if (!result.ok) {
+      expect(result.code).toBe('INVALID_INTERNAL_MESSAGE');
+      expect(result.issues.map((issue) => issue.path)).toContain(path);
+    }
+  });
+});

@@ -1,0 +1,63 @@
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createDynamoDbLedger } from '../../../../functions/core/ledger/dynamodb-ledger.ts';
+import { operationKey } from '../../../../functions/core/ledger/item.ts';
+import type { Ledger } from '../../../../functions/core/workflow/ports.ts';
+import { type LocalAws, startLocalAws } from '../../../support/local-aws.ts';
+import { ledgerContract, sampleOperation } from './ledger-contract.ts';
+
+let aws: LocalAws;
+let ledger: Ledger;
+
+beforeAll(async () => {
+  aws = await startLocalAws();
+  ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
+});
+
+afterAll(async () => {
+  await aws?.stop();
+});
+
+ledgerContract('DynamoDB (dynalite)', () => ledger);
+
+describe('DynamoDB ledger: item layout', () => {
+  it('stores the key, TTL and GSI attributes the stack defines, with readable times', async () => {
+    // Prepare
+    const operation = sampleOperation();
+
+    // Act
+    await ledger.create(operation);
+    const { Item } = await aws.dynamodb.send(
+      new GetItemCommand({ TableName: aws.tableName, Key: operationKey(operation.operationId) }),
+    );
+
+    // Assess
+    expect(Item?.pk).toEqual({ S: `op#${operation.operationId}` });
+    expect(Item?.expiresAt).toEqual({ N: String(operation.expiresAt) });
+    expect(Item?.clusterKey).toEqual({ S: '5f1a2b3c4d5e6f7a8b9c0d1e/prod' });
+    expect(Item?.requestedAt).toEqual({ S: new Date(operation.requestedAt).toISOString() });
+    expect(JSON.parse(Item?.request?.S ?? '{}')).toEqual(operation.request);
+  });
+
+  it('refuses to read a corrupt item, naming the attribute', async () => {
+    // Prepare
+    const operation = sampleOperation();
+    await ledger.create(operation);
+    const { UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
+    await aws.dynamodb.send(
+      new UpdateItemCommand({
+        TableName: aws.tableName,
+        Key: operationKey(operation.operationId),
+        UpdateExpression: 'SET #step = :bad',
+        ExpressionAttributeNames: { '#step': 'step' },
+        ExpressionAttributeValues: { ':bad': { S: 'three' } },
+      }),
+    );
+
+    // Act
+    const read = ledger.get(operation.operationId);
+
+    // Assess
+    await expect(read).rejects.toMatchObject({ code: 'LEDGER_ITEM_INVALID', message: expect.stringContaining('step') });
+  });
+});

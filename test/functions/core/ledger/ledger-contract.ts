@@ -1,0 +1,343 @@
+/**
+ * The ledger's contract, run against every implementation (DynamoDB on dynalite, and the in-memory fake the
+ * workflow tests use): conditional writes decide races, and exactly one contender wins each.
+ */
+import { describe, expect, it } from 'vitest';
+import { workflowConfig } from '../../../../functions/core/config.ts';
+import type { Operation } from '../../../../functions/core/workflow/operation.ts';
+import type { Ledger } from '../../../../functions/core/workflow/ports.ts';
+import { newOperation } from '../../../../functions/core/workflow/service.ts';
+import { requests } from '../workflow/fakes.ts';
+
+let sequence = 0;
+const T0 = Date.UTC(2026, 10, 28, 6, 0, 0);
+
+/** A fresh operation with a unique id, at step 0 with token `t0`. */
+export function sampleOperation(overrides: Partial<Operation> = {}, requestOverrides = {}): Operation {
+  sequence += 1;
+  const request = requests.automated({
+    requestId: `op-${sequence}-${Math.random().toString(36).slice(2, 8)}`,
+    ...requestOverrides,
+  });
+  return { ...newOperation(request, T0, workflowConfig(), 't0'), ...overrides };
+}
+
+const at = (operation: Operation, step = 0, token = 't0') => ({ operationId: operation.operationId, step, token });
+const poll = { kind: 'poll' as const, dueAt: T0 + 60_000 };
+
+export function ledgerContract(name: string, makeLedger: () => Ledger) {
+  describe(`Ledger contract: ${name}`, () => {
+    it('creates an operation once and answers the stored one to a second create', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+
+      // Act
+      const first = await ledger.create(operation);
+      const second = await ledger.create({ ...operation, stepToken: 'other', fingerprint: 'other' });
+
+      // Assess
+      expect(first).toEqual({ created: true, operation });
+      expect(second).toEqual({ created: false, operation });
+      expect(await ledger.get(operation.operationId)).toEqual(operation);
+    });
+
+    it('lets exactly one of concurrent creates win', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+
+      // Act
+      const results = await Promise.all(
+        Array.from({ length: 5 }, (_, index) => ledger.create({ ...operation, stepToken: `t${index}` })),
+      );
+
+      // Assess
+      expect(results.filter((result) => result.created)).toHaveLength(1);
+      const stored = await ledger.get(operation.operationId);
+      for (const result of results) expect(result.operation.stepToken).toBe(stored?.stepToken);
+    });
+
+    it('round-trips every field', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation(
+        {},
+        {
+          deliveryType: 'pointInTime',
+          snapshotId: undefined,
+          pointInTimeUTCSeconds: 1_764_300_000,
+          dryRun: true,
+          maxWaitMinutes: 30,
+        },
+      );
+      await ledger.create(operation);
+
+      // Act
+      await ledger.claim(at(operation), { token: 'c1', at: T0 + 1000, snapshotAt: T0 - 5000 });
+      await ledger.advance(
+        at(operation),
+        { token: 't1', pending: { kind: 'wait', dueAt: T0 + 900_000, until: T0 + 3_600_000, next: 'poll' } },
+        { restoreJobId: '6650d1e2f3a4b5c6d7e8f9a0', submittedAt: T0 + 2000, adopted: true, lastDeferReason: 'X: y' },
+        { polls: 2, atlasCalls: 7, deferAttempts: 1 },
+        { claimToken: 'c1' },
+      );
+      await ledger.finish(
+        at(operation, 1, 't1'),
+        {
+          outcome: 'succeeded',
+          outcomeReason: 'done',
+          finishedAt: T0 + 9000,
+          rtoSeconds: 7,
+          rpoSeconds: 5,
+          outcomeRecordedAt: T0 + 9500,
+        },
+        { polls: 1, atlasCalls: 1 },
+      );
+      await ledger.markReported(operation.operationId, T0 + 9600);
+
+      // Assess
+      const { pending: _pending, ...expectedBase } = operation;
+      expect(await ledger.get(operation.operationId)).toEqual({
+        ...expectedBase,
+        step: 1,
+        stepToken: 't1',
+        previousToken: 't0',
+        handedOff: false,
+        claimToken: 'c1',
+        claimedAt: T0 + 1000,
+        firstClaimedAt: T0 + 1000,
+        snapshotAt: T0 - 5000,
+        restoreJobId: '6650d1e2f3a4b5c6d7e8f9a0',
+        submittedAt: T0 + 2000,
+        adopted: true,
+        lastDeferReason: 'X: y',
+        polls: 3,
+        atlasCalls: 8,
+        deferAttempts: 1,
+        outcome: 'succeeded',
+        outcomeReason: 'done',
+        finishedAt: T0 + 9000,
+        rtoSeconds: 7,
+        rpoSeconds: 5,
+        outcomeRecordedAt: T0 + 9500,
+        reportedAt: T0 + 9600,
+      });
+    });
+
+    it('advances from the current step only, once, and keeps the token it came from', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+
+      // Act
+      const stale = await ledger.advance(at(operation, 0, 'wrong'), { token: 'x', pending: poll });
+      const wrongStep = await ledger.advance(at(operation, 1, 't0'), { token: 'x', pending: poll });
+      const results = await Promise.all(
+        ['a', 'b', 'c', 'd', 'e'].map((token) =>
+          ledger.advance(at(operation), { token, pending: poll }, {}, { polls: 1 }),
+        ),
+      );
+
+      // Assess
+      expect([stale, wrongStep]).toEqual([false, false]);
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const stored = await ledger.get(operation.operationId);
+      expect(stored).toMatchObject({ step: 1, previousToken: 't0', handedOff: false, polls: 1, pending: poll });
+      expect(['a', 'b', 'c', 'd', 'e'][results.indexOf(true)]).toBe(stored?.stepToken);
+    });
+
+    it('marks a step handed off only for its current token', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.advance(at(operation), { token: 't1', pending: poll });
+
+      // Act
+      await ledger.markHandedOff(operation.operationId, 't0');
+      const before = (await ledger.get(operation.operationId))?.handedOff;
+      await ledger.markHandedOff(operation.operationId, 't1');
+
+      // Assess
+      expect(before).toBe(false);
+      expect((await ledger.get(operation.operationId))?.handedOff).toBe(true);
+    });
+
+    it('gives the submit claim to exactly one of concurrent claimers', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+
+      // Act
+      const results = await Promise.all(
+        ['c1', 'c2', 'c3', 'c4', 'c5'].map((token, index) =>
+          ledger.claim(at(operation), {
+            token,
+            at: T0 + index,
+            snapshotId: '6650d1e2f3a4b5c6d7e8f9a0',
+            snapshotAt: T0,
+          }),
+        ),
+      );
+
+      // Assess
+      expect(results.filter(Boolean)).toHaveLength(1);
+      const stored = await ledger.get(operation.operationId);
+      expect(stored?.claimToken).toBe(['c1', 'c2', 'c3', 'c4', 'c5'][results.indexOf(true)]);
+      expect(stored?.snapshotId).toBe('6650d1e2f3a4b5c6d7e8f9a0');
+    });
+
+    it('lets one of concurrent takeovers replace an expired claim, keeping the first claim time', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.claim(at(operation), { token: 'old', at: T0 });
+
+      // Act
+      const wrongOld = await ledger.claim(at(operation), { token: 'x', at: T0 + 1 }, 'not-the-old-one');
+      const fresh = await ledger.claim(at(operation), { token: 'y', at: T0 + 1 });
+      const takeovers = await Promise.all(
+        ['n1', 'n2', 'n3'].map((token) => ledger.claim(at(operation), { token, at: T0 + 900_000 }, 'old')),
+      );
+
+      // Assess
+      expect([wrongOld, fresh]).toEqual([false, false]);
+      expect(takeovers.filter(Boolean)).toHaveLength(1);
+      expect(await ledger.get(operation.operationId)).toMatchObject({ claimedAt: T0 + 900_000, firstClaimedAt: T0 });
+    });
+
+    it('guards the advance that records the job with the claim', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.claim(at(operation), { token: 'mine', at: T0 });
+
+      // Act
+      const stolen = await ledger.advance(
+        at(operation),
+        { token: 't1', pending: poll },
+        { restoreJobId: 'j' },
+        {},
+        { claimToken: 'theirs' },
+      );
+      const recorded = await ledger.advance(
+        at(operation),
+        { token: 't1', pending: poll },
+        { restoreJobId: 'j' },
+        {},
+        { claimToken: 'mine' },
+      );
+
+      // Assess
+      expect([stolen, recorded]).toEqual([false, true]);
+    });
+
+    it('releases a claim only for its token', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.claim(at(operation), { token: 'mine', at: T0 });
+
+      // Act
+      await ledger.releaseClaim(operation.operationId, 'theirs');
+      const kept = (await ledger.get(operation.operationId))?.claimToken;
+      await ledger.releaseClaim(operation.operationId, 'mine');
+
+      // Assess
+      expect(kept).toBe('mine');
+      const stored = await ledger.get(operation.operationId);
+      expect(stored?.claimToken).toBeUndefined();
+      expect(stored?.claimedAt).toBeUndefined();
+      expect(stored?.firstClaimedAt).toBe(T0);
+    });
+
+    it('records the outcome once, after which nothing advances', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      const finish = { outcome: 'failed' as const, outcomeReason: 'x', finishedAt: T0, outcomeRecordedAt: T0 };
+
+      // Act
+      const results = await Promise.all(
+        Array.from({ length: 4 }, () => ledger.finish(at(operation), finish, { atlasCalls: 1 })),
+      );
+      const advance = await ledger.advance(at(operation), { token: 't1', pending: poll });
+      const claim = await ledger.claim(at(operation), { token: 'c', at: T0 });
+
+      // Assess
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect([advance, claim]).toEqual([false, false]);
+      expect(await ledger.get(operation.operationId)).toMatchObject({ outcome: 'failed', atlasCalls: 1 });
+    });
+
+    it('marks an outcome reported once, and never before there is one', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+
+      // Act
+      const early = await ledger.markReported(operation.operationId, T0);
+      await ledger.finish(at(operation), {
+        outcome: 'refused',
+        outcomeReason: 'x',
+        finishedAt: T0,
+        outcomeRecordedAt: T0,
+      });
+      const marks = await Promise.all([1, 2, 3].map((n) => ledger.markReported(operation.operationId, T0 + n)));
+
+      // Assess
+      expect(early).toBe(false);
+      expect(marks.filter(Boolean)).toHaveLength(1);
+    });
+
+    it('adds Atlas calls, and ignores an unknown operation', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+
+      // Act
+      await Promise.all([
+        ledger.addAtlasCalls(operation.operationId, 2),
+        ledger.addAtlasCalls(operation.operationId, 3),
+      ]);
+      await ledger.addAtlasCalls('nobody-here', 1);
+
+      // Assess
+      expect((await ledger.get(operation.operationId))?.atlasCalls).toBe(5);
+      expect(await ledger.get('nobody-here')).toBeUndefined();
+    });
+
+    it('lists operations newest first, by source cluster or across all', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const cluster = `c${Math.random().toString(36).slice(2, 8)}`;
+      const ids: string[] = [];
+      for (let index = 0; index < 4; index++) {
+        const operation = { ...sampleOperation({}, { clusterName: cluster }), requestedAt: T0 + index * 1000 };
+        ids.push(operation.operationId);
+        await ledger.create(operation);
+      }
+      await ledger.create({ ...sampleOperation({}, { clusterName: `${cluster}x` }), requestedAt: T0 + 10_000_000 });
+
+      // Act
+      const byCluster = await ledger.listOperations({ clusterKey: `5f1a2b3c4d5e6f7a8b9c0d1e/${cluster}`, limit: 3 });
+      const all = await ledger.listOperations({ limit: 1000 });
+
+      // Assess
+      expect(byCluster.map((operation) => operation.operationId)).toEqual(ids.slice(1).reverse());
+      expect(all[0]?.clusterKey).toBe(`5f1a2b3c4d5e6f7a8b9c0d1e/${cluster}x`);
+      expect(all.map((operation) => operation.requestedAt)).toEqual(
+        [...all.map((operation) => operation.requestedAt)].sort((a, b) => b - a),
+      );
+    });
+  });
+}

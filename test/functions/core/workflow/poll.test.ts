@@ -1,0 +1,163 @@
+import { describe, expect, it } from 'vitest';
+import { nextPollDelay } from '../../../../functions/core/workflow/cadence.ts';
+import { atlasError, fixture, requests } from './fakes.ts';
+import { runRequest } from './harness.ts';
+
+describe('Workflow: poll', () => {
+  it('polls on the cadence: 60 s, then 60 s + 5 % of the time since submission', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.restoreMs = 30 * 60_000;
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    const pollDelays = f.queue.sent.filter(({ message }) => message.kind === 'poll').map((sent) => sent.delaySeconds);
+    let elapsed = 0;
+    const expected = pollDelays.map(() => {
+      const delay = nextPollDelay(elapsed, f.config);
+      elapsed += delay;
+      return delay;
+    });
+    expect(pollDelays).toEqual(expected);
+    expect(pollDelays.slice(0, 3)).toEqual([60, 63, 67]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', polls: pollDelays.length }]);
+    // Detected within one interval of the end.
+    const last = f.reporter.outcomes[0];
+    expect((last?.rtoSeconds ?? 0) >= 30 * 60).toBe(true);
+  });
+
+  it.each([
+    ['failed', 'failed', 'RESTORE_JOB_FAILED'],
+    ['cancelled', 'cancelled', 'RESTORE_JOB_CANCELLED'],
+    ['expired', 'expired', 'RESTORE_JOB_EXPIRED'],
+  ] as const)('ends as %s when Atlas says the job %s', async (outcome, jobOutcome, errorCode) => {
+    // Prepare
+    const f = fixture();
+    f.atlas.jobOutcome = jobOutcome;
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome, errorCode }]);
+  });
+
+  it('fails when the job disappears (404)', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 404, 'RESTORE_JOB_NOT_FOUND'));
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'RESTORE_JOB_NOT_FOUND' }]);
+  });
+
+  it('retries a poll that failed for a passing reason, without ending the operation', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 429, 'RATE_LIMITED_TOKEN_BUCKET'), {
+      times: 3,
+    });
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess
+    expect(report.failures).toHaveLength(3);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+  });
+
+  it('retries, not fails, a poll refused for auth (the restore itself says nothing)', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 401, 'UNAUTHORIZED'));
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess
+    expect(report.failures).toHaveLength(1);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+  });
+
+  it('times out past maxWaitMinutes and leaves an automated job running, saying so', async () => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+
+    // Act
+    await runRequest(f, requests.automated({ maxWaitMinutes: 120 }));
+
+    // Assess
+    expect(f.atlas.count('cancelRestoreJob')).toBe(0);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('Atlas cannot cancel automated restores');
+    // Detected at the deadline, not an interval after it.
+    expect(f.reporter.outcomes[0]?.finishedAt).toBe((f.reporter.outcomes[0]?.requestedAt ?? 0) + 120 * 60_000);
+  });
+
+  it('cancels a timed-out download when CANCEL_ON_TIMEOUT is on', async () => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+
+    // Act
+    await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess
+    expect(f.atlas.count('cancelRestoreJob')).toBe(1);
+    expect(f.atlas.allJobs()).toMatchObject([{ cancelled: true }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
+  });
+
+  it('leaves the job running on timeout when CANCEL_ON_TIMEOUT is off', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.restoreMs = 10 * 3600_000;
+
+    // Act
+    await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess
+    expect(f.atlas.count('cancelRestoreJob')).toBe(0);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('CANCEL_ON_TIMEOUT is off');
+  });
+
+  it('chains waits longer than 900 s as wait hops that never call Atlas', async () => {
+    // Prepare
+    const f = fixture({ config: { pollMaxDelaySeconds: 3600 } });
+    f.atlas.restoreMs = 30 * 3600_000;
+
+    // Act
+    await runRequest(f, requests.automated({ maxWaitMinutes: 40 * 60 }));
+
+    // Assess
+    const kinds = f.queue.sent.map(({ message }) => message.kind);
+    expect(kinds).toContain('wait');
+    expect(Math.max(...f.queue.sent.map(({ delaySeconds }) => delaySeconds))).toBeLessThanOrEqual(900);
+    const polls = f.atlas.count('getRestoreJob');
+    expect(polls).toBe(kinds.filter((kind) => kind === 'poll').length);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', polls }]);
+    // A 30-hour restore is followed with about a hundred polls, not 1800.
+    expect(polls).toBeLessThan(120);
+  });
+
+  it('counts every Atlas call of the operation in the ledger', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 503, 'SERVICE_UNAVAILABLE'));
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    const stored = await f.ledger.get('drill-2026-11-28');
+    expect(stored?.atlasCalls).toBe(f.atlas.calls.length);
+    expect(f.reporter.outcomes[0]?.atlasCalls).toBe(f.atlas.calls.length);
+    expect(f.atlas.calls.every((call) => call.operation !== 'getRestoreJob' || call.deadline !== undefined)).toBe(true);
+  });
+});

@@ -1,0 +1,229 @@
+import { describe, expect, it } from 'vitest';
+import type { InternalMessage } from '../../../../functions/core/contract/internal-messages.ts';
+import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
+import { fixture, requests } from './fakes.ts';
+import { drain } from './harness.ts';
+
+const invocation = () => ({ deadline: Date.now() + 60_000 });
+
+/** Runs the request until its first poll is queued; answers the operation and that message. */
+async function startedOperation() {
+  const f = fixture();
+  const service = createRestoreService(f.deps);
+  await service.handleMessage(JSON.stringify(requests.automated()), { messageId: 'm-1' }, invocation());
+  const queued = f.queue.takeNext();
+  if (!queued) throw new Error('no poll queued');
+  const operation = await f.ledger.get('drill-2026-11-28');
+  if (!operation) throw new Error('no operation');
+  return { f, service, poll: JSON.parse(queued.body) as InternalMessage, operation };
+}
+
+describe('Workflow: step tokens', () => {
+  it('processes the current step once and drops a stale token', async () => {
+    // Prepare
+    const { f, service, poll } = await startedOperation();
+    const stale = JSON.stringify({ ...poll, token: 'not-the-token' });
+
+    // Act
+    const staleResult = await service.handleMessage(stale, { messageId: 'm-s' }, invocation());
+    const current = await service.handleMessage(JSON.stringify(poll), { messageId: 'm-2' }, invocation());
+
+    // Assess
+    expect([staleResult, current]).toEqual(['stale', 'processed']);
+    expect(f.atlas.count('getRestoreJob')).toBe(1);
+  });
+
+  it('drops a redelivery whose follow-up was sent, and re-sends one whose follow-up was lost', async () => {
+    // Prepare
+    const { f, service, poll } = await startedOperation();
+    await service.handleMessage(JSON.stringify(poll), { messageId: 'm-2' }, invocation());
+    const sentAfterPoll = f.queue.sent.length;
+
+    // Act
+    const duplicate = await service.handleMessage(JSON.stringify(poll), { messageId: 'm-2' }, invocation());
+    const item = f.ledger.items.get('drill-2026-11-28');
+    if (item) item.handedOff = false; // as if the send after the advance had been lost
+    const resent = await service.handleMessage(JSON.stringify(poll), { messageId: 'm-2' }, invocation());
+
+    // Assess
+    expect([duplicate, resent]).toEqual(['duplicate', 'resent']);
+    expect(f.atlas.count('getRestoreJob')).toBe(1);
+    expect(f.queue.sent.length).toBe(sentAfterPoll + 1);
+    expect(f.queue.sent.at(-1)?.message).toEqual(f.queue.sent.at(-2)?.message);
+  });
+
+  it('drops a message whose kind does not match its step', async () => {
+    // Prepare
+    const { f, service, poll } = await startedOperation();
+
+    // Act
+    const result = await service.handleMessage(
+      JSON.stringify({ ...poll, kind: 'start' }),
+      { messageId: 'x' },
+      invocation(),
+    );
+
+    // Assess
+    expect(result).toBe('stale');
+    expect(f.atlas.count('getRestoreJob')).toBe(0);
+  });
+
+  it('drops messages for unknown and finished operations', async () => {
+    // Prepare
+    const { f, service, poll } = await startedOperation();
+    f.queue.put(JSON.stringify(poll));
+    await drain(f, service);
+
+    // Act
+    const finished = await service.handleMessage(JSON.stringify(poll), { messageId: 'late' }, invocation());
+    const unknown = await service.handleMessage(
+      JSON.stringify({ ...poll, operationId: 'nobody' }),
+      { messageId: 'u' },
+      invocation(),
+    );
+
+    // Assess
+    expect([finished, unknown]).toEqual(['finished-already', 'unknown-operation']);
+    expect(f.reporter.outcomes).toHaveLength(1);
+  });
+});
+
+describe('Workflow: rejected messages', () => {
+  it.each([
+    ['bad JSON', '{"groupId": ', 'MALFORMED_JSON', '(message)'],
+    ['an empty body', '', 'MALFORMED_JSON', '(message)'],
+    [
+      'a typo in a field name',
+      JSON.stringify({ ...requests.automated(), snapshotID: 'latest' }),
+      'INVALID_REQUEST',
+      'snapshotID',
+    ],
+    [
+      'a target on a download',
+      JSON.stringify(requests.download({ targetClusterName: 'x' })),
+      'INVALID_REQUEST',
+      'targetClusterName',
+    ],
+    [
+      'an event without detail fields',
+      JSON.stringify({ 'detail-type': 'x', source: 's', id: '1', detail: {} }),
+      'INVALID_REQUEST',
+      'detail.groupId',
+    ],
+    [
+      'a broken internal message',
+      JSON.stringify({ v: 1, kind: 'poll', operationId: 'x' }),
+      'INVALID_INTERNAL_MESSAGE',
+      'step',
+    ],
+  ])('dead-letters %s with the field and rule, never calling Atlas', async (_name, body, code, path) => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+
+    // Act
+    const result = await service.handleMessage(body, { messageId: 'm-bad' }, invocation());
+
+    // Assess
+    expect(result).toBe('rejected');
+    expect(f.queue.deadLetters).toHaveLength(1);
+    expect(f.queue.deadLetters[0]).toMatchObject({ body, code, origin: 'm-bad' });
+    expect(f.queue.deadLetters[0]?.issues.map((issue) => issue.path)).toContain(path);
+    expect(f.reporter.rejections).toHaveLength(1);
+    expect(f.atlas.calls).toEqual([]);
+    expect(f.ledger.items.size).toBe(0);
+  });
+
+  it('fails the message (to be retried) when the dead-letter queue cannot take it: nothing is lost', async () => {
+    // Prepare
+    const f = fixture();
+    f.queue.deadLetter = async () => {
+      throw new Error('SQS unavailable');
+    };
+    const service = createRestoreService(f.deps);
+
+    // Act
+    const attempt = service.handleMessage('{', { messageId: 'm' }, invocation());
+
+    // Assess
+    await expect(attempt).rejects.toThrow('SQS unavailable');
+    expect(f.reporter.rejections).toEqual([]);
+  });
+});
+
+describe('Workflow: request identity', () => {
+  it('takes the operation id from the EventBridge event when the detail has no requestId', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const { requestId: _none, ...detail } = requests.automated();
+    const event = { version: '0', id: 'e-123', 'detail-type': 'Restore requested', source: 'ops', detail };
+
+    // Act
+    await service.handleMessage(JSON.stringify(event), { messageId: 'm-1' }, invocation());
+    await service.handleMessage(JSON.stringify(event), { messageId: 'm-2' }, invocation());
+
+    // Assess
+    expect([...f.ledger.items.keys()]).toEqual(['event-e-123']);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
+  it('takes the operation id from the SQS message id when the request has none', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const { requestId: _none, ...request } = requests.automated();
+
+    // Act
+    await service.handleMessage(JSON.stringify(request), { messageId: '0b7c-11' }, invocation());
+
+    // Assess
+    expect([...f.ledger.items.keys()]).toEqual(['sqs-0b7c-11']);
+  });
+});
+
+describe('Workflow: direct invocations', () => {
+  it('queues a valid request (with an id) instead of processing it inline', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const { requestId: _none, ...request } = requests.automated();
+
+    // Act
+    const result = await service.acceptDirect(request, { requestId: 'lambda-req-1' });
+
+    // Assess
+    expect(result).toEqual({ status: 'accepted', requestId: 'invoke-lambda-req-1' });
+    expect(f.queue.requests).toMatchObject([{ ...request, requestId: 'invoke-lambda-req-1' }]);
+    expect(f.atlas.calls).toEqual([]);
+  });
+
+  it('rejects and dead-letters an invalid request, naming the field', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+
+    // Act
+    const result = await service.acceptDirect({ ...requests.automated(), maxWaitMinutes: 0 }, { requestId: 'r' });
+
+    // Assess
+    expect(result).toMatchObject({ status: 'rejected', code: 'INVALID_REQUEST', issues: [{ path: 'maxWaitMinutes' }] });
+    expect(f.queue.deadLetters).toHaveLength(1);
+    expect(f.queue.requests).toEqual([]);
+  });
+
+  it('refuses internal messages from direct invocations', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+
+    // Act
+    const result = await service.acceptDirect(
+      { v: 1, kind: 'poll', operationId: 'x', step: 1, token: 't' },
+      { requestId: 'r' },
+    );
+
+    // Assess
+    expect(result).toMatchObject({ status: 'rejected', issues: [{ rule: 'internal_message' }] });
+  });
+});

@@ -1,0 +1,345 @@
+import { describe, expect, it } from 'vitest';
+import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
+import { atlasError, fixture, GROUP, requests, SOURCE, TARGET } from './fakes.ts';
+import { drain, runRequest } from './harness.ts';
+
+describe('Workflow: start', () => {
+  it('restores the newest completed snapshot onto the target and records RTO, RPO, polls and calls', async () => {
+    // Prepare
+    const f = fixture();
+    const newest = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'completed', ageMs: 3600_000 });
+    const requestedAt = f.clock.now();
+
+    // Act
+    const { failures } = await runRequest(f, requests.automated());
+
+    // Assess
+    expect(failures).toEqual([]);
+    const jobs = f.atlas.allJobs();
+    expect(jobs).toHaveLength(1);
+    expect(jobs[0]).toMatchObject({ deliveryType: 'automated', snapshotId: newest, targetClusterName: TARGET });
+    const [operation] = f.reporter.outcomes;
+    expect(f.reporter.outcomes).toHaveLength(1);
+    expect(operation).toMatchObject({
+      outcome: 'succeeded',
+      snapshotId: newest,
+      snapshotAt: requestedAt - 3600_000,
+      rpoSeconds: 3600,
+      rtoSeconds: 240,
+      restoreJobId: jobs[0]?.id,
+      adopted: false,
+    });
+    expect(operation?.polls).toBeGreaterThanOrEqual(4);
+    const stored = await f.ledger.get('drill-2026-11-28');
+    expect(stored?.outcome).toBe('succeeded');
+    expect(stored?.atlasCalls).toBe(f.atlas.calls.length);
+    expect(stored?.polls).toBe(f.atlas.count('getRestoreJob'));
+  });
+
+  it('restores a download without a target and never reports the download URL', async () => {
+    // Prepare
+    const f = fixture({ config: { allowedTargets: [] } });
+
+    // Act
+    await runRequest(f, requests.download());
+
+    // Assess
+    expect(f.atlas.allJobs()).toMatchObject([{ deliveryType: 'download', targetClusterName: undefined }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('download ready');
+    expect(JSON.stringify([f.reporter.outcomes, f.log.lines, [...f.ledger.items.values()]])).not.toContain(
+      'secret-link',
+    );
+  });
+
+  it('restores to a point in time with the time as the data time (RPO) and no snapshot id', async () => {
+    // Prepare
+    const f = fixture();
+    const request = requests.pointInTime();
+
+    // Act
+    await runRequest(f, request);
+
+    // Assess
+    expect(f.atlas.allJobs()).toMatchObject([
+      { deliveryType: 'pointInTime', snapshotId: undefined, pointInTimeUTCSeconds: request.pointInTimeUTCSeconds },
+    ]);
+    expect(f.reporter.outcomes).toMatchObject([
+      { outcome: 'succeeded', snapshotAt: (request.pointInTimeUTCSeconds ?? 0) * 1000, rpoSeconds: 3600 },
+    ]);
+  });
+
+  it('submits oplogTs and oplogInc as given', async () => {
+    // Prepare
+    const f = fixture();
+    const request = requests.pointInTime({ pointInTimeUTCSeconds: undefined, oplogTs: 1_764_300_000, oplogInc: 7 });
+
+    // Act
+    await runRequest(f, request);
+
+    // Assess
+    expect(f.atlas.allJobs()).toMatchObject([{ deliveryType: 'pointInTime', oplogTs: 1_764_300_000, oplogInc: 7 }]);
+  });
+
+  it('restores an explicit snapshot id', async () => {
+    // Prepare
+    const f = fixture();
+    const older = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'completed', ageMs: 48 * 3600_000 });
+
+    // Act
+    await runRequest(f, requests.automated({ snapshotId: older }));
+
+    // Assess
+    expect(f.atlas.allJobs()).toMatchObject([{ snapshotId: older }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', rpoSeconds: 48 * 3600 }]);
+  });
+
+  it('reads snapshots of a sharded cluster through the sharded endpoints', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.addCluster(GROUP, SOURCE, { clusterType: 'SHARDED' });
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.atlas.calls.filter((call) => call.operation === 'listSnapshots')).toMatchObject([{ sharded: true }]);
+  });
+
+  it('refuses a target off the allow-list without calling Atlas', async () => {
+    // Prepare
+    const f = fixture({ config: { allowedTargets: [] } });
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.atlas.calls).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'refused', errorCode: 'TARGET_NOT_ALLOWED' }]);
+  });
+
+  it('refuses restoring a cluster onto itself unless SOURCE_OVERWRITE_ALLOWED has it', async () => {
+    // Prepare
+    const self = `${GROUP}/${SOURCE}`;
+    const refused = fixture({ config: { allowedTargets: [self] } });
+    const allowed = fixture({ config: { allowedTargets: [self], sourceOverwriteAllowed: [self] } });
+    const onto = requests.automated({ targetClusterName: SOURCE });
+
+    // Act
+    await runRequest(refused, onto);
+    await runRequest(allowed, onto);
+
+    // Assess
+    expect(refused.reporter.outcomes).toMatchObject([
+      { outcome: 'refused', errorCode: 'SOURCE_OVERWRITE_NOT_ALLOWED' },
+    ]);
+    expect(refused.atlas.calls).toEqual([]);
+    expect(allowed.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+  });
+
+  it.each([
+    ['a missing snapshot', { snapshotId: 'aaaaaaaaaaaaaaaaaaaaaaaa' }, 'SNAPSHOT_NOT_FOUND'],
+    ['a failed snapshot', { snapshotId: 'failed' }, 'SNAPSHOT_FAILED'],
+  ])('fails on %s without submitting', async (_name, overrides, errorCode) => {
+    // Prepare
+    const f = fixture();
+    const snapshotId =
+      overrides.snapshotId === 'failed'
+        ? f.atlas.addSnapshot(GROUP, SOURCE, { status: 'failed' })
+        : overrides.snapshotId;
+
+    // Act
+    await runRequest(f, requests.automated({ snapshotId }));
+
+    // Assess
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode }]);
+  });
+
+  it('fails when the source has no completed snapshot', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.snapshots.clear();
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'NO_COMPLETED_SNAPSHOT' }]);
+  });
+
+  it('fails with the Atlas errorCode on a permanent error before submitting', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.clusters.delete(`${GROUP}/${SOURCE}`);
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'CLUSTER_NOT_FOUND' }]);
+  });
+
+  it('retries the start after a retryable Atlas error, then succeeds', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('listSnapshots', () => atlasError('listBackupSnapshots', 503, 'SERVICE_UNAVAILABLE'));
+
+    // Act
+    const { failures } = await runRequest(f, requests.automated());
+
+    // Assess
+    expect(failures).toHaveLength(1);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+    expect(f.atlas.allJobs()).toHaveLength(1);
+    // The failed attempt's calls are counted too.
+    expect((await f.ledger.get('drill-2026-11-28'))?.atlasCalls).toBe(f.atlas.calls.length);
+  });
+
+  it('gives every Atlas call the invocation deadline', async () => {
+    // Prepare
+    const f = fixture();
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.atlas.calls.length).toBeGreaterThan(0);
+    for (const call of f.atlas.calls) expect(call.deadline).toBeTypeOf('number');
+  });
+});
+
+describe('Workflow: deferral', () => {
+  it('defers while a snapshot of the source is in progress, then restores', async () => {
+    // Prepare
+    const f = fixture();
+    const running = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'inProgress' });
+    const service = createRestoreService(f.deps);
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    const first = f.queue.takeNext();
+    if (!first) throw new Error('no message');
+    await service.handleMessage(first.body, { messageId: first.id }, { deadline: Date.now() + 60_000 });
+    const deferred = f.queue.sent.at(-1);
+    f.atlas.setSnapshotStatus(running, 'completed');
+    await drain(f, service);
+
+    // Assess
+    expect(deferred).toMatchObject({ message: { kind: 'start', step: 1 }, delaySeconds: 60 });
+    expect(f.reporter.deferrals).toMatchObject([{ code: 'SNAPSHOT_IN_PROGRESS', delaySeconds: 60 }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', deferAttempts: 1, snapshotId: running }]);
+    expect(f.atlas.allJobs()).toHaveLength(1);
+  });
+
+  it.each([
+    ['paused', { paused: true }, 'TARGET_PAUSED'],
+    ['not IDLE', { stateName: 'UPDATING' }, 'TARGET_NOT_IDLE'],
+  ])('defers while the target is %s, and fails past DEFER_MAX_ATTEMPTS with backoff', async (_name, patch, code) => {
+    // Prepare
+    const f = fixture({ config: { deferMaxAttempts: 3 } });
+    f.atlas.addCluster(GROUP, TARGET, patch);
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.deferrals.map((deferral) => [deferral.code, deferral.delaySeconds])).toEqual([
+      [code, 60],
+      [code, 120],
+      [code, 240],
+    ]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'DEFER_LIMIT_REACHED' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain(code);
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
+  });
+
+  it('defers while another restore job runs onto the same target', async () => {
+    // Prepare
+    const f = fixture({ config: { deferMaxAttempts: 5 } });
+    f.atlas.addJob(
+      { groupId: GROUP, clusterName: SOURCE },
+      { deliveryType: 'automated', targetGroupId: GROUP, targetClusterName: TARGET },
+    );
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.deferrals[0]).toMatchObject({ code: 'RESTORE_IN_PROGRESS' });
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+    expect(f.atlas.allJobs()).toHaveLength(2);
+  });
+
+  it('defers on 409 ATLAS_CLUSTER_RESTORE_IN_PROGRESS after the claim, releasing it, then submits once', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('createRestoreJob', () =>
+      atlasError('createBackupRestoreJob', 409, 'ATLAS_CLUSTER_RESTORE_IN_PROGRESS'),
+    );
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.deferrals).toMatchObject([{ code: 'ATLAS_CLUSTER_RESTORE_IN_PROGRESS' }]);
+    expect(f.atlas.allJobs()).toHaveLength(1);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', adopted: false }]);
+  });
+
+  it('times out when deferrals pass maxWaitMinutes, without submitting', async () => {
+    // Prepare
+    const f = fixture({ config: { deferMaxAttempts: 100 } });
+    f.atlas.addSnapshot(GROUP, SOURCE, { status: 'queued' });
+
+    // Act
+    await runRequest(f, requests.automated({ maxWaitMinutes: 30 }));
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('SNAPSHOT_IN_PROGRESS');
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
+  });
+});
+
+describe('Workflow: dry run', () => {
+  it('checks everything, submits nothing and says what it would do', async () => {
+    // Prepare
+    const f = fixture();
+
+    // Act
+    await runRequest(f, requests.automated({ dryRun: true }));
+
+    // Assess
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'dryRun' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toMatch(/^would restore snapshot [a-f0-9]{24} .* onto .*dr-drill/);
+    expect((await f.ledger.get('drill-2026-11-28'))?.claimToken).toBeUndefined();
+  });
+
+  it('reports that it would wait instead of deferring', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.addCluster(GROUP, TARGET, { paused: true });
+
+    // Act
+    await runRequest(f, requests.automated({ dryRun: true }));
+
+    // Assess
+    expect(f.reporter.deferrals).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([
+      { outcome: 'dryRun', outcomeReason: `would wait: target ${TARGET} is paused` },
+    ]);
+  });
+
+  it('still refuses a target off the allow-list', async () => {
+    // Prepare
+    const f = fixture({ config: { allowedTargets: [] } });
+
+    // Act
+    await runRequest(f, requests.automated({ dryRun: true }));
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'refused' }]);
+  });
+});

@@ -1,0 +1,225 @@
+import { describe, expect, it } from 'vitest';
+import type { Ledger, Queue } from '../../../../functions/core/workflow/ports.ts';
+import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
+import { atlasError, crashAfter, type Fixture, fixture, requests, SimulatedCrash } from './fakes.ts';
+import { drain, runRequest } from './harness.ts';
+
+function assertExactlyOnce(f: Fixture) {
+  expect(f.atlas.allJobs()).toHaveLength(1);
+  expect(f.reporter.outcomes).toHaveLength(1);
+  expect(f.reporter.outcomes[0]?.outcome).toBe('succeeded');
+  const stored = [...f.ledger.items.values()];
+  expect(stored).toHaveLength(1);
+  expect(stored[0]?.restoreJobId).toBe(f.atlas.allJobs()[0]?.id);
+  expect(stored[0]?.reportedAt).toBeTypeOf('number');
+}
+
+describe('Workflow: submit exactly once', () => {
+  const crashPoints: [string, (f: Fixture) => Partial<{ ledger: Ledger; queue: Queue }>][] = [
+    ['after the claim', (f) => ({ ledger: crashAfter(f.ledger, 'claim', (_args, won) => won === true) })],
+    [
+      'after recording the job id',
+      (f) => ({ ledger: crashAfter(f.ledger, 'advance', ([, , update]) => hasJob(update)) }),
+    ],
+    [
+      'after enqueueing the first poll',
+      (f) => ({ queue: crashAfter(f.queue, 'send', ([message]) => isKind(message, 'poll')) }),
+    ],
+    ['after marking the poll sent', (f) => ({ ledger: crashAfter(f.ledger, 'markHandedOff') })],
+    [
+      'after a poll advanced',
+      (f) => ({ ledger: crashAfter(f.ledger, 'advance', ([, , , counters]) => hasPolls(counters)) }),
+    ],
+    ['after recording the outcome', (f) => ({ ledger: crashAfter(f.ledger, 'finish', (_args, won) => won === true) })],
+    ['after marking the outcome reported', (f) => ({ ledger: crashAfter(f.ledger, 'markReported') })],
+  ];
+
+  it.each(crashPoints)('survives a crash %s: one job, one outcome', async (_point, wrap) => {
+    // Prepare
+    const f = fixture();
+    const crashing = fixture();
+    Object.assign(crashing, f);
+    const deps = { ...f.deps, ...wrap(f) };
+
+    // Act
+    const service = createRestoreService(deps);
+    f.queue.put(JSON.stringify(requests.automated()));
+    const report = await drain(f, service);
+
+    // Assess
+    expect(report.redriven).toEqual([]);
+    assertExactlyOnce(f);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
+  it('survives a crash after the POST took effect by adopting the job once the claim expires', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('createRestoreJob', () => new SimulatedCrash('after POST'), { afterEffect: true });
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess
+    assertExactlyOnce(f);
+    expect(f.reporter.outcomes[0]).toMatchObject({ adopted: true });
+    // The retries before the lease expired did not POST again: they waited.
+    expect(report.failures.map(({ error }) => (error as { code?: string }).code)).toContain('SUBMIT_IN_PROGRESS');
+  });
+
+  it('adopts the job at once when an ambiguous POST did create it', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext(
+      'createRestoreJob',
+      () => atlasError('createBackupRestoreJob', undefined, undefined, { retryable: true, ambiguous: true }),
+      { afterEffect: true },
+    );
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    assertExactlyOnce(f);
+    expect(f.reporter.outcomes[0]).toMatchObject({ adopted: true });
+  });
+
+  it('keeps the claim after an ambiguous POST that did nothing, and submits again only after the lease', async () => {
+    // Prepare
+    const f = fixture({ config: { claimLeaseSeconds: 900 } });
+    f.atlas.failNext('createRestoreJob', () =>
+      atlasError('createBackupRestoreJob', 504, undefined, { retryable: true, ambiguous: true }),
+    );
+    const requestedAt = f.clock.now();
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.atlas.count('createRestoreJob')).toBe(2);
+    const [, second] = f.atlas.allJobs().length === 1 ? [undefined, f.atlas.allJobs()[0]] : [];
+    expect(second).toBeDefined();
+    expect(report.failures.map(({ error }) => (error as { code?: string }).code)).toEqual([
+      'SUBMIT_UNCONFIRMED',
+      'SUBMIT_IN_PROGRESS',
+      'SUBMIT_IN_PROGRESS',
+    ]);
+    const stored = await f.ledger.get('drill-2026-11-28');
+    expect(stored?.submittedAt).toBeGreaterThanOrEqual(requestedAt + 900_000);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', adopted: false }]);
+  });
+
+  it('releases the claim after a 429 (nothing happened) and submits on the retry', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('createRestoreJob', () => atlasError('createBackupRestoreJob', 429, 'RATE_LIMITED_TOKEN_BUCKET'));
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess
+    expect(report.failures).toHaveLength(1);
+    assertExactlyOnce(f);
+  });
+
+  it('fails with the Atlas errorCode when the POST is refused for good', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('createRestoreJob', () => atlasError('createBackupRestoreJob', 403, 'CANNOT_RESTORE_TO_TARGET'));
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.atlas.allJobs()).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'CANNOT_RESTORE_TO_TARGET' }]);
+  });
+
+  it('never fails an operation on a permanent error once a claim exists (a job may be running)', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    f.atlas.failNext('createRestoreJob', () => new SimulatedCrash('after POST'), { afterEffect: true });
+    f.queue.put(JSON.stringify(requests.automated()));
+    const crashed = await drain(f, service, { maxDeliveries: 1 }).catch(() => undefined);
+    f.atlas.failNext('listRestoreJobs', () => atlasError('listBackupRestoreJobs', 401, 'UNAUTHORIZED'));
+
+    // Act
+    const report = await drain(f, service, { visibilityTimeoutMs: 16 * 60_000 });
+
+    // Assess
+    expect(crashed).toBeUndefined();
+    expect(report.failures.map(({ error }) => (error as { status?: number }).status)).toContain(401);
+    assertExactlyOnce(f);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
+  it('runs concurrent duplicate deliveries of every message into one job and one outcome', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    const report = await drain(f, service, { duplicate: () => true });
+
+    // Assess
+    assertExactlyOnce(f);
+    expect(report.results.filter((result) => result === 'processed').length).toBeGreaterThan(0);
+  });
+
+  it('treats a repeated request as the same operation, while running and after finishing', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const body = JSON.stringify(requests.automated());
+    f.queue.put(body);
+    const first = f.queue.takeNext();
+    if (!first) throw new Error('no message');
+    await service.handleMessage(first.body, { messageId: first.id }, { deadline: Date.now() + 60_000 });
+
+    // Act
+    const whileRunning = await service.handleMessage(body, { messageId: 'other' }, { deadline: Date.now() + 60_000 });
+    await drain(f, service);
+    f.clock.advance(3600_000);
+    const afterwards = await service.handleMessage(body, { messageId: 'later' }, { deadline: Date.now() + 60_000 });
+
+    // Assess
+    expect([whileRunning, afterwards]).toEqual(['duplicate', 'duplicate']);
+    assertExactlyOnce(f);
+  });
+
+  it('dead-letters a requestId reused for a different request, leaving the operation alone', async () => {
+    // Prepare
+    const f = fixture();
+    await runRequest(f, requests.automated());
+    const service = createRestoreService(f.deps);
+
+    // Act
+    const result = await service.handleMessage(
+      JSON.stringify(requests.automated({ targetClusterName: 'other' })),
+      { messageId: 'm-x' },
+      { deadline: Date.now() + 60_000 },
+    );
+
+    // Assess
+    expect(result).toBe('rejected');
+    expect(f.queue.deadLetters).toMatchObject([
+      { code: 'REQUEST_CONFLICT', issues: [{ path: 'requestId', rule: 'conflict' }] },
+    ]);
+    assertExactlyOnce(f);
+  });
+});
+
+function hasJob(update: unknown): boolean {
+  return typeof update === 'object' && update !== null && 'restoreJobId' in update;
+}
+
+function hasPolls(counters: unknown): boolean {
+  return typeof counters === 'object' && counters !== null && 'polls' in counters;
+}
+
+function isKind(message: unknown, kind: string): boolean {
+  return typeof message === 'object' && message !== null && 'kind' in message && message.kind === kind;
+}

@@ -1,0 +1,99 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, defaultWorkflowConfig, loadLambdaConfig } from '../../functions/core/config.ts';
+
+const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
+const required = {
+  ATLAS_SECRET_ID: 'atlas/restore',
+  WORK_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/work',
+  DEAD_LETTER_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq',
+  LEDGER_TABLE_NAME: 'atlas-restore-ledger',
+};
+
+function failure(env: Record<string, string | undefined>): ConfigError {
+  try {
+    loadLambdaConfig(env);
+  } catch (error) {
+    if (error instanceof ConfigError) return error;
+    throw error;
+  }
+  throw new Error('expected a ConfigError');
+}
+
+describe('Config: the Lambda environment', () => {
+  it('applies the documented defaults', () => {
+    // Act
+    const config = loadLambdaConfig(required);
+
+    // Assess
+    expect(config).toEqual({
+      atlasSecretId: 'atlas/restore',
+      atlasBaseUrl: undefined,
+      workQueueUrl: required.WORK_QUEUE_URL,
+      deadLetterQueueUrl: required.DEAD_LETTER_QUEUE_URL,
+      ledgerTableName: 'atlas-restore-ledger',
+      workflow: defaultWorkflowConfig,
+    });
+    expect(config.workflow).toMatchObject({
+      pollMinDelaySeconds: 60,
+      pollMaxDelaySeconds: 900,
+      deferMaxAttempts: 12,
+      defaultMaxWaitMinutes: 720,
+      cancelOnTimeout: false,
+      ledgerRetentionDays: 400,
+    });
+  });
+
+  it('reads every setting, lists trimmed, booleans as stringbools, blanks as unset', () => {
+    // Act
+    const config = loadLambdaConfig({
+      ...required,
+      ATLAS_BASE_URL: 'https://cloud.mongodbgov.com',
+      ALLOWED_TARGETS: ` ${GROUP}/dr-drill , ${GROUP}/dr-2 ,`,
+      SOURCE_OVERWRITE_ALLOWED: '',
+      POLL_MIN_DELAY_SECONDS: '30',
+      POLL_MAX_DELAY_SECONDS: '3600',
+      DEFER_MAX_ATTEMPTS: '3',
+      DEFAULT_MAX_WAIT_MINUTES: '60',
+      CANCEL_ON_TIMEOUT: 'yes',
+      LEDGER_RETENTION_DAYS: '30',
+      CLAIM_LEASE_SECONDS: '',
+    });
+
+    // Assess
+    expect(config.atlasBaseUrl).toBe('https://cloud.mongodbgov.com');
+    expect([...config.workflow.allowedTargets]).toEqual([`${GROUP}/dr-drill`, `${GROUP}/dr-2`]);
+    expect(config.workflow.sourceOverwriteAllowed.size).toBe(0);
+    expect(config.workflow).toMatchObject({
+      pollMinDelaySeconds: 30,
+      pollMaxDelaySeconds: 3600,
+      deferMaxAttempts: 3,
+      defaultMaxWaitMinutes: 60,
+      cancelOnTimeout: true,
+      ledgerRetentionDays: 30,
+      claimLeaseSeconds: 900,
+    });
+  });
+
+  it.each([
+    [{ ATLAS_SECRET_ID: undefined }, 'ATLAS_SECRET_ID'],
+    [{ WORK_QUEUE_URL: 'work' }, 'WORK_QUEUE_URL'],
+    [{ LEDGER_TABLE_NAME: 'a b' }, 'LEDGER_TABLE_NAME'],
+    [{ ALLOWED_TARGETS: `${GROUP}/ok,prod` }, 'ALLOWED_TARGETS'],
+    [{ SOURCE_OVERWRITE_ALLOWED: 'x/y' }, 'SOURCE_OVERWRITE_ALLOWED'],
+    [{ POLL_MIN_DELAY_SECONDS: '0' }, 'POLL_MIN_DELAY_SECONDS'],
+    [{ POLL_MIN_DELAY_SECONDS: '120', POLL_MAX_DELAY_SECONDS: '60' }, 'POLL_MAX_DELAY_SECONDS'],
+    [{ CANCEL_ON_TIMEOUT: 'maybe' }, 'CANCEL_ON_TIMEOUT'],
+    [{ DEFAULT_MAX_WAIT_MINUTES: '1.5' }, 'DEFAULT_MAX_WAIT_MINUTES'],
+    [{ ATLAS_BASE_URL: 'ftp://atlas' }, 'ATLAS_BASE_URL'],
+  ])('refuses %j naming %s (never its value)', (overrides, variable) => {
+    // Act
+    const error = failure({ ...required, ...overrides });
+
+    // Assess
+    expect(error.code).toBe('CONFIG_INVALID');
+    expect(error.variables).toEqual([variable]);
+    expect(error.message).toContain(variable);
+    for (const value of Object.values(overrides))
+      if (value && value.length > 3) expect(error.message).not.toContain(value);
+  });
+});

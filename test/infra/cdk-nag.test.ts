@@ -1,0 +1,97 @@
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { PolicyValidationReportJson } from '@aws-cdk/cloud-assembly-schema';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
+import { Annotations, Match } from 'aws-cdk-lib/assertions';
+import { Queue } from 'aws-cdk-lib/aws-sqs';
+import { AwsSolutionsChecks } from 'cdk-nag';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { OrchestratorConfigInput } from '../../infra/config.ts';
+import { parseOrchestratorConfig } from '../../infra/config.ts';
+import { RestoreOrchestratorStack } from '../../infra/restore-orchestrator-stack.ts';
+import { sampleConfig, testApp } from './synth.ts';
+
+const outdirs: string[] = [];
+afterAll(() => {
+  for (const outdir of outdirs) rmSync(outdir, { recursive: true, force: true });
+});
+
+/**
+ * Synthesizes with the AwsSolutions pack as app.ts registers it and answers the validation report. cdk-nag 3 is a
+ * policy validation plugin: findings go to validation-report.json (and errors also fail the synth), not annotations.
+ */
+function checkWithCdkNag(addStacks: (app: App) => Stack) {
+  const outdir = mkdtempSync(join(tmpdir(), 'atlas-restore-nag-'));
+  outdirs.push(outdir);
+  const app = testApp(outdir);
+  const stack = addStacks(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  let synthError: unknown;
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = error;
+  }
+  const report: PolicyValidationReportJson = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
+  const nagReports = report.pluginReports.filter((plugin) => plugin.pluginName.includes('AwsSolutions'));
+  const findings = nagReports.flatMap((plugin) =>
+    plugin.violations.flatMap((violation) =>
+      violation.violatingConstructs.map((construct) => `${violation.ruleName} at ${construct.constructPath}`),
+    ),
+  );
+  const acknowledged = nagReports.flatMap((plugin) => plugin.suppressedViolations ?? []);
+  return { stack, synthError, report, findings, acknowledged };
+}
+
+const FULL_CONFIG: OrchestratorConfigInput = {
+  ...sampleConfig(),
+  atlasSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:atlas/prod-AbC123',
+  atlasSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
+  eventRule: { eventBusName: 'operations', eventPattern: { source: ['ops.runbooks'] } },
+  alarmEmails: ['oncall@example.com'],
+  reservedConcurrency: 5,
+  removalPolicy: 'destroy',
+};
+
+describe('cdk-nag: AwsSolutionsChecks', () => {
+  it.each([
+    ['the sample configuration', sampleConfig()],
+    ['every option set', FULL_CONFIG],
+  ])('finds nothing unacknowledged in the stack from %s, errors or warnings', (_case, input) => {
+    // Act
+    const { stack, synthError, report, findings, acknowledged } = checkWithCdkNag(
+      (app) => new RestoreOrchestratorStack(app, 'NagTest', { config: parseOrchestratorConfig(input) }),
+    );
+
+    // Assess
+    expect(synthError).toBeUndefined();
+    expect(findings).toEqual([]);
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    // Every acknowledgement carries its reason (there are none today: a new one must explain itself).
+    for (const finding of acknowledged) expect(finding.reason?.trim()).toBeTruthy();
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
+
+  it('does report a finding when there is one (the check is live)', () => {
+    // Prepare
+    const insecure = (app: App) => {
+      const stack = new Stack(app, 'Insecure');
+      new Queue(stack, 'PlainQueue');
+      return stack;
+    };
+
+    // Act
+    const { synthError, findings } = checkWithCdkNag(insecure);
+
+    // Assess
+    expect(synthError).toBeInstanceOf(Error);
+    expect(findings).toEqual(
+      expect.arrayContaining([
+        expect.stringMatching(/^AwsSolutions-SQS3 at .*PlainQueue/),
+        expect.stringMatching(/^AwsSolutions-SQS4 at .*PlainQueue/),
+      ]),
+    );
+  });
+});

@@ -1,0 +1,54 @@
+import { existsSync } from 'node:fs';
+import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { describe, expect, it } from 'vitest';
+import {
+  esbuildBuildOptions,
+  HANDLER_ENTRY,
+  HANDLER_RUNTIME,
+  handlerBundle,
+  nodejsFunctionBundling,
+} from '../../infra/handler-bundling.ts';
+
+describe('Module: handler-bundling', () => {
+  it('renders the same settings for the stack’s NodejsFunction and for esbuild (npm run build, the bench)', () => {
+    // Act
+    const cdk = nodejsFunctionBundling();
+    const esbuild = esbuildBuildOptions('/tmp/out/index.mjs');
+
+    // Assess
+    expect(esbuild).toEqual({
+      entryPoints: [HANDLER_ENTRY],
+      bundle: true,
+      platform: 'node',
+      target: cdk.target,
+      format: cdk.format,
+      minify: cdk.minify,
+      sourcemap: cdk.sourceMap,
+      sourcesContent: cdk.sourcesContent,
+      mainFields: cdk.mainFields,
+      banner: { js: cdk.banner },
+      external: cdk.externalModules,
+      outfile: '/tmp/out/index.mjs',
+      logLevel: 'warning',
+    });
+  });
+
+  it('bundles ESM for the runtime, minified, with a source map and the require() shim, locally', () => {
+    // Act
+    const cdk = nodejsFunctionBundling();
+
+    // Assess
+    expect(cdk).toMatchObject({
+      format: OutputFormat.ESM,
+      minify: true,
+      sourceMap: true,
+      forceDockerBundling: false,
+      externalModules: [],
+    });
+    expect(HANDLER_RUNTIME.name).toBe('nodejs24.x');
+    expect(cdk.target).toBe(`node${HANDLER_RUNTIME.name.match(/nodejs(\d+)/)?.[1]}`);
+    expect(handlerBundle.banner).toContain('createRequire');
+    expect(handlerBundle.banner).toContain('import.meta.url');
+    expect(existsSync(HANDLER_ENTRY)).toBe(true);
+  });
+});

@@ -1,0 +1,181 @@
+/**
+ * One DR drill, end to end, on this machine: the Atlas simulator, SQS (fauxqs) and DynamoDB (dynalite) in-process,
+ * and the Lambda's real handler fed by a consumer that does what the SQS event source mapping does. Nothing here
+ * decides anything about the restore: the lines come from the ledger the handler writes and from its structured
+ * logs; the report from the operation it recorded and the simulator's own view.
+ */
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SendMessageCommand } from '@aws-sdk/client-sqs';
+import { narrateSteps, sinceRequest } from '../../functions/cli/operation-narrative.ts';
+import { createAtlasClient } from '../../functions/core/atlas/client.ts';
+import { workflowConfig } from '../../functions/core/config.ts';
+import { clusterKey, restoreTarget } from '../../functions/core/contract/restore-request.ts';
+import { environmentCredentials } from '../../functions/core/credentials/environment.ts';
+import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledger.ts';
+import { createSqsQueue } from '../../functions/core/queue/sqs-queue.ts';
+import { createPowertoolsReporter, outcomeRecord } from '../../functions/core/reporting/reporter.ts';
+import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
+import type { Operation } from '../../functions/core/workflow/operation.ts';
+import { createRestoreService } from '../../functions/core/workflow/service.ts';
+import { SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
+import { pollOnce, startLocalAws } from '../support/local-aws.ts';
+import { SCENARIO_PLANS, type Scenario } from './scenarios.ts';
+import { createStructuredLog, type LogRecord } from './structured-log.ts';
+
+export interface DrillOptions {
+  readonly scenario: Scenario;
+  /** Simulated ms per real ms; the queue's delays are divided by the same factor. */
+  readonly scale: number;
+  /** Real ms after which the drill gives up. */
+  readonly timeoutMs: number;
+  /** One line per step, as it happens. */
+  readonly onLine: (text: string) => void;
+  /** What the drill waits for now (a spinner shows it on a terminal). */
+  readonly onStatus?: (text: string) => void;
+  /** Every structured log record the handler writes. */
+  readonly onLog?: (record: LogRecord) => void;
+}
+
+export interface DrillReport {
+  readonly scenario: Scenario;
+  readonly summary: string;
+  readonly scale: number;
+  readonly succeeded: boolean;
+  /** The operation as the ledger holds it, in the reporter's outcome-record shape (times in simulated ISO). */
+  readonly operation: Record<string, unknown>;
+  /** Restore jobs the simulated Atlas holds for the source cluster: exactly one, or the workflow submitted twice. */
+  readonly restoreJobs: number;
+  /** HTTP requests the simulated Atlas answered (token requests and digest challenges included). */
+  readonly atlasRequests: number;
+  readonly batches: number;
+  readonly messages: number;
+  /** Records the handler reported in batchItemFailures (SQS delivered them again). */
+  readonly failedMessages: number;
+  readonly warnings: readonly string[];
+  readonly steps: readonly string[];
+  readonly wallClockSeconds: number;
+}
+
+const SERVICE = 'atlas-restore-orchestrator';
+/** Real ms between empty receives. */
+const IDLE_POLL_MS = 20;
+
+export async function runDrill(options: DrillOptions): Promise<DrillReport> {
+  const startedAt = performance.now();
+  const plan = SCENARIO_PLANS[options.scenario];
+  const clock = new SimulatedClock({ scale: options.scale });
+  const sim = await startAtlasSimulator({ clock, seed: plan.seed });
+  const aws = await startLocalAws({ prefix: `drill-${process.pid}`, visibilityTimeoutSeconds: 10 });
+  const steps: string[] = [];
+  const warnings: string[] = [];
+  const line = (text: string) => {
+    steps.push(text);
+    options.onLine(text);
+  };
+  const log = createStructuredLog({
+    service: SERVICE,
+    sink(record) {
+      options.onLog?.(record);
+      if (record.level === 'WARN' || record.level === 'ERROR') {
+        const text = `${record.level.toLowerCase()}: ${record.message}${describeError(record)}`;
+        warnings.push(text);
+        line(text);
+      }
+    },
+  });
+  const { seed } = sim;
+  const atlas = createAtlasClient({
+    credentials: environmentCredentials({
+      MONGODB_ATLAS_CLIENT_ID: seed.credentials.clientId,
+      MONGODB_ATLAS_CLIENT_SECRET: seed.credentials.clientSecret,
+    }),
+    baseUrl: sim.baseUrl,
+    logger: log,
+  });
+
+  try {
+    const request = { ...plan.request(seed, clock.now()), requestId: `drill-${options.scenario}-${clock.now()}` };
+    const target = restoreTarget(request);
+    const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
+    // The composition of functions/restore-handler.ts, with local adapters and the simulator's clock.
+    const service = createRestoreService({
+      atlas,
+      queue: createSqsQueue({
+        client: aws.sqs,
+        workQueueUrl: aws.workQueueUrl,
+        deadLetterQueueUrl: aws.deadLetterQueueUrl,
+        delayScale: options.scale,
+      }),
+      ledger,
+      clock,
+      config: workflowConfig({ allowedTargets: target ? [clusterKey(target)] : [] }),
+      log,
+      reporter: createPowertoolsReporter({ log, serviceName: SERVICE }),
+    });
+    const handler = createHandler({ service, log });
+
+    // What an EventBridge Scheduler schedule does: the request, with a requestId naming the schedule and its time.
+    await aws.sqs.send(new SendMessageCommand({ QueueUrl: aws.workQueueUrl, MessageBody: JSON.stringify(request) }));
+
+    const deadline = Date.now() + options.timeoutMs;
+    let previous: Operation | undefined;
+    let batches = 0;
+    let messages = 0;
+    let failedMessages = 0;
+    for (;;) {
+      const operation = await ledger.get(request.requestId);
+      if (operation !== undefined) {
+        const now = clock.now();
+        for (const text of narrateSteps(previous, operation, now)) line(`${sinceRequest(operation, now)} ${text}`);
+        previous = operation;
+        if (operation.outcome !== undefined) break;
+        options.onStatus?.(
+          `${sinceRequest(operation, now)} simulated: waiting for the next ${operation.pending?.kind ?? 'step'}`,
+        );
+      }
+      if (Date.now() > deadline) {
+        line(`gave up: no outcome after ${Math.round(options.timeoutMs / 1000)} s of real time`);
+        break;
+      }
+      const batch = await pollOnce({
+        sqs: aws.sqs,
+        queueUrl: aws.workQueueUrl,
+        queueArn: aws.workQueueArn,
+        handler,
+        // Short polls: fauxqs answers a long poll late when a delayed message turns visible during it, and a second
+        // late there is a simulated minute here. AWS's event source mapping long-polls; SQS answers it at once.
+        waitTimeSeconds: 0,
+      });
+      if (batch.received === 0) await sleep(IDLE_POLL_MS);
+      else batches += 1;
+      messages += batch.received;
+      failedMessages += batch.failed;
+    }
+
+    return {
+      scenario: options.scenario,
+      summary: plan.summary,
+      scale: options.scale,
+      succeeded: previous?.outcome === 'succeeded',
+      operation: previous ? outcomeRecord(previous) : { operationId: request.requestId },
+      restoreJobs: sim.state.restoreJobs(seed.groupId, seed.sourceClusterName).length,
+      atlasRequests: sim.requests.length,
+      batches,
+      messages,
+      failedMessages,
+      warnings,
+      steps,
+      wallClockSeconds: Math.round((performance.now() - startedAt) / 100) / 10,
+    };
+  } finally {
+    await atlas.close();
+    await aws.stop();
+    await sim.close();
+  }
+}
+
+function describeError(record: LogRecord): string {
+  const error = record.error as { message?: unknown } | string | undefined;
+  const detail = typeof error === 'string' ? error : typeof error?.message === 'string' ? error.message : undefined;
+  return detail ? `: ${detail}` : '';
+}

@@ -1,0 +1,36 @@
+import { formatDuration } from '../../functions/cli/progress.ts';
+import type { DrillReport } from './drill.ts';
+
+/** The drill report for people: what was restored, when, how long it took (RTO) and how old the data was (RPO). */
+export function formatReport(report: DrillReport): string {
+  const op = report.operation;
+  const text = (value: unknown) => (value === undefined || value === null || value === '' ? '-' : String(value));
+  const seconds = (value: unknown) => (typeof value === 'number' ? formatDuration(value) : undefined);
+  const rows: [string, unknown][] = [
+    ['Outcome', report.succeeded ? 'succeeded' : `NOT SUCCEEDED (${text(op.outcome ?? 'no outcome')})`],
+    ['Reason', op.reason],
+    ['Operation', op.operationId],
+    ['Delivery', op.deliveryType],
+    ['Source', op.source],
+    ['Target', op.target ?? (op.deliveryType === 'download' ? 'download link' : undefined)],
+    [
+      'Snapshot',
+      op.snapshotId ?? (op.deliveryType === 'pointInTime' ? 'chosen by Atlas for the point in time' : undefined),
+    ],
+    ['Snapshot taken at', op.snapshotAt],
+    ['Requested at', op.requestedAt],
+    ['Restore started', op.submittedAt],
+    ['Restore finished', op.finishedAt],
+    ['RTO', seconds(op.rtoSeconds)],
+    ['RPO', seconds(op.rpoSeconds)],
+    ['Deferrals', op.deferrals],
+    ['Polls', op.polls],
+    ['Atlas calls', `${text(op.atlasCalls)} by the workflow (${report.atlasRequests} HTTP requests seen by Atlas)`],
+    ['Restore jobs', `${report.restoreJobs} in Atlas`],
+    ['Messages', `${report.messages} in ${report.batches} batches, ${report.failedMessages} retried`],
+    ['Wall clock', `${report.wallClockSeconds} s (simulated Atlas at ${report.scale}x)`],
+  ];
+  const width = Math.max(...rows.map(([label]) => label.length));
+  const title = `DR drill report: ${report.scenario} (${report.summary})`;
+  return [title, ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${text(value)}`), ''].join('\n');
+}

@@ -1,0 +1,47 @@
+import type { RestoreRequest } from '../../functions/core/contract/restore-request.ts';
+import type { SeedInfo, SeedOptions } from '../atlas-simulator/index.ts';
+
+export const SCENARIOS = ['snapshot-in-progress', 'automated', 'download', 'pointInTime'] as const;
+export type Scenario = (typeof SCENARIOS)[number];
+
+export interface ScenarioPlan {
+  readonly summary: string;
+  /** The simulated Atlas project the drill starts from. */
+  readonly seed: SeedOptions;
+  /** The request a schedule would send; `now` is the simulated clock (epoch ms). */
+  request(seed: SeedInfo, now: number): RestoreRequest;
+}
+
+const HOUR_SECONDS = 3600;
+
+/** What each `--scenario` restores, on the simulator's default project (a source with scheduled snapshots). */
+export const SCENARIO_PLANS: Readonly<Record<Scenario, ScenarioPlan>> = {
+  'snapshot-in-progress': {
+    summary: 'weekly DR drill onto the drill cluster while an on-demand snapshot is still being taken',
+    seed: { onDemandSnapshotInProgress: true },
+    request: (seed) => ({ ...source(seed), deliveryType: 'automated', snapshotId: 'latest', ...target(seed) }),
+  },
+  automated: {
+    summary: 'DR drill onto the drill cluster from the newest completed snapshot',
+    seed: {},
+    request: (seed) => ({ ...source(seed), deliveryType: 'automated', snapshotId: 'latest', ...target(seed) }),
+  },
+  download: {
+    summary: 'download link for the newest completed snapshot (no cluster is overwritten)',
+    seed: {},
+    request: (seed) => ({ ...source(seed), deliveryType: 'download', snapshotId: 'latest' }),
+  },
+  pointInTime: {
+    summary: 'point-in-time restore onto the drill cluster, one hour back',
+    seed: {},
+    request: (seed, now) => ({
+      ...source(seed),
+      deliveryType: 'pointInTime',
+      pointInTimeUTCSeconds: Math.floor(now / 1000) - HOUR_SECONDS,
+      ...target(seed),
+    }),
+  },
+};
+
+const source = (seed: SeedInfo) => ({ groupId: seed.groupId, clusterName: seed.sourceClusterName });
+const target = (seed: SeedInfo) => ({ targetGroupId: seed.groupId, targetClusterName: seed.targetClusterName });

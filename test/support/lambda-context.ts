@@ -1,0 +1,25 @@
+import { randomUUID } from 'node:crypto';
+import type { Context } from 'aws-lambda';
+
+/** A Lambda context whose remaining time counts down in real time from `timeoutMs`. */
+export function fakeLambdaContext(
+  options: { timeoutMs?: number; functionName?: string; requestId?: string } = {},
+): Context {
+  const startedAt = Date.now();
+  const timeoutMs = options.timeoutMs ?? 60_000;
+  const functionName = options.functionName ?? 'atlas-restore-orchestrator';
+  return {
+    callbackWaitsForEmptyEventLoop: false,
+    functionName,
+    functionVersion: '$LATEST',
+    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
+    memoryLimitInMB: '256',
+    awsRequestId: options.requestId ?? randomUUID(),
+    logGroupName: `/aws/lambda/${functionName}`,
+    logStreamName: 'local',
+    getRemainingTimeInMillis: () => Math.max(0, timeoutMs - (Date.now() - startedAt)),
+    done: () => undefined,
+    fail: () => undefined,
+    succeed: () => undefined,
+  };
+}
