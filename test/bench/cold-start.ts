@@ -92,7 +92,9 @@ function probe(bundleFile: string, env: Record<string, string>): Promise<Probe &
 }
 
 /** Section 1: asset size and cold init of the handler beside floor bundles built with the same settings. */
-export async function measureColdStart(options: ColdStartOptions): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'>> {
+export async function measureColdStart(
+  options: ColdStartOptions,
+): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'> & { figures: { initMs: number } }> {
   const keys: BundleKey[] = ['ours', 'floorSdk', 'floorLibraries', 'withPowertools', 'oursSdkExternal'];
   const bundles = {} as Record<BundleKey, BuiltBundle>;
   for (const key of keys) bundles[key] = options.bundles?.[key] ?? (await buildBundle(key, options.workDir));
@@ -153,6 +155,7 @@ export async function measureColdStart(options: ColdStartOptions): Promise<Omit<
     section: '1. Cold start',
     status: 'measured',
     data: { variants: summary, packages: bundles.ours.packages },
+    figures: { initMs: ours?.processToHandlerMsMedian ?? Number.NaN },
     tables: [
       {
         title: `Asset and init (median of ${options.runs} fresh ${process.version} processes after a warm-up, interleaved)`,

@@ -1,9 +1,12 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { operationKey } from '../../functions/core/ledger/item.ts';
 import { type RecordedRequest, SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
 import { startLocalAws } from '../support/local-aws.ts';
 import type { BuiltBundle } from './bundles.ts';
 import { lambdaInitEnvironment } from './cold-start.ts';
+import { itemSizeBytes } from './cost-model.ts';
 import { format, type SectionResult } from './report.ts';
 import { startSecretsManager } from './secrets-manager.ts';
 import { type Distribution, distribution, ratio } from './stats.ts';
@@ -32,6 +35,8 @@ export interface WarmCostOptions {
 export interface WarmCostFigures {
   readonly start: MessageCost;
   readonly poll: MessageCost;
+  /** Size of a ledger item after its start and a few polls (DynamoDB's rules). */
+  readonly ledgerItemBytes: number;
 }
 
 export interface MessageCost {
@@ -60,13 +65,18 @@ export async function measureWarmCost(
     SECRET_ID,
     JSON.stringify({ clientId: credentials.clientId, clientSecret: credentials.clientSecret }),
   );
-  const floorQueue = aws.fauxqs.createQueue(`bench-warm-${process.pid}-floor`);
 
   const warmup = restorePairs('w', options.warmup);
   const measured = restorePairs('h', options.messages);
   const floor = restorePairs('f', options.messages);
-  seedPairs(sim, groupId, [...warmup, ...measured, ...floor]);
-  const template = warmup[0];
+  const newestSnapshot = seedPairs(sim, groupId, [...warmup, ...measured, ...floor]);
+  const snapshotOf = (pair: RestorePair) => {
+    const id = newestSnapshot.get(pair.operationId);
+    if (id === undefined) throw new Error(`no snapshot seeded for ${pair.operationId}`);
+    return id;
+  };
+  // The last warm-up operation: by then the secret and the Atlas token are cached, as in any warm message.
+  const template = warmup.at(-1);
   if (template === undefined) throw new Error('the warm-up needs at least one operation');
 
   const env = {
@@ -93,7 +103,8 @@ export async function measureWarmCost(
     blockSize: 50,
     workQueueUrl: aws.workQueueUrl,
     workQueueArn: aws.workQueueArn,
-    floorQueueUrl: floorQueue.queueUrl,
+    // Nothing reads the dead-letter queue here: the floor's sends land there, out of the handler's way.
+    floorQueueUrl: aws.deadLetterQueueUrl,
     atlas: { baseUrl: sim.baseUrl, clientId: credentials.clientId, clientSecret: credentials.clientSecret },
     templateOperationId: template.operationId,
   };
@@ -112,19 +123,27 @@ export async function measureWarmCost(
           operationId: template.operationId,
           source: template.sourceClusterName,
           target: template.targetClusterName,
+          snapshotId: snapshotOf(template),
           jobId,
         },
         floorIds: floor.map((pair) => ({
           operationId: pair.operationId,
           source: pair.sourceClusterName,
           target: pair.targetClusterName,
+          snapshotId: snapshotOf(pair),
         })),
       };
     });
     const atlas = atlasTemplates(sim.requests, template);
+    const sample = measured[0];
+    const { Item: item } = await aws.dynamodb.send(
+      new GetItemCommand({ TableName: aws.tableName, Key: operationKey(sample?.operationId ?? '') }),
+    );
+    if (item === undefined) throw new Error('no ledger item for the first measured operation');
     const figures: WarmCostFigures = {
       start: messageCost(result, 'start', atlas.start.length),
       poll: messageCost(result, 'poll', atlas.poll.length),
+      ledgerItemBytes: itemSizeBytes(item),
     };
     return { ...report(figures, options, secrets.reads()), figures };
   } finally {
@@ -268,7 +287,7 @@ function report(figures: WarmCostFigures, options: WarmCostOptions, secretReads:
     ],
     notes: [
       'The handler runs alone in a worker process (the simulator, fauxqs and dynalite run in the parent), so process.cpuUsage() is the handler plus its clients. Each message is one SQS record, handled as Lambda would; the floor makes the same requests, recorded from the handler, with undici and the AWS SDK directly (no parsing beyond JSON.parse, no validation, no logging), alternating with the handler in blocks of 50.',
-      `Total over the phase / messages = "CPU mean" (includes GC and socket work between messages). Secrets Manager was read ${secretReads} time(s) in the whole run (cached 5 min).`,
+      `CPU mean = mean of the per-message figures. Secrets Manager was read ${secretReads} time(s) in the whole run (cached 5 min). A ledger item weighs ${format.int(figures.ledgerItemBytes)} bytes.`,
       'POLL_MIN_DELAY_SECONDS=1 so the first poll is due at once; the work per message does not depend on it.',
     ],
   };

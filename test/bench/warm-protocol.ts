@@ -41,14 +41,22 @@ export interface WorkerWarmed {
   readonly aws: { readonly start: readonly AwsCall[]; readonly poll: readonly AwsCall[] };
 }
 
+export interface OperationIds {
+  readonly operationId: string;
+  readonly source: string;
+  readonly target: string;
+  /** The snapshot the restore uses (ObjectIds: the same length for every operation). */
+  readonly snapshotId: string;
+}
+
 /** The template operation's Atlas requests and how to turn them into another operation's. */
 export interface WorkerTemplates {
   readonly type: 'templates';
   readonly atlas: { readonly start: readonly AtlasCall[]; readonly poll: readonly AtlasCall[] };
   /** Identifiers of the template operation (operation id, cluster names, restore job id) … */
-  readonly templateIds: { readonly operationId: string; readonly source: string; readonly target: string; readonly jobId: string };
+  readonly templateIds: OperationIds & { readonly jobId: string };
   /** … and, per floor operation, the ones to put in their place (the job id comes from the floor's own POST). */
-  readonly floorIds: readonly { readonly operationId: string; readonly source: string; readonly target: string }[];
+  readonly floorIds: readonly OperationIds[];
 }
 
 export interface Samples {

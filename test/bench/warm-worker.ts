@@ -255,13 +255,15 @@ async function run(init: WorkerInit): Promise<void> {
 
 // --- The floor ----------------------------------------------------------------------------------------------------
 /** The ledger's DynamoDB operations, from their wire JSON (which is the low-level client's input shape). */
-const DYNAMODB_COMMANDS = {
-  GetItem: (input: never) => new GetItemCommand(input),
-  PutItem: (input: never) => new PutItemCommand(input),
-  UpdateItem: (input: never) => new UpdateItemCommand(input),
-  DeleteItem: (input: never) => new DeleteItemCommand(input),
-  Query: (input: never) => new QueryCommand(input),
-} as const;
+function dynamoDbOperations(client: DynamoDBClient): Record<string, (input: never) => Promise<unknown>> {
+  return {
+    GetItem: (input) => client.send(new GetItemCommand(input)),
+    PutItem: (input) => client.send(new PutItemCommand(input)),
+    UpdateItem: (input) => client.send(new UpdateItemCommand(input)),
+    DeleteItem: (input) => client.send(new DeleteItemCommand(input)),
+    Query: (input) => client.send(new QueryCommand(input)),
+  };
+}
 
 /**
  * The template operation's requests, made again for floor operation `index`: its identifiers put in place of the
@@ -274,6 +276,7 @@ function createFloor(
   clients: { sqs: SQSClient; dynamodb: DynamoDBClient; agent: Agent },
 ) {
   const jobIds: string[] = [];
+  const dynamodb = dynamoDbOperations(clients.dynamodb);
   let bearer = '';
 
   function substitute(text: string, index: number): string {
@@ -283,7 +286,8 @@ function createFloor(
     let result = text
       .replaceAll(from.operationId, ids.operationId)
       .replaceAll(from.source, ids.source)
-      .replaceAll(from.target, ids.target);
+      .replaceAll(from.target, ids.target)
+      .replaceAll(from.snapshotId, ids.snapshotId);
     const jobId = jobIds[index];
     if (jobId !== undefined) result = result.replaceAll(from.jobId, jobId);
     return result;
@@ -311,9 +315,9 @@ function createFloor(
       await clients.sqs.send(new SendMessageCommand({ ...input, QueueUrl: init.floorQueueUrl }));
       return;
     }
-    if (service?.startsWith('DynamoDB_') && operation !== undefined && operation in DYNAMODB_COMMANDS) {
-      const command = DYNAMODB_COMMANDS[operation as keyof typeof DYNAMODB_COMMANDS](input as never);
-      await clients.dynamodb.send(command);
+    const dynamodbOperation = operation === undefined ? undefined : dynamodb[operation];
+    if (service?.startsWith('DynamoDB_') && dynamodbOperation !== undefined) {
+      await dynamodbOperation(input as never);
       return;
     }
     throw new Error(`the floor cannot replay ${call.target}`);

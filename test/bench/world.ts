@@ -23,16 +23,22 @@ export function restorePairs(role: string, count: number): RestorePair[] {
   });
 }
 
-/** Adds the pairs' clusters to the simulator: sources with completed scheduled snapshots, idle targets. */
-export function seedPairs(sim: AtlasSimulator, groupId: string, pairs: readonly RestorePair[]): void {
+/**
+ * Adds the pairs' clusters to the simulator: sources with completed scheduled snapshots, idle targets. Answers the
+ * newest snapshot of each source (what `snapshotId: "latest"` picks), by operation id.
+ */
+export function seedPairs(sim: AtlasSimulator, groupId: string, pairs: readonly RestorePair[]): Map<string, string> {
   const now = sim.clock.now();
+  const newest = new Map<string, string>();
   for (const pair of pairs) {
     sim.state.addCluster(groupId, { name: pair.sourceClusterName });
     sim.state.addCluster(groupId, { name: pair.targetClusterName });
     for (let age = 0; age < SNAPSHOTS_PER_SOURCE; age += 1) {
-      sim.state.addSnapshot(groupId, pair.sourceClusterName, { startedAt: now - (3 + 6 * age) * HOUR_MS });
+      const id = sim.state.addSnapshot(groupId, pair.sourceClusterName, { startedAt: now - (3 + 6 * age) * HOUR_MS });
+      if (age === 0) newest.set(pair.operationId, id);
     }
   }
+  return newest;
 }
 
 /** A weekly DR drill of the pair: the newest completed snapshot onto its target. */

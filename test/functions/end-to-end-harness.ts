@@ -23,8 +23,8 @@ import {
 import { type ConsumerOptions, type LocalAws, pollOnce, sendToQueue, startLocalAws } from '../support/local-aws.ts';
 import { RecordingLog, RecordingReporter } from './core/workflow/fakes.ts';
 
-/** Simulated ms per real ms: a 60 s poll delay is 1 s of real SQS delay; a 4-minute restore takes 0.4 s. */
-export const SCALE = 600;
+/** Simulated ms per real ms: a 60 s poll delay is 1 s of real SQS delay (rounded up); a 4-minute restore takes 0.8 s. */
+export const SCALE = 300;
 
 export interface EndToEnd {
   readonly sim: AtlasSimulator;
@@ -117,8 +117,8 @@ export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndT
     queueUrl: aws.workQueueUrl,
     queueArn: aws.workQueueArn,
     handler: (event, context) => handler(event, context),
-    // 2.5 s of real time, less the 1 s margin, is 900 s on the simulated clock: the claim lease covers it.
-    functionTimeoutMs: run.functionTimeoutMs ?? 2_500,
+    // 4 s of real time, less the 1 s margin, is 900 s on the simulated clock: the claim lease covers an invocation.
+    functionTimeoutMs: run.functionTimeoutMs ?? 4_000,
     waitTimeSeconds: 1,
     ...(run.duplicateDeliveries ? { duplicateDeliveries: true } : {}),
   });

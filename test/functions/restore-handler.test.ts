@@ -191,7 +191,8 @@ describe('Handler module: the deployed entry point, configured from its environm
     // Prepare
     Object.assign(process.env, environment({ POLL_MIN_DELAY_SECONDS: 'soon' }));
     delete process.env.WORK_QUEUE_URL;
-    vi.spyOn(process.stdout, 'write').mockImplementation(() => true);
+    const logged: string[] = [];
+    vi.spyOn(process.stderr, 'write').mockImplementation((chunk) => logged.push(String(chunk)) > 0);
 
     // Act
     const loading = import('../../functions/restore-handler.ts');
@@ -201,5 +202,6 @@ describe('Handler module: the deployed entry point, configured from its environm
       code: 'CONFIG_INVALID',
       variables: ['WORK_QUEUE_URL', 'POLL_MIN_DELAY_SECONDS'],
     });
+    expect(logged.join('')).toContain('"message":"invalid configuration"');
   });
 });

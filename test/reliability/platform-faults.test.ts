@@ -216,6 +216,56 @@ describe('Reliability: platform faults', () => {
     });
   });
 
+  describe('two operations restoring the same snapshot onto the same target', () => {
+    it.each([
+      ['a 500 that did nothing', { kind: 'status', status: 500 } as const],
+      ['a connection dropped before Atlas acted', { kind: 'drop' } as const],
+    ])('never lets one adopt the job the other submitted after %s', async (_name, fault) => {
+      // Prepare: two requests (a schedule and an operator, say) in one batch; one of the two POSTs fails.
+      const current = await start({ batchSize: 10 });
+      current.submit(drillRequest(current.seed, { requestId: 'drill-scheduled' }));
+      current.submit(drillRequest(current.seed, { requestId: 'drill-by-hand' }));
+      current.sim.faults.inject({ operationId: 'createBackupRestoreJob' }, fault);
+
+      // Act
+      await current.run();
+
+      // Assess
+      const scheduled = await current.ledger.get('drill-scheduled');
+      const byHand = await current.ledger.get('drill-by-hand');
+      const jobs = current.sim.state.restoreJobs(current.seed.groupId, current.seed.sourceClusterName);
+      const recorded = [scheduled?.restoreJobId, byHand?.restoreJobId].filter((id) => id !== undefined);
+      expect(new Set(recorded).size, 'two operations record the same restore job').toBe(recorded.length);
+      expect(jobs.map((job) => job.id).sort()).toEqual([...recorded].sort());
+    });
+  });
+
+  describe('a concurrent duplicate of a poll whose twin crashed after advancing the operation', () => {
+    it('does not acknowledge the poll for good: the next poll is sent again', async () => {
+      // Prepare
+      let polls = 0;
+      const current = await start({
+        wrapQueue: (queue) =>
+          intercept<Queue>(queue, async (method, args, call) => {
+            if (method === 'send' && isPoll(args[0]) && ++polls === 2) throw new SimulatedCrash('before sending the second poll');
+            return call();
+          }),
+      });
+      current.submit(drillRequest(current.seed));
+      await current.run({ until: async () => (await current.ledger.get(OPERATION_ID))?.restoreJobId !== undefined });
+      const [poll] = current.queue.receive(Number.POSITIVE_INFINITY, 1);
+      if (poll === undefined) throw new Error('no poll queued');
+      current.time.passUntil(poll.dueAt);
+
+      // Act
+      await current.deliver([poll], { duplicates: [poll] });
+      await current.run();
+
+      // Assess
+      await expectSettled(current, { outcome: 'succeeded' });
+    });
+  });
+
   describe('Lambda time running out', () => {
     const MARGIN_MS = 5_000;
 

@@ -5,6 +5,7 @@ import type { InternalMessage } from '../../core/contract/internal-messages.ts';
 import { describeContractIssues } from '../../core/contract/issues.ts';
 import type { RestoreRequest } from '../../core/contract/restore-request.ts';
 import { parseWorkMessageBody } from '../../core/contract/work-message.ts';
+import { WorkflowError } from '../../core/workflow/errors.ts';
 import type { Operation } from '../../core/workflow/operation.ts';
 import { type DeadLetter, type Log, type Queue, type Reporter, systemClock } from '../../core/workflow/ports.ts';
 import { createRestoreService } from '../../core/workflow/service.ts';
@@ -19,7 +20,7 @@ export interface InProcessOptions {
   readonly stepBudgetMs: number;
   /** Receives of a message before the run gives up on it (the work queue's maxReceiveCount). */
   readonly maxReceives?: number;
-  /** Real ms before a message that failed is delivered again (the work queue's visibility timeout). */
+  /** Real ms before a message the workflow asked to retry is delivered again (the queue's visibility timeout). */
   readonly redeliveryDelayMs?: number;
   /** The ledger's state after every message. */
   readonly onStep?: (operation: Operation) => void;
@@ -108,6 +109,9 @@ export async function runOperationInProcess(
         { deadline: Date.now() + options.stepBudgetMs },
       );
     } catch (error) {
+      // The workflow's own "not now" (a claim whose POST may be in flight, an unconfirmed submission) waits and
+      // retries, as SQS would; anything else already had the Atlas client's retries, and an operator wants it now.
+      if (!(error instanceof WorkflowError)) throw error;
       if (message.receives >= maxReceives) {
         throw new InProcessRunError(
           'MESSAGE_FAILED',

@@ -1,6 +1,7 @@
 export type WorkflowErrorCode =
   | 'SUBMIT_IN_PROGRESS'
   | 'SUBMIT_UNCONFIRMED'
+  | 'STEP_CONTENDED'
   | 'REPORT_PENDING'
   | 'OPERATION_INCONSISTENT';
 

@@ -55,6 +55,27 @@ async function start(context: StepContext, submission: Submission): Promise<void
   const atlas = context.atlas.api;
   const now = deps.clock.now();
 
+  const source: ClusterRef = { groupId: request.groupId, clusterName: request.clusterName };
+  let jobs: RestoreJob[] | undefined;
+  if (operation.claimToken !== undefined) {
+    // An earlier attempt claimed the submission: it may have POSTed, and may still be doing so. Its job, if any,
+    // is adopted before anything else is decided (the guardrails and the deadline held when it was claimed).
+    const claimAge = now - (operation.claimedAt ?? 0);
+    if (claimAge < deps.config.claimLeaseSeconds * 1000) {
+      throw new WorkflowError(
+        'SUBMIT_IN_PROGRESS',
+        operation.operationId,
+        `a submission claimed ${Math.round(claimAge / 1000)} s ago may be in flight; retrying after its lease`,
+      );
+    }
+    jobs = await atlas.listRestoreJobs(source);
+    const submitted = findSubmittedJob(jobs, restoreJobBody(request, operation.snapshotId), adoptionFloor(context));
+    if (submitted) {
+      await adopt(context, submitted, operation.claimToken);
+      return;
+    }
+  }
+
   if (now >= operation.deadlineAt) {
     await finishOperation(context, {
       outcome: 'timedOut',
@@ -74,26 +95,6 @@ async function start(context: StepContext, submission: Submission): Promise<void
       finishedAt: now,
     });
     return;
-  }
-
-  const source: ClusterRef = { groupId: request.groupId, clusterName: request.clusterName };
-  let jobs: RestoreJob[] | undefined;
-  if (operation.claimToken !== undefined) {
-    // An earlier attempt claimed the submission: it may have POSTed, and may still be doing so.
-    const claimAge = now - (operation.claimedAt ?? 0);
-    if (claimAge < deps.config.claimLeaseSeconds * 1000) {
-      throw new WorkflowError(
-        'SUBMIT_IN_PROGRESS',
-        operation.operationId,
-        `a submission claimed ${Math.round(claimAge / 1000)} s ago may be in flight; retrying after its lease`,
-      );
-    }
-    jobs = await atlas.listRestoreJobs(source);
-    const submitted = findSubmittedJob(jobs, restoreJobBody(request, operation.snapshotId), adoptionFloor(context));
-    if (submitted) {
-      await adopt(context, submitted, operation.claimToken);
-      return;
-    }
   }
 
   const cluster = await atlas.getCluster(source);
@@ -166,8 +167,8 @@ async function submitOnce(
     operation.claimToken,
   );
   if (!claimed) {
-    deps.log.debug('another delivery claimed the submission first; dropped', logAttributes(operation));
-    return;
+    // Not acknowledged: the holder of the claim may still fail, and SQS may delete the message on this copy's success.
+    throw new WorkflowError('SUBMIT_IN_PROGRESS', operation.operationId, 'another delivery claimed the submission');
   }
   submission.claimed = true;
   const claimedOperation = {

@@ -75,8 +75,9 @@ export async function handOff(
     guard,
   );
   if (!advanced) {
-    deps.log.debug('another delivery advanced this step first; dropped', logAttributes(context.operation));
-    return false;
+    // Not acknowledged: the delivery that advanced may still fail before sending, and SQS may delete the message
+    // on this copy's success. Delivered again, it finds the step done (and re-sends its follow-up if need be).
+    throw new WorkflowError('STEP_CONTENDED', at.operationId, 'another delivery advanced this step first');
   }
   context.tally.recordedCalls += calls;
   await send(deps, at.operationId, at.step + 1, token, pending);
@@ -126,8 +127,8 @@ export async function finishOperation(
   const finish: Finish = { ...outcome, outcomeRecordedAt: deps.clock.now() };
   const finished = await deps.ledger.finish(at, finish, { ...counters, atlasCalls });
   if (!finished) {
-    deps.log.debug('another delivery finished this operation first; dropped', logAttributes(operation));
-    return false;
+    // Not acknowledged, for the same reason: delivered again, it reports the outcome if its writer could not.
+    throw new WorkflowError('STEP_CONTENDED', at.operationId, 'another delivery moved this operation on first');
   }
   context.tally.recordedCalls += calls;
   deps.reporter.outcome({

@@ -13,29 +13,60 @@ export interface CliRun {
   readonly stderr: string;
 }
 
-/** Runs the CLI under this Node (24) with only PATH and `env`; `stdin` is written and closed. */
+/** A CLI process under way: its result, and a way to wait for what it prints on stderr. */
+export interface CliProcess {
+  readonly result: Promise<CliRun>;
+  /** Resolves once stderr matches (to act on the world between two polls). */
+  stderrMatches(pattern: RegExp): Promise<void>;
+}
+
+/** Starts the CLI under this Node (24) with only PATH and `env`; `stdin` is written and closed. */
+export function startCli(
+  args: readonly string[],
+  env: Record<string, string>,
+  options: { readonly stdin?: string; readonly timeoutMs?: number } = {},
+): CliProcess {
+  const child = spawn(process.execPath, [CLI, ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    timeout: options.timeoutMs ?? 25_000,
+  });
+  let stdout = '';
+  let stderr = '';
+  const waiters: { pattern: RegExp; resolve: () => void }[] = [];
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    stdout += chunk;
+  });
+  child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
+    stderr += chunk;
+    for (const waiter of waiters.filter(({ pattern }) => pattern.test(stderr))) {
+      waiters.splice(waiters.indexOf(waiter), 1);
+      waiter.resolve();
+    }
+  });
+  const result = new Promise<CliRun>((resolve, reject) => {
+    child.on('error', reject);
+    child.on('close', (code) => {
+      resolve({ code, stdout, stderr });
+      for (const waiter of waiters) waiter.resolve();
+    });
+  });
+  child.stdin.end(options.stdin ?? '');
+  return {
+    result,
+    stderrMatches(pattern) {
+      if (pattern.test(stderr)) return Promise.resolve();
+      return new Promise((resolve) => waiters.push({ pattern, resolve }));
+    },
+  };
+}
+
+/** Runs the CLI to its end. */
 export function runCli(
   args: readonly string[],
   env: Record<string, string>,
   options: { readonly stdin?: string; readonly timeoutMs?: number } = {},
 ): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { PATH: process.env.PATH ?? '', ...env },
-      timeout: options.timeoutMs ?? 25_000,
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
-      stdout += chunk;
-    });
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => {
-      stderr += chunk;
-    });
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-    child.stdin.end(options.stdin ?? '');
-  });
+  return startCli(args, env, options).result;
 }
 
 /** The CLI's entry point in this process, for the many ways a command line can be wrong (cheaper than a process). */

@@ -78,7 +78,7 @@ describe('CLI: atlas-restore start flags', () => {
     ['a bad project id', ['download', '--projectId', 'prod'], /--projectId: must be 24 lowercase hex characters/],
   ])('exits 2 with one line for %s, before calling Atlas', async (_case, extra, message) => {
     // Prepare: nothing listens here, so a command that reached Atlas would fail otherwise.
-    const args = ['start', ...extra, '--projectId', '0123456789abcdef01234567', '--clusterName', 'prod'];
+    const args = ['start', '--projectId', '0123456789abcdef01234567', '--clusterName', 'prod', ...extra];
 
     // Act
     const result = await runInProcess(args, UNREACHABLE);

@@ -52,10 +52,10 @@ export class DiscreteEventQueue implements Queue {
     this.deadLetters.push(letter);
   }
 
-  /** A message on the queue, visible after `delayMs` of workflow time. */
-  put(body: string, delayMs = 0): QueuedMessage {
+  /** A message on the queue, visible after `delayMs` of workflow time; `id` repeats a message SQS delivers again. */
+  put(body: string, delayMs = 0, id?: string): QueuedMessage {
     this.#ids += 1;
-    const message = { id: `msg-${this.#ids}`, body, dueAt: this.#clock.now() + delayMs, receiveCount: 0 };
+    const message = { id: id ?? `msg-${this.#ids}`, body, dueAt: this.#clock.now() + delayMs, receiveCount: 0 };
     this.#visible.push(message);
     return message;
   }

@@ -44,8 +44,8 @@ export interface SystemOptions {
   /** Fails a DynamoDB command before it is sent (after the SDK's own retries, as if they were exhausted). */
   readonly dynamodbFault?: (command: string, input: Record<string, unknown>) => Error | undefined;
   readonly simulator?: Omit<SimulatorOptions, 'clock'>;
-  /** Workflow settings; ALLOWED_TARGETS defaults to the seeded target. */
-  readonly config?: (seed: SeedInfo) => Parameters<typeof workflowConfig>[0];
+  /** Workflow settings (the simulator may be given more clusters first); ALLOWED_TARGETS defaults to the seeded target. */
+  readonly config?: (seed: SeedInfo, sim: AtlasSimulator) => Parameters<typeof workflowConfig>[0];
   /** The workflow's clock minus Atlas's, ms. */
   readonly skewMs?: number;
   /** Default 'serviceAccount'. */
@@ -63,7 +63,7 @@ export interface SystemOptions {
   readonly logLevel?: 'DEBUG' | 'INFO';
   /** Default: a capture that keeps everything. */
   readonly capture?: LogCapture;
-  readonly wrapAtlas?: (atlas: AtlasApi) => AtlasApi;
+  readonly wrapAtlas?: (atlas: AtlasApi, sim: AtlasSimulator) => AtlasApi;
   readonly wrapLedger?: (ledger: Ledger) => Ledger;
   readonly wrapQueue?: (queue: Queue) => Queue;
 }
@@ -178,13 +178,13 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   }
 
   const queue = new DiscreteEventQueue(time.workflowClock);
-  const baseConfig = options.config?.(seed) ?? {};
+  const baseConfig = options.config?.(seed, sim) ?? {};
   const config = workflowConfig({
     allowedTargets: [`${seed.groupId}/${seed.targetClusterName}`],
     ...baseConfig,
   });
   const inner = createRestoreService({
-    atlas: options.wrapAtlas ? options.wrapAtlas(client) : client,
+    atlas: options.wrapAtlas ? options.wrapAtlas(client, sim) : client,
     queue: options.wrapQueue ? options.wrapQueue(queue) : queue,
     ledger: options.wrapLedger ? options.wrapLedger(ledger) : ledger,
     clock: time.workflowClock,

@@ -67,6 +67,19 @@ describe('Workflow: submit exactly once', () => {
     expect(report.failures.map(({ error }) => (error as { code?: string }).code)).toContain('SUBMIT_IN_PROGRESS');
   });
 
+  it('adopts and follows a job submitted before the deadline even when the lease ran past it', async () => {
+    // Prepare
+    const f = fixture({ config: { claimLeaseSeconds: 900 } });
+    f.atlas.failNext('createRestoreJob', () => new SimulatedCrash('after POST'), { afterEffect: true });
+
+    // Act
+    await runRequest(f, requests.automated({ maxWaitMinutes: 10 }));
+
+    // Assess
+    assertExactlyOnce(f);
+    expect(f.reporter.outcomes[0]).toMatchObject({ adopted: true, outcome: 'succeeded' });
+  });
+
   it('adopts the job at once when an ambiguous POST did create it', async () => {
     // Prepare
     const f = fixture();

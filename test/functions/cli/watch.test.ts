@@ -1,0 +1,213 @@
+import { afterAll, beforeAll, describe, it } from 'vitest';
+import type { AtlasSimulator } from '../../atlas-simulator/index.ts';
+import { addClusterPair, atlasEnv, runCli, runInProcess, startCli, startRealTimeSimulator } from './run-cli.ts';
+
+describe.concurrent('CLI: atlas-restore watch', () => {
+  let sim: AtlasSimulator;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    sim = await startRealTimeSimulator();
+    env = { ...atlasEnv(sim), POLL_MIN_DELAY_SECONDS: '1', POLL_MAX_DELAY_SECONDS: '5' };
+  });
+  afterAll(() => sim.close());
+
+  /** A pending restore job on a cluster of its own, submitted `agoMs` ago; it ends when the test says so. */
+  function addJob(spec: { agoMs?: number; outcome?: 'completed' | 'failed'; download?: boolean } = {}) {
+    const pair = addClusterPair(sim);
+    const jobId = sim.state.addRestoreJob(pair.groupId, pair.source, {
+      ...(spec.download
+        ? { deliveryType: 'download' as const }
+        : { deliveryType: 'automated' as const, targetGroupId: pair.groupId, targetClusterName: pair.target }),
+      snapshotId: pair.snapshotId,
+      submittedAt: sim.clock.now() - (spec.agoMs ?? 0),
+      durationMs: 3_600_000,
+      ...(spec.outcome ? { outcome: spec.outcome } : {}),
+    });
+    return { ...pair, jobId, args: [jobId, '--projectId', pair.groupId, '--clusterName', pair.source] };
+  }
+
+  /** Watches a job, and ends it in Atlas once the watch has seen it pending. */
+  async function watchUntilFirstPoll(job: ReturnType<typeof addJob>, extra: readonly string[] = []) {
+    const watching = startCli(['watch', ...job.args, ...extra], env);
+    await watching.stderrMatches(/^poll 1: /m);
+    sim.state.completeRestoreJob(job.jobId);
+    return watching.result;
+  }
+
+  it('follows a job to its end at the poller’s cadence', async ({ expect }) => {
+    // Prepare: 50 s (plus a few of start-up) into the restore, the cadence is 1 s + 5 % of ~53 s: 4 s.
+    const job = addJob({ agoMs: 50_000 });
+
+    // Act
+    const result = await watchUntilFirstPoll(job);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(
+      new RegExp(`^poll 1: restore job ${job.jobId} pending, running for 5\\ds; next poll in 4s$`, 'm'),
+    );
+    expect(result.stdout).toMatch(new RegExp(`^ID\\s+${job.jobId}$`, 'm'));
+    expect(result.stdout).toMatch(/^State\s+completed$/m);
+    expect(result.stdout).toMatch(/^Polls\s+2$/m);
+    const polls = sim.requests.filter((request) => request.path.endsWith(`/restoreJobs/${job.jobId}`));
+    expect(polls.map((request) => request.status)).toEqual([200, 200]);
+    expect((polls[1]?.at ?? 0) - (polls[0]?.at ?? 0)).toBeGreaterThanOrEqual(4_000);
+  });
+
+  it('prints the job as JSON, without its download links', async ({ expect }) => {
+    // Prepare
+    const job = addJob({ download: true });
+
+    // Act
+    const result = await watchUntilFirstPoll(job, ['--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      id: job.jobId,
+      state: 'completed',
+      deliveryType: 'download',
+      polls: 2,
+    });
+    expect(JSON.parse(result.stdout)).not.toHaveProperty('deliveryUrl');
+    const [link] = sim.state.restoreJob(job.groupId, job.source, job.jobId)?.deliveryUrl ?? [];
+    expect(link).toMatch(/^https?:\/\/.+tar.gz$/);
+    expect(result.stdout + result.stderr).not.toContain(link);
+  });
+
+  it('rides out a transient Atlas error', async ({ expect }) => {
+    // Prepare
+    const job = addJob();
+    sim.faults.inject(
+      { operationId: 'getBackupRestoreJob', pathIncludes: job.jobId },
+      { kind: 'status', status: 503, errorCode: 'SERVICE_UNAVAILABLE', retryAfterSeconds: 1 },
+    );
+
+    // Act
+    const result = await watchUntilFirstPoll(job);
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^State\s+completed$/m);
+    const answers = sim.requests.filter((request) => request.path.endsWith(`/restoreJobs/${job.jobId}`));
+    expect(answers.map((request) => request.status)).toEqual([503, 200, 200]);
+  });
+
+  it('exits 1 when the job fails', async ({ expect }) => {
+    // Prepare
+    const job = addJob({ outcome: 'failed' });
+
+    // Act
+    const result = await watchUntilFirstPoll(job);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/^State\s+failed$/m);
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
+      `atlas-restore: OperationFailedError: restore job ${job.jobId} failed`,
+    );
+  });
+
+  it('gives up at --maxWaitMinutes, leaving the job running', async ({ expect }) => {
+    // Prepare: a poll a minute or more never fits in a wait of one minute.
+    const job = addJob();
+
+    // Act
+    const result = await runCli(['watch', ...job.args, '--maxWaitMinutes', '1'], {
+      ...env,
+      POLL_MIN_DELAY_SECONDS: '60',
+      POLL_MAX_DELAY_SECONDS: '900',
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      `atlas-restore: OperationFailedError: restore job ${job.jobId} still running after --maxWaitMinutes 1; it keeps running in Atlas\n`,
+    );
+  });
+
+  it('exits 1 with the Atlas error on one line for a job that does not exist', async ({ expect }) => {
+    // Prepare
+    const pair = addClusterPair(sim);
+
+    // Act
+    const result = await runCli(
+      ['watch', '0123456789abcdef01234567', '--projectId', pair.groupId, '--clusterName', pair.source],
+      env,
+    );
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(
+      /^atlas-restore: getBackupRestoreJob on cluster src-\d+ \(project [a-f0-9]{24}\): 404 RESTORE_JOB_NOT_FOUND: [^\n]+\n$/,
+    );
+  });
+
+  it('exits 1 on one line when Atlas refuses the API key, without echoing it', async ({ expect }) => {
+    // Prepare
+    const job = addJob();
+
+    // Act
+    const result = await runCli(['watch', ...job.args], {
+      MONGODB_ATLAS_PUBLIC_API_KEY: sim.seed.credentials.publicKey,
+      MONGODB_ATLAS_PRIVATE_API_KEY: 'not-the-private-key',
+      MONGODB_ATLAS_BASE_URL: sim.baseUrl,
+    });
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stderr).toMatch(
+      /^atlas-restore: getBackupRestoreJob on cluster src-\d+ .*: 401 UNAUTHORIZED: [^\n]+\n$/,
+    );
+    expect(result.stderr).not.toContain('not-the-private-key');
+  });
+
+  it('documents its cadence, exit statuses and examples with --help', async ({ expect }) => {
+    // Act
+    const result = await runCli(['watch', '--help'], {});
+
+    // Assess
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    expect(result.stdout).toContain('Usage: atlas-restore watch JOB_ID --projectId ID --clusterName NAME');
+    expect(result.stdout).toContain('Exit status: 0 the job completed');
+    expect(result.stdout).toContain('Examples:\n  atlas-restore watch ');
+  });
+
+  it.for([
+    [
+      'a job id that is not an id',
+      ['latest', '--projectId', '0123456789abcdef01234567', '--clusterName', 'prod'],
+      /JOB_ID: must be 24 lowercase hex/,
+    ],
+    [
+      'a missing cluster',
+      ['0123456789abcdef01234567', '--projectId', '0123456789abcdef01234567'],
+      /--clusterName: is required/,
+    ],
+    [
+      'a max wait of zero',
+      [
+        '0123456789abcdef01234567',
+        '--projectId',
+        '0123456789abcdef01234567',
+        '--clusterName',
+        'p',
+        '--maxWaitMinutes',
+        '0',
+      ],
+      /--maxWaitMinutes: /,
+    ],
+  ] as const)('exits 2 with one line for %s', async ([, args, message], { expect }) => {
+    // Act
+    const result = await runInProcess(['watch', ...args], { MONGODB_ATLAS_BASE_URL: 'http://127.0.0.1:9' });
+
+    // Assess
+    expect(result.code).toBe(2);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore --help\)\n$/);
+    expect(result.stderr).toMatch(message);
+  });
+});

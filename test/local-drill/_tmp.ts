@@ -1,0 +1,13 @@
+import { spawnSync } from 'node:child_process';
+import { startLocalAws } from '../support/local-aws.ts';
+import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledger.ts';
+import { newOperation } from '../../functions/core/workflow/service.ts';
+import { workflowConfig } from '../../functions/core/config.ts';
+const aws = await startLocalAws();
+const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
+const G = '5f1a2b3c4d5e6f7a8b9c0d1e';
+await ledger.create({ ...newOperation({ groupId: G, clusterName: 'prod', deliveryType: 'automated', targetGroupId: G, targetClusterName: 'dr', requestId: 'drill-1' }, Date.now() - 86400000, workflowConfig(), 't'), outcome: 'succeeded', rtoSeconds: 250, rpoSeconds: 11000, snapshotAt: Date.now() - 90000000, outcomeReason: 'ok' });
+await ledger.create({ ...newOperation({ groupId: G, clusterName: 'prod', deliveryType: 'download', dryRun: true, requestId: 'dl-1' }, Date.now(), workflowConfig(), 't'), outcome: 'dryRun', outcomeReason: 'would' });
+const r = spawnSync(process.execPath, ['functions/cli/atlas-restore.ts', 'history'], { env: { ...process.env, AWS_REGION: 'us-east-1', AWS_ACCESS_KEY_ID: 'x', AWS_SECRET_ACCESS_KEY: 'y', AWS_ENDPOINT_URL_DYNAMODB: aws.dynamodbEndpoint, LEDGER_TABLE_NAME: aws.tableName }, encoding: 'utf8' });
+console.log(r.stdout, r.stderr);
+await aws.stop();
