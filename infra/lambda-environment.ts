@@ -1,6 +1,8 @@
 import type { OrchestratorConfig } from './config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './restore-metrics.ts';
 
+const CLAIM_LEASE_MARGIN_SECONDS = 30;
+
 /** The deployed resources the function finds through its environment. */
 export interface EnvironmentResources {
   readonly workQueueUrl: string;
@@ -20,6 +22,7 @@ type EnvironmentSettings = Pick<
   | 'defaultMaxWaitMinutes'
   | 'cancelOnTimeout'
   | 'ledgerRetentionDays'
+  | 'timeoutSeconds'
 >;
 
 /**
@@ -43,6 +46,8 @@ export function restoreFunctionEnvironment(
     DEFAULT_MAX_WAIT_MINUTES: String(settings.defaultMaxWaitMinutes),
     CANCEL_ON_TIMEOUT: String(settings.cancelOnTimeout),
     LEDGER_RETENTION_DAYS: String(settings.ledgerRetentionDays),
+    // A submit claim older than one invocation can last belongs to an attempt that died: let it be taken over then.
+    CLAIM_LEASE_SECONDS: String(settings.timeoutSeconds + CLAIM_LEASE_MARGIN_SECONDS),
     ...(settings.atlasBaseUrl === undefined ? {} : { ATLAS_BASE_URL: settings.atlasBaseUrl }),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -81,6 +81,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
             DEFAULT_MAX_WAIT_MINUTES: '720',
             CANCEL_ON_TIMEOUT: 'false',
             LEDGER_RETENTION_DAYS: '400',
+            CLAIM_LEASE_SECONDS: '90',
             POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
             POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
             NODE_OPTIONS: '--enable-source-maps',
@@ -603,6 +604,7 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
           DEFAULT_MAX_WAIT_MINUTES: '240',
           CANCEL_ON_TIMEOUT: 'true',
           LEDGER_RETENTION_DAYS: '30',
+          CLAIM_LEASE_SECONDS: '150',
         }),
       },
     });
