@@ -54,7 +54,7 @@ export function narrateSteps(previous: Operation | undefined, next: Operation, n
     );
   }
   if (next.pending?.kind === 'wait' && next.step > (previous?.step ?? 0) && lines.length === 0) {
-    lines.push(`waiting: the next ${next.pending.then ?? 'step'} is due in ${until(next.pending.until)}`);
+    lines.push(`waiting: the next ${next.pending.next ?? 'step'} is due in ${until(next.pending.until)}`);
   }
   if (next.outcome !== undefined && previous?.outcome === undefined) lines.push(describeOutcome(next));
   return lines;

@@ -41,12 +41,11 @@ export function createProgress(stream: OutputStream, options: { readonly spinner
     },
     status(text) {
       if (!spinner) return;
+      const first = current === '';
       current = text;
-      timer ??= setInterval(() => {
-        clear();
-        draw();
-      }, FRAME_MS).unref();
-      draw();
+      // Redrawn by the timer only: callers may update the text far more often than a terminal needs.
+      timer ??= setInterval(draw, FRAME_MS).unref();
+      if (first) draw();
     },
     stop() {
       if (timer) clearInterval(timer);

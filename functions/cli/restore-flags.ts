@@ -11,6 +11,10 @@ type Options = NonNullable<ParseArgsConfig['options']>;
 /**
  * The flags that describe a restore, named as the Atlas CLI names them (`atlas backups restores start`):
  * `--projectId` is the contract's `groupId`, `--targetProjectId` its `targetGroupId`.
+ *
+ * They are read with node:util parseArgs (see `parseCommandLine`) rather than a CLI framework: nothing to install or
+ * load, so the CLI starts as fast as Node does and shares the Lambda's code without adding to its dependencies. zod
+ * and the contract's own schema do the validating, so the CLI accepts exactly what the workflow accepts.
  */
 export const restoreRequestOptions = {
   projectId: { type: 'string' },

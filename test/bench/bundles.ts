@@ -2,11 +2,13 @@ import { readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { esbuildBuildOptions, HANDLER_ENTRY } from '../../infra/handler-bundling.ts';
+import { esbuildBuildOptions, HANDLER_ENTRY, PROJECT_ROOT } from '../../infra/handler-bundling.ts';
 
 export interface BundleVariant {
   readonly name: string;
-  readonly entry: string;
+  /** A module to bundle, or `contents`: the source of a one-line diagnostic module. */
+  readonly entry?: string;
+  readonly contents?: string;
   /** Packages left out of the bundle (resolved from node_modules at run time, as the Lambda runtime's SDK copy is). */
   readonly external?: readonly string[];
 }
@@ -22,6 +24,7 @@ export interface BuiltBundle {
 }
 
 const FLOORS = new URL('./floors/', import.meta.url);
+const HANDLER = 'export const handler = async () => 0;';
 
 /** The handler and the floors it is compared with; all built with the handler's deployed esbuild settings. */
 export const BUNDLE_VARIANTS = {
@@ -40,6 +43,34 @@ export const BUNDLE_VARIANTS = {
     entry: HANDLER_ENTRY,
     external: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*'],
   },
+  // One library each, to price its import on its own (diagnostics for the handler's init).
+  undici: {
+    name: "undici: `import { Agent } from 'undici'`",
+    contents: `import { Agent } from 'undici'; export const agent = new Agent(); ${HANDLER}`,
+  },
+  undiciAgentOnly: {
+    name: "undici: Agent alone ('undici/lib/dispatcher/agent.js')",
+    contents: `import Agent from 'undici/lib/dispatcher/agent.js'; export const agent = new Agent(); ${HANDLER}`,
+  },
+  zod: {
+    name: "zod: `import * as z from 'zod'`",
+    contents: `import * as z from 'zod'; export const parsed = z.object({ a: z.url(), b: z.string().min(3) }).safeParse(process.env); ${HANDLER}`,
+  },
+  ourSchemas: {
+    name: 'our zod schemas alone (contract, Atlas model, config, credentials)',
+    contents: [
+      "import { parseWorkMessageBody } from './functions/core/contract/work-message.ts';",
+      "import { loadLambdaConfig } from './functions/core/config.ts';",
+      "import { clusterSchema, restoreJobSchema, snapshotSchema } from './functions/core/atlas/model.ts';",
+      "import { credentialsDocument } from './functions/core/credentials/document.ts';",
+      'export const schemas = [parseWorkMessageBody, loadLambdaConfig, clusterSchema, restoreJobSchema, snapshotSchema, credentialsDocument];',
+      HANDLER,
+    ].join('\n'),
+  },
+  zodMini: {
+    name: 'zod/mini: the same schema',
+    contents: `import * as z from 'zod/mini'; export const parsed = z.object({ a: z.url(), b: z.string().check(z.minLength(3)) }).safeParse(process.env); ${HANDLER}`,
+  },
 } as const satisfies Record<string, BundleVariant>;
 
 export type BundleKey = keyof typeof BUNDLE_VARIANTS;
@@ -49,9 +80,12 @@ export async function buildBundle(key: BundleKey, outdir: string): Promise<Built
   const variant: BundleVariant = BUNDLE_VARIANTS[key];
   const file = join(outdir, key, 'index.mjs');
   const options = esbuildBuildOptions(file);
+  const { entryPoints: _handlerEntry, ...settings } = options;
   const result = await build({
-    ...options,
-    entryPoints: [variant.entry],
+    ...settings,
+    ...(variant.contents === undefined
+      ? { entryPoints: [variant.entry ?? HANDLER_ENTRY] }
+      : { stdin: { contents: variant.contents, resolveDir: PROJECT_ROOT, loader: 'ts', sourcefile: `${key}.ts` } }),
     external: [...(options.external ?? []), ...(variant.external ?? [])],
     metafile: true,
   });

@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import type { OrchestratorConfig } from '../../infra/config.ts';
 import { restoreFunctionEnvironment } from '../../infra/lambda-environment.ts';
 import { type BuiltBundle, type BundleKey, buildBundle } from './bundles.ts';
 import { format, type SectionResult } from './report.ts';
@@ -12,6 +13,8 @@ export interface ColdStartOptions {
   readonly runs: number;
   /** A scratch folder (bundles are written under it). */
   readonly workDir: string;
+  /** The deployed configuration (cdk.json): the function's environment is rendered from it. */
+  readonly config: OrchestratorConfig;
   /** Bundles already built in this run, reused instead of building again. */
   readonly bundles?: Partial<Record<BundleKey, BuiltBundle>>;
 }
@@ -30,10 +33,10 @@ interface Variant {
 
 /**
  * Everything the function finds in its environment when it starts on Lambda: the stack's own variables (rendered by
- * infra/lambda-environment.ts, NODE_OPTIONS included) pointing at URLs nothing listens on, plus what Lambda sets.
+ * infra/lambda-environment.ts from the deployed configuration, NODE_OPTIONS included) with resource names pointing at
+ * URLs nothing listens on, plus what Lambda itself sets.
  */
-export function lambdaInitEnvironment(): Record<string, string> {
-  const groupId = '5f1a2b3c4d5e6f7a8b9c0d1e';
+export function lambdaInitEnvironment(config: OrchestratorConfig): Record<string, string> {
   return {
     PATH: process.env.PATH ?? '',
     AWS_REGION: 'us-east-1',
@@ -42,27 +45,14 @@ export function lambdaInitEnvironment(): Record<string, string> {
     AWS_SECRET_ACCESS_KEY: 'bench-secret-access-key',
     AWS_SESSION_TOKEN: 'bench-session-token',
     AWS_LAMBDA_FUNCTION_NAME: 'atlas-restore-bench',
-    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: '256',
+    AWS_LAMBDA_FUNCTION_MEMORY_SIZE: String(config.memorySize),
     AWS_LAMBDA_INITIALIZATION_TYPE: 'on-demand',
-    ...restoreFunctionEnvironment(
-      {
-        atlasSecret: 'atlas-restore/credentials',
-        atlasBaseUrl: 'http://127.0.0.1:9',
-        allowedTargets: [`${groupId}/dr-drill`],
-        sourceOverwriteAllowed: [],
-        pollMinDelaySeconds: 60,
-        pollMaxDelaySeconds: 900,
-        deferMaxAttempts: 12,
-        defaultMaxWaitMinutes: 720,
-        cancelOnTimeout: false,
-        ledgerRetentionDays: 400,
-      },
-      {
-        workQueueUrl: 'http://127.0.0.1:9/000000000000/work',
-        deadLetterQueueUrl: 'http://127.0.0.1:9/000000000000/dead-letters',
-        ledgerTableName: 'atlas-restore-ledger',
-      },
-    ),
+    ...restoreFunctionEnvironment(config, {
+      workQueueUrl: 'http://127.0.0.1:9/000000000000/work',
+      deadLetterQueueUrl: 'http://127.0.0.1:9/000000000000/dead-letters',
+      ledgerTableName: 'atlas-restore-ledger',
+    }),
+    ATLAS_BASE_URL: 'http://127.0.0.1:9',
   };
 }
 
@@ -95,19 +85,22 @@ function probe(bundleFile: string, env: Record<string, string>): Promise<Probe &
 export async function measureColdStart(
   options: ColdStartOptions,
 ): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'> & { figures: { initMs: number } }> {
-  const keys: BundleKey[] = ['ours', 'floorSdk', 'floorLibraries', 'withPowertools', 'oursSdkExternal'];
+  const chain: BundleKey[] = ['floorSdk', 'floorLibraries', 'withPowertools', 'ours'];
+  const libraries: BundleKey[] = ['undici', 'undiciAgentOnly', 'zod', 'zodMini', 'ourSchemas'];
   const bundles = {} as Record<BundleKey, BuiltBundle>;
-  for (const key of keys) bundles[key] = options.bundles?.[key] ?? (await buildBundle(key, options.workDir));
+  for (const key of [...chain, 'oursSdkExternal' as const, ...libraries]) {
+    bundles[key] = options.bundles?.[key] ?? (await buildBundle(key, options.workDir));
+  }
 
-  const deployed = lambdaInitEnvironment();
+  const deployed = lambdaInitEnvironment(options.config);
   const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = deployed;
   const variants: Variant[] = [
-    { label: 'restore-handler', bundle: 'ours', env: deployed },
-    { label: 'floor (a): AWS SDK clients', bundle: 'floorSdk', env: deployed },
-    { label: 'floor (b): SDK + undici + zod', bundle: 'floorLibraries', env: deployed },
-    { label: '(b) + Powertools (diagnostic)', bundle: 'withPowertools', env: deployed },
-    { label: 'restore-handler, no --enable-source-maps (diagnostic)', bundle: 'ours', env: withoutSourceMaps },
-    { label: 'restore-handler, SDK external (diagnostic)', bundle: 'oursSdkExternal', env: deployed },
+    // As deployed (NODE_OPTIONS=--enable-source-maps): the comparison the section is about.
+    ...chain.map((key) => ({ label: bundles[key].name, bundle: key, env: deployed })),
+    { label: bundles.oursSdkExternal.name, bundle: 'oursSdkExternal', env: deployed },
+    // Without source maps, to split the init into its parts, and single libraries.
+    ...chain.map((key) => ({ label: `${bundles[key].name}, no source maps`, bundle: key, env: withoutSourceMaps })),
+    ...libraries.map((key) => ({ label: bundles[key].name, bundle: key, env: withoutSourceMaps })),
   ];
 
   const samples = new Map<string, (Probe & { wallMs: number })[]>(variants.map((variant) => [variant.label, []]));
@@ -136,20 +129,38 @@ export async function measureColdStart(
       heapUsedBytesMedian: median(runs.map((run) => run.heapUsedBytes)),
     };
   });
-  const ours = summary[0];
-  const row = (entry: (typeof summary)[number]) => [
-    entry.label,
-    format.kib(entry.bytes),
-    format.kib(entry.gzipBytes),
-    format.ms(entry.importMsMedian),
-    format.ms(entry.processToHandlerMsMedian),
-    format.ratio(ratio(ours?.bytes, entry.bytes)),
-    format.ratio(ratio(ours?.importMsMedian, entry.importMsMedian)),
-  ];
+  const entry = (label: string) => summary.find((candidate) => candidate.label === label);
+  const ours = entry(bundles.ours.name);
+  const deployedRows = [...chain.slice(-1), ...chain.slice(0, -1), 'oursSdkExternal' as const].map((key) => {
+    const row = entry(bundles[key].name);
+    return [
+      bundles[key].name,
+      format.kib(row?.bytes ?? Number.NaN),
+      format.kib(row?.gzipBytes ?? Number.NaN),
+      format.ms(row?.importMsMedian ?? Number.NaN),
+      format.ms(row?.processToHandlerMsMedian ?? Number.NaN),
+      format.ratio(ratio(ours?.bytes, row?.bytes)),
+      format.ratio(ratio(ours?.importMsMedian, row?.importMsMedian)),
+    ];
+  });
 
+  const bare = (key: BundleKey) => entry(`${bundles[key].name}, no source maps`)?.importMsMedian ?? Number.NaN;
+  const budgetRows = [
+    ['AWS SDK clients (floor a)', format.ms(bare('floorSdk'))],
+    ['+ undici and zod (floor b − floor a)', format.ms(bare('floorLibraries') - bare('floorSdk'))],
+    ['+ Powertools Logger, Metrics, Batch', format.ms(bare('withPowertools') - bare('floorLibraries'))],
+    ['+ our code (its zod schemas, config, composition)', format.ms(bare('ours') - bare('withPowertools'))],
+    ['+ --enable-source-maps (deployed NODE_OPTIONS)', format.ms((ours?.importMsMedian ?? Number.NaN) - bare('ours'))],
+    ['= restore-handler as deployed', format.ms(ours?.importMsMedian ?? Number.NaN)],
+  ];
+  const libraryRows = libraries.map((key) => [
+    bundles[key].name,
+    format.kib(bundles[key].bytes),
+    format.ms(entry(bundles[key].name)?.importMsMedian ?? Number.NaN),
+  ]);
   const packageRows = bundles.ours.packages
     .slice(0, 8)
-    .map((entry) => [entry.name, format.kib(entry.bytes), `${((entry.bytes / bundles.ours.bytes) * 100).toFixed(1)} %`]);
+    .map((item) => [item.name, format.kib(item.bytes), `${((item.bytes / bundles.ours.bytes) * 100).toFixed(1)} %`]);
 
   return {
     section: '1. Cold start',
@@ -158,9 +169,19 @@ export async function measureColdStart(
     figures: { initMs: ours?.processToHandlerMsMedian ?? Number.NaN },
     tables: [
       {
-        title: `Asset and init (median of ${options.runs} fresh ${process.version} processes after a warm-up, interleaved)`,
+        title: `Asset and init as deployed (median of ${options.runs} fresh ${process.version} processes after a warm-up, interleaved)`,
         columns: ['bundle', 'raw', 'gzip', 'init (import)', 'process → handler', 'ours/this size', 'ours/this init'],
-        rows: summary.map(row),
+        rows: deployedRows,
+      },
+      {
+        title: 'Where the init time goes (differences of medians, each without source maps, then the flag; ± a few ms)',
+        columns: ['part', 'init (import)'],
+        rows: budgetRows,
+      },
+      {
+        title: 'Single libraries on their own (same settings, no source maps)',
+        columns: ['module', 'raw', 'init (import)'],
+        rows: libraryRows,
       },
       {
         title: 'What the handler bundle is made of (esbuild metafile, minified bytes)',
@@ -169,9 +190,8 @@ export async function measureColdStart(
       },
     ],
     notes: [
-      'init (import) = `await import(bundle)` in a fresh process: module evaluation plus everything at module scope (config parse, clients, logger). process → handler adds Node bootstrap.',
-      `Every bundle is built in this run with infra/handler-bundling.ts (minified ESM, source map, target node24); NODE_OPTIONS=${deployed.NODE_OPTIONS ?? '(none)'} as deployed, unless the row says otherwise.`,
-      `Source map of the handler: ${format.kib(bundles.ours.sourceMapBytes)} (loaded at init when --enable-source-maps is on).`,
+      "init (import) = `await import(bundle)` in a fresh process: module evaluation plus everything at module scope (config parse, clients, logger). process → handler adds Node bootstrap: the closest local analogue of Lambda's Init Duration.",
+      `Every bundle is built in this run with infra/handler-bundling.ts (minified ESM, source map, target node24) and started with the function's environment (NODE_OPTIONS=${deployed.NODE_OPTIONS ?? '(none)'}). Source map of the handler: ${format.kib(bundles.ours.sourceMapBytes)}.`,
       'Lambda at 256 MB gets about 256/1769 of a vCPU: expect its Init Duration to be several times these local figures; the ratios are what carries over.',
     ],
   };

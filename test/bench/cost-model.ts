@@ -22,7 +22,13 @@ function valueSize(value: AttributeValue): number {
   if (value.BS !== undefined) return value.BS.reduce((total, entry) => total + entry.byteLength, 0);
   if (value.L !== undefined) return 3 + value.L.reduce((total, entry) => total + 1 + valueSize(entry), 0);
   if (value.M !== undefined) {
-    return 3 + Object.entries(value.M).reduce((total, [name, entry]) => total + 1 + Buffer.byteLength(name) + valueSize(entry), 0);
+    return (
+      3 +
+      Object.entries(value.M).reduce(
+        (total, [name, entry]) => total + 1 + Buffer.byteLength(name) + valueSize(entry),
+        0,
+      )
+    );
   }
   return 0;
 }
@@ -60,6 +66,8 @@ export interface DrillAssumptions {
   readonly indexWritesPerWrite: number;
   /** Lambda's START/END/REPORT lines per invocation. */
   readonly platformLogBytesPerInvocation: number;
+  /** Multiplies every measured handler duration (what-if: a slower CPU, a real network). Default 1. */
+  readonly durationScale?: number;
 }
 
 export interface DrillUsage {
@@ -104,20 +112,20 @@ export function ourDrillUsage(
       secretsManagerCalls += 1;
       secretReadAt = at;
     }
-    billedMs += Math.ceil(usage.durationMs);
+    billedMs += Math.ceil(usage.durationMs * (assumptions.durationScale ?? 1));
     writes += usage.dynamodbWrites;
     reads += usage.dynamodbReads;
     sends += usage.sqsSends;
     logBytes += usage.logBytes + assumptions.platformLogBytesPerInvocation;
     previousAt = at;
   }
-  // Every message handled was sent once (the request by the schedule), received once and deleted once.
+  // The schedule sends the request; each handled message is received and deleted once by the event source mapping.
   const messages = invocations.length;
   return {
     invocations: messages,
     coldStarts,
     billedGbSeconds: (billedMs / 1000) * (assumptions.memoryMb / 1024),
-    sqsRequests: messages * 3,
+    sqsRequests: 1 + sends + 2 * messages,
     writeUnits: writes * writeUnits(assumptions.ledgerItemBytes) * (1 + assumptions.indexWritesPerWrite),
     readUnits: reads * readUnits(assumptions.ledgerItemBytes),
     secretsManagerCalls,

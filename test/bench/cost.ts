@@ -46,7 +46,9 @@ function usageOf(cost: MessageCost): MessageUsage {
 }
 
 /** Section 5: the bill of one drill from the measured invocations, beside a Step Functions standard workflow. */
-export async function measureCost(inputs: CostInputs): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'>> {
+export async function measureCost(
+  inputs: CostInputs,
+): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'>> {
   const { config } = inputs;
   const assumptions: DrillAssumptions = {
     memoryMb: config.memorySize,
@@ -71,6 +73,11 @@ export async function measureCost(inputs: CostInputs): Promise<Omit<SectionResul
     return { restore: duration.label, polls: polls.length, usage, ...priced, transitions, stepFunctionsUsd };
   });
   const hour = drills.find((drill) => drill.restore === '1 h') ?? drills[0];
+  const hourPolls = inputs.polling.ourPolls['1 h'] ?? [];
+  const whatIf = (label: string, changes: Partial<DrillAssumptions>) => {
+    const { totalUsd } = priceDrill(ourDrillUsage(hourPolls, start, poll, { ...assumptions, ...changes }));
+    return [label, format.usd(totalUsd), format.ratio(totalUsd / (hour?.totalUsd ?? Number.NaN))];
+  };
 
   return {
     section: '5. Cost per drill',
@@ -100,8 +107,23 @@ export async function measureCost(inputs: CostInputs): Promise<Omit<SectionResul
           `${((line.usd / (hour?.totalUsd ?? Number.NaN)) * 100).toFixed(0)} %`,
         ]),
       },
+      {
+        title: `What would change the bill of a ${hour?.restore ?? ''} restore`,
+        columns: ['assumption', 'per drill', 'vs as deployed'],
+        rows: [
+          whatIf('as deployed (measured)', {}),
+          whatIf('secret cached 1 h instead of 5 min', { secretCacheSeconds: 3_600 }),
+          whatIf('byCluster index KEYS_ONLY instead of ALL', { indexWritesPerWrite: 0 }),
+          whatIf('both', { secretCacheSeconds: 3_600, indexWritesPerWrite: 0 }),
+          whatIf('every invocation 10× longer (slow CPU, real network)', {
+            initMs: assumptions.initMs * 10,
+            durationScale: 10,
+          }),
+        ],
+      },
     ],
     notes: [
+      `What-if rows change one assumption of the same model: the secret cache (functions/core/credentials/secrets-manager.ts keeps it ${SECRET_CACHE_SECONDS / 60} min; an auth failure invalidates it anyway), the index projection (KEYS_ONLY: no index write when an update leaves the keys alone), and duration (deployed CPU is slower than this machine).`,
       `Lambda: arm64, ${config.memorySize} MB (cdk.json), billed duration = the measured p50 latency of each message (start ${format.ms(start.durationMs)}, poll ${format.ms(poll.durationMs)}), rounded up to the ms; INIT is billed since 2025-08-01: ${inputs.initMs === undefined ? 'not included (section 1 did not run)' : `${format.ms(inputs.initMs)} per cold start (section 1, local)`}. An invocation more than ${IDLE_ENVIRONMENT_SECONDS / 60} min after the previous one is assumed cold.`,
       `Local durations are a floor: at ${config.memorySize} MB a function gets about ${((config.memorySize / 1769) * 100).toFixed(0)} % of a vCPU and real Atlas calls take tens of ms, so deployed durations are several times longer. Even 10× the duration keeps it far below the Step Functions figure.`,
       `DynamoDB: ${format.int(assumptions.ledgerItemBytes)}-byte item → ${writeUnits(assumptions.ledgerItemBytes)} WRU a write, doubled because the byCluster index projects ALL attributes (each update rewrites the index entry). SQS: every message is sent, received and deleted once (the event source mapping's empty long polls are a fixed monthly cost, not per drill).`,

@@ -6,7 +6,7 @@
  *   npm run bench -- --quick               fewer samples, for iterating
  *   npm run bench -- --only polling        one section (repeatable): cold-start | warm | polling | scale | cost
  *   npm run bench -- --requests 200        concurrent restore requests in the scale section (default 500)
- *   npm run bench -- --scale 20            simulated ms per real ms in the scale section (default 30)
+ *   npm run bench -- --scale 20            simulated ms per real ms in the scale section (default 2)
  *
  * Writes test/bench/results/latest.json and latest.md, and prints the tables.
  */
@@ -33,7 +33,7 @@ const { values } = parseArgs({
     quick: { type: 'boolean', default: false },
     only: { type: 'string', multiple: true },
     requests: { type: 'string', default: '500' },
-    scale: { type: 'string', default: '30' },
+    scale: { type: 'string', default: '2' },
   },
   strict: true,
 });
@@ -57,7 +57,10 @@ const selected = (section: Section) => only.length === 0 || only.includes(sectio
 type Measured = Omit<SectionResult & { status: 'measured' }, 'seconds'>;
 
 /** Runs a section; a failure becomes "not measured: <reason>" instead of a figure. */
-async function timed<T extends Measured>(name: string, run: () => Promise<T>): Promise<{ section: SectionResult; result?: T }> {
+async function timed<T extends Measured>(
+  name: string,
+  run: () => Promise<T>,
+): Promise<{ section: SectionResult; result?: T }> {
   const startedAt = performance.now();
   const seconds = () => (performance.now() - startedAt) / 1000;
   process.stderr.write(`bench: ${name}…\n`);
@@ -92,14 +95,14 @@ try {
 
   if (selected('cold-start')) {
     const { section, result } = await timed('1. Cold start', async () =>
-      measureColdStart({ runs: quick ? 5 : 15, workDir, bundles: { ours: await bundle() } }),
+      measureColdStart({ runs: quick ? 5 : 15, workDir, config, bundles: { ours: await bundle() } }),
     );
     sections.push(section);
     initMs = result?.figures.initMs;
   }
   if (selected('warm') || selected('cost')) {
     const { section, result } = await timed('2. Warm cost per message', async () =>
-      measureWarmCost({ messages: quick ? 200 : 1000, warmup: 20, bundle: await bundle() }),
+      measureWarmCost({ messages: quick ? 200 : 1000, warmup: 20, bundle: await bundle(), config }),
     );
     sections.push(section);
     warm = result?.figures;
@@ -114,13 +117,14 @@ try {
       measureScale({
         requests: quick ? Math.min(requests, 100) : requests,
         scale: clockScale,
+        restoreSeconds: 60,
         deployment: {
           maxConcurrency: config.maxConcurrency ?? 5,
           batchSize: config.batchSize,
           functionTimeoutSeconds: config.timeoutSeconds,
           maxReceiveCount: config.maxReceiveCount,
         },
-        timeoutMs: quick ? 60_000 : 120_000,
+        timeoutMs: quick ? 60_000 : 150_000,
       }),
     );
     sections.push(section);
@@ -130,7 +134,9 @@ try {
       const inputs = { warm, polling, initMs, config };
       sections.push((await timed('5. Cost per drill', () => measureCost(inputs))).section);
     } else {
-      sections.push(notMeasured('5. Cost per drill', 'it needs sections 2 (warm cost) and 3 (polling), and one failed'));
+      sections.push(
+        notMeasured('5. Cost per drill', 'it needs sections 2 (warm cost) and 3 (polling), and one failed'),
+      );
     }
   }
 } finally {

@@ -60,7 +60,9 @@ export interface PollingFigures {
 }
 
 /** Section 3: Atlas calls and worst detection latency per restore duration, ours beside fixed pollers and the bound. */
-export function measurePolling(): Omit<SectionResult & { status: 'measured' }, 'seconds'> & { figures: PollingFigures } {
+export function measurePolling(): Omit<SectionResult & { status: 'measured' }, 'seconds'> & {
+  figures: PollingFigures;
+} {
   const uncapped: WorkflowConfig = { ...defaultWorkflowConfig, pollMaxDelaySeconds: 43_200 };
   const strategies: Strategy[] = [
     {
@@ -132,7 +134,15 @@ export function measurePolling(): Omit<SectionResult & { status: 'measured' }, '
       },
       {
         title: 'Ours against the fewest polls that keep the bound (60 s + 5 % of elapsed)',
-        columns: ['restore', 'our polls', 'fewest', 'ours/fewest', 'worst latency', 'bound at the end', 'worst over bound'],
+        columns: [
+          'restore',
+          'our polls',
+          'fewest',
+          'ours/fewest',
+          'worst latency',
+          'bound at the end',
+          'worst over bound',
+        ],
         rows: RESTORE_DURATIONS.map((duration, index) => {
           const mine = ours?.durations[index];
           const best = lowerBound?.durations[index];

@@ -58,10 +58,10 @@ export function renderMarkdown(report: BenchReport): string {
 }
 
 function markdownTable(table: Table): string {
-  const escape = (cell: string) => cell.replaceAll('|', '\\|');
-  const header = `| ${table.columns.map(escape).join(' | ')} |`;
+  const escapeCell = (cell: string) => cell.replaceAll('|', '\\|');
+  const header = `| ${table.columns.map(escapeCell).join(' | ')} |`;
   const rule = `| ${table.columns.map((_, index) => (index === 0 ? '---' : '---:')).join(' | ')} |`;
-  const body = table.rows.map((row) => `| ${row.map(escape).join(' | ')} |`);
+  const body = table.rows.map((row) => `| ${row.map(escapeCell).join(' | ')} |`);
   return [header, rule, ...body].join('\n');
 }
 
@@ -103,6 +103,7 @@ export const format = {
   ratio: (value: number) => (Number.isFinite(value) ? `${value.toFixed(2)}×` : 'n/a'),
   kib: (bytes: number) => `${(bytes / 1024).toFixed(1)} KiB`,
   int: (value: number) => (Number.isFinite(value) ? Math.round(value).toLocaleString('en-US') : 'n/a'),
-  seconds: (value: number) => (Number.isFinite(value) ? `${value < 10 ? value.toFixed(1) : Math.round(value)} s` : 'n/a'),
-  usd: (value: number) => (Number.isFinite(value) ? `$${value < 0.01 ? value.toPrecision(3) : value.toFixed(4)}` : 'n/a'),
+  seconds: (value: number) =>
+    Number.isFinite(value) ? `${value < 10 ? value.toFixed(1) : Math.round(value)} s` : 'n/a',
+  usd: (value: number) => (Number.isFinite(value) ? `$${value < 1 ? value.toPrecision(3) : value.toFixed(2)}` : 'n/a'),
 };

@@ -1,5 +1,10 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { DeleteMessageBatchCommand, type Message, ReceiveMessageCommand, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
+import {
+  DeleteMessageBatchCommand,
+  type Message,
+  ReceiveMessageCommand,
+  SendMessageBatchCommand,
+} from '@aws-sdk/client-sqs';
 import type { Context } from 'aws-lambda';
 import { createAtlasClient } from '../../functions/core/atlas/client.ts';
 import { workflowConfig } from '../../functions/core/config.ts';
@@ -29,6 +34,8 @@ export interface ScaleOptions {
   /** Simulated ms per real ms. */
   readonly scale: number;
   readonly deployment: ScaleDeployment;
+  /** Simulated seconds each automated restore runs. */
+  readonly restoreSeconds: number;
   /** Real ms after which the run stops and reports what it reached. */
   readonly timeoutMs: number;
 }
@@ -81,11 +88,17 @@ function simulatedContext(clock: SimulatedClock, timeoutSeconds: number): Contex
 }
 
 /** Section 4: `requests` concurrent restores in one project through the handler and SQS, under Atlas's rate limit. */
-export async function measureScale(options: ScaleOptions): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'>> {
+export async function measureScale(
+  options: ScaleOptions,
+): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'>> {
   const { deployment, scale } = options;
   const clock = new SimulatedClock({ scale });
   // Atlas's Cloud Backups bucket: 1200 requests per project, refilled at 500 a minute (the simulator's default).
-  const sim = await startAtlasSimulator({ clock, rateLimit: { capacity: 1200, refillPerMinute: 500 } });
+  const sim = await startAtlasSimulator({
+    clock,
+    rateLimit: { capacity: 1200, refillPerMinute: 500 },
+    durations: { automatedRestoreMs: options.restoreSeconds * 1000 },
+  });
   const visibilityTimeoutSeconds = deployment.functionTimeoutSeconds * 6;
   const aws = await startLocalAws({
     prefix: `bench-scale-${process.pid}`,
@@ -135,7 +148,10 @@ export async function measureScale(options: ScaleOptions): Promise<Omit<SectionR
   const startedAtSimulated = clock.now();
   let finishedAtSimulated = startedAtSimulated;
   try {
-    await sendRequests(aws, pairs.map((pair) => JSON.stringify(drillRequest(groupId, pair))));
+    await sendRequests(
+      aws,
+      pairs.map((pair) => JSON.stringify(drillRequest(groupId, pair))),
+    );
     const deadline = Date.now() + options.timeoutMs;
     const done = () => tally.finished + tally.rejections >= options.requests || Date.now() > deadline;
     await Promise.all(
@@ -163,7 +179,10 @@ export async function measureScale(options: ScaleOptions): Promise<Omit<SectionR
             'batchItemFailures' in response ? response.batchItemFailures.map((item) => item.itemIdentifier) : [],
           );
           counters.failedMessages += failed.size;
-          await deleteHandled(aws, Messages.filter((message) => !failed.has(message.MessageId ?? '')));
+          await deleteHandled(
+            aws,
+            Messages.filter((message) => !failed.has(message.MessageId ?? '')),
+          );
           finishedAtSimulated = clock.now();
         }
       }),
@@ -188,7 +207,8 @@ export async function measureScale(options: ScaleOptions): Promise<Omit<SectionR
   const submissions = atlasRequests.filter(
     (request) => request.operationId === 'createBackupRestoreJob' && request.status === 200,
   );
-  const allSubmittedSeconds = (Math.max(startedAtSimulated, ...submissions.map((request) => request.at)) - startedAtSimulated) / 1000;
+  const allSubmittedSeconds =
+    (Math.max(startedAtSimulated, ...submissions.map((request) => request.at)) - startedAtSimulated) / 1000;
   const byOperation = new Map<string, number>();
   for (const request of atlasRequests) {
     const key = request.operationId ?? request.path;
@@ -227,7 +247,7 @@ export async function measureScale(options: ScaleOptions): Promise<Omit<SectionR
     data,
     tables: [
       {
-        title: `${options.requests} concurrent restore requests in one project, Cloud Backups bucket 1200 + 500/min, clock ×${scale}`,
+        title: `${options.requests} concurrent restore requests in one project, Cloud Backups bucket 1200 + 500/min, restores of ${options.restoreSeconds} s, clock ×${scale}`,
         columns: ['measure', 'value'],
         rows: [
           ['operations completed (succeeded)', `${format.int(succeeded)} / ${format.int(options.requests)}`],
@@ -269,7 +289,9 @@ export async function measureScale(options: ScaleOptions): Promise<Omit<SectionR
       `The event source mapping as deployed (cdk.json): ${deployment.maxConcurrency} concurrent invocations of ${deployment.batchSize} messages, visibility timeout ${visibilityTimeoutSeconds} s, ${deployment.maxReceiveCount} receives before the DLQ; one composition of the handler per execution environment (its own Atlas client and token), on the simulator's clock (SQS delays and the Atlas client's retry waits scaled alike).`,
       'All requests restore the seeded source cluster (each onto its own allow-listed target), so every start lists a growing set of restore jobs.',
       `The clock runs ${scale}× real time, so local processing time is stretched ${scale}× too: with a faster clock the bucket refills more per unit of work and fewer 429s show.`,
-      ...(data.timedOut ? [`Stopped after ${options.timeoutMs / 1000} s of real time, before every operation finished.`] : []),
+      ...(data.timedOut
+        ? [`Stopped after ${options.timeoutMs / 1000} s of real time, before every operation finished.`]
+        : []),
     ],
   };
 }

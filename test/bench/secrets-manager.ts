@@ -17,7 +17,12 @@ export async function startSecretsManager(secretId: string, secretString: string
       response.end(
         JSON.stringify(
           ok
-            ? { ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretId}`, Name: secretId, SecretString: secretString, VersionId: 'v1' }
+            ? {
+                ARN: `arn:aws:secretsmanager:us-east-1:000000000000:secret:${secretId}`,
+                Name: secretId,
+                SecretString: secretString,
+                VersionId: 'v1',
+              }
             : { __type: 'UnknownOperationException', message: 'bench fake answers GetSecretValue only' },
         ),
       );

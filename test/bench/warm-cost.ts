@@ -2,6 +2,7 @@ import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { operationKey } from '../../functions/core/ledger/item.ts';
+import type { OrchestratorConfig } from '../../infra/config.ts';
 import { type RecordedRequest, SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
 import { startLocalAws } from '../support/local-aws.ts';
 import type { BuiltBundle } from './bundles.ts';
@@ -10,14 +11,7 @@ import { itemSizeBytes } from './cost-model.ts';
 import { format, type SectionResult } from './report.ts';
 import { startSecretsManager } from './secrets-manager.ts';
 import { type Distribution, distribution, ratio } from './stats.ts';
-import type {
-  AtlasCall,
-  AwsCall,
-  WorkerInit,
-  WorkerMessage,
-  WorkerResult,
-  WorkerTemplates,
-} from './warm-protocol.ts';
+import type { AtlasCall, AwsCall, WorkerInit, WorkerMessage, WorkerResult, WorkerTemplates } from './warm-protocol.ts';
 import { allowedTargets, drillRequest, type RestorePair, restorePairs, seedPairs } from './world.ts';
 
 const WORKER = fileURLToPath(new URL('./warm-worker.ts', import.meta.url));
@@ -29,6 +23,8 @@ export interface WarmCostOptions {
   readonly messages: number;
   readonly warmup: number;
   readonly bundle: BuiltBundle;
+  /** The deployed configuration (cdk.json): the worker's environment is rendered from it. */
+  readonly config: OrchestratorConfig;
 }
 
 /** What the cost model needs from this section. */
@@ -80,7 +76,7 @@ export async function measureWarmCost(
   if (template === undefined) throw new Error('the warm-up needs at least one operation');
 
   const env = {
-    ...lambdaInitEnvironment(),
+    ...lambdaInitEnvironment(options.config),
     ATLAS_SECRET_ID: SECRET_ID,
     ATLAS_BASE_URL: sim.baseUrl,
     WORK_QUEUE_URL: aws.workQueueUrl,
@@ -292,4 +288,3 @@ function report(figures: WarmCostFigures, options: WarmCostOptions, secretReads:
     ],
   };
 }
-

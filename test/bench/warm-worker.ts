@@ -94,7 +94,9 @@ function receive<T extends ParentMessage['type']>(type: T): Promise<Extract<Pare
 }
 
 function send(message: WorkerMessage): Promise<void> {
-  return new Promise((resolve, reject) => process.send?.(message, (error: Error | null) => (error ? reject(error) : resolve())));
+  return new Promise((resolve, reject) =>
+    process.send?.(message, (error: Error | null) => (error ? reject(error) : resolve())),
+  );
 }
 
 // --- Measuring ----------------------------------------------------------------------------------------------------
@@ -185,7 +187,8 @@ async function run(init: WorkerInit): Promise<void> {
       const taken = messages.slice(0, count - handled);
       for (const message of taken) {
         const body = message.Body ?? '';
-        if ((JSON.parse(body) as { kind?: unknown }).kind !== 'poll') throw new Error(`expected a poll message: ${body}`);
+        if ((JSON.parse(body) as { kind?: unknown }).kind !== 'poll')
+          throw new Error(`expected a poll message: ${body}`);
         await each(body);
         handled += 1;
       }

@@ -18,7 +18,8 @@ the Lambda's handler runs the restore as it would in AWS. Simulated Atlas time r
 Options:
   --scenario NAME  ${SCENARIOS.join(' | ')} (default snapshot-in-progress)
 ${SCENARIOS.map((name) => `                     ${name}: ${SCENARIO_PLANS[name].summary}`).join('\n')}
-  --scale N        simulated seconds per real second, 1 to 600 (default 60)
+  --scale N        simulated seconds per real second, 1 to 600 (default 60); SQS delays are whole real
+                   seconds, so a step may land up to N simulated seconds after it was due
   --timeout S      real seconds before the drill gives up (default 60)
   --json           print the report as JSON on stdout (step lines go to stderr)
   --logs           also print the handler's structured JSON log lines on stderr

@@ -17,7 +17,7 @@ export function formatReport(report: DrillReport): string {
       'Snapshot',
       op.snapshotId ?? (op.deliveryType === 'pointInTime' ? 'chosen by Atlas for the point in time' : undefined),
     ],
-    ['Snapshot taken at', op.snapshotAt],
+    [op.deliveryType === 'pointInTime' ? 'Point in time' : 'Snapshot taken at', op.snapshotAt],
     ['Requested at', op.requestedAt],
     ['Restore started', op.submittedAt],
     ['Restore finished', op.finishedAt],

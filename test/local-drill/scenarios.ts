@@ -27,7 +27,7 @@ export const SCENARIO_PLANS: Readonly<Record<Scenario, ScenarioPlan>> = {
     request: (seed) => ({ ...source(seed), deliveryType: 'automated', snapshotId: 'latest', ...target(seed) }),
   },
   download: {
-    summary: 'download link for the newest completed snapshot (no cluster is overwritten)',
+    summary: 'download link for the newest completed snapshot; no cluster is overwritten',
     seed: {},
     request: (seed) => ({ ...source(seed), deliveryType: 'download', snapshotId: 'latest' }),
   },

@@ -38,7 +38,8 @@ async function startHostileAtlas(): Promise<{ server: Server; origin: string; se
     const url = request.url ?? '';
     seen.push({ method: request.method ?? '', url });
     request.resume();
-    if (url === '/api/oauth/token') return json(response, '{"access_token":"hostile-token-0123456789","expires_in":3600}');
+    if (url === '/api/oauth/token')
+      return json(response, '{"access_token":"hostile-token-0123456789","expires_in":3600}');
     if (url.endsWith(`/restoreJobs/${JOB}`)) {
       return json(
         response,
@@ -67,11 +68,18 @@ async function startHostileAtlas(): Promise<{ server: Server; origin: string; se
   });
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  return { server, origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, seen, streamed: () => streamed };
+  return {
+    server,
+    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+    seen,
+    streamed: () => streamed,
+  };
 }
 
 const serviceAccount: CredentialsSource = {
-  get: async () => ({ credentials: { kind: 'serviceAccount', clientId: 'mdb_sa_id_hostile', clientSecret: 'mdb_sa_sk_secret' } }),
+  get: async () => ({
+    credentials: { kind: 'serviceAccount', clientId: 'mdb_sa_id_hostile', clientSecret: 'mdb_sa_sk_secret' },
+  }),
   invalidate: () => undefined,
 };
 
@@ -112,9 +120,10 @@ describe('Reliability: a hostile Atlas', () => {
 
   it('refuses a created job whose id is not an Atlas id, as an ambiguous failure (the job may exist)', async () => {
     // Act
-    const failure = await client
-      .createRestoreJob(cluster, { deliveryType: 'download', snapshotId: JOB })
-      .then(() => undefined, (error: unknown) => error);
+    const failure = await client.createRestoreJob(cluster, { deliveryType: 'download', snapshotId: JOB }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     // Assess
     expect(failure).toBeInstanceOf(AtlasApiError);
@@ -126,7 +135,10 @@ describe('Reliability: a hostile Atlas', () => {
     ['a declared length of 10 GB', () => client.listRestoreJobs(cluster)],
   ])('stops reading %s at the size cap', async (_name, call) => {
     // Act
-    const failure = await call().then(() => undefined, (error: unknown) => error);
+    const failure = await call().then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     // Assess
     expect(failure).toBeInstanceOf(AtlasApiError);
@@ -136,7 +148,10 @@ describe('Reliability: a hostile Atlas', () => {
 
   it('fails cleanly on an answer nested 100,000 levels deep', async () => {
     // Act
-    const failure = await client.listSnapshots(cluster).then(() => undefined, (error: unknown) => error);
+    const failure = await client.listSnapshots(cluster).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
 
     // Assess
     expect(failure).toBeInstanceOf(AtlasApiError);
@@ -171,7 +186,10 @@ describe('Reliability: a hostile Atlas', () => {
         const call = asName
           ? client.getRestoreJob({ groupId: GROUP, clusterName: text }, JOB)
           : client.getRestoreJob(cluster, text);
-        const failure = await call.then(() => undefined, (error: unknown) => error);
+        const failure = await call.then(
+          () => undefined,
+          (error: unknown) => error,
+        );
         const validName = /^[a-zA-Z0-9][a-zA-Z0-9-]{0,63}$/.test(text);
         const validId = /^[a-f0-9]{24}$/.test(text);
         if ((asName && validName) || (!asName && validId)) return;
@@ -189,31 +207,28 @@ describe('Reliability: where credentials may travel', () => {
     ['plain http to a remote host', 'http://cloud.mongodb.com.attacker.example'],
     ['plain http to a private address', 'http://10.1.2.3'],
     ['an origin with a path', 'https://cloud.mongodb.com/evil'],
-  ])('fails the operation without a request when the secret names %s as base URL', async (_name, baseUrl) => {
+  ])('refuses to send anything when the credentials name %s as base URL', async (_name, baseUrl) => {
     // Prepare
-    const system = await startSystem();
-    try {
-      const { clientId, clientSecret } = system.seed.credentials;
-      system.secret.setDocument({ clientId, clientSecret, baseUrl });
-      const client = createAtlasClient({
-        credentials: {
-          get: async () => ({ credentials: { kind: 'serviceAccount', clientId, clientSecret }, baseUrl }),
-          invalidate: () => undefined,
-        },
-      });
+    const client = createAtlasClient({
+      credentials: {
+        get: async () => ({
+          credentials: { kind: 'serviceAccount', clientId: 'mdb_sa_id_x', clientSecret: 'mdb_sa_sk_x' },
+          baseUrl,
+        }),
+        invalidate: () => undefined,
+      },
+    });
 
-      // Act
-      const failure = await client.getCluster({ groupId: GROUP, clusterName: 'prod' }).then(
-        () => undefined,
-        (error: unknown) => error,
-      );
-      await client.close();
+    // Act
+    const failure = await client.getCluster({ groupId: GROUP, clusterName: 'prod' }).then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    await client.close();
 
-      // Assess
-      expect(failure).toMatchObject({ retryable: false, detail: expect.stringMatching(/https|path/) });
-    } finally {
-      await system.close();
-    }
+    // Assess
+    expect(failure).toBeInstanceOf(AtlasApiError);
+    expect(failure).toMatchObject({ retryable: false, detail: expect.stringMatching(/https|path/) });
   });
 
   it('refuses a target look-alike through the whole function whatever else the request says', async () => {
@@ -227,9 +242,11 @@ describe('Reliability: where credentials may travel', () => {
         `${seed.targetClusterName}0`,
         seed.sourceClusterName,
       ];
-      lookAlikes.forEach((targetClusterName, index) =>
-        system.submit(drillRequest(seed, { targetClusterName, requestId: `look-alike-${index}`, dryRun: index % 2 === 0 })),
-      );
+      for (const [index, targetClusterName] of lookAlikes.entries()) {
+        system.submit(
+          drillRequest(seed, { targetClusterName, requestId: `look-alike-${index}`, dryRun: index % 2 === 0 }),
+        );
+      }
 
       // Act
       await system.run();

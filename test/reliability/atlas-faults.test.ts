@@ -11,7 +11,8 @@ import { type System, startSystem } from './support/system.ts';
  * message (a batch item failure), or end the operation when they are permanent.
  */
 
-type Absorbed = 'client retries' | 'redelivery' | 'permanent';
+/** How the fault was absorbed: the client's retries, SQS redelivering the message, the step itself, or not at all. */
+type Absorbed = 'client retries' | 'redelivery' | 'in the step' | 'permanent';
 
 interface AtlasFaultCase {
   readonly name: string;
@@ -37,27 +38,163 @@ const succeeded: Settlement = { outcome: 'succeeded' };
 
 const CASES: readonly AtlasFaultCase[] = [
   // Rate limits: Atlas's token bucket answers 429, with or without Retry-After.
-  { name: '429 burst with Retry-After on a listing', operationId: 'listBackupSnapshots', fault: status(429, RATE_LIMITED, 5), times: 3, during: 'start', absorbed: 'client retries', expected: succeeded },
-  { name: '429 burst without Retry-After on a poll', operationId: 'getBackupRestoreJob', fault: status(429, RATE_LIMITED), times: 3, during: 'poll', absorbed: 'client retries', expected: succeeded },
-  { name: '429 burst outlasting the client on the POST', operationId: 'createBackupRestoreJob', fault: status(429, RATE_LIMITED, 30), times: 6, during: 'start', absorbed: 'redelivery', expected: succeeded },
+  {
+    name: '429 burst with Retry-After on a listing',
+    operationId: 'listBackupSnapshots',
+    fault: status(429, RATE_LIMITED, 5),
+    times: 3,
+    during: 'start',
+    absorbed: 'client retries',
+    expected: succeeded,
+  },
+  {
+    name: '429 burst without Retry-After on a poll',
+    operationId: 'getBackupRestoreJob',
+    fault: status(429, RATE_LIMITED),
+    times: 3,
+    during: 'poll',
+    absorbed: 'client retries',
+    expected: succeeded,
+  },
+  {
+    name: '429 burst outlasting the client on the POST',
+    operationId: 'createBackupRestoreJob',
+    fault: status(429, RATE_LIMITED, 30),
+    times: 6,
+    during: 'start',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
   // Server errors: retried on reads; a POST answered 5xx may have acted, so it is never repeated blindly.
-  { name: '500 on reads', operationId: 'getCluster', fault: status(500), times: 2, during: 'start', absorbed: 'client retries', expected: succeeded },
-  { name: '500 on the POST (it did nothing)', operationId: 'createBackupRestoreJob', fault: status(500), times: 1, during: 'start', absorbed: 'redelivery', expected: succeeded },
-  { name: '502 HTML page from the load balancer', operationId: 'listBackupRestoreJobs', fault: status(502), times: 2, during: 'start', absorbed: 'client retries', expected: succeeded },
-  { name: '503 with Retry-After outlasting the client on a poll', operationId: 'getBackupRestoreJob', fault: status(503, 'SERVICE_UNAVAILABLE', 30), times: 8, during: 'poll', absorbed: 'redelivery', expected: succeeded },
+  {
+    name: '500 on reads',
+    operationId: 'getCluster',
+    fault: status(500),
+    times: 2,
+    during: 'start',
+    absorbed: 'client retries',
+    expected: succeeded,
+  },
+  {
+    name: '500 on the POST (it did nothing)',
+    operationId: 'createBackupRestoreJob',
+    fault: status(500),
+    times: 1,
+    during: 'start',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
+  {
+    name: '502 HTML page from the load balancer',
+    operationId: 'listBackupRestoreJobs',
+    fault: status(502),
+    times: 2,
+    during: 'start',
+    absorbed: 'client retries',
+    expected: succeeded,
+  },
+  {
+    name: '503 with Retry-After outlasting the client on a poll',
+    operationId: 'getBackupRestoreJob',
+    fault: status(503, 'SERVICE_UNAVAILABLE', 30),
+    times: 8,
+    during: 'poll',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
   // Upgrades: 405 WRITES_NOT_ALLOWED_DURING_APP_UPGRADES refuses before acting, so the POST may be repeated.
-  { name: '405 during an upgrade, short', operationId: 'createBackupRestoreJob', fault: status(405, UPGRADE), times: 2, during: 'start', absorbed: 'client retries', expected: succeeded },
-  { name: '405 during an upgrade, longer than the client waits', operationId: 'createBackupRestoreJob', fault: status(405, UPGRADE), times: 10, during: 'start', absorbed: 'redelivery', expected: succeeded },
+  {
+    name: '405 during an upgrade, short',
+    operationId: 'createBackupRestoreJob',
+    fault: status(405, UPGRADE),
+    times: 2,
+    during: 'start',
+    absorbed: 'client retries',
+    expected: succeeded,
+  },
+  {
+    name: '405 during an upgrade, longer than the client waits',
+    operationId: 'createBackupRestoreJob',
+    fault: status(405, UPGRADE),
+    times: 10,
+    during: 'start',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
   // Connections dropped: before Atlas acted, or after it created the job.
-  { name: 'connection dropped on a poll', operationId: 'getBackupRestoreJob', fault: { kind: 'drop' }, times: 2, during: 'poll', absorbed: 'client retries', expected: succeeded },
-  { name: 'connection dropped on the POST before Atlas acted', operationId: 'createBackupRestoreJob', fault: { kind: 'drop' }, times: 1, during: 'start', absorbed: 'redelivery', expected: succeeded },
-  { name: 'connection dropped after Atlas created the job', operationId: 'createBackupRestoreJob', fault: { kind: 'dropAfterApply' }, times: 1, during: 'start', absorbed: 'permanent', expected: succeeded },
+  {
+    name: 'connection dropped on a poll',
+    operationId: 'getBackupRestoreJob',
+    fault: { kind: 'drop' },
+    times: 2,
+    during: 'poll',
+    absorbed: 'client retries',
+    expected: succeeded,
+  },
+  {
+    name: 'connection dropped on the POST before Atlas acted',
+    operationId: 'createBackupRestoreJob',
+    fault: { kind: 'drop' },
+    times: 1,
+    during: 'start',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
+  {
+    name: 'connection dropped after Atlas created the job',
+    operationId: 'createBackupRestoreJob',
+    fault: { kind: 'dropAfterApply' },
+    times: 1,
+    during: 'start',
+    absorbed: 'in the step',
+    expected: succeeded,
+  },
   // Unusable bodies: truncated JSON and a body far larger than any real answer.
-  { name: 'truncated JSON on a poll', operationId: 'getBackupRestoreJob', fault: { kind: 'malformed' }, times: 1, during: 'poll', absorbed: 'redelivery', expected: succeeded },
-  { name: 'truncated JSON answering the POST (it did nothing)', operationId: 'createBackupRestoreJob', fault: { kind: 'malformed' }, times: 1, during: 'start', absorbed: 'redelivery', expected: succeeded },
-  { name: 'truncated JSON on a listing before submitting', operationId: 'listBackupSnapshots', fault: { kind: 'malformed' }, times: 1, during: 'start', absorbed: 'permanent', expected: { outcome: 'failed', jobs: 0 } },
-  { name: 'a 6 MiB answer to a poll', operationId: 'getBackupRestoreJob', fault: { kind: 'huge', bytes: SIX_MIB }, times: 1, during: 'poll', absorbed: 'redelivery', expected: succeeded },
-  { name: 'a 6 MiB answer to a listing before submitting', operationId: 'listBackupRestoreJobs', fault: { kind: 'huge', bytes: SIX_MIB }, times: 1, during: 'start', absorbed: 'permanent', expected: { outcome: 'failed', jobs: 0 } },
+  {
+    name: 'truncated JSON on a poll',
+    operationId: 'getBackupRestoreJob',
+    fault: { kind: 'malformed' },
+    times: 1,
+    during: 'poll',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
+  {
+    name: 'truncated JSON answering the POST (it did nothing)',
+    operationId: 'createBackupRestoreJob',
+    fault: { kind: 'malformed' },
+    times: 1,
+    during: 'start',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
+  {
+    name: 'truncated JSON on a listing before submitting',
+    operationId: 'listBackupSnapshots',
+    fault: { kind: 'malformed' },
+    times: 1,
+    during: 'start',
+    absorbed: 'permanent',
+    expected: { outcome: 'failed', jobs: 0 },
+  },
+  {
+    name: 'a 6 MiB answer to a poll',
+    operationId: 'getBackupRestoreJob',
+    fault: { kind: 'huge', bytes: SIX_MIB },
+    times: 1,
+    during: 'poll',
+    absorbed: 'redelivery',
+    expected: succeeded,
+  },
+  {
+    name: 'a 6 MiB answer to a listing before submitting',
+    operationId: 'listBackupRestoreJobs',
+    fault: { kind: 'huge', bytes: SIX_MIB },
+    times: 1,
+    during: 'start',
+    absorbed: 'permanent',
+    expected: { outcome: 'failed', jobs: 0 },
+  },
 ];
 
 describe('Reliability: Atlas faults', () => {
@@ -77,7 +214,8 @@ describe('Reliability: Atlas faults', () => {
     await system?.close();
     system = await startSystem({ ledger: 'dynamodb', dynamodbEndpoint: aws.dynamodbEndpoint });
     const current = system;
-    const inject = () => current.sim.faults.inject({ operationId: scenario.operationId, times: scenario.times }, scenario.fault);
+    const inject = () =>
+      current.sim.faults.inject({ operationId: scenario.operationId, times: scenario.times }, scenario.fault);
     current.submit(drillRequest(current.seed));
     if (scenario.during === 'start') inject();
     else {
@@ -103,13 +241,20 @@ describe('Reliability: Atlas faults', () => {
       case 'redelivery':
         expect(current.batchItemFailures.length).toBeGreaterThan(0);
         break;
+      case 'in the step':
+        expect(current.batchItemFailures).toEqual([]);
+        expect(operation.adopted).toBe(true);
+        break;
       case 'permanent':
         expect(current.batchItemFailures).toEqual([]);
+        expect(operation.outcome).toBe('failed');
         break;
     }
     if (scenario.expected.outcome === 'failed') expect(operation.outcomeReason).toMatch(scenario.operationId);
     if (scenario.fault.kind === 'status' && scenario.fault.retryAfterSeconds !== undefined) {
-      const waits = retryWarnings.filter((record) => record.operation === scenario.operationId).map((record) => record.delayMs);
+      const waits = retryWarnings
+        .filter((record) => record.operation === scenario.operationId)
+        .map((record) => record.delayMs);
       for (const wait of waits) expect(wait).toBeGreaterThanOrEqual(scenario.fault.retryAfterSeconds * 1000);
     }
   });

@@ -31,7 +31,8 @@ describe('Reliability: credentials and tokens', () => {
     await current.run({ until: async () => (await current.ledger.get(OPERATION_ID))?.restoreJobId !== undefined });
   }
 
-  const tokenRequests = (current: System) => current.sim.requests.filter((request) => request.path === '/api/oauth/token');
+  const tokenRequests = (current: System) =>
+    current.sim.requests.filter((request) => request.path === '/api/oauth/token');
   const refused = (current: System) => atlasRequests(current).filter((request) => request.status === 401);
 
   it.each(['serviceAccount', 'apiKey'] as const)(
@@ -182,7 +183,10 @@ describe('Reliability: credentials and tokens', () => {
   it('retries the message while Secrets Manager throttles, then restores', async () => {
     // Prepare
     const current = await start();
-    const document = { clientId: current.seed.credentials.clientId, clientSecret: current.seed.credentials.clientSecret };
+    const document = {
+      clientId: current.seed.credentials.clientId,
+      clientSecret: current.seed.credentials.clientSecret,
+    };
     current.secret.fail('ThrottlingException');
     const [request] = [current.submit(drillRequest(current.seed))];
     const [received] = current.queue.receive(current.time.workflowClock.now(), 1);

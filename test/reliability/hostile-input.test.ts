@@ -74,12 +74,12 @@ const nasty = fc.oneof(
   fc.string({ maxLength: 200, unit: 'binary' }),
   fc.string({ maxLength: 200, unit: 'grapheme' }),
   fc.jsonValue({ maxDepth: 6 }).map((value) => JSON.stringify(value)),
-  fc.dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 8 }).map((extra) =>
-    JSON.stringify({ ...base, ...extra }),
-  ),
-  fc.record({ detail: fc.jsonValue({ maxDepth: 3 }), 'detail-type': fc.string(), source: fc.string(), id: fc.string() }).map(
-    (event) => JSON.stringify(event),
-  ),
+  fc
+    .dictionary(fc.string({ maxLength: 12 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 8 })
+    .map((extra) => JSON.stringify({ ...base, ...extra })),
+  fc
+    .record({ detail: fc.jsonValue({ maxDepth: 3 }), 'detail-type': fc.string(), source: fc.string(), id: fc.string() })
+    .map((event) => JSON.stringify(event)),
 );
 
 const generated: fc.Arbitrary<Generated> = fc.oneof(
@@ -161,7 +161,8 @@ describe('Reliability: hostile input through the handler', () => {
           if (message.expect) {
             const named = message.expect.some((expected) =>
               letter.issues.some(
-                (issue) => issue.path === expected.path && (expected.rule === undefined || issue.rule === expected.rule),
+                (issue) =>
+                  issue.path === expected.path && (expected.rule === undefined || issue.rule === expected.rule),
               ),
             );
             expect(named, `${JSON.stringify(message.expect)} in ${JSON.stringify(letter.issues)}`).toBe(true);

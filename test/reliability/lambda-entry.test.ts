@@ -98,7 +98,8 @@ describe('Reliability: the Lambda entry point', () => {
 
     // Act
     const responses = [];
-    for (let index = 0; index < records.length; index += 10) responses.push(await invoke(records.slice(index, index + 10)));
+    for (let index = 0; index < records.length; index += 10)
+      responses.push(await invoke(records.slice(index, index + 10)));
 
     // Assess
     expect(responses.flatMap((response) => response.batchItemFailures)).toEqual([]);
@@ -109,7 +110,9 @@ describe('Reliability: the Lambda entry point', () => {
       const sent = records.find((record) => record.id === origin);
       expect(sent, origin).toBeDefined();
       expect(letter.Body).toBe(sent?.body === '' ? '(empty message)' : sent?.body);
-      expect(letter.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.code]?.StringValue).toMatch(/^(MALFORMED_JSON|INVALID_\w+)$/);
+      expect(letter.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.code]?.StringValue).toMatch(
+        /^(MALFORMED_JSON|INVALID_\w+)$/,
+      );
       expect(letter.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reason]?.StringValue).toMatch(/\[\w+\]/);
     }
     const stored = await aws.dynamodb.send(new ScanCommand({ TableName: aws.tableName }));
@@ -128,7 +131,9 @@ describe('Reliability: the Lambda entry point', () => {
     // Assess
     expect(response.batchItemFailures).toEqual([]);
     const letters = await peekMessages(aws.sqs, aws.deadLetterQueueUrl);
-    const letter = letters.find((candidate) => candidate.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.origin]?.StringValue === 'largest');
+    const letter = letters.find(
+      (candidate) => candidate.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.origin]?.StringValue === 'largest',
+    );
     expect(letter?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.code]?.StringValue).toBe('INVALID_REQUEST');
   });
 

@@ -1,4 +1,5 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { AtlasApiError } from '../../functions/core/atlas/errors.ts';
 import type { Queue } from '../../functions/core/workflow/ports.ts';
 import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 import { atlasRequests, drillRequest, expectSettled, OPERATION_ID, outcomeLines } from './support/expectations.ts';
@@ -53,7 +54,8 @@ describe('Reliability: platform faults', () => {
           intercept<Queue>(queue, async (method, args, call) => {
             if (method === 'send' && isPoll(args[0])) {
               polls += 1;
-              if (polls === failingPoll) throw Object.assign(new Error('Service Unavailable'), { name: 'QueueDoesNotExist' });
+              if (polls === failingPoll)
+                throw Object.assign(new Error('Service Unavailable'), { name: 'QueueDoesNotExist' });
             }
             return call();
           }),
@@ -101,7 +103,7 @@ describe('Reliability: platform faults', () => {
       expect(atlasRequests(current, 'createBackupRestoreJob')).toHaveLength(1);
     });
 
-    it('adopts the job whose id could not be recorded, once the claim lease has passed', async () => {
+    it('adopts the job whose id could not be recorded on the next delivery, its claim lease (90 s) having passed', async () => {
       // Prepare
       const throttle = dynamodbFaultOnce(
         (command, input) => command === 'UpdateItemCommand' && touches(input, 'restoreJobId'),
@@ -116,8 +118,10 @@ describe('Reliability: platform faults', () => {
       // Assess
       const operation = await expectSettled(current, { outcome: 'succeeded' });
       expect(operation.adopted).toBe(true);
-      const codes = [...current.errors.values()].flat().map((error) => (error as { code?: string }).code ?? (error as Error).name);
-      expect(codes).toEqual(['ProvisionedThroughputExceededException', 'SUBMIT_IN_PROGRESS', 'SUBMIT_IN_PROGRESS']);
+      const codes = [...current.errors.values()]
+        .flat()
+        .map((error) => (error as { code?: string }).code ?? (error as Error).name);
+      expect(codes).toEqual(['ProvisionedThroughputExceededException']);
     });
   });
 
@@ -146,7 +150,9 @@ describe('Reliability: platform faults', () => {
 
       // Act
       const again = current.submit(JSON.stringify(firstPoll.message));
-      await current.deliver(current.queue.receive(current.time.workflowClock.now(), 10).filter((m) => m.id === again.id));
+      await current.deliver(
+        current.queue.receive(current.time.workflowClock.now(), 10).filter((m) => m.id === again.id),
+      );
       await current.run();
 
       // Assess
@@ -240,6 +246,45 @@ describe('Reliability: platform faults', () => {
     });
   });
 
+  describe('a concurrent duplicate meeting a permanent error while its twin holds the submit claim', () => {
+    it('cannot end the operation as failed while the twin submits the restore', async () => {
+      // Prepare: copy 2's last check fails for good just after copy 1 claimed; copy 1's POST lands after that.
+      let lists = 0;
+      const ledger = () => system?.ledger;
+      const current = await start({
+        wrapAtlas: (atlas) =>
+          intercept(atlas, async (method, _args, call) => {
+            if (method === 'listRestoreJobs' && ++lists === 2) {
+              await waitFor(async () => (await ledger()?.get(OPERATION_ID))?.claimToken !== undefined);
+              throw new AtlasApiError({
+                operation: 'listBackupRestoreJobs',
+                method: 'GET',
+                path: '/x',
+                status: 200,
+                retryable: false,
+                detail: 'response is not JSON',
+              });
+            }
+            if (method !== 'createRestoreJob') return call();
+            const job = await call();
+            await waitFor(async () => (await ledger()?.get(OPERATION_ID))?.outcome !== undefined, 500).catch(
+              () => undefined,
+            );
+            return job;
+          }),
+      });
+      const request = current.submit(drillRequest(current.seed));
+      current.queue.receive(current.time.workflowClock.now(), 1);
+
+      // Act
+      await current.deliver([request], { duplicates: [request] });
+      await current.run();
+
+      // Assess
+      await expectSettled(current, { outcome: 'succeeded' });
+    });
+  });
+
   describe('a concurrent duplicate of a poll whose twin crashed after advancing the operation', () => {
     it('does not acknowledge the poll for good: the next poll is sent again', async () => {
       // Prepare
@@ -247,7 +292,8 @@ describe('Reliability: platform faults', () => {
       const current = await start({
         wrapQueue: (queue) =>
           intercept<Queue>(queue, async (method, args, call) => {
-            if (method === 'send' && isPoll(args[0]) && ++polls === 2) throw new SimulatedCrash('before sending the second poll');
+            if (method === 'send' && isPoll(args[0]) && ++polls === 2)
+              throw new SimulatedCrash('before sending the second poll');
             return call();
           }),
       });
@@ -362,6 +408,15 @@ describe('Reliability: platform faults', () => {
     });
   });
 });
+
+/** Waits (real time) for something a concurrent delivery does. */
+async function waitFor(condition: () => Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 5));
+  }
+}
 
 /** Waits (real time) for something the simulator does on its own, such as finishing a delayed request. */
 async function until(condition: () => boolean, timeoutMs = 5_000): Promise<void> {

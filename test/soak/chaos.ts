@@ -87,7 +87,15 @@ export function faultyAtlas(
 }
 
 /** Where the consumer may die: after each of these effects took place, before the next one. */
-const LEDGER_CRASH_POINTS = new Set(['create', 'advance', 'claim', 'finish', 'markHandedOff', 'markReported', 'releaseClaim']);
+const LEDGER_CRASH_POINTS = new Set([
+  'create',
+  'advance',
+  'claim',
+  'finish',
+  'markHandedOff',
+  'markReported',
+  'releaseClaim',
+]);
 
 /** The consumer dying at step boundaries: right after a ledger write, a queue send, or Atlas accepting the POST. */
 export function crashing<T extends Ledger | Queue | AtlasApi>(

@@ -19,7 +19,7 @@ const { values } = parseArgs({
 
 const seed = values.seed === undefined ? 20_261_128 : Number.parseInt(values.seed, 10);
 const operations = values.operations === undefined ? 1_000 : Number.parseInt(values.operations, 10);
-const ledger = values.ledger ?? 'memory';
+const ledger = values.ledger ?? 'dynamodb';
 if (!Number.isSafeInteger(seed) || !Number.isSafeInteger(operations) || operations < 1) {
   console.error('usage: npm run soak -- [--seed N] [--operations N] [--ledger memory|dynamodb] [--ci]');
   process.exit(2);
@@ -50,6 +50,7 @@ console.log(`\nJSON: ${values.out}`);
 
 const failures = [
   report.duplicateRestoreJobs > 0 && `${report.duplicateRestoreJobs} duplicate restore jobs`,
+  report.sharedRestoreJobs > 0 && `${report.sharedRestoreJobs} restore jobs recorded by more than one operation`,
   report.operationsLost > 0 && `${report.operationsLost} operations lost (${report.lostOperations.join(', ')})`,
   report.unrecordedRestoreJobs > 0 && `${report.unrecordedRestoreJobs} restore jobs the ledger does not record`,
   report.secretLeaks.length > 0 && `secrets in the logs: ${report.secretLeaks.join(', ')}`,
@@ -69,6 +70,7 @@ function table(result: SoakReport): string {
       .sort(([a], [b]) => a.localeCompare(b))
       .map(([kind, count]): [string, string] => [`  outcome: ${kind}`, String(count)]),
     ['duplicate restore jobs', String(result.duplicateRestoreJobs)],
+    ['jobs recorded by 2+ operations', String(result.sharedRestoreJobs)],
     ['unrecorded restore jobs', String(result.unrecordedRestoreJobs)],
     ['operations lost', String(result.operationsLost)],
     ['dead letters (rejected / redriven)', `${result.deadLetters.rejected} / ${result.deadLetters.redriven}`],

@@ -1,4 +1,3 @@
-import { appendFileSync } from 'node:fs';
 /**
  * The chaos soak: many restore operations through the whole function (real Lambda handler, workflow, Atlas client
  * over HTTP to the simulator) on a simulated clock, with faults on Atlas calls, consumer crashes at step boundaries,
@@ -42,12 +41,15 @@ export interface SoakReport {
   readonly simulatedHours: number;
   readonly operations: number;
   readonly outcomes: Record<string, number>;
+  /** Jobs beyond the first that one operation submitted. */
   readonly duplicateRestoreJobs: number;
+  /** Jobs that more than one operation records as its own (one of them adopted a job it did not submit). */
+  readonly sharedRestoreJobs: number;
   /** Jobs at Atlas that the ledger does not record although it reports an outcome for their operation. */
   readonly unrecordedRestoreJobs: number;
   readonly operationsLost: number;
   readonly lostOperations: readonly string[];
-  /** Jobs counted as duplicate or unrecorded, with the operation they were matched to. */
+  /** Jobs counted as duplicate, shared or unrecorded, with the operation they were matched to. */
   readonly suspectJobs: readonly {
     readonly restoreJobId: string;
     readonly createdAt: string;
@@ -57,8 +59,17 @@ export interface SoakReport {
     readonly outcomeReason: string | undefined;
     readonly adopted: boolean | undefined;
   }[];
-  readonly deadLetters: { readonly rejected: number; readonly redriven: number; readonly reasons: Record<string, number> };
-  readonly atlasCalls: { readonly api: number; readonly token: number; readonly faulted: number; readonly faultedShare: number };
+  readonly deadLetters: {
+    readonly rejected: number;
+    readonly redriven: number;
+    readonly reasons: Record<string, number>;
+  };
+  readonly atlasCalls: {
+    readonly api: number;
+    readonly token: number;
+    readonly faulted: number;
+    readonly faultedShare: number;
+  };
   readonly retries: { readonly client: number; readonly redeliveries: number };
   readonly chaos: {
     readonly atlasFaultsScripted: number;
@@ -68,7 +79,12 @@ export interface SoakReport {
     readonly credentialRotations: number;
   };
   readonly invocations: number;
-  readonly detectionLatencySeconds: { readonly max: number; readonly p95: number; readonly p50: number; readonly samples: number };
+  readonly detectionLatencySeconds: {
+    readonly max: number;
+    readonly p95: number;
+    readonly p50: number;
+    readonly samples: number;
+  };
   readonly secretLeaks: readonly string[];
 }
 
@@ -82,7 +98,15 @@ interface Pair {
 interface Planned {
   readonly index: number;
   readonly at: number;
-  readonly kind: 'automated' | 'pointInTime' | 'download' | 'dryRun' | 'refused' | 'shortWait' | 'invalid' | 'noRequestId';
+  readonly kind:
+    | 'automated'
+    | 'pointInTime'
+    | 'download'
+    | 'dryRun'
+    | 'refused'
+    | 'shortWait'
+    | 'invalid'
+    | 'noRequestId';
   readonly body: string;
   /** The operation id, or the message id for requests without one (and invalid ones). */
   readonly key: string;
@@ -122,7 +146,10 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
     config: (seed, sim) => {
       pairs.push(...buildWorld(sim, options.clusters));
       return {
-        allowedTargets: [`${seed.groupId}/${seed.targetClusterName}`, ...pairs.map((pair) => `${pair.groupId}/${pair.target}`)],
+        allowedTargets: [
+          `${seed.groupId}/${seed.targetClusterName}`,
+          ...pairs.map((pair) => `${pair.groupId}/${pair.target}`),
+        ],
       };
     },
     wrapAtlas: (atlas, sim) =>
@@ -173,7 +200,8 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
         // Now and then a snapshot of the source starts, and the restore has to wait for it.
         if (random() < 0.03) {
           const pair = pairs[Math.floor(random() * pairs.length)];
-          if (pair) sim.state.addSnapshot(pair.groupId, pair.source, { snapshotType: 'onDemand', startedAt: time.atlas.now() });
+          if (pair)
+            sim.state.addSnapshot(pair.groupId, pair.source, { snapshotType: 'onDemand', startedAt: time.atlas.now() });
         }
       }
       const batch = queue.receive(now, 10);
@@ -188,7 +216,9 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       await current.deliver(batch, { duplicates });
       if (Date.now() - lastProgress > 5_000) {
         lastProgress = Date.now();
-        options.onProgress?.(`${next}/${plan.length} submitted, ${queue.size} queued, ${current.invocations()} invocations`);
+        options.onProgress?.(
+          `${next}/${plan.length} submitted, ${queue.size} queued, ${current.invocations()} invocations`,
+        );
       }
     }
 
@@ -233,7 +263,12 @@ function planOperations(options: SoakOptions, random: () => number, pairs: reado
     const onto = { targetGroupId: pair.groupId, targetClusterName: pair.target };
     const requests: Record<Planned['kind'], RestoreRequest | Record<string, unknown>> = {
       automated: { ...common, deliveryType: 'automated', snapshotId: 'latest', ...onto },
-      pointInTime: { ...common, deliveryType: 'pointInTime', ...onto, pointInTimeUTCSeconds: Math.floor((at - 2 * HOUR_MS) / 1000) },
+      pointInTime: {
+        ...common,
+        deliveryType: 'pointInTime',
+        ...onto,
+        pointInTimeUTCSeconds: Math.floor((at - 2 * HOUR_MS) / 1000),
+      },
       download: { ...common, deliveryType: 'download', ...(random() < 0.5 ? { snapshotId: pair.snapshotId } : {}) },
       dryRun: { ...common, deliveryType: 'automated', ...onto, dryRun: true },
       refused: { ...common, deliveryType: 'automated', ...onto, targetClusterName: `${pair.target}-` },
@@ -270,7 +305,8 @@ function buildWorld(sim: AtlasSimulator, clusters: number): Pair[] {
 function failingSomeJobs(atlas: AtlasApi, sim: AtlasSimulator, random: () => number): AtlasApi {
   return intercept(atlas, async (method, _args, call) => {
     const result = await call();
-    if (method === 'createRestoreJob' && random() < 0.05) sim.state.setRestoreJobOutcome((result as RestoreJob).id, 'failed');
+    if (method === 'createRestoreJob' && random() < 0.05)
+      sim.state.setRestoreJobOutcome((result as RestoreJob).id, 'failed');
     return result;
   });
 }
@@ -293,7 +329,10 @@ async function audit(
 ): Promise<SoakReport> {
   const { sim, queue } = system;
   const operations = new Map(
-    (await system.ledger.listOperations({ limit: Number.MAX_SAFE_INTEGER })).map((operation) => [operation.operationId, operation]),
+    (await system.ledger.listOperations({ limit: Number.MAX_SAFE_INTEGER })).map((operation) => [
+      operation.operationId,
+      operation,
+    ]),
   );
   const outcomes: Record<string, number> = {};
   const count = (kind: string) => {
@@ -312,21 +351,21 @@ async function audit(
     const operation = operations.get(planned.key);
     if (operation?.outcome) count(operation.outcome);
     else if (redrivenKeys.has(planned.key) || redrivenKeys.has(planned.messageId)) count('deadLettered');
-    else {
-      lost.push(planned.key);
-      if (process.env.SOAK_DEBUG) appendFileSync(process.env.SOAK_DEBUG, JSON.stringify({ lost: planned, operation, errors: (system.errors.get(planned.messageId) ?? []).map(String) }, null, 1) + '\n');
-    }
+    else lost.push(planned.key);
   }
 
   // Every job at Atlas must belong to one operation, and be the one its ledger entry records.
   const jobs = context.pairs.flatMap((pair) =>
-    sim.state.restoreJobs(pair.groupId, pair.source).map((job) => ({ job, clusterKey: `${pair.groupId}/${pair.source}` })),
+    sim.state
+      .restoreJobs(pair.groupId, pair.source)
+      .map((job) => ({ job, clusterKey: `${pair.groupId}/${pair.source}` })),
   );
   const recorded = new Map<string, number>();
   for (const operation of operations.values()) {
     if (operation.restoreJobId) recorded.set(operation.restoreJobId, (recorded.get(operation.restoreJobId) ?? 0) + 1);
   }
-  let duplicates = [...recorded.values()].reduce((sum, owners) => sum + owners - 1, 0);
+  const shared = [...recorded.values()].filter((owners) => owners > 1).length;
+  let duplicates = 0;
   let unrecorded = 0;
   const suspects: SoakReport['suspectJobs'][number][] = [];
   for (const operation of operations.values()) {
@@ -358,7 +397,10 @@ async function audit(
     });
   }
 
-  const latencies = detectionLatencies([...operations.values()], jobs.map(({ job }) => job), sim.state);
+  const latencies = detectionLatencies(
+    [...operations.values()],
+    jobs.map(({ job }) => job),
+  );
   const api = sim.requests.filter((request) => request.path.startsWith('/api/atlas/'));
   const faulted = sim.requests.filter((request) => request.fault !== undefined).length;
   const reasons: Record<string, number> = {};
@@ -377,6 +419,7 @@ async function audit(
     operations: context.plan.length,
     outcomes,
     duplicateRestoreJobs: duplicates,
+    sharedRestoreJobs: shared,
     unrecordedRestoreJobs: unrecorded,
     operationsLost: lost.length,
     lostOperations: lost.slice(0, 20),
@@ -424,7 +467,9 @@ function ownerOf(job: RestoreJobJson, clusterKey: string, operations: readonly O
         operation.clusterKey === clusterKey &&
         operation.request.deliveryType === job.deliveryType &&
         (operation.request.targetClusterName ?? undefined) === (job.targetClusterName ?? undefined) &&
-        (job.snapshotId === undefined || operation.snapshotId === undefined || operation.snapshotId === job.snapshotId) &&
+        (job.snapshotId === undefined ||
+          operation.snapshotId === undefined ||
+          operation.snapshotId === job.snapshotId) &&
         operation.firstClaimedAt !== undefined &&
         operation.firstClaimedAt <= created + 1_000,
     )
@@ -435,12 +480,12 @@ function ownerOf(job: RestoreJobJson, clusterKey: string, operations: readonly O
 function detectionLatencies(
   operations: readonly Operation[],
   jobs: readonly RestoreJobJson[],
-  state: System['sim']['state'],
 ): SoakReport['detectionLatencySeconds'] {
   const byId = new Map(jobs.map((job) => [job.id, job]));
   const samples: number[] = [];
   for (const operation of operations) {
-    if (operation.outcome !== 'succeeded' || !operation.restoreJobId || operation.outcomeRecordedAt === undefined) continue;
+    if (operation.outcome !== 'succeeded' || !operation.restoreJobId || operation.outcomeRecordedAt === undefined)
+      continue;
     const job = byId.get(operation.restoreJobId);
     if (!job) continue;
     const parsed = restoreJobSchema.parse(job);
@@ -451,7 +496,6 @@ function detectionLatencies(
         : Number.NaN;
     if (Number.isFinite(endedAt)) samples.push(Math.max(0, (operation.outcomeRecordedAt - endedAt) / 1000));
   }
-  void state;
   samples.sort((a, b) => a - b);
   const at = (fraction: number) => samples[Math.min(samples.length - 1, Math.floor(fraction * samples.length))] ?? 0;
   return { max: samples.at(-1) ?? 0, p95: at(0.95), p50: at(0.5), samples: samples.length };

@@ -3,6 +3,7 @@ import { atlasId, clusterName } from '../../core/atlas/model.ts';
 import { createDynamoDbLedger } from '../../core/ledger/dynamodb-ledger.ts';
 import { outcomeRecord } from '../../core/reporting/reporter.ts';
 import type { Operation } from '../../core/workflow/operation.ts';
+import type { Ledger } from '../../core/workflow/ports.ts';
 import { cliDynamoDbClient } from '../aws-clients.ts';
 import { type CliCommand, noPositionals, parseCommandLine, UsageError } from '../command.ts';
 import { writeJson, writeTable } from '../output.ts';
@@ -81,7 +82,7 @@ export const history: CliCommand = {
     let operations: Operation[];
     try {
       const ledger = createDynamoDbLedger({ client, tableName: checkedTable.data });
-      operations = await listOperations(ledger.listOperations, flags);
+      operations = await listOperations(ledger, flags);
     } finally {
       client.destroy();
     }
@@ -116,13 +117,15 @@ export const history: CliCommand = {
  * operation is read and filtered (the ledger holds a few a day, for its retention).
  */
 async function listOperations(
-  list: ReturnType<typeof createDynamoDbLedger>['listOperations'],
+  ledger: Pick<Ledger, 'listOperations'>,
   filter: { projectId?: string | undefined; clusterName?: string | undefined; limit: number },
 ): Promise<Operation[]> {
   const { projectId, clusterName: name, limit } = filter;
-  if (projectId !== undefined && name !== undefined) return list({ clusterKey: `${projectId}/${name}`, limit });
-  if (projectId === undefined && name === undefined) return list({ limit });
-  const all = await list({ limit: Number.MAX_SAFE_INTEGER });
+  if (projectId !== undefined && name !== undefined) {
+    return ledger.listOperations({ clusterKey: `${projectId}/${name}`, limit });
+  }
+  if (projectId === undefined && name === undefined) return ledger.listOperations({ limit });
+  const all = await ledger.listOperations({ limit: Number.MAX_SAFE_INTEGER });
   return all
     .filter((operation) => {
       const [group, cluster] = operation.clusterKey.split('/');

@@ -53,8 +53,9 @@ interface LocalMessage {
 
 /**
  * Runs one restore operation in this process, on the workflow's own composition root (createRestoreService): the
- * queue and the ledger live in memory, the clock is real, and a message that throws is delivered again after a
- * delay, as SQS does. Resolves with the operation when it has an outcome (or when `until` holds).
+ * queue and the ledger live in memory, the clock is real, and a message the workflow asks to retry (WorkflowError) is
+ * delivered again after a delay, as SQS does. Resolves with the operation when it has an outcome (or when `until`
+ * holds); rejects with the first other error, which the Atlas client has already retried.
  */
 export async function runOperationInProcess(
   request: RestoreRequest & { readonly requestId: string },

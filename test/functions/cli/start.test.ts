@@ -57,7 +57,9 @@ describe.concurrent('CLI: atlas-restore start', () => {
     expect(result.stdout).toMatch(/^Outcome\s+succeeded$/m);
     expect(result.stdout).toMatch(new RegExp(`^Restore job\\s+${job?.id}$`, 'm'));
     expect(result.stdout).toMatch(/^RTO\s+\ds$/m);
-    expect(result.stderr).toMatch(/^\+00:00 accepted: automated restore of [a-f0-9]{24}\/src-\d+ \(snapshot latest\)/m);
+    expect(result.stderr).toMatch(
+      /^\+00:0\d accepted: automated restore of [a-f0-9]{24}\/src-\d+ \(snapshot latest\)/m,
+    );
     expect(result.stderr).toContain(`snapshot check: snapshot ${pair.snapshotId} taken at`);
     expect(result.stderr).toContain(`submitted restore job ${job?.id}`);
     expect(result.stderr).toMatch(/^\+00:0\d succeeded: restore job [a-f0-9]{24} completed \(RTO \ds, RPO 1h 00m\)$/m);

@@ -97,6 +97,7 @@ export function expectNothingSecretLogged(system: System): void {
 /** Requests the simulator saw for an Admin API operation. */
 export function atlasRequests(system: System, operationId?: string) {
   return system.sim.requests.filter(
-    (request) => request.path.startsWith('/api/atlas/') && (operationId === undefined || request.operationId === operationId),
+    (request) =>
+      request.path.startsWith('/api/atlas/') && (operationId === undefined || request.operationId === operationId),
   );
 }

@@ -37,7 +37,12 @@ export class MockedSecret {
 
   /** The secret holds this exact string (malformed secrets included). */
   setText(text: string): void {
-    this.#answer = () => ({ $metadata: {}, ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SECRET_ID}`, Name: SECRET_ID, SecretString: text });
+    this.#answer = () => ({
+      $metadata: {},
+      ARN: `arn:aws:secretsmanager:us-east-1:123456789012:secret:${SECRET_ID}`,
+      Name: SECRET_ID,
+      SecretString: text,
+    });
   }
 
   /** GetSecretValue fails with this AWS error (by name: ResourceNotFoundException, ThrottlingException, …). */

@@ -16,7 +16,11 @@ import { createLogger } from '../../../functions/core/reporting/logger.ts';
 import { createPowertoolsReporter } from '../../../functions/core/reporting/reporter.ts';
 import { createHandler, type RestoreHandler } from '../../../functions/core/workflow/lambda-handler.ts';
 import type { Ledger, Queue } from '../../../functions/core/workflow/ports.ts';
-import { createRestoreService, type MessageResult, type RestoreService } from '../../../functions/core/workflow/service.ts';
+import {
+  createRestoreService,
+  type MessageResult,
+  type RestoreService,
+} from '../../../functions/core/workflow/service.ts';
 import {
   type AtlasSimulator,
   type Credentials,
@@ -179,8 +183,11 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 
   const queue = new DiscreteEventQueue(time.workflowClock);
   const baseConfig = options.config?.(seed, sim) ?? {};
+  const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
   const config = workflowConfig({
     allowedTargets: [`${seed.groupId}/${seed.targetClusterName}`],
+    // As the stack sets it: the function timeout plus 30 s.
+    claimLeaseSeconds: functionTimeoutMs / 1000 + 30,
     ...baseConfig,
   });
   const inner = createRestoreService({
@@ -210,7 +217,6 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   };
   const handler = createHandler({ service, log: logger, now: time.realNow });
 
-  const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
   const visibilityMs = (options.visibilityTimeoutSeconds ?? 360) * 1000;
   const maxReceiveCount = options.maxReceiveCount ?? 5;
   const batchSize = options.batchSize ?? 1;
@@ -246,7 +252,9 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     const failed = await Promise.all(batches.map((batch) => invoke(batch, remainingMs)));
     for (const message of messages) {
       // A copy that succeeded deletes the message: it comes back only if every copy failed.
-      const everyCopyFailed = batches.every((batch, index) => !batch.includes(message) || failed[index]?.has(message.id));
+      const everyCopyFailed = batches.every(
+        (batch, index) => !batch.includes(message) || failed[index]?.has(message.id),
+      );
       if (!everyCopyFailed) continue;
       const last = errors.get(message.id)?.at(-1);
       queue.release(message, time.workflowClock.now() + visibilityMs, maxReceiveCount, describeError(last));

@@ -1,5 +1,5 @@
-import type { SimulatedClock } from '../../atlas-simulator/index.ts';
 import type { Clock } from '../../../functions/core/workflow/ports.ts';
+import type { SimulatedClock } from '../../atlas-simulator/index.ts';
 
 /**
  * The three clocks of a run, kept apart as they are in production:

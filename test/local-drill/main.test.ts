@@ -1,0 +1,76 @@
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { describe, it } from 'vitest';
+
+const DRILL = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+/** Runs `npm start`'s script as a process under this Node (24). */
+function runDrill(args: readonly string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      process.execPath,
+      [DRILL, ...args],
+      { env: { PATH: process.env.PATH ?? '' }, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error === null ? 0 : typeof error.code === 'number' ? error.code : null, stdout, stderr });
+      },
+    );
+  });
+}
+
+interface Report {
+  succeeded: boolean;
+  restoreJobs: number;
+  failedMessages: number;
+  steps: string[];
+  operation: { outcome: string; deferrals: number; polls: number; rtoSeconds: number; rpoSeconds: number };
+}
+
+describe.concurrent('Local drill: npm start', () => {
+  it('runs the default drill to success: a deferral while the snapshot finishes, one job, polls', {
+    timeout: 90_000,
+  }, async ({ expect }) => {
+    // Act
+    const result = await runDrill(['--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Report;
+    expect(report).toMatchObject({ succeeded: true, restoreJobs: 1, failedMessages: 0 });
+    expect(report.operation.outcome).toBe('succeeded');
+    expect(report.operation.deferrals).toBeGreaterThan(0);
+    expect(report.operation.polls).toBeGreaterThan(0);
+    // The simulator's automated restore takes 240 s; Atlas's finishedAt has whole seconds.
+    expect(Math.abs(report.operation.rtoSeconds - 240)).toBeLessThanOrEqual(2);
+    expect(report.steps).toContainEqual(expect.stringMatching(/^\+\d\d:\d\d deferred \(1\): SNAPSHOT_IN_PROGRESS: /));
+    expect(report.steps).toContainEqual(expect.stringMatching(/^\+\d\d:\d\d submitted restore job [a-f0-9]{24}/));
+    expect(report.steps).toContainEqual(expect.stringMatching(/^\+\d\d:\d\d poll 1: restore job [a-f0-9]{24} running/));
+    expect(report.steps.at(-1)).toMatch(
+      /^\+\d\d:\d\d succeeded: restore job [a-f0-9]{24} completed \(RTO (3m 5\ds|4m 0\ds), RPO/,
+    );
+    // The step lines went to stderr, so stdout held the JSON alone.
+    expect(result.stderr).toContain('submitted restore job');
+  });
+
+  it('lists its options with --help, and refuses an unknown scenario with exit 2', async ({ expect }) => {
+    // Act
+    const help = await runDrill(['--help']);
+    const wrong = await runDrill(['--scenario', 'restore-everything']);
+
+    // Assess
+    expect(help.code).toBe(0);
+    for (const option of [
+      '--scenario',
+      'automated',
+      'download',
+      'pointInTime',
+      'snapshot-in-progress',
+      '--scale',
+      '--json',
+    ]) {
+      expect(help.stdout).toContain(option);
+    }
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/^local drill: .*scenario[^\n]*\(see --help\)\n$/);
+  });
+});
