@@ -15,7 +15,7 @@ import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
 import type { Operation } from '../../functions/core/workflow/operation.ts';
 import type { Log, Reporter } from '../../functions/core/workflow/ports.ts';
 import { createRestoreService } from '../../functions/core/workflow/service.ts';
-import { SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
+import { type AtlasSimulator, SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
 import { fakeLambdaContext } from '../support/lambda-context.ts';
 import { type LocalAws, peekMessages, startLocalAws, toSqsEvent } from '../support/local-aws.ts';
 import { format, type SectionResult } from './report.ts';
@@ -105,6 +105,22 @@ export async function measureScale(
     visibilityTimeoutSeconds: Math.ceil(visibilityTimeoutSeconds / scale),
     maxReceiveCount: deployment.maxReceiveCount,
   });
+  try {
+    return await runScale(sim, aws, options, visibilityTimeoutSeconds);
+  } finally {
+    await aws.stop();
+    await sim.close();
+  }
+}
+
+async function runScale(
+  sim: AtlasSimulator,
+  aws: LocalAws,
+  options: ScaleOptions,
+  visibilityTimeoutSeconds: number,
+): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'>> {
+  const { deployment, scale } = options;
+  const { clock } = sim;
   const { groupId, sourceClusterName, credentials } = sim.seed;
   const pairs: RestorePair[] = Array.from({ length: options.requests }, (_, index) => {
     const suffix = String(index).padStart(5, '0');
@@ -147,43 +163,56 @@ export async function measureScale(
   const startedAtReal = performance.now();
   const startedAtSimulated = clock.now();
   let finishedAtSimulated = startedAtSimulated;
+  const deadline = Date.now() + options.timeoutMs;
+  let stopped = false;
+  const done = () => stopped || tally.finished + tally.rejections >= options.requests || Date.now() > deadline;
+
+  /** One poller of the event source mapping, feeding batches to one execution environment's handler. */
+  async function consume(handler: (typeof environments)[number]['handler']): Promise<void> {
+    while (!done()) {
+      const { Messages = [] } = await aws.sqs.send(
+        new ReceiveMessageCommand({
+          QueueUrl: aws.workQueueUrl,
+          MaxNumberOfMessages: deployment.batchSize,
+          WaitTimeSeconds: 0,
+          MessageSystemAttributeNames: ['All'],
+        }),
+      );
+      if (Messages.length === 0) {
+        await sleep(IDLE_RECEIVE_MS);
+        continue;
+      }
+      counters.invocations += 1;
+      counters.messages += Messages.length;
+      const response = await handler(
+        toSqsEvent(Messages, aws.workQueueArn),
+        simulatedContext(clock, deployment.functionTimeoutSeconds),
+      );
+      const retried = new Set(
+        'batchItemFailures' in response ? response.batchItemFailures.map((item) => item.itemIdentifier) : [],
+      );
+      counters.failedMessages += retried.size;
+      await deleteHandled(
+        aws,
+        Messages.filter((message) => !retried.has(message.MessageId ?? '')),
+      );
+      finishedAtSimulated = clock.now();
+    }
+  }
+
   try {
     await sendRequests(
       aws,
       pairs.map((pair) => JSON.stringify(drillRequest(groupId, pair))),
     );
-    const deadline = Date.now() + options.timeoutMs;
-    const done = () => tally.finished + tally.rejections >= options.requests || Date.now() > deadline;
     await Promise.all(
       environments.map(async ({ handler }) => {
-        while (!done()) {
-          const { Messages = [] } = await aws.sqs.send(
-            new ReceiveMessageCommand({
-              QueueUrl: aws.workQueueUrl,
-              MaxNumberOfMessages: deployment.batchSize,
-              WaitTimeSeconds: 0,
-              MessageSystemAttributeNames: ['All'],
-            }),
-          );
-          if (Messages.length === 0) {
-            await sleep(IDLE_RECEIVE_MS);
-            continue;
-          }
-          counters.invocations += 1;
-          counters.messages += Messages.length;
-          const response = await handler(
-            toSqsEvent(Messages, aws.workQueueArn),
-            simulatedContext(clock, deployment.functionTimeoutSeconds),
-          );
-          const failed = new Set(
-            'batchItemFailures' in response ? response.batchItemFailures.map((item) => item.itemIdentifier) : [],
-          );
-          counters.failedMessages += failed.size;
-          await deleteHandled(
-            aws,
-            Messages.filter((message) => !failed.has(message.MessageId ?? '')),
-          );
-          finishedAtSimulated = clock.now();
+        try {
+          await consume(handler);
+        } catch (error) {
+          // Stop the other pollers too: the servers close when this section ends.
+          stopped = true;
+          throw error;
         }
       }),
     );
@@ -214,8 +243,6 @@ export async function measureScale(
     const key = request.operationId ?? request.path;
     byOperation.set(key, (byOperation.get(key) ?? 0) + 1);
   }
-  await aws.stop();
-  await sim.close();
 
   const succeeded = tally.outcomes.get('succeeded') ?? 0;
   const data = {

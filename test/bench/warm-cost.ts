@@ -3,8 +3,13 @@ import { fileURLToPath } from 'node:url';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { operationKey } from '../../functions/core/ledger/item.ts';
 import type { OrchestratorConfig } from '../../infra/config.ts';
-import { type RecordedRequest, SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
-import { startLocalAws } from '../support/local-aws.ts';
+import {
+  type AtlasSimulator,
+  type RecordedRequest,
+  SimulatedClock,
+  startAtlasSimulator,
+} from '../atlas-simulator/index.ts';
+import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 import type { BuiltBundle } from './bundles.ts';
 import { lambdaInitEnvironment } from './cold-start.ts';
 import { itemSizeBytes } from './cost-model.ts';
@@ -42,6 +47,8 @@ export interface MessageCost {
   readonly aws: Readonly<Record<string, number>>;
   /** Structured log and EMF bytes the handler wrote per message. */
   readonly logBytes: number;
+  /** TCP connections opened over all measured messages of this kind (handler, floor). */
+  readonly connections: { readonly handler: number; readonly floor: number };
 }
 
 /** Section 2: CPU and latency per start and per poll message through the deployed bundle, beside the raw I/O. */
@@ -56,12 +63,31 @@ export async function measureWarmCost(
     durations: { automatedRestoreMs: WEEK_MS },
   });
   const aws = await startLocalAws({ prefix: `bench-warm-${process.pid}`, visibilityTimeoutSeconds: 600 });
-  const { credentials, groupId } = sim.seed;
   const secrets = await startSecretsManager(
     SECRET_ID,
-    JSON.stringify({ clientId: credentials.clientId, clientSecret: credentials.clientSecret }),
+    JSON.stringify({ clientId: sim.seed.credentials.clientId, clientSecret: sim.seed.credentials.clientSecret }),
   );
 
+  try {
+    return await measureWith({ sim, aws, secrets }, options);
+  } finally {
+    await secrets.close();
+    await aws.stop();
+    await sim.close();
+  }
+}
+
+interface Servers {
+  readonly sim: AtlasSimulator;
+  readonly aws: LocalAws;
+  readonly secrets: Awaited<ReturnType<typeof startSecretsManager>>;
+}
+
+async function measureWith(
+  { sim, aws, secrets }: Servers,
+  options: WarmCostOptions,
+): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'> & { figures: WarmCostFigures }> {
+  const { credentials, groupId } = sim.seed;
   const warmup = restorePairs('w', options.warmup);
   const measured = restorePairs('h', options.messages);
   const floor = restorePairs('f', options.messages);
@@ -105,48 +131,42 @@ export async function measureWarmCost(
     templateOperationId: template.operationId,
   };
 
-  try {
-    const result = await runWorker(env, init, () => {
-      const jobs = sim.state.restoreJobs(groupId, template.sourceClusterName);
-      const jobId = jobs[0]?.id;
-      if (jobs.length !== 1 || jobId === undefined) {
-        throw new Error(`the template operation has ${jobs.length} restore jobs, expected 1`);
-      }
-      return {
-        type: 'templates',
-        atlas: atlasTemplates(sim.requests, template),
-        templateIds: {
-          operationId: template.operationId,
-          source: template.sourceClusterName,
-          target: template.targetClusterName,
-          snapshotId: snapshotOf(template),
-          jobId,
-        },
-        floorIds: floor.map((pair) => ({
-          operationId: pair.operationId,
-          source: pair.sourceClusterName,
-          target: pair.targetClusterName,
-          snapshotId: snapshotOf(pair),
-        })),
-      };
-    });
-    const atlas = atlasTemplates(sim.requests, template);
-    const sample = measured[0];
-    const { Item: item } = await aws.dynamodb.send(
-      new GetItemCommand({ TableName: aws.tableName, Key: operationKey(sample?.operationId ?? '') }),
-    );
-    if (item === undefined) throw new Error('no ledger item for the first measured operation');
-    const figures: WarmCostFigures = {
-      start: messageCost(result, 'start', atlas.start.length),
-      poll: messageCost(result, 'poll', atlas.poll.length),
-      ledgerItemBytes: itemSizeBytes(item),
+  const result = await runWorker(env, init, () => {
+    const jobs = sim.state.restoreJobs(groupId, template.sourceClusterName);
+    const jobId = jobs[0]?.id;
+    if (jobs.length !== 1 || jobId === undefined) {
+      throw new Error(`the template operation has ${jobs.length} restore jobs, expected 1`);
+    }
+    return {
+      type: 'templates',
+      atlas: atlasTemplates(sim.requests, template),
+      templateIds: {
+        operationId: template.operationId,
+        source: template.sourceClusterName,
+        target: template.targetClusterName,
+        snapshotId: snapshotOf(template),
+        jobId,
+      },
+      floorIds: floor.map((pair) => ({
+        operationId: pair.operationId,
+        source: pair.sourceClusterName,
+        target: pair.targetClusterName,
+        snapshotId: snapshotOf(pair),
+      })),
     };
-    return { ...report(figures, options, secrets.reads()), figures };
-  } finally {
-    await secrets.close();
-    await aws.stop();
-    await sim.close();
-  }
+  });
+  const atlas = atlasTemplates(sim.requests, template);
+  const sample = measured[0];
+  const { Item: item } = await aws.dynamodb.send(
+    new GetItemCommand({ TableName: aws.tableName, Key: operationKey(sample?.operationId ?? '') }),
+  );
+  if (item === undefined) throw new Error('no ledger item for the first measured operation');
+  const figures: WarmCostFigures = {
+    start: messageCost(result, 'start', atlas.start.length),
+    poll: messageCost(result, 'poll', atlas.poll.length),
+    ledgerItemBytes: itemSizeBytes(item),
+  };
+  return { ...report(figures, options, secrets.reads()), figures };
 }
 
 function runWorker(
@@ -225,6 +245,7 @@ function messageCost(result: WorkerResult, kind: 'start' | 'poll', atlasCalls: n
     atlasCalls,
     aws: countCalls(result.aws[kind]),
     logBytes: result.logBytes[kind] / Math.max(1, handler.latencyMs.length),
+    connections: { handler: result.connections.handler[kind], floor: result.connections.floor[kind] },
   };
 }
 
@@ -266,7 +287,7 @@ function report(figures: WarmCostFigures, options: WarmCostOptions, secretReads:
         format.ratio(ratio(cost.handler.cpuMs.mean, cost.floor.cpuMs.mean)),
         format.ratio(ratio(cost.handler.latencyMs.p50, cost.floor.latencyMs.p50)),
         format.ratio(ratio(cost.handler.latencyMs.p99, cost.floor.latencyMs.p99)),
-        `${format.int(cost.logBytes)} log bytes/message`,
+        `${format.int(cost.logBytes)} log bytes/message; new connections ${cost.connections.handler} vs ${cost.connections.floor}`,
       ],
     ];
   });

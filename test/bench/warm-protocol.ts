@@ -71,6 +71,11 @@ export interface WorkerResult {
   readonly floor: { readonly start: Samples; readonly poll: Samples };
   /** Bytes the handler wrote to stdout (its structured logs and EMF), per kind of message. */
   readonly logBytes: { readonly start: number; readonly poll: number };
+  /** TCP connections opened while measured messages ran (keep-alive should make them rare). */
+  readonly connections: {
+    readonly handler: { readonly start: number; readonly poll: number };
+    readonly floor: { readonly start: number; readonly poll: number };
+  };
   readonly aws: { readonly start: readonly AwsCall[]; readonly poll: readonly AwsCall[] };
 }
 

@@ -3,6 +3,7 @@
  * process.cpuUsage() is the handler's CPU, and beside it the floor: the same Atlas requests and the same SQS and
  * DynamoDB calls made directly with the same client libraries. Forked by warm-cost.ts, never imported.
  */
+import diagnosticsChannel from 'node:diagnostics_channel';
 import type { ClientRequest } from 'node:http';
 import { createRequire, syncBuiltinESMExports } from 'node:module';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -61,6 +62,13 @@ function record(request: ClientRequest, into: AwsCall[]): void {
     return (end as (...rest: unknown[]) => ClientRequest).apply(this, args);
   } as ClientRequest['end'];
 }
+
+// --- Counting new connections (keep-alive reuse) ------------------------------------------------------------------
+// Every TCP client socket, undici's and node:http's alike, is announced on this channel when it is created.
+let connections = 0;
+diagnosticsChannel.subscribe('net.client.socket', () => {
+  connections += 1;
+});
 
 // --- Counting log bytes ---------------------------------------------------------------------------------------------
 let logBytes = 0;
@@ -153,13 +161,13 @@ async function run(init: WorkerInit): Promise<void> {
     if (failures.length > 0) throw new Error(`the handler failed a message: ${body.slice(0, 200)}`);
   }
 
-  /** Due poll messages from the work queue, deleted as the event source mapping would after success. */
-  async function nextMessages(): Promise<Message[]> {
+  /** Up to `max` due poll messages from the work queue (deleted after handling, as the event source mapping does). */
+  async function nextMessages(max: number): Promise<Message[]> {
     for (let attempt = 0; attempt < 600; attempt += 1) {
       const { Messages = [] } = await sqs.send(
         new ReceiveMessageCommand({
           QueueUrl: init.workQueueUrl,
-          MaxNumberOfMessages: 10,
+          MaxNumberOfMessages: Math.min(10, max),
           WaitTimeSeconds: 0,
           VisibilityTimeout: 600,
         }),
@@ -183,8 +191,7 @@ async function run(init: WorkerInit): Promise<void> {
   async function handlePolls(count: number, each: (body: string) => Promise<void>): Promise<void> {
     let handled = 0;
     while (handled < count) {
-      const messages = await nextMessages();
-      const taken = messages.slice(0, count - handled);
+      const taken = await nextMessages(count - handled);
       for (const message of taken) {
         const body = message.Body ?? '';
         if ((JSON.parse(body) as { kind?: unknown }).kind !== 'poll')
@@ -193,7 +200,6 @@ async function run(init: WorkerInit): Promise<void> {
         handled += 1;
       }
       await deleteMessages(taken);
-      // Messages received and not taken come back after their visibility timeout; none is lost.
     }
   }
 
@@ -226,6 +232,7 @@ async function run(init: WorkerInit): Promise<void> {
     handler: { start: emptySamples(), poll: emptySamples() },
     floor: { start: emptySamples(), poll: emptySamples() },
     logBytes: { start: 0, poll: 0 },
+    connections: { handler: { start: 0, poll: 0 }, floor: { start: 0, poll: 0 } },
   };
   const block = init.blockSize;
 
@@ -233,21 +240,29 @@ async function run(init: WorkerInit): Promise<void> {
   for (let first = 0; first < init.measuredRequests.length; first += block) {
     const bodies = init.measuredRequests.slice(first, first + block);
     const logBefore = logBytes;
+    let connectionsBefore = connections;
     for (const body of bodies) await measured(results.handler.start, () => handle(body));
     results.logBytes.start += logBytes - logBefore;
+    results.connections.handler.start += connections - connectionsBefore;
+    connectionsBefore = connections;
     for (let index = first; index < first + bodies.length; index += 1) {
       await measured(results.floor.start, () => floor.start(index));
     }
+    results.connections.floor.start += connections - connectionsBefore;
   }
   // Polls, the same way.
   for (let first = 0; first < init.measuredPolls; first += block) {
     const count = Math.min(block, init.measuredPolls - first);
     const logBefore = logBytes;
+    let connectionsBefore = connections;
     await handlePolls(count, (body) => measured(results.handler.poll, () => handle(body)));
     results.logBytes.poll += logBytes - logBefore;
+    results.connections.handler.poll += connections - connectionsBefore;
+    connectionsBefore = connections;
     for (let index = first; index < first + count; index += 1) {
       await measured(results.floor.poll, () => floor.poll(index % templates.floorIds.length));
     }
+    results.connections.floor.poll += connections - connectionsBefore;
   }
 
   await send({ type: 'result', ...results, aws: templateAws });
