@@ -19,8 +19,6 @@ export interface WorkflowConfig {
    * claim younger than this is never taken over, so two POSTs cannot race.
    */
   readonly claimLeaseSeconds: number;
-  /** Tolerance between our clock and Atlas's when matching a restore job's creation time to a claim. */
-  readonly clockSkewSeconds: number;
 }
 
 export const defaultWorkflowConfig: WorkflowConfig = {
@@ -33,7 +31,6 @@ export const defaultWorkflowConfig: WorkflowConfig = {
   cancelOnTimeout: false,
   ledgerRetentionDays: 400,
   claimLeaseSeconds: 900,
-  clockSkewSeconds: 120,
 };
 
 /** A workflow config from defaults; lists may be given as arrays. For tests and local runs. */

@@ -176,6 +176,7 @@ describe('Reliability: credentials and tokens', () => {
     // Assess
     const operation = await expectSettled(current, { outcome: 'failed', jobs: 0 });
     expect(operation.outcomeReason).toMatch(reason);
+    expect(operation.errorCode).toMatch(/^CREDENTIALS_(INVALID|UNAVAILABLE)$/);
     expect(current.sim.requests).toEqual([]);
     expect(current.logs.text()).not.toContain('4242424242');
   });

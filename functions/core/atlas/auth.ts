@@ -39,7 +39,8 @@ export function createAuthenticatedSender(options: {
       resolved = await source.get();
     } catch (error) {
       if (error instanceof CredentialsError) {
-        throw callError(context, { retryable: error.retryable, detail: error.message }, error);
+        // Its code (CREDENTIALS_INVALID, …) becomes the call's: the outcome names the credentials, not HTTP.
+        throw callError(context, { retryable: error.retryable, errorCode: error.code, detail: error.message }, error);
       }
       throw callError(context, { retryable: false, detail: 'could not read the Atlas credentials' }, error);
     }
@@ -183,10 +184,11 @@ async function sendOnce(
           ? 'deadline reached while waiting for Atlas'
           : 'aborted'
         : error.message;
+    // A body over the cap is a proxy's page or a glitch, not an answer: a GET may be sent again, as after a drop.
     throw callError(
       context,
       {
-        retryable: ambiguous || (error.failure !== 'tls' && error.failure !== 'tooLarge'),
+        retryable: ambiguous || error.failure !== 'tls',
         ambiguous,
         detail,
         ...(error.status === undefined ? {} : { status: error.status }),

@@ -101,8 +101,14 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     readonly options: CallOptions | undefined;
   }
 
-  /** One operation, retried as its idempotency and the deadline allow; resolves with a 2xx response. */
-  async function call({ operation, parameters, query, body, options: callOptions }: Call) {
+  /**
+   * One operation, retried as its idempotency and the deadline allow; resolves with what `read` makes of the 2xx
+   * response. Reading is part of the attempt, so a GET whose body cannot be read is sent again.
+   */
+  async function call<T>(
+    { operation, parameters, query, body, options: callOptions }: Call,
+    read: (response: HttpResponse, context: CallContext) => T,
+  ): Promise<T> {
     const context = callContext(operation, parameters);
     const built = buildPath(operation.path, parameters);
     if (!built.ok) throw callError(context, { retryable: false, detail: built.problem });
@@ -137,7 +143,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
           durationMs: now() - startedAt,
         });
         noteDeprecation(operation, response);
-        if (response.status >= 200 && response.status < 300) return response;
+        if (response.status >= 200 && response.status < 300) return read(response, located);
         throw errorFromResponse(located, response, now());
       },
       {
@@ -160,7 +166,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
             delayMs,
           }),
       },
-    ).then((response) => ({ response, context: located }));
+    );
   }
 
   /** Deprecation and Sunset headers announce the end of a resource version: worth one warning per client. */
@@ -178,9 +184,8 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     });
   }
 
-  async function getOne<T>(schema: z.ZodType<T>, request: Call): Promise<T> {
-    const { response, context } = await call(request);
-    return parseResponse(schema, response, context);
+  function getOne<T>(schema: z.ZodType<T>, request: Call): Promise<T> {
+    return call(request, (response, context) => parseResponse(schema, response, context));
   }
 
   /**
@@ -192,8 +197,9 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     const items = new Map<string, T>();
     for (let pageNum = 1; pageNum <= MAX_PAGES; pageNum += 1) {
       const query = paged ? { pageNum, itemsPerPage: pageSize } : undefined;
-      const { response, context } = await call(query ? { ...request, query } : request);
-      const { results } = parseResponse(page, response, context);
+      const { results } = await call(query ? { ...request, query } : request, (response, context) =>
+        parseResponse(page, response, context),
+      );
       for (const item of results) items.set(item.id, item);
       if (!paged || results.length < pageSize) return [...items.values()];
     }
@@ -273,11 +279,14 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     },
 
     async cancelRestoreJob(ref, restoreJobId, callOptions) {
-      await call({
-        operation: OPERATIONS.cancelBackupRestoreJob,
-        parameters: { ...cluster(ref), restoreJobId },
-        options: callOptions,
-      });
+      await call(
+        {
+          operation: OPERATIONS.cancelBackupRestoreJob,
+          parameters: { ...cluster(ref), restoreJobId },
+          options: callOptions,
+        },
+        () => undefined,
+      );
     },
 
     close() {

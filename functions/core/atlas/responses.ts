@@ -53,14 +53,15 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
 }
 
 /**
- * A 2xx body parsed with a lenient schema. A body that is not JSON or lacks a field we rely on is a permanent
- * error naming the field, except after a POST: the resource exists then, so the failure is ambiguous.
+ * A 2xx body parsed with a lenient schema. A body that is not JSON (cut short or replaced on the way: a proxy's
+ * glitch) is retryable, as any failed read; one that lacks a field we rely on is a permanent error naming the
+ * field. After a POST either is ambiguous: the resource exists then.
  */
 export function parseResponse<T>(schema: z.ZodType<T>, response: HttpResponse, context: CallContext): T {
-  const failed = (detail: string) =>
+  const failed = (detail: string, readAgain: boolean) =>
     callError(context, {
       status: response.status,
-      retryable: !context.idempotent,
+      retryable: readAgain || !context.idempotent,
       ambiguous: !context.idempotent,
       detail,
     });
@@ -68,11 +69,11 @@ export function parseResponse<T>(schema: z.ZodType<T>, response: HttpResponse, c
   try {
     json = JSON.parse(response.body.toString('utf8'));
   } catch {
-    throw failed(`response is not JSON: ${excerpt(response.body)}`);
+    throw failed(`response is not JSON: ${excerpt(response.body)}`, true);
   }
   const parsed = schema.safeParse(json);
   if (!parsed.success) {
-    throw failed(`unexpected response: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ')}`);
+    throw failed(`unexpected response: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ')}`, false);
   }
   return parsed.data;
 }

@@ -14,8 +14,9 @@ export function ruleIssue(path: string, rule: string, message: string) {
   return { code: 'custom' as const, path: [path], message, params: { rule } };
 }
 
+/** `detail.targetClusterName`; an empty key is written `""` so that the field is named all the same. */
 export function formatPath(path: readonly PropertyKey[]): string {
-  return path.length === 0 ? '(message)' : path.map(String).join('.');
+  return path.length === 0 ? '(message)' : path.map((key) => (key === '' ? '""' : String(key))).join('.');
 }
 
 /**

@@ -1,5 +1,6 @@
 /**
- * The operation ledger on DynamoDB: one item per operation, plain conditional writes.
+ * The operation ledger on DynamoDB: one item per operation (and one per restore job recorded), plain conditional
+ * writes.
  *
  * Why not Powertools idempotency: it caches one function's result per payload. We need a multi-step state machine
  * whose every step moves on once, a submit claim that can be taken over when its holder died, and adoption of a
@@ -10,15 +11,24 @@
  *   (k, T) does the step's work, then advances with one conditional write, `step = k AND stepToken = T AND no
  *   outcome` → `step = k+1, stepToken = T', previousToken = T, pending = <next message>, handedOff = false`, then
  *   sends (k+1, T') and marks `handedOff`. Of two deliveries of a message, one advances; the other gets a failed
- *   condition and drops silently, so chains never fork.
+ *   condition, drops its work and is not acknowledged (it comes back and finds the step done), so chains never fork.
  * - Lost sends. A message whose token is `previousToken` is a redelivery of a step whose follow-up send may have
  *   been lost: if `handedOff` is false it re-sends `pending` (k+1, T') without redoing the work; otherwise it is a
  *   duplicate and is dropped, so duplicate chains die within a step. Any other token is stale: dropped.
  * - Submit once. Before the POST, a conditional write takes the claim (`claimToken`, `claimedAt`; none held, or
- *   the expired one being taken over). The job id is written with the advance, conditional on the claim. A later
- *   attempt that finds a claim without a job waits while the claim's lease (≥ the function timeout) runs, then
- *   looks in Atlas for a job of the same snapshot and target created since the first claim (minus clock skew) and
- *   adopts it, or takes the claim over and submits.
+ *   the expired one being taken over) and stores `priorJobIds`: the ids of the source's restore jobs that already
+ *   restore the same thing (delivery type, snapshot or point in time, target), from the listing read before the
+ *   claim. The job id is written with the advance, conditional on the claim. A later attempt that finds a claim
+ *   without a job waits while the claim's lease (≥ the function timeout) runs, then lists the jobs again and adopts
+ *   the oldest matching one that is not in `priorJobIds`, or takes the claim over and submits. Jobs are told apart
+ *   by ids, never by creation time: our clock and Atlas's may disagree by minutes.
+ * - One job, one operation. Before an operation records a job id (created or adopted), it puts `job#<restoreJobId>`
+ *   naming itself, on `attribute_not_exists(pk) OR operationId = <itself>`: idempotent for the owner (a crash
+ *   between that put and the advance is harmless), refused for any other operation, which then looks for another
+ *   match or submits its own. Two operations restoring the same thing at once never record one job.
+ * - No outcome under a submission. `finish` also requires `attribute_not_exists(claimToken) OR
+ *   attribute_exists(restoreJobId) OR claimToken = <the caller's>`: a concurrent copy cannot end an operation as
+ *   failed while the other holds the claim and may be POSTing; it fails the condition and is delivered again.
  * - Outcome once. The outcome is written with `attribute_not_exists(outcome)` and this step's token; the writer
  *   alone reports it, then sets `reportedAt`. Should it die in between, a later delivery finds the outcome still
  *   unreported well after it was written, takes `reportedAt` with a conditional write, and reports it then.
@@ -36,7 +46,16 @@ import {
 import type { Operation, PendingMessage, StepRef } from '../workflow/operation.ts';
 import type { Finish, Ledger, OperationCounters, OperationUpdate } from '../workflow/ports.ts';
 import { UpdateExpression } from './expression.ts';
-import { fromItem, iso, operationKey, optionalIso, pendingFields, toItem } from './item.ts';
+import {
+  fromItem,
+  iso,
+  jobOwnerItem,
+  OPERATION_KEY_PREFIX,
+  operationKey,
+  optionalIso,
+  pendingFields,
+  toItem,
+} from './item.ts';
 
 export const BY_CLUSTER_INDEX = 'byCluster';
 
@@ -147,6 +166,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('claimToken', claim.token)
         .set('claimedAt', iso(claim.at))
         .setIfAbsent('firstClaimedAt', iso(claim.at))
+        .set('priorJobIds', JSON.stringify(claim.priorJobIds))
         .set('snapshotAt', optionalIso(claim.snapshotAt));
       if (claim.snapshotId === undefined) expression.remove('snapshotId');
       else expression.set('snapshotId', claim.snapshotId);
@@ -158,12 +178,39 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
     async releaseClaim(operationId, claimToken) {
       await conditionalUpdate(
         operationId,
-        new UpdateExpression().remove('claimToken').remove('claimedAt').whereEquals('claimToken', claimToken),
+        new UpdateExpression()
+          .remove('claimToken')
+          .remove('claimedAt')
+          .remove('priorJobIds')
+          .whereEquals('claimToken', claimToken),
       );
     },
 
-    async finish(at, finish: Finish, counters = {}) {
+    async ownJob(restoreJobId, owner) {
+      try {
+        await client.send(
+          new PutItemCommand({
+            TableName: tableName,
+            Item: jobOwnerItem(restoreJobId, owner),
+            ConditionExpression: 'attribute_not_exists(pk) OR #operationId = :owner',
+            ExpressionAttributeNames: { '#operationId': 'operationId' },
+            ExpressionAttributeValues: { ':owner': { S: owner.operationId } },
+          }),
+        );
+        return true;
+      } catch (error) {
+        if (error instanceof ConditionalCheckFailedException) return false;
+        throw error;
+      }
+    },
+
+    async finish(at, finish: Finish, counters = {}, holder) {
       const expression = atStep(at)
+        .whereAny(
+          { absent: 'claimToken' },
+          { exists: 'restoreJobId' },
+          ...(holder ? [{ equals: ['claimToken', holder.claimToken] as const }] : []),
+        )
         .set('outcome', finish.outcome)
         .set('outcomeReason', finish.outcomeReason)
         .set('errorCode', finish.errorCode)
@@ -212,7 +259,13 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       let startKey: Record<string, AttributeValue> | undefined;
       do {
         const page = await client.send(
-          new ScanCommand({ TableName: tableName, ...(startKey ? { ExclusiveStartKey: startKey } : {}) }),
+          new ScanCommand({
+            TableName: tableName,
+            // Job items (`job#…`) share the table; only operations are listed.
+            FilterExpression: 'begins_with(pk, :operations)',
+            ExpressionAttributeValues: { ':operations': { S: OPERATION_KEY_PREFIX } },
+            ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+          }),
         );
         operations.push(...(page.Items ?? []).map(fromItem));
         startKey = page.LastEvaluatedKey;

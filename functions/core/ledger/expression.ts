@@ -9,6 +9,12 @@ export function attribute(value: Scalar): AttributeValue {
   return { BOOL: value };
 }
 
+/** One comparison in a condition: an attribute equal to a value, present, or absent. */
+export type Condition =
+  | { readonly equals: readonly [name: string, value: Scalar] }
+  | { readonly exists: string }
+  | { readonly absent: string };
+
 /** Builds an UpdateItem's expressions with placeholders, so attribute names never clash with reserved words. */
 export class UpdateExpression {
   readonly #names: Record<string, string> = {};
@@ -43,17 +49,26 @@ export class UpdateExpression {
 
   /** `name = value` in the condition. */
   whereEquals(name: string, value: Scalar): this {
-    this.#conditions.push(`${this.#name(name)} = ${this.#value(value)}`);
-    return this;
+    return this.where({ equals: [name, value] });
   }
 
   whereExists(name: string): this {
-    this.#conditions.push(`attribute_exists(${this.#name(name)})`);
-    return this;
+    return this.where({ exists: name });
   }
 
   whereAbsent(name: string): this {
-    this.#conditions.push(`attribute_not_exists(${this.#name(name)})`);
+    return this.where({ absent: name });
+  }
+
+  /** Adds `condition` to the conditions, which must all hold. */
+  where(condition: Condition): this {
+    this.#conditions.push(this.#condition(condition));
+    return this;
+  }
+
+  /** `(a OR b OR …)` in the condition: at least one of `alternatives` must hold. */
+  whereAny(...alternatives: readonly Condition[]): this {
+    this.#conditions.push(`(${alternatives.map((alternative) => this.#condition(alternative)).join(' OR ')})`);
     return this;
   }
 
@@ -74,6 +89,12 @@ export class UpdateExpression {
       ExpressionAttributeNames: this.#names,
       ...(Object.keys(this.#values).length > 0 ? { ExpressionAttributeValues: this.#values } : {}),
     };
+  }
+
+  #condition(condition: Condition): string {
+    if ('equals' in condition) return `${this.#name(condition.equals[0])} = ${this.#value(condition.equals[1])}`;
+    if ('exists' in condition) return `attribute_exists(${this.#name(condition.exists)})`;
+    return `attribute_not_exists(${this.#name(condition.absent)})`;
   }
 
   #name(name: string): string {

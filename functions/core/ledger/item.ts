@@ -5,13 +5,33 @@ import type { Operation, PendingMessage } from '../workflow/operation.ts';
 import { attribute, type Scalar } from './expression.ts';
 
 /**
- * The ledger item: one per operation, key `pk = op#<requestId>`. Times are ISO strings (readable in the console)
+ * The ledger items. One per operation, key `pk = op#<requestId>`: times are ISO strings (readable in the console)
  * but `expiresAt` (TTL, epoch seconds); the request is its JSON; the GSI `byCluster` is `clusterKey` + `requestedAt`.
+ * One per restore job an operation recorded, key `pk = job#<restoreJobId>`, naming its `operationId`: a job belongs
+ * to one operation at most. Job items have no `clusterKey`, so the GSI never holds them.
  */
 export const OPERATION_KEY_PREFIX = 'op#';
+const JOB_KEY_PREFIX = 'job#';
 
 export function operationKey(operationId: string): Record<string, AttributeValue> {
   return { pk: { S: `${OPERATION_KEY_PREFIX}${operationId}` } };
+}
+
+export function jobKey(restoreJobId: string): Record<string, AttributeValue> {
+  return { pk: { S: `${JOB_KEY_PREFIX}${restoreJobId}` } };
+}
+
+/** The item saying which operation a restore job belongs to; it expires with that operation. */
+export function jobOwnerItem(
+  restoreJobId: string,
+  owner: Pick<Operation, 'operationId' | 'expiresAt'>,
+): Record<string, AttributeValue> {
+  return {
+    ...jobKey(restoreJobId),
+    restoreJobId: attribute(restoreJobId),
+    operationId: attribute(owner.operationId),
+    expiresAt: attribute(owner.expiresAt),
+  };
 }
 
 export const iso = (epochMs: number): string => new Date(epochMs).toISOString();
@@ -38,6 +58,7 @@ export function toItem(operation: Operation): Record<string, AttributeValue> {
     claimToken: operation.claimToken,
     claimedAt: optionalIso(operation.claimedAt),
     firstClaimedAt: optionalIso(operation.firstClaimedAt),
+    priorJobIds: operation.priorJobIds && JSON.stringify(operation.priorJobIds),
     snapshotId: operation.snapshotId,
     snapshotAt: optionalIso(operation.snapshotAt),
     restoreJobId: operation.restoreJobId,
@@ -75,13 +96,19 @@ export function optionalIso(epochMs: number | undefined): string | undefined {
 
 const time = z.iso.datetime().transform((value) => Date.parse(value));
 const count = z.coerce.number().int().min(0);
+/** A JSON text attribute, parsed; text that is not JSON is an issue at the attribute, as any other. */
+const json = z.string().transform((text, context): unknown => {
+  try {
+    return JSON.parse(text);
+  } catch {
+    context.issues.push({ code: 'custom', message: 'not JSON', input: text });
+    return z.NEVER;
+  }
+});
 
 const storedOperation = z.object({
   operationId: z.string(),
-  request: z
-    .string()
-    .transform((text) => JSON.parse(text) as unknown)
-    .pipe(restoreRequestSchema),
+  request: json.pipe(restoreRequestSchema),
   fingerprint: z.string(),
   clusterKey: z.string(),
   requestedAt: time,
@@ -100,6 +127,7 @@ const storedOperation = z.object({
   claimToken: z.string().optional(),
   claimedAt: time.optional(),
   firstClaimedAt: time.optional(),
+  priorJobIds: json.pipe(z.array(z.string())).optional(),
   snapshotId: z.string().optional(),
   snapshotAt: time.optional(),
   restoreJobId: z.string().optional(),

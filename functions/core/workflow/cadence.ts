@@ -19,7 +19,8 @@ export function nextPollDelay(
 ): number {
   const base = Math.min(config.pollMinDelaySeconds, BASE_DELAY_CAP_SECONDS);
   const interval = base + ELAPSED_FRACTION * Math.max(0, elapsedSeconds);
-  return Math.max(1, Math.ceil(Math.min(interval, config.pollMaxDelaySeconds)));
+  // Rounded down: SQS delays are whole seconds, and rounding up would overshoot the latency bound.
+  return Math.max(1, Math.floor(Math.min(interval, config.pollMaxDelaySeconds)));
 }
 
 /**

@@ -45,8 +45,13 @@ export interface Operation {
   /** The submit claim: taken before POST, so a second POST is never sent while one may be in flight. */
   readonly claimToken?: string;
   readonly claimedAt?: number;
-  /** The first claim's time: adoption looks for jobs created since then (minus clock skew). */
+  /** The first claim's time (history and audits: adoption never compares our clock with Atlas's). */
   readonly firstClaimedAt?: number;
+  /**
+   * The restore jobs of the source that already restored the same thing (snapshot or point in time, delivery type,
+   * target) when the current claim was taken: none of them can be this operation's, whatever their creation time.
+   */
+  readonly priorJobIds?: readonly string[];
   /** The snapshot the claimed submission restores (adoption matches on it). */
   readonly snapshotId?: string;
   /** The restored data's time: the snapshot's, or the point in time (RPO). */

@@ -71,8 +71,8 @@ export interface Finish {
 }
 
 /**
- * The operation ledger. Every write but `create` is conditional on the step (and token) it was decided at, and
- * answers false when another invocation got there first: the caller then drops its work.
+ * The operation ledger. Every step write (advance, claim, finish) is conditional on the step (and token) it was
+ * decided at, and answers false when another invocation got there first: the caller then drops its work.
  */
 export interface Ledger {
   /** Stores a new operation unless one with its id exists; answers the stored one either way. */
@@ -88,16 +88,38 @@ export interface Ledger {
   ): Promise<boolean>;
   /** Marks the current step's message as sent (best effort: a redelivery re-sends it otherwise). */
   markHandedOff(operationId: string, token: string): Promise<void>;
-  /** Takes the submit claim at `at`: when `takeOver` is given, only if that (expired) claim still holds. */
+  /**
+   * Takes the submit claim at `at`: when `takeOver` is given, only if that (expired) claim still holds. The claim
+   * keeps the ids of the matching jobs listed before it (`priorJobIds`): those are never adopted.
+   */
   claim(
     at: StepRef,
-    claim: { readonly token: string; readonly at: number; readonly snapshotId?: string; readonly snapshotAt?: number },
+    claim: {
+      readonly token: string;
+      readonly at: number;
+      readonly snapshotId?: string;
+      readonly snapshotAt?: number;
+      readonly priorJobIds: readonly string[];
+    },
     takeOver?: string,
   ): Promise<boolean>;
   /** Drops a claim whose POST certainly did not take effect. */
   releaseClaim(operationId: string, claimToken: string): Promise<void>;
-  /** Records the outcome once: only at `at`, and only if the operation has none. */
-  finish(at: StepRef, finish: Finish, counters?: OperationCounters): Promise<boolean>;
+  /**
+   * Makes `owner` the operation of a restore job, once and for good: true if it now is (or already was), false if
+   * another operation is. Written before an operation records a job id, so that no two operations record one job.
+   */
+  ownJob(restoreJobId: string, owner: Pick<Operation, 'operationId' | 'expiresAt'>): Promise<boolean>;
+  /**
+   * Records the outcome once: only at `at`, only if the operation has none, and never under a submission in flight:
+   * a submit claim without a recorded job must be the one the caller holds (`holder`, as it read it), if any.
+   */
+  finish(
+    at: StepRef,
+    finish: Finish,
+    counters?: OperationCounters,
+    holder?: { readonly claimToken: string },
+  ): Promise<boolean>;
   /**
    * Marks the outcome as reported, once: false if it already was (or there is no outcome). The reporter marks after
    * reporting; a recovering delivery marks before, so two recoveries never both report.

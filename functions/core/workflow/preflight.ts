@@ -112,15 +112,10 @@ export function restoreJobBody(request: RestoreRequest, snapshotId: string | und
 }
 
 /**
- * A job that an earlier attempt of this operation submitted: same delivery type, snapshot and target (and point in
- * time when Atlas echoes it), created at or after `notBefore` (its id's ObjectId time is its creation time). The
- * oldest match wins, so every attempt adopts the same one.
+ * The source's jobs that restore what `body` asks for: same delivery type, snapshot and target (and point in time
+ * when Atlas echoes it), oldest first (ObjectId order: creation order at Atlas).
  */
-export function findSubmittedJob(
-  jobs: readonly RestoreJob[],
-  body: RestoreJobRequest,
-  notBefore: number,
-): RestoreJob | undefined {
+export function matchingJobs(jobs: readonly RestoreJob[], body: RestoreJobRequest): RestoreJob[] {
   const sameOrAbsent = <T>(echoed: T | null | undefined, sent: T | undefined) =>
     echoed === undefined || echoed === null || echoed === sent;
   return jobs
@@ -132,8 +127,21 @@ export function findSubmittedJob(
         sameOrAbsent(job.targetGroupId, body.targetGroupId) &&
         sameOrAbsent(job.pointInTimeUTCSeconds, body.pointInTimeUTCSeconds) &&
         sameOrAbsent(job.oplogTs, body.oplogTs) &&
-        sameOrAbsent(job.oplogInc, body.oplogInc) &&
-        atlasIdCreatedAt(job.id).getTime() >= notBefore,
+        sameOrAbsent(job.oplogInc, body.oplogInc),
     )
-    .sort((a, b) => atlasIdCreatedAt(a.id).getTime() - atlasIdCreatedAt(b.id).getTime() || a.id.localeCompare(b.id))[0];
+    .sort((a, b) => atlasIdCreatedAt(a.id).getTime() - atlasIdCreatedAt(b.id).getTime() || a.id.localeCompare(b.id));
+}
+
+/**
+ * Jobs an attempt of this operation may have submitted: matching ones that were not there when the submission was
+ * claimed (`priorJobIds`), oldest first, so every attempt tries the same one first. Ids tell them apart, never
+ * creation times: Atlas's clock and ours may disagree by minutes.
+ */
+export function findSubmittedJobs(
+  jobs: readonly RestoreJob[],
+  body: RestoreJobRequest,
+  priorJobIds: readonly string[],
+): RestoreJob[] {
+  const prior = new Set(priorJobIds);
+  return matchingJobs(jobs, body).filter((job) => !prior.has(job.id));
 }

@@ -45,8 +45,10 @@ export interface RestoreService {
 /** The composition root of the workflow: the Lambda handler and the local consumer both run this. */
 export function createRestoreService(deps: WorkflowDeps): RestoreService {
   async function reject(letter: DeadLetter): Promise<void> {
-    await deps.queue.deadLetter(letter);
+    // Counted first: should the dead letter fail to send, SQS redrives the message without its reason, and the
+    // rejection must still show in RequestRejected.
     deps.reporter.rejected(letter);
+    await deps.queue.deadLetter(letter);
   }
 
   async function runStep(operation: Operation, message: InternalMessage, invocation: Invocation): Promise<void> {

@@ -1,6 +1,6 @@
 import type { ClusterRef } from '../atlas/api.ts';
 import { AtlasApiError } from '../atlas/errors.ts';
-import { atlasIdCreatedAt, type RestoreJob, type RestoreJobRequest } from '../atlas/model.ts';
+import { atlasIdCreatedAt, type RestoreJob, type RestoreJobRequest, type Snapshot } from '../atlas/model.ts';
 import { restoreTarget } from '../contract/restore-request.ts';
 import { deferDelay, nextPollDelay } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
@@ -8,10 +8,12 @@ import { checkGuardrails } from './guardrails.ts';
 import {
   chooseSnapshot,
   type Deferral,
-  findSubmittedJob,
+  findSubmittedJobs,
   isSharded,
+  matchingJobs,
   restoreJobBody,
   restoreRunningOnto,
+  type SnapshotChoice,
   snapshotInProgress,
   targetNotReady,
 } from './preflight.ts';
@@ -69,11 +71,8 @@ async function start(context: StepContext, submission: Submission): Promise<void
       );
     }
     jobs = await atlas.listRestoreJobs(source);
-    const submitted = findSubmittedJob(jobs, restoreJobBody(request, operation.snapshotId), adoptionFloor(context));
-    if (submitted) {
-      await adopt(context, submitted, operation.claimToken);
-      return;
-    }
+    const body = restoreJobBody(request, operation.snapshotId);
+    if (await adoptSubmittedJob(context, jobs, body, operation.claimToken)) return;
   }
 
   if (now >= operation.deadlineAt) {
@@ -105,10 +104,12 @@ async function start(context: StepContext, submission: Submission): Promise<void
     return;
   }
   const target = restoreTarget(request);
-  const blocker = await findBlocker(context, source, target, choice.kind === 'defer' ? choice.deferral : undefined, {
-    snapshots,
-    jobs,
-  });
+  // One listing serves the checks and the claim (which keeps the matching jobs it shows: never ours to adopt).
+  const listJobs = async () => {
+    jobs ??= await atlas.listRestoreJobs(source);
+    return jobs;
+  };
+  const blocker = await findBlocker(context, target, choice, snapshots, listJobs);
   if (blocker) {
     await (request.dryRun ? finishDryRun(context, `would wait: ${blocker.reason}`) : defer(context, blocker));
     return;
@@ -127,29 +128,29 @@ async function start(context: StepContext, submission: Submission): Promise<void
     );
     return;
   }
-  await submitOnce(context, submission, source, body, choice.snapshotAt);
+  await submitOnce(context, submission, source, body, choice.snapshotAt, await listJobs());
 }
 
 /** Checks before acting: anything that makes Atlas refuse, or that a restore must not race with. */
 async function findBlocker(
   context: StepContext,
-  source: ClusterRef,
   target: ClusterRef | undefined,
-  snapshotDeferral: Deferral | undefined,
-  known: { snapshots: Parameters<typeof snapshotInProgress>[0]; jobs: RestoreJob[] | undefined },
+  choice: SnapshotChoice,
+  snapshots: readonly Snapshot[],
+  listJobs: () => Promise<readonly RestoreJob[]>,
 ): Promise<Deferral | undefined> {
-  const blocker = snapshotDeferral ?? snapshotInProgress(known.snapshots);
+  const blocker = (choice.kind === 'defer' ? choice.deferral : undefined) ?? snapshotInProgress(snapshots);
   if (blocker || target === undefined) return blocker;
-  const atlas = context.atlas.api;
-  const notReady = targetNotReady(await atlas.getCluster(target));
+  const notReady = targetNotReady(await context.atlas.api.getCluster(target));
   if (notReady) return notReady;
-  return restoreRunningOnto(known.jobs ?? (await atlas.listRestoreJobs(source)), target);
+  return restoreRunningOnto(await listJobs(), target);
 }
 
 /**
  * Claim, POST, record. The claim is a conditional write before the POST, so a concurrent or later attempt never
- * POSTs while this one may; the job id is recorded with the step's advance after it. Whatever the POST's fate,
- * the job can be found again by its snapshot, target and creation time (see `findSubmittedJob`).
+ * POSTs while this one may; it keeps the ids of the matching jobs listed before it (`jobs`), so that whatever the
+ * POST's fate its job can be found again: a match that was not there (see `findSubmittedJobs`). The job id is
+ * recorded, once this operation owns the job, with the step's advance.
  */
 async function submitOnce(
   context: StepContext,
@@ -157,13 +158,21 @@ async function submitOnce(
   source: ClusterRef,
   body: RestoreJobRequest,
   snapshotAt: number,
+  jobs: readonly RestoreJob[],
 ): Promise<void> {
   const { deps, operation, at } = context;
   const claimToken = newToken(deps);
   const claimedAt = deps.clock.now();
+  const priorJobIds = matchingJobs(jobs, body).map((job) => job.id);
   const claimed = await deps.ledger.claim(
     at,
-    { token: claimToken, at: claimedAt, snapshotAt, ...(body.snapshotId ? { snapshotId: body.snapshotId } : {}) },
+    {
+      token: claimToken,
+      at: claimedAt,
+      snapshotAt,
+      priorJobIds,
+      ...(body.snapshotId ? { snapshotId: body.snapshotId } : {}),
+    },
     operation.claimToken,
   );
   if (!claimed) {
@@ -176,6 +185,7 @@ async function submitOnce(
     claimToken,
     claimedAt,
     firstClaimedAt: operation.firstClaimedAt ?? claimedAt,
+    priorJobIds,
   };
   const claimedContext = { ...context, operation: claimedOperation };
 
@@ -186,18 +196,9 @@ async function submitOnce(
     if (!(error instanceof AtlasApiError)) throw error;
     if (error.ambiguous) {
       // The POST may have created the job: look for it before anything else.
-      const jobs = await context.atlas.api.listRestoreJobs(source);
-      const submitted = findSubmittedJob(jobs, body, adoptionFloor(claimedContext));
-      if (submitted) {
-        await adopt(claimedContext, submitted, claimToken);
-        return;
-      }
-      throw new WorkflowError(
-        'SUBMIT_UNCONFIRMED',
-        operation.operationId,
-        'the POST failed in flight and no job is visible yet',
-        { cause: error },
-      );
+      const why = 'the POST failed in flight and no job is visible yet';
+      await adoptElseRetry(claimedContext, source, body, claimToken, why, error);
+      return;
     }
     // Atlas answered: the POST certainly took no effect, so the claim can go.
     await deps.ledger.releaseClaim(operation.operationId, claimToken);
@@ -208,6 +209,13 @@ async function submitOnce(
     }
     if (error.retryable) throw error;
     await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, error.message);
+    return;
+  }
+  if (!(await deps.ledger.ownJob(job.id, operation))) {
+    // Another operation restoring the same thing, whose own POST failed in flight, adopted this job before it was
+    // recorded here: the job is that operation's now. This one adopts another match, or submits after its lease.
+    const why = `restore job ${job.id} was adopted by another operation`;
+    await adoptElseRetry(claimedContext, source, body, claimToken, why);
     return;
   }
   const submittedAt = deps.clock.now();
@@ -222,6 +230,48 @@ async function submitOnce(
     {},
     { claimToken },
   );
+}
+
+/**
+ * Adopts the job an attempt of this operation submitted, if Atlas shows one: a match that was not there before the
+ * claim, and that no other operation owns (two operations restoring the same thing at once see each other's jobs).
+ */
+async function adoptSubmittedJob(
+  context: StepContext,
+  jobs: readonly RestoreJob[],
+  body: RestoreJobRequest,
+  claimToken: string,
+): Promise<boolean> {
+  const { deps, operation } = context;
+  for (const job of findSubmittedJobs(jobs, body, operation.priorJobIds ?? [])) {
+    if (await deps.ledger.ownJob(job.id, operation)) {
+      await adopt(context, job, claimToken);
+      return true;
+    }
+    deps.log.info(
+      'not adopting a restore job another operation owns',
+      logAttributes(operation, { restoreJobId: job.id }),
+    );
+  }
+  return false;
+}
+
+/**
+ * After a POST whose job this operation cannot record (unanswered, or taken): adopts the job Atlas shows, else the
+ * message comes back later; the claim stays, so nothing is submitted again before its lease runs out.
+ */
+async function adoptElseRetry(
+  context: StepContext,
+  source: ClusterRef,
+  body: RestoreJobRequest,
+  claimToken: string,
+  why: string,
+  cause?: unknown,
+): Promise<void> {
+  const jobs = await context.atlas.api.listRestoreJobs(source);
+  if (await adoptSubmittedJob(context, jobs, body, claimToken)) return;
+  const options = cause === undefined ? undefined : { cause };
+  throw new WorkflowError('SUBMIT_UNCONFIRMED', context.operation.operationId, why, options);
 }
 
 /** Records a job an earlier attempt submitted, instead of submitting again. */
@@ -286,13 +336,6 @@ async function finishDryRun(
     ...(snapshotId ? { snapshotId } : {}),
     ...(snapshotAt !== undefined ? { snapshotAt, rpoSeconds: secondsBetween(snapshotAt, operation.requestedAt) } : {}),
   });
-}
-
-/** Jobs created before the first claim (minus clock skew) cannot be this operation's. */
-function adoptionFloor(context: StepContext): number {
-  const { operation, deps } = context;
-  const first = operation.firstClaimedAt ?? operation.claimedAt ?? deps.clock.now();
-  return first - deps.config.clockSkewSeconds * 1000;
 }
 
 function isPermanent(error: unknown): error is AtlasApiError {

@@ -113,8 +113,9 @@ async function send(
 }
 
 /**
- * Records the outcome, once: the write is conditional on this step and on no outcome being recorded. Only its
- * winner reports, right after the write, then marks it reported (see `reportIfUnreported` for a crash between).
+ * Records the outcome, once: the write is conditional on this step, on no outcome being recorded, and on no other
+ * delivery holding the submit claim without a recorded job (its POST may be creating the restore right now). Only
+ * its winner reports, right after the write, then marks it reported (see `reportIfUnreported` for a crash between).
  */
 export async function finishOperation(
   context: StepContext,
@@ -125,10 +126,17 @@ export async function finishOperation(
   const calls = takeCalls(context);
   const atlasCalls = (counters.atlasCalls ?? 0) + calls;
   const finish: Finish = { ...outcome, outcomeRecordedAt: deps.clock.now() };
-  const finished = await deps.ledger.finish(at, finish, { ...counters, atlasCalls });
+  // The claim as this step read it, or took it: a claim taken since by another delivery makes the write fail.
+  const holder = operation.claimToken === undefined ? undefined : { claimToken: operation.claimToken };
+  const finished = await deps.ledger.finish(at, finish, { ...counters, atlasCalls }, holder);
   if (!finished) {
-    // Not acknowledged, for the same reason: delivered again, it reports the outcome if its writer could not.
-    throw new WorkflowError('STEP_CONTENDED', at.operationId, 'another delivery moved this operation on first');
+    // Not acknowledged, for the same reason: delivered again, it reports the outcome if its writer could not, or
+    // finds the submission the other delivery made.
+    throw new WorkflowError(
+      'STEP_CONTENDED',
+      at.operationId,
+      'another delivery moved this operation on, or holds its submit claim, first',
+    );
   }
   context.tally.recordedCalls += calls;
   deps.reporter.outcome({

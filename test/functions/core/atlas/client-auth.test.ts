@@ -1,5 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
+import { CredentialsError } from '../../../../functions/core/credentials/errors.ts';
 import { SimulatedClock } from '../../../atlas-simulator/index.ts';
 import {
   apiRequests,
@@ -281,5 +282,33 @@ describe('Function: createAtlasClient (API key auth)', () => {
     // Assess
     expect(cluster.name).toBe(harness.cluster.clusterName);
     expect(apiRequests(harness.sim).map((request) => request.status)).toEqual([401, 200, 401, 200]);
+  });
+});
+
+describe('Function: createAtlasClient (credentials it cannot read)', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it.each([
+    ['malformed', new CredentialsError('CREDENTIALS_INVALID', 'secret atlas/x: clientSecret is required'), false],
+    [
+      'unreadable for now',
+      new CredentialsError('CREDENTIALS_UNAVAILABLE', 'secret atlas/x: throttled', { retryable: true }),
+      true,
+    ],
+  ])('fails with the credentials’ own code when they are %s, calling nothing', async (_name, thrown, retryable) => {
+    // Prepare
+    harness = await startHarness('serviceAccount');
+    harness.credentials.source.get = async () => {
+      throw thrown;
+    };
+
+    // Act
+    const error = await failure(harness.client.getCluster(harness.cluster));
+
+    // Assess
+    expect(error).toBeInstanceOf(AtlasApiError);
+    expect(error).toMatchObject({ errorCode: thrown.code, retryable, status: undefined, detail: thrown.message });
+    expect(harness.sim.requests).toEqual([]);
   });
 });

@@ -308,23 +308,40 @@ describe('Function: createAtlasClient (responses it cannot use)', () => {
   let harness: Harness;
   afterEach(() => harness.close());
 
-  it('reports malformed JSON with the status and the first 100 bytes, permanently', async () => {
+  it.each<[string, Fault]>([
+    ['truncated JSON', { kind: 'malformed' }],
+    ['a body over the size cap', { kind: 'huge', bytes: 512 * 1024 }],
+  ])('reads a GET again after %s, as after a dropped connection', async (_case, fault) => {
+    // Prepare
+    harness = await startHarness('serviceAccount', { client: { maxResponseBytes: 64 * 1024 } });
+    harness.sim.faults.inject({ operationId: 'listBackupSnapshots' }, fault);
+
+    // Act
+    const snapshots = await harness.client.listSnapshots(harness.cluster);
+
+    // Assess
+    expect(snapshots.length).toBeGreaterThan(0);
+    expect(harness.time.sleeps).toEqual([5_000]);
+    expect(apiRequests(harness.sim)).toHaveLength(2);
+  });
+
+  it('reports malformed JSON with the status and the first 100 bytes, retryable once the retries ran out', async () => {
     // Prepare
     harness = await startHarness('serviceAccount');
-    harness.sim.faults.inject({ operationId: 'listBackupSnapshots' }, { kind: 'malformed' });
+    harness.sim.faults.inject({ operationId: 'listBackupSnapshots', times: 4 }, { kind: 'malformed' });
 
     // Act
     const error = await failure(harness.client.listSnapshots(harness.cluster));
 
     // Assess
-    expect(error).toMatchObject({ status: 200, retryable: false, ambiguous: false, operation: 'listBackupSnapshots' });
+    expect(error).toMatchObject({ status: 200, retryable: true, ambiguous: false, operation: 'listBackupSnapshots' });
     expect((error as AtlasApiError).detail).toBe(
       'response is not JSON: "{\\"results\\":[{\\"id\\":\\"5f3a1c2b9d8e7f6a5b4c3d2e\\",\\"status\\":\\"comp"',
     );
-    expect(apiRequests(harness.sim)).toHaveLength(1);
+    expect(apiRequests(harness.sim)).toHaveLength(4);
   });
 
-  it('names the field when a response lacks what we rely on', async () => {
+  it('names the field when a response lacks what we rely on, permanently', async () => {
     // Prepare
     harness = await startHarness('serviceAccount');
     harness.sim.state.addRestoreJob(harness.cluster.groupId, harness.cluster.clusterName, {
@@ -339,11 +356,14 @@ describe('Function: createAtlasClient (responses it cannot use)', () => {
     // Assess
     expect(error).toMatchObject({ status: 200, retryable: false });
     expect((error as AtlasApiError).detail).toMatch(/^unexpected response: .*→ at results\[0\]\.deliveryType/);
+    expect(apiRequests(harness.sim)).toHaveLength(1);
   });
 
   it('refuses a body over the size cap and keeps working afterwards', async () => {
     // Prepare
-    harness = await startHarness('serviceAccount', { client: { maxResponseBytes: 64 * 1024 } });
+    harness = await startHarness('serviceAccount', {
+      client: { maxResponseBytes: 64 * 1024, retry: { maxAttempts: 1 } },
+    });
     harness.sim.faults.inject({ operationId: 'listBackupSnapshots' }, { kind: 'huge', bytes: 512 * 1024 });
 
     // Act
@@ -351,7 +371,7 @@ describe('Function: createAtlasClient (responses it cannot use)', () => {
     const after = await harness.client.listSnapshots(harness.cluster);
 
     // Assess
-    expect(error).toMatchObject({ status: 200, retryable: false });
+    expect(error).toMatchObject({ status: 200, retryable: true, ambiguous: false });
     expect((error as AtlasApiError).detail).toBe('response body exceeds 65536 bytes');
     expect(after.length).toBeGreaterThan(0);
   });

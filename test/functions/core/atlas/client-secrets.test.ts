@@ -118,7 +118,7 @@ const SCENARIOS: readonly Scenario[] = [
       await h.client
         .createRestoreJob(h.cluster, { deliveryType: 'download', snapshotId: h.sim.seed.completedSnapshotId })
         .catch((error: unknown) => h.log.entries.push({ level: 'warn', message: 'caught', extra: { error } }));
-      h.sim.faults.inject({ operationId: 'listBackupSnapshots' }, { kind: 'malformed' });
+      h.sim.faults.inject({ operationId: 'listBackupSnapshots', times: 2 }, { kind: 'malformed' });
       await h.client.listSnapshots(h.cluster);
     },
   },

@@ -141,7 +141,10 @@ const mutators: Mutator[] = [
   (request) =>
     fc
       .string({ minLength: 1, maxLength: 20 })
-      .filter((key) => !RESTORE_REQUEST_KEYS.includes(key) && key !== '__proto__')
+      // `v`, `detail` and `detail-type` make a message an internal one or an event (see classifyWorkMessage).
+      .filter(
+        (key) => !RESTORE_REQUEST_KEYS.includes(key) && !['__proto__', 'v', 'detail', 'detail-type'].includes(key),
+      )
       .map((key) => ({
         name: 'unknown key',
         value: { ...request, [key]: 1 },

@@ -95,6 +95,19 @@ describe('Contract: restore request', () => {
     });
   });
 
+  it('names an unknown key that is the empty string, at the top and under detail', () => {
+    // Prepare
+    const request = { groupId: '5f1a2b3c4d5e6f7a8b9c0d1e', clusterName: 'prod', deliveryType: 'download', '': 1 };
+
+    // Act
+    const direct = parseRestoreRequest(request);
+    const inEvent = classifyWorkMessage({ 'detail-type': 'Drill', source: 'ops', id: 'e-1', detail: request });
+
+    // Assess
+    expect(direct).toMatchObject({ ok: false, issues: [{ path: '""', rule: 'unrecognized_keys' }] });
+    expect(inEvent).toMatchObject({ ok: false, issues: [{ path: 'detail.""', rule: 'unrecognized_keys' }] });
+  });
+
   it('reads the request in an EventBridge event, with issue paths under detail', () => {
     // Act
     const accepted = classifyWorkMessage({

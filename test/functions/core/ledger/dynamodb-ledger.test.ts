@@ -1,7 +1,8 @@
+import { randomBytes } from 'node:crypto';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createDynamoDbLedger } from '../../../../functions/core/ledger/dynamodb-ledger.ts';
-import { operationKey } from '../../../../functions/core/ledger/item.ts';
+import { jobKey, operationKey } from '../../../../functions/core/ledger/item.ts';
 import type { Ledger } from '../../../../functions/core/workflow/ports.ts';
 import { type LocalAws, startLocalAws } from '../../../support/local-aws.ts';
 import { ledgerContract, sampleOperation } from './ledger-contract.ts';
@@ -37,6 +38,26 @@ describe('DynamoDB ledger: item layout', () => {
     expect(Item?.clusterKey).toEqual({ S: '5f1a2b3c4d5e6f7a8b9c0d1e/prod' });
     expect(Item?.requestedAt).toEqual({ S: new Date(operation.requestedAt).toISOString() });
     expect(JSON.parse(Item?.request?.S ?? '{}')).toEqual(operation.request);
+  });
+
+  it('stores who owns a restore job as an item of its own, expiring with the operation and out of the GSI', async () => {
+    // Prepare
+    const operation = sampleOperation();
+    const restoreJobId = randomBytes(12).toString('hex');
+
+    // Act
+    await ledger.ownJob(restoreJobId, operation);
+    const { Item } = await aws.dynamodb.send(
+      new GetItemCommand({ TableName: aws.tableName, Key: jobKey(restoreJobId) }),
+    );
+
+    // Assess
+    expect(Item).toEqual({
+      pk: { S: `job#${restoreJobId}` },
+      restoreJobId: { S: restoreJobId },
+      operationId: { S: operation.operationId },
+      expiresAt: { N: String(operation.expiresAt) },
+    });
   });
 
   it('refuses to read a corrupt item, naming the attribute', async () => {

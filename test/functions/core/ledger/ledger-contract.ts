@@ -2,6 +2,7 @@
  * The ledger's contract, run against every implementation (DynamoDB on dynalite, and the in-memory fake the
  * workflow tests use): conditional writes decide races, and exactly one contender wins each.
  */
+import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { workflowConfig } from '../../../../functions/core/config.ts';
 import type { Operation } from '../../../../functions/core/workflow/operation.ts';
@@ -22,6 +23,8 @@ export function sampleOperation(overrides: Partial<Operation> = {}, requestOverr
   return { ...newOperation(request, T0, workflowConfig(), 't0'), ...overrides };
 }
 
+/** A restore job id no other test uses (the DynamoDB ledger's table is shared by the whole file). */
+const newJobId = () => randomBytes(12).toString('hex');
 const at = (operation: Operation, step = 0, token = 't0') => ({ operationId: operation.operationId, step, token });
 const poll = { kind: 'poll' as const, dueAt: T0 + 60_000 };
 
@@ -74,7 +77,12 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       await ledger.create(operation);
 
       // Act
-      await ledger.claim(at(operation), { token: 'c1', at: T0 + 1000, snapshotAt: T0 - 5000 });
+      await ledger.claim(at(operation), {
+        token: 'c1',
+        at: T0 + 1000,
+        snapshotAt: T0 - 5000,
+        priorJobIds: ['6650d1e2f3a4b5c6d7e8f9a1', '6650d1e2f3a4b5c6d7e8f9a2'],
+      });
       await ledger.advance(
         at(operation),
         { token: 't1', pending: { kind: 'wait', dueAt: T0 + 900_000, until: T0 + 3_600_000, next: 'poll' } },
@@ -107,6 +115,7 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
         claimToken: 'c1',
         claimedAt: T0 + 1000,
         firstClaimedAt: T0 + 1000,
+        priorJobIds: ['6650d1e2f3a4b5c6d7e8f9a1', '6650d1e2f3a4b5c6d7e8f9a2'],
         snapshotAt: T0 - 5000,
         restoreJobId: '6650d1e2f3a4b5c6d7e8f9a0',
         submittedAt: T0 + 2000,
@@ -179,6 +188,7 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
             at: T0 + index,
             snapshotId: '6650d1e2f3a4b5c6d7e8f9a0',
             snapshotAt: T0,
+            priorJobIds: [],
           }),
         ),
       );
@@ -195,13 +205,19 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       const ledger = makeLedger();
       const operation = sampleOperation();
       await ledger.create(operation);
-      await ledger.claim(at(operation), { token: 'old', at: T0 });
+      await ledger.claim(at(operation), { token: 'old', at: T0, priorJobIds: [] });
 
       // Act
-      const wrongOld = await ledger.claim(at(operation), { token: 'x', at: T0 + 1 }, 'not-the-old-one');
-      const fresh = await ledger.claim(at(operation), { token: 'y', at: T0 + 1 });
+      const wrongOld = await ledger.claim(
+        at(operation),
+        { token: 'x', at: T0 + 1, priorJobIds: [] },
+        'not-the-old-one',
+      );
+      const fresh = await ledger.claim(at(operation), { token: 'y', at: T0 + 1, priorJobIds: [] });
       const takeovers = await Promise.all(
-        ['n1', 'n2', 'n3'].map((token) => ledger.claim(at(operation), { token, at: T0 + 900_000 }, 'old')),
+        ['n1', 'n2', 'n3'].map((token) =>
+          ledger.claim(at(operation), { token, at: T0 + 900_000, priorJobIds: [] }, 'old'),
+        ),
       );
 
       // Assess
@@ -215,7 +231,7 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       const ledger = makeLedger();
       const operation = sampleOperation();
       await ledger.create(operation);
-      await ledger.claim(at(operation), { token: 'mine', at: T0 });
+      await ledger.claim(at(operation), { token: 'mine', at: T0, priorJobIds: [] });
 
       // Act
       const stolen = await ledger.advance(
@@ -242,7 +258,7 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       const ledger = makeLedger();
       const operation = sampleOperation();
       await ledger.create(operation);
-      await ledger.claim(at(operation), { token: 'mine', at: T0 });
+      await ledger.claim(at(operation), { token: 'mine', at: T0, priorJobIds: ['6650d1e2f3a4b5c6d7e8f9a1'] });
 
       // Act
       await ledger.releaseClaim(operation.operationId, 'theirs');
@@ -254,7 +270,90 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       const stored = await ledger.get(operation.operationId);
       expect(stored?.claimToken).toBeUndefined();
       expect(stored?.claimedAt).toBeUndefined();
+      expect(stored?.priorJobIds).toBeUndefined();
       expect(stored?.firstClaimedAt).toBe(T0);
+    });
+
+    it('gives a restore job to exactly one of the operations that want it, and again to that one only', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operations = [sampleOperation(), sampleOperation(), sampleOperation(), sampleOperation()];
+      const restoreJobId = newJobId();
+
+      // Act
+      const results = await Promise.all(operations.map((operation) => ledger.ownJob(restoreJobId, operation)));
+      const owner = operations[results.indexOf(true)];
+      const others = operations.filter((operation) => operation !== owner);
+      const again = owner && (await ledger.ownJob(restoreJobId, owner));
+      const othersAgain = await Promise.all(others.map((operation) => ledger.ownJob(restoreJobId, operation)));
+      const anotherJob = await ledger.ownJob(newJobId(), others[0] ?? sampleOperation());
+
+      // Assess
+      expect(results.filter(Boolean)).toHaveLength(1);
+      expect(again).toBe(true);
+      expect(othersAgain).toEqual([false, false, false]);
+      expect(anotherJob).toBe(true);
+    });
+
+    it('keeps restore job owners out of the operation listings', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.ownJob(newJobId(), operation);
+
+      // Act
+      const all = await ledger.listOperations({ limit: 1000 });
+      const byCluster = await ledger.listOperations({ clusterKey: operation.clusterKey, limit: 1000 });
+
+      // Assess
+      expect(all.map((listed) => listed.operationId)).toContain(operation.operationId);
+      expect(all.every((listed) => listed.stepToken !== undefined)).toBe(true);
+      expect(byCluster.map((listed) => listed.operationId)).toContain(operation.operationId);
+    });
+
+    it('never records an outcome while another delivery holds the submit claim and no job is recorded', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.claim(at(operation), { token: 'theirs', at: T0, priorJobIds: [] });
+      const finish = { outcome: 'failed' as const, outcomeReason: 'x', finishedAt: T0, outcomeRecordedAt: T0 };
+
+      // Act
+      const withoutClaim = await ledger.finish(at(operation), finish);
+      const withAnother = await ledger.finish(at(operation), finish, {}, { claimToken: 'stale' });
+      const byTheHolder = await ledger.finish(at(operation), finish, {}, { claimToken: 'theirs' });
+
+      // Assess
+      expect([withoutClaim, withAnother, byTheHolder]).toEqual([false, false, true]);
+      expect(await ledger.get(operation.operationId)).toMatchObject({ outcome: 'failed', claimToken: 'theirs' });
+    });
+
+    it('records an outcome under a claim once its job is recorded, or once the claim is released', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const submitted = sampleOperation();
+      const released = sampleOperation();
+      await Promise.all([ledger.create(submitted), ledger.create(released)]);
+      await ledger.claim(at(submitted), { token: 'c1', at: T0, priorJobIds: [] });
+      await ledger.advance(
+        at(submitted),
+        { token: 't1', pending: poll },
+        { restoreJobId: 'j' },
+        {},
+        { claimToken: 'c1' },
+      );
+      await ledger.claim(at(released), { token: 'c2', at: T0, priorJobIds: [] });
+      await ledger.releaseClaim(released.operationId, 'c2');
+      const finish = { outcome: 'failed' as const, outcomeReason: 'x', finishedAt: T0, outcomeRecordedAt: T0 };
+
+      // Act
+      const afterJob = await ledger.finish(at(submitted, 1, 't1'), finish);
+      const afterRelease = await ledger.finish(at(released), finish);
+
+      // Assess
+      expect([afterJob, afterRelease]).toEqual([true, true]);
     });
 
     it('records the outcome once, after which nothing advances', async () => {
@@ -269,7 +368,7 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
         Array.from({ length: 4 }, () => ledger.finish(at(operation), finish, { atlasCalls: 1 })),
       );
       const advance = await ledger.advance(at(operation), { token: 't1', pending: poll });
-      const claim = await ledger.claim(at(operation), { token: 'c', at: T0 });
+      const claim = await ledger.claim(at(operation), { token: 'c', at: T0, priorJobIds: [] });
 
       // Assess
       expect(results.filter(Boolean)).toHaveLength(1);

@@ -1,3 +1,4 @@
+import type { Message } from '@aws-sdk/client-sqs';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createSqsQueue, DEAD_LETTER_ATTRIBUTES } from '../../../../functions/core/queue/sqs-queue.ts';
 import { type LocalAws, peekMessages, startLocalAws } from '../../../support/local-aws.ts';
@@ -28,6 +29,41 @@ function delayedFor(url: string) {
 }
 
 const poll = { v: 1 as const, kind: 'poll' as const, operationId: 'op-1', step: 2, token: 't' };
+
+/** A dead-letter queue that takes `maxBytes` (SQS's smallest setting is 1 KiB), and the queue adapter on it. */
+function smallDeadLetterQueue(maxBytes: number) {
+  const created = aws.fauxqs.createQueue(`small-dlq-${maxBytes}`, {
+    attributes: { MaximumMessageSize: String(maxBytes) },
+  });
+  const url = new URL(new URL(created.queueUrl).pathname, aws.sqsEndpoint).toString();
+  const queue = createSqsQueue({
+    client: aws.sqs,
+    workQueueUrl: aws.workQueueUrl,
+    deadLetterQueueUrl: url,
+    deadLetterMaxBytes: maxBytes,
+  });
+  return { queue, url };
+}
+
+/** Bytes SQS counts for a message: the body, and each attribute's name, data type and value. */
+function messageBytes(message: Message | undefined): number {
+  const attributes = Object.entries(message?.MessageAttributes ?? {});
+  return attributes.reduce(
+    (total, [name, value]) =>
+      total +
+      Buffer.byteLength(name) +
+      Buffer.byteLength(value.DataType ?? '') +
+      Buffer.byteLength(value.StringValue ?? ''),
+    Buffer.byteLength(message?.Body ?? ''),
+  );
+}
+
+const attribute = (message: Message | undefined, name: string) => message?.MessageAttributes?.[name]?.StringValue;
+
+const longIssues = [
+  { path: 'groupId', rule: 'invalid_format', message: `Invalid string: ${'€'.repeat(300)}` },
+  { path: 'clusterName', rule: 'too_big', message: 'Too big: expected string to have <=64 characters' },
+];
 
 describe('SQS queue adapter', () => {
   it('sends an internal message with its delay', async () => {
@@ -125,5 +161,45 @@ describe('SQS queue adapter', () => {
     expect(first?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.origin]?.StringValue).toBe('msg-1');
     expect(second?.Body).toBe('(empty message)');
     expect(second?.MessageAttributes?.[DEAD_LETTER_ATTRIBUTES.reason]?.StringValue?.length).toBeLessThanOrEqual(4000);
+  });
+
+  it('dead-letters a body as large as the queue takes whole, with its reason cut to the bytes left', async () => {
+    // Prepare: multi-byte characters, so that bytes and characters differ.
+    const { queue, url } = smallDeadLetterQueue(2048);
+    const body = `{"groupId":"${'é'.repeat(850)}"}`;
+
+    // Act
+    await queue.deadLetter({ body, code: 'INVALID_REQUEST', issues: longIssues, origin: 'largest' });
+
+    // Assess
+    const [letter] = await peekMessages(aws.sqs, url);
+    expect(letter?.Body).toBe(body);
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.code)).toBe('INVALID_REQUEST');
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.origin)).toBe('largest');
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.reason)).toMatch(/^groupId: Invalid string: €+…$/);
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.bodyBytes)).toBeUndefined();
+    expect(messageBytes(letter)).toBeLessThanOrEqual(2048);
+    expect(messageBytes(letter)).toBeGreaterThan(2048 - 8);
+  });
+
+  it('cuts only a body too large to leave room for its code, keeping the reason and saying how long it was', async () => {
+    // Prepare
+    const { queue, url } = smallDeadLetterQueue(1024);
+    const body = `{"groupId":"${'x'.repeat(1024 - 16)}"}`;
+
+    // Act
+    await queue.deadLetter({ body, code: 'INVALID_REQUEST', issues: longIssues.slice(1), origin: 'too-large' });
+
+    // Assess
+    const [letter] = await peekMessages(aws.sqs, url);
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.code)).toBe('INVALID_REQUEST');
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.origin)).toBe('too-large');
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.reason)).toBe(
+      'clusterName: Too big: expected string to have <=64 characters [too_big]',
+    );
+    expect(attribute(letter, DEAD_LETTER_ATTRIBUTES.bodyBytes)).toBe(String(body.length));
+    expect(body.startsWith(letter?.Body ?? '-')).toBe(true);
+    expect(letter?.Body?.length).toBeGreaterThan(512);
+    expect(messageBytes(letter)).toBeLessThanOrEqual(1024);
   });
 });

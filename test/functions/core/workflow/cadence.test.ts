@@ -26,7 +26,7 @@ describe('Cadence: nextPollDelay', () => {
           const config = { pollMinDelaySeconds: min, pollMaxDelaySeconds: Math.max(min, max) };
           const delay = nextPollDelay(elapsed, config);
           expect(delay).toBeGreaterThanOrEqual(1);
-          expect(delay).toBeLessThanOrEqual(Math.ceil(Math.min(min, 60) + 0.05 * elapsed));
+          expect(delay).toBeLessThanOrEqual(Math.min(min, 60) + 0.05 * elapsed);
           expect(delay).toBeLessThanOrEqual(config.pollMaxDelaySeconds);
         },
       ),

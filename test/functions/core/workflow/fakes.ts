@@ -79,6 +79,8 @@ type Mutable<T> = { -readonly [K in keyof T]: T[K] };
 /** The ledger's contract in memory: the same conditions the DynamoDB ledger writes. */
 export class InMemoryLedger implements Ledger {
   readonly items = new Map<string, Mutable<Operation>>();
+  /** Restore job id → the operation that owns it (the DynamoDB ledger's `job#` items). */
+  readonly jobOwners = new Map<string, string>();
   writes = 0;
 
   async create(operation: Operation) {
@@ -128,6 +130,7 @@ export class InMemoryLedger implements Ledger {
     item.claimToken = claim.token;
     item.claimedAt = claim.at;
     item.firstClaimedAt ??= claim.at;
+    item.priorJobIds = [...claim.priorJobIds];
     if (claim.snapshotAt !== undefined) item.snapshotAt = claim.snapshotAt;
     if (claim.snapshotId === undefined) delete item.snapshotId;
     else item.snapshotId = claim.snapshotId;
@@ -140,13 +143,25 @@ export class InMemoryLedger implements Ledger {
     if (item && item.claimToken === claimToken) {
       delete item.claimToken;
       delete item.claimedAt;
+      delete item.priorJobIds;
     }
     this.writes += 1;
   }
 
-  async finish(...[at, finish, counters = {}]: Parameters<Ledger['finish']>) {
+  async ownJob(...[restoreJobId, owner]: Parameters<Ledger['ownJob']>) {
+    const current = this.jobOwners.get(restoreJobId);
+    if (current !== undefined && current !== owner.operationId) return false;
+    this.jobOwners.set(restoreJobId, owner.operationId);
+    this.writes += 1;
+    return true;
+  }
+
+  async finish(...[at, finish, counters = {}, holder]: Parameters<Ledger['finish']>) {
     const item = this.#atStep(at);
     if (!item) return false;
+    const submitting =
+      item.claimToken !== undefined && item.restoreJobId === undefined && item.claimToken !== holder?.claimToken;
+    if (submitting) return false;
     Object.assign(item, finish);
     delete item.pending;
     this.#add(item, counters);
@@ -516,10 +531,16 @@ export interface Fixture {
 export const ALLOWED_TARGET = `${GROUP}/${TARGET}`;
 
 export function fixture(
-  options: { config?: Parameters<typeof workflowConfig>[0]; deps?: Partial<WorkflowDeps> } = {},
+  options: {
+    config?: Parameters<typeof workflowConfig>[0];
+    deps?: Partial<WorkflowDeps>;
+    /** Atlas's clock minus the workflow's, ms (restore job ids carry Atlas's time). */
+    atlasClockOffsetMs?: number;
+  } = {},
 ): Fixture {
   const clock = new ManualClock();
-  const atlas = new FakeAtlas(clock);
+  const offset = options.atlasClockOffsetMs ?? 0;
+  const atlas = new FakeAtlas(offset === 0 ? clock : { now: () => clock.now() + offset });
   const ledger = new InMemoryLedger();
   const queue = new InMemoryQueue(clock);
   const log = new RecordingLog();

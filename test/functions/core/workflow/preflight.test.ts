@@ -4,7 +4,8 @@ import { workflowConfig } from '../../../../functions/core/config.ts';
 import { checkGuardrails } from '../../../../functions/core/workflow/guardrails.ts';
 import {
   chooseSnapshot,
-  findSubmittedJob,
+  findSubmittedJobs,
+  matchingJobs,
   restoreJobBody,
   restoreRunningOnto,
 } from '../../../../functions/core/workflow/preflight.ts';
@@ -85,39 +86,39 @@ describe('Preflight: guardrails', () => {
 describe('Preflight: finding the job an earlier attempt submitted', () => {
   const body = restoreJobBody(requests.automated(), 'aaaaaaaaaaaaaaaaaaaaaaaa');
 
-  it('matches delivery type, snapshot, target and creation time, oldest first', () => {
+  it('matches delivery type, snapshot and target, oldest first', () => {
     // Prepare
-    const floor = T0 - 120_000;
-    const ours = job(T0 + 5_000);
-    const later = job(T0 + 60_000);
+    const older = job(T0 - 600_000);
+    const newer = job(T0 + 60_000);
     const jobs = [
-      later,
-      job(T0 - 600_000),
+      newer,
       job(T0, { snapshotId: 'bbbbbbbbbbbbbbbbbbbbbbbb' }),
       job(T0, { targetClusterName: 'other' }),
       job(T0, { deliveryType: 'download', targetClusterName: undefined, targetGroupId: undefined }),
-      ours,
+      older,
     ];
 
     // Act
-    const found = findSubmittedJob(jobs, body, floor);
+    const matching = matchingJobs(jobs, body);
 
     // Assess
-    expect(found?.id).toBe(ours.id);
+    expect(matching.map((each) => each.id)).toEqual([older.id, newer.id]);
   });
 
-  it('tolerates clock skew between our claim and Atlas’s ObjectId time', () => {
-    // Prepare: Atlas's clock runs 90 s behind ours
+  it('finds a submitted job among the matches that were not listed before the claim, whatever the clocks say', () => {
+    // Prepare: Atlas's clock runs 5 minutes ahead of ours, so the job listed before the claim looks newer than it.
     const claimedAt = T0;
-    const skewed = job(claimedAt - 90_000);
+    const listedBeforeClaim = job(claimedAt + 240_000);
+    const ours = job(claimedAt + 300_000);
+    const jobs = [ours, listedBeforeClaim, job(claimedAt + 300_000, { snapshotId: 'bbbbbbbbbbbbbbbbbbbbbbbb' })];
 
     // Act
-    const withTolerance = findSubmittedJob([skewed], body, claimedAt - 120_000);
-    const without = findSubmittedJob([skewed], body, claimedAt);
+    const found = findSubmittedJobs(jobs, body, [listedBeforeClaim.id]);
+    const beforeAnyClaim = findSubmittedJobs([listedBeforeClaim], body, [listedBeforeClaim.id]);
 
     // Assess
-    expect(withTolerance?.id).toBe(skewed.id);
-    expect(without).toBeUndefined();
+    expect(found.map((each) => each.id)).toEqual([ours.id]);
+    expect(beforeAnyClaim).toEqual([]);
   });
 
   it('matches point-in-time jobs on their time when Atlas echoes it', () => {
@@ -127,10 +128,10 @@ describe('Preflight: finding the job an earlier attempt submitted', () => {
     const other = job(T0, { deliveryType: 'pointInTime', snapshotId: undefined, pointInTimeUTCSeconds: 1_764_300_001 });
 
     // Act
-    const found = findSubmittedJob([other, same], pit, T0 - 1000);
+    const found = findSubmittedJobs([other, same], pit, []);
 
     // Assess
-    expect(found?.id).toBe(same.id);
+    expect(found.map((each) => each.id)).toEqual([same.id]);
   });
 
   it('sees a pending restore onto the same target, and ignores finished ones and downloads', () => {

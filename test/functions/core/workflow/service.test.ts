@@ -134,7 +134,7 @@ describe('Workflow: rejected messages', () => {
     expect(f.ledger.items.size).toBe(0);
   });
 
-  it('fails the message (to be retried) when the dead-letter queue cannot take it: nothing is lost', async () => {
+  it('fails the message (to be retried) when the dead-letter queue cannot take it, counting the rejection first', async () => {
     // Prepare
     const f = fixture();
     f.queue.deadLetter = async () => {
@@ -145,9 +145,9 @@ describe('Workflow: rejected messages', () => {
     // Act
     const attempt = service.handleMessage('{', { messageId: 'm' }, invocation());
 
-    // Assess
+    // Assess: should SQS redrive it without its reason, RequestRejected still shows it.
     await expect(attempt).rejects.toThrow('SQS unavailable');
-    expect(f.reporter.rejections).toEqual([]);
+    expect(f.reporter.rejections).toMatchObject([{ code: 'MALFORMED_JSON', origin: 'm' }]);
   });
 });
 

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
 import type { Ledger, Queue } from '../../../../functions/core/workflow/ports.ts';
 import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
-import { atlasError, crashAfter, type Fixture, fixture, requests, SimulatedCrash } from './fakes.ts';
+import {
+  atlasError,
+  crashAfter,
+  type Fixture,
+  fixture,
+  GROUP,
+  requests,
+  SimulatedCrash,
+  SOURCE,
+  TARGET,
+} from './fakes.ts';
 import { drain, runRequest } from './harness.ts';
 
 function assertExactlyOnce(f: Fixture) {
@@ -222,6 +232,102 @@ describe('Workflow: submit exactly once', () => {
       { code: 'REQUEST_CONFLICT', issues: [{ path: 'requestId', rule: 'conflict' }] },
     ]);
     assertExactlyOnce(f);
+  });
+});
+
+describe('Workflow: adopting a job, never by the clock, never another operation’s', () => {
+  const source = { groupId: GROUP, clusterName: SOURCE };
+  const onto = { deliveryType: 'automated' as const, targetGroupId: GROUP, targetClusterName: TARGET };
+
+  it('adopts the job of a crashed POST with the workflow clock 5 minutes ahead of Atlas', async () => {
+    // Prepare: the job's id carries Atlas's time, 5 minutes before the claim by our clock.
+    const f = fixture({ atlasClockOffsetMs: -300_000 });
+    f.atlas.failNext('createRestoreJob', () => new SimulatedCrash('after POST'), { afterEffect: true });
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    assertExactlyOnce(f);
+    expect(f.reporter.outcomes[0]).toMatchObject({ adopted: true });
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
+  it('never adopts a matching job listed before the claim, however recent Atlas dates it', async () => {
+    // Prepare: Atlas runs 5 minutes ahead; the same restore finished a minute ago, so by Atlas's time its id is as
+    // recent as our claim. The claim is taken, then the process dies before the POST.
+    const f = fixture({ atlasClockOffsetMs: 300_000 });
+    const snapshotId = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'completed', ageMs: 3600_000 });
+    const atlasNow = f.clock.now() + 300_000;
+    const earlier = f.atlas.addJob(source, { ...onto, snapshotId }, atlasNow - f.atlas.restoreMs - 60_000);
+    const service = createRestoreService({
+      ...f.deps,
+      ledger: crashAfter(f.ledger, 'claim', (_args, won) => won === true),
+    });
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    await drain(f, service);
+
+    // Assess
+    const stored = await f.ledger.get('drill-2026-11-28');
+    expect(stored).toMatchObject({ outcome: 'succeeded', adopted: false, snapshotId });
+    expect(stored?.restoreJobId).not.toBe(earlier.id);
+    expect(f.atlas.allJobs().map((job) => job.id)).toEqual([earlier.id, stored?.restoreJobId]);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
+  it('does not adopt the job another operation owns after an ambiguous POST, and submits its own after the lease', async () => {
+    // Prepare: while this POST fails in flight, another operation restoring the same snapshot submits and owns its job.
+    const f = fixture();
+    const snapshotId = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'completed', ageMs: 3600_000 });
+    let theirs = '';
+    f.atlas.failNext('createRestoreJob', () => {
+      theirs = f.atlas.addJob(source, { ...onto, snapshotId }).id;
+      f.ledger.jobOwners.set(theirs, 'drill-by-hand');
+      return atlasError('createBackupRestoreJob', 502, undefined, { retryable: true, ambiguous: true });
+    });
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess
+    const stored = await f.ledger.get('drill-2026-11-28');
+    expect(stored).toMatchObject({ outcome: 'succeeded', adopted: false });
+    expect(stored?.restoreJobId).not.toBe(theirs);
+    expect(f.ledger.jobOwners).toEqual(
+      new Map([
+        [theirs, 'drill-by-hand'],
+        [stored?.restoreJobId ?? '', 'drill-2026-11-28'],
+      ]),
+    );
+    expect(report.failures.map(({ error }) => (error as { code?: string }).code)[0]).toBe('SUBMIT_UNCONFIRMED');
+    expect(f.log.lines.map((line) => line.message)).toContain('not adopting a restore job another operation owns');
+  });
+
+  it('submits again, after the lease, when another operation took the job its own POST created', async () => {
+    // Prepare: another operation (its POST unanswered) adopts this POST's job before this one records it.
+    const f = fixture();
+    const create = f.atlas.createRestoreJob.bind(f.atlas);
+    let taken = '';
+    f.atlas.createRestoreJob = async (...args) => {
+      const job = await create(...args);
+      if (taken === '') {
+        taken = job.id;
+        f.ledger.jobOwners.set(job.id, 'drill-by-hand');
+      }
+      return job;
+    };
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    const stored = await f.ledger.get('drill-2026-11-28');
+    expect(stored).toMatchObject({ outcome: 'succeeded', adopted: false });
+    expect(stored?.restoreJobId).not.toBe(taken);
+    expect(f.atlas.allJobs()).toHaveLength(2);
+    expect(f.ledger.jobOwners.get(stored?.restoreJobId ?? '')).toBe('drill-2026-11-28');
   });
 });
 
