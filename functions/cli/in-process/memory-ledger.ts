@@ -11,6 +11,7 @@ type Item = Mutable<Operation>;
  */
 export function createMemoryLedger(): Ledger {
   const items = new Map<string, Item>();
+  const jobOwners = new Map<string, string>();
 
   /** The item, if it is still at `at` and unfinished: the condition every step write carries. */
   const atStep = (at: StepRef): Item | undefined => {
@@ -65,6 +66,7 @@ export function createMemoryLedger(): Ledger {
       item.claimToken = claim.token;
       item.claimedAt = claim.at;
       item.firstClaimedAt ??= claim.at;
+      item.priorJobIds = [...claim.priorJobIds];
       if (claim.snapshotAt !== undefined) item.snapshotAt = claim.snapshotAt;
       if (claim.snapshotId === undefined) delete item.snapshotId;
       else item.snapshotId = claim.snapshotId;
@@ -76,12 +78,22 @@ export function createMemoryLedger(): Ledger {
       if (item && item.claimToken === claimToken) {
         delete item.claimToken;
         delete item.claimedAt;
+        delete item.priorJobIds;
       }
     },
 
-    async finish(at, finish, counters = {}) {
+    async ownJob(restoreJobId, owner) {
+      const current = jobOwners.get(restoreJobId);
+      if (current !== undefined && current !== owner.operationId) return false;
+      jobOwners.set(restoreJobId, owner.operationId);
+      return true;
+    },
+
+    async finish(at, finish, counters = {}, holder) {
       const item = atStep(at);
       if (!item) return false;
+      if (item.claimToken !== undefined && item.restoreJobId === undefined && item.claimToken !== holder?.claimToken)
+        return false;
       const defined = Object.fromEntries(Object.entries(finish).filter(([, value]) => value !== undefined));
       Object.assign(item, defined);
       delete item.pending;

@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { nextPollDelay } from '../../../functions/core/workflow/cadence.ts';
 import type { AtlasSimulator } from '../../atlas-simulator/index.ts';
 import { addClusterPair, atlasEnv, runCli, runInProcess, startCli, startRealTimeSimulator } from './run-cli.ts';
 
@@ -36,7 +37,7 @@ describe.concurrent('CLI: atlas-restore watch', () => {
   }
 
   it('follows a job to its end at the poller’s cadence', async ({ expect }) => {
-    // Prepare: 50 s (plus a few of start-up) into the restore, the cadence is 1 s + 5 % of ~53 s: 4 s.
+    // Prepare: 50 s (plus start-up) into the restore; the cadence is 1 s + 5 % of the elapsed time, rounded down.
     const job = addJob({ agoMs: 50_000 });
 
     // Act
@@ -44,15 +45,22 @@ describe.concurrent('CLI: atlas-restore watch', () => {
 
     // Assess
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(
-      new RegExp(`^poll 1: restore job ${job.jobId} pending, running for 5\\ds; next poll in 4s$`, 'm'),
-    );
+    const firstPoll = new RegExp(
+      `^poll 1: restore job ${job.jobId} pending, running for (\\d+)s; next poll in (\\d+)s$`,
+      'm',
+    ).exec(result.stderr);
+    const [runningFor, nextPollIn] = [Number(firstPoll?.[1]), Number(firstPoll?.[2])];
+    expect(runningFor).toBeGreaterThanOrEqual(50);
+    // The line shows whole seconds; the cadence saw the exact elapsed time, within the next second.
+    const cadence = { pollMinDelaySeconds: 1, pollMaxDelaySeconds: 5 };
+    expect(nextPollIn).toBeGreaterThanOrEqual(nextPollDelay(runningFor, cadence));
+    expect(nextPollIn).toBeLessThanOrEqual(nextPollDelay(runningFor + 1, cadence));
     expect(result.stdout).toMatch(new RegExp(`^ID\\s+${job.jobId}$`, 'm'));
     expect(result.stdout).toMatch(/^State\s+completed$/m);
     expect(result.stdout).toMatch(/^Polls\s+2$/m);
     const polls = sim.requests.filter((request) => request.path.endsWith(`/restoreJobs/${job.jobId}`));
     expect(polls.map((request) => request.status)).toEqual([200, 200]);
-    expect((polls[1]?.at ?? 0) - (polls[0]?.at ?? 0)).toBeGreaterThanOrEqual(4_000);
+    expect((polls[1]?.at ?? 0) - (polls[0]?.at ?? 0)).toBeGreaterThanOrEqual(nextPollIn * 1000);
   });
 
   it('prints the job as JSON, without its download links', async ({ expect }) => {

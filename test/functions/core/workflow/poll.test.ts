@@ -21,7 +21,7 @@ describe('Workflow: poll', () => {
       return delay;
     });
     expect(pollDelays).toEqual(expected);
-    expect(pollDelays.slice(0, 3)).toEqual([60, 63, 67]);
+    expect(pollDelays.slice(0, 3)).toEqual([60, 63, 66]);
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', polls: pollDelays.length }]);
     // Detected within one interval of the end.
     const last = f.reporter.outcomes[0];
