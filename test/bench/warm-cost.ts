@@ -1,6 +1,7 @@
 import { fork } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { GetItemCommand } from '@aws-sdk/client-dynamodb';
+import { SECRET_CACHE_TTL_MS } from '../../functions/core/credentials/secrets-manager.ts';
 import { operationKey } from '../../functions/core/ledger/item.ts';
 import type { OrchestratorConfig } from '../../infra/config.ts';
 import {
@@ -304,7 +305,7 @@ function report(figures: WarmCostFigures, options: WarmCostOptions, secretReads:
     ],
     notes: [
       'The handler runs alone in a worker process (the simulator, fauxqs and dynalite run in the parent), so process.cpuUsage() is the handler plus its clients. Each message is one SQS record, handled as Lambda would; the floor makes the same requests, recorded from the handler, with undici and the AWS SDK directly (no parsing beyond JSON.parse, no validation, no logging), alternating with the handler in blocks of 50.',
-      `CPU mean = mean of the per-message figures. Secrets Manager was read ${secretReads} time(s) in the whole run (cached 5 min). A ledger item weighs ${format.int(figures.ledgerItemBytes)} bytes.`,
+      `CPU mean = mean of the per-message figures. Secrets Manager was read ${secretReads} time(s) in the whole run (cached ${SECRET_CACHE_TTL_MS / 60_000} min). A ledger item weighs ${format.int(figures.ledgerItemBytes)} bytes.`,
       'POLL_MIN_DELAY_SECONDS=1 so the first poll is due at once; the work per message does not depend on it.',
     ],
   };
