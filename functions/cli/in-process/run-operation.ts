@@ -5,11 +5,11 @@ import type { InternalMessage } from '../../core/contract/internal-messages.ts';
 import { describeContractIssues } from '../../core/contract/issues.ts';
 import type { RestoreRequest } from '../../core/contract/restore-request.ts';
 import { parseWorkMessageBody } from '../../core/contract/work-message.ts';
+import { InMemoryLedger } from '../../core/ledger/memory-ledger.ts';
 import { WorkflowError } from '../../core/workflow/errors.ts';
 import type { Operation } from '../../core/workflow/operation.ts';
 import { type DeadLetter, type Log, type Queue, type Reporter, systemClock } from '../../core/workflow/ports.ts';
 import { createRestoreService } from '../../core/workflow/service.ts';
-import { createMemoryLedger } from './memory-ledger.ts';
 
 export interface InProcessOptions {
   readonly atlas: AtlasApi;
@@ -79,7 +79,7 @@ export async function runOperationInProcess(
       deadLetters.push(letter);
     },
   };
-  const ledger = createMemoryLedger();
+  const ledger = new InMemoryLedger();
   const service = createRestoreService({
     atlas: options.atlas,
     queue,
