@@ -1,16 +1,9 @@
 import { ProvisionedThroughputExceededException } from '@aws-sdk/client-dynamodb';
 import type { AtlasApi } from '../../../functions/core/atlas/api.ts';
+import { SimulatedCrash } from '../../functions/core/workflow/fakes.ts';
 
-/** Thrown where a process would die: the message then comes back after its visibility timeout. */
-export class SimulatedCrash extends Error {
-  readonly point: string;
-
-  constructor(point: string) {
-    super(`simulated crash ${point}`);
-    this.name = 'SimulatedCrash';
-    this.point = point;
-  }
-}
+// Thrown where a process would die: the message then comes back after its visibility timeout.
+export { SimulatedCrash };
 
 /**
  * Wraps every method of a port: `around(method, args, call)` decides what happens (call through, throw before,
