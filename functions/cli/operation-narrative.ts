@@ -1,4 +1,4 @@
-import type { RestoreRequest } from '../core/contract/restore-request.ts';
+import { clusterKey, type RestoreRequest } from '../core/contract/restore-request.ts';
 import type { Operation } from '../core/workflow/operation.ts';
 import { formatDuration } from './progress.ts';
 
@@ -6,7 +6,7 @@ const iso = (epochMs: number | undefined) => (epochMs === undefined ? '?' : new 
 
 /** `automated restore of 5f…/prod (snapshot latest) onto 5f…/dr-drill`: a request in one phrase. */
 export function describeRequest(request: RestoreRequest): string {
-  const source = `${request.groupId}/${request.clusterName}`;
+  const source = clusterKey(request);
   const target = `${request.targetGroupId}/${request.targetClusterName}`;
   const snapshot = `snapshot ${request.snapshotId ?? 'latest'}`;
   const what =

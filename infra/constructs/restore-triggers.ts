@@ -11,7 +11,7 @@ import {
 import { SqsSendMessage } from 'aws-cdk-lib/aws-scheduler-targets';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import type { RestoreRequest } from '../../functions/core/contract/restore-request.ts';
+import { clusterKey, type RestoreRequest } from '../../functions/core/contract/restore-request.ts';
 import type { EventPatternConfig } from '../config.ts';
 
 /** A recurring DR drill: a restore request sent to the work queue on a schedule. */
@@ -78,7 +78,7 @@ export class RestoreTriggers extends Construct {
         target,
         timeWindow: TimeWindow.off(),
         enabled: drill.enabled ?? true,
-        description: `DR drill ${drill.name}: restore ${drill.request.groupId}/${drill.request.clusterName}`,
+        description: `DR drill ${drill.name}: restore ${clusterKey(drill.request)}`,
       });
       this.schedules.set(drill.name, schedule);
     }

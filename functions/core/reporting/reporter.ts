@@ -1,5 +1,5 @@
 import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
-import { restoreTarget } from '../contract/restore-request.ts';
+import { clusterKey, restoreTarget } from '../contract/restore-request.ts';
 import type { Operation } from '../workflow/operation.ts';
 import type { DeadLetter, Log, Reporter } from '../workflow/ports.ts';
 import { CLUSTER_DIMENSION, METRIC_NAMES } from './metrics.ts';
@@ -24,8 +24,8 @@ export function outcomeRecord(operation: Operation): Record<string, unknown> {
     operationId: operation.operationId,
     deliveryType: request.deliveryType,
     dryRun: request.dryRun === true,
-    source: `${request.groupId}/${request.clusterName}`,
-    target: target ? `${target.groupId}/${target.clusterName}` : undefined,
+    source: clusterKey(request),
+    target: target ? clusterKey(target) : undefined,
     snapshotId: operation.snapshotId,
     snapshotAt: time(operation.snapshotAt),
     restoreJobId: operation.restoreJobId,

@@ -1,7 +1,7 @@
 import type { WorkflowConfig } from '../config.ts';
 import type { InternalMessage } from '../contract/internal-messages.ts';
 import type { ContractIssue } from '../contract/issues.ts';
-import type { RestoreRequest } from '../contract/restore-request.ts';
+import { clusterKey, type RestoreRequest } from '../contract/restore-request.ts';
 import { classifyWorkMessage, parseWorkMessageBody, type Rejection } from '../contract/work-message.ts';
 import { meterAtlas } from './metered-atlas.ts';
 import { type Operation, requestFingerprint, stepRef } from './operation.ts';
@@ -101,7 +101,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
   }
 
   async function handleRequest(
-    request: RestoreRequest,
+    request: IdentifiedRequest,
     body: string,
     origin: string,
     invocation: Invocation,
@@ -187,21 +187,26 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
       await deps.queue.enqueueRequest(request);
       deps.log.info('restore request queued', {
         operationId: request.requestId,
-        cluster: `${request.groupId}/${request.clusterName}`,
+        cluster: clusterKey(request),
       });
-      return { status: 'accepted', requestId: request.requestId ?? '' };
+      return { status: 'accepted', requestId: request.requestId };
     },
   };
 }
 
 /** A new operation at step 0, for a request that has its requestId. */
-export function newOperation(request: RestoreRequest, now: number, config: WorkflowConfig, token: string): Operation {
+export function newOperation(
+  request: IdentifiedRequest,
+  now: number,
+  config: WorkflowConfig,
+  token: string,
+): Operation {
   const maxWaitMinutes = request.maxWaitMinutes ?? config.defaultMaxWaitMinutes;
   return {
-    operationId: request.requestId ?? '',
+    operationId: request.requestId,
     request,
     fingerprint: requestFingerprint(request),
-    clusterKey: `${request.groupId}/${request.clusterName}`,
+    clusterKey: clusterKey(request),
     requestedAt: now,
     deadlineAt: now + maxWaitMinutes * 60_000,
     expiresAt: Math.ceil(now / 1000) + config.ledgerRetentionDays * 86_400,
@@ -214,8 +219,10 @@ export function newOperation(request: RestoreRequest, now: number, config: Workf
   };
 }
 
+export type IdentifiedRequest = RestoreRequest & { readonly requestId: string };
+
 /** A request without requestId gets one from its carrier (SQS message id, event id, Lambda request id). */
-function withRequestId(request: RestoreRequest, fallback: string): RestoreRequest & { requestId: string } {
+function withRequestId(request: RestoreRequest, fallback: string): IdentifiedRequest {
   return { ...request, requestId: request.requestId ?? fallback.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128) };
 }
 

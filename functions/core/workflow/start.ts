@@ -1,7 +1,7 @@
 import type { ClusterRef } from '../atlas/api.ts';
 import { AtlasApiError } from '../atlas/errors.ts';
 import { atlasIdCreatedAt, type RestoreJob, type RestoreJobRequest, type Snapshot } from '../atlas/model.ts';
-import { restoreTarget } from '../contract/restore-request.ts';
+import { clusterKey, restoreTarget } from '../contract/restore-request.ts';
 import { deferDelay, nextPollDelay } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import { checkGuardrails } from './guardrails.ts';
@@ -119,7 +119,7 @@ async function start(context: StepContext, submission: Submission): Promise<void
   const body = restoreJobBody(request, choice.snapshotId);
   if (request.dryRun) {
     const what = choice.snapshotId ? `snapshot ${choice.snapshotId}` : `point in time ${choice.snapshotAt / 1000}`;
-    const where = target ? `onto ${target.groupId}/${target.clusterName} (overwriting it)` : 'as a download';
+    const where = target ? `onto ${clusterKey(target)} (overwriting it)` : 'as a download';
     await finishDryRun(
       context,
       `would restore ${what} (${new Date(choice.snapshotAt).toISOString()}) ${where}`,

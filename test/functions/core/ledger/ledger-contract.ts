@@ -16,11 +16,12 @@ const T0 = Date.UTC(2026, 10, 28, 6, 0, 0);
 /** A fresh operation with a unique id, at step 0 with token `t0`. */
 export function sampleOperation(overrides: Partial<Operation> = {}, requestOverrides = {}): Operation {
   sequence += 1;
-  const request = requests.automated({
-    requestId: `op-${sequence}-${Math.random().toString(36).slice(2, 8)}`,
-    ...requestOverrides,
-  });
-  return { ...newOperation(request, T0, workflowConfig(), 't0'), ...overrides };
+  const requestId = `op-${sequence}-${Math.random().toString(36).slice(2, 8)}`;
+  const request = requests.automated({ requestId, ...requestOverrides });
+  return {
+    ...newOperation({ ...request, requestId: request.requestId ?? requestId }, T0, workflowConfig(), 't0'),
+    ...overrides,
+  };
 }
 
 /** A restore job id no other test uses (the DynamoDB ledger's table is shared by the whole file). */

@@ -27,7 +27,7 @@ const T0 = Date.UTC(2026, 10, 28, 6, 0, 0);
 
 function finished(overrides: Partial<Operation> = {}): Operation {
   return {
-    ...newOperation(requests.automated(), T0, workflowConfig(), 't'),
+    ...newOperation({ ...requests.automated(), requestId: 'drill-2026-11-28' }, T0, workflowConfig(), 't'),
     snapshotId: '6650d1e2f3a4b5c6d7e8f9a0',
     snapshotAt: T0 - 3 * 3600_000,
     restoreJobId: '6650d1e2f3a4b5c6d7e8f9a1',
