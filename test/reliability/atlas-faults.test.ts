@@ -1,8 +1,7 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import type { Fault } from '../atlas-simulator/index.ts';
-import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 import { drillRequest, expectSettled, OPERATION_ID, type Settlement } from './support/expectations.ts';
-import { type System, startSystem } from './support/system.ts';
+import { useSystems } from './support/use-systems.ts';
 
 /**
  * The fault matrix for Atlas's answers: each fault runs through the whole function (handler, workflow, real client
@@ -208,22 +207,11 @@ const CASES: readonly AtlasFaultCase[] = [
 ];
 
 describe('Reliability: Atlas faults', () => {
-  let aws: LocalAws;
-  let system: System | undefined;
-
-  beforeAll(async () => {
-    aws = await startLocalAws();
-  });
-  afterAll(async () => {
-    await system?.close();
-    await aws.stop();
-  });
+  const start = useSystems();
 
   it.each(CASES)('$name: $absorbed, then $expected.outcome', async (scenario) => {
     // Prepare
-    await system?.close();
-    system = await startSystem({ ledger: 'dynamodb', dynamodbEndpoint: aws.dynamodbEndpoint });
-    const current = system;
+    const current = await start();
     const inject = () =>
       current.sim.faults.inject({ operationId: scenario.operationId, times: scenario.times }, scenario.fault);
     current.submit(drillRequest(current.seed));

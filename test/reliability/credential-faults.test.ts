@@ -1,7 +1,7 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
+import { describe, expect, it } from 'vitest';
 import { atlasRequests, drillRequest, expectSettled, OPERATION_ID } from './support/expectations.ts';
-import { type System, type SystemOptions, startSystem } from './support/system.ts';
+import type { System } from './support/system.ts';
+import { useSystems } from './support/use-systems.ts';
 
 /**
  * Credentials under stress, through the whole function: rotations (with and without lag between Atlas and the
@@ -9,22 +9,7 @@ import { type System, type SystemOptions, startSystem } from './support/system.t
  * throttled. Nothing secret may reach a log line on any path.
  */
 describe('Reliability: credentials and tokens', () => {
-  let aws: LocalAws;
-  let system: System | undefined;
-
-  beforeAll(async () => {
-    aws = await startLocalAws();
-  });
-  afterEach(async () => {
-    await system?.close();
-    system = undefined;
-  });
-  afterAll(() => aws.stop());
-
-  async function start(options: SystemOptions = {}): Promise<System> {
-    system = await startSystem({ ledger: 'dynamodb', dynamodbEndpoint: aws.dynamodbEndpoint, ...options });
-    return system;
-  }
+  const start = useSystems();
 
   async function runUntilSubmitted(current: System): Promise<void> {
     current.submit(drillRequest(current.seed));

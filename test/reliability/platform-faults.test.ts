@@ -1,7 +1,6 @@
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { AtlasApiError } from '../../functions/core/atlas/errors.ts';
 import type { Queue } from '../../functions/core/workflow/ports.ts';
-import { type LocalAws, startLocalAws } from '../support/local-aws.ts';
 import { atlasRequests, drillRequest, expectSettled, OPERATION_ID, outcomeLines } from './support/expectations.ts';
 import {
   crashAfterFirstPost,
@@ -13,7 +12,7 @@ import {
   touches,
   touchesOnly,
 } from './support/faults.ts';
-import { type System, type SystemOptions, startSystem } from './support/system.ts';
+import { useSystems } from './support/use-systems.ts';
 
 /**
  * Faults of everything around Atlas, through the whole function: SQS sends failing, DynamoDB throttling and lost
@@ -22,22 +21,7 @@ import { type System, type SystemOptions, startSystem } from './support/system.t
  * outcome, and nothing secret in the logs.
  */
 describe('Reliability: platform faults', () => {
-  let aws: LocalAws;
-  let system: System | undefined;
-
-  beforeAll(async () => {
-    aws = await startLocalAws();
-  });
-  afterEach(async () => {
-    await system?.close();
-    system = undefined;
-  });
-  afterAll(() => aws.stop());
-
-  async function start(options: SystemOptions = {}): Promise<System> {
-    system = await startSystem({ ledger: 'dynamodb', dynamodbEndpoint: aws.dynamodbEndpoint, ...options });
-    return system;
-  }
+  const start = useSystems();
 
   const isPoll = (message: unknown) =>
     typeof message === 'object' && message !== null && (message as { kind?: unknown }).kind === 'poll';
@@ -250,7 +234,7 @@ describe('Reliability: platform faults', () => {
     it('cannot end the operation as failed while the twin submits the restore', async () => {
       // Prepare: copy 2's last check fails for good just after copy 1 claimed; copy 1's POST lands after that.
       let lists = 0;
-      const ledger = () => system?.ledger;
+      const ledger = () => current.ledger;
       const current = await start({
         wrapAtlas: (atlas) =>
           intercept(atlas, async (method, _args, call) => {
@@ -336,9 +320,9 @@ describe('Reliability: platform faults', () => {
           intercept(atlas, async (method, args, call) => {
             const result = await call();
             const target = (args[0] as { clusterName?: string }).clusterName;
-            if (method === 'getCluster' && target === system?.seed.targetClusterName && !slowed) {
+            if (method === 'getCluster' && target === current.seed.targetClusterName && !slowed) {
               slowed = true;
-              system?.time.pass(70_000); // this invocation had 60 s
+              current.time.pass(70_000); // this invocation had 60 s
             }
             return result;
           }),
