@@ -20,12 +20,15 @@
  *   restore the same thing (delivery type, snapshot or point in time, target), from the listing read before the
  *   claim. The job id is written with the advance, conditional on the claim. A later attempt that finds a claim
  *   without a job waits while the claim's lease (≥ the function timeout) runs, then lists the jobs again and adopts
- *   the oldest matching one that is not in `priorJobIds`, or takes the claim over and submits. Jobs are told apart
+ *   a matching one that is not in `priorJobIds` (one it already owns first, else the oldest unowned one), or takes
+ *   the claim over and submits. Jobs are told apart
  *   by ids, never by creation time: our clock and Atlas's may disagree by minutes.
  * - One job, one operation. Before an operation records a job id (created or adopted), it puts `job#<restoreJobId>`
- *   naming itself, on `attribute_not_exists(pk) OR operationId = <itself>`: idempotent for the owner (a crash
- *   between that put and the advance is harmless), refused for any other operation, which then looks for another
- *   match or submits its own. Two operations restoring the same thing at once never record one job.
+ *   naming itself, on `attribute_not_exists(pk) OR operationId = <itself>`: idempotent for the owner, refused for
+ *   any other operation, which then looks for another match or submits its own. A crash between that put and the
+ *   advance is harmless because adoption reads the owners of the matches first (`jobOwner`, consistent read) and
+ *   takes the one it already owns before any unowned one: it never leaves its own job behind for an older match
+ *   (another operation's unrecorded POST, or a job an operator started by hand). Two operations restoring the same thing at once never record one job.
  * - No outcome under a submission. `finish` also requires `attribute_not_exists(claimToken) OR
  *   attribute_exists(restoreJobId) OR claimToken = <the caller's>`: a concurrent copy cannot end an operation as
  *   failed while the other holds the claim and may be POSTing; it fails the condition and is delivered again.
@@ -49,6 +52,7 @@ import { UpdateExpression } from './expression.ts';
 import {
   fromItem,
   iso,
+  jobKey,
   jobOwnerItem,
   OPERATION_KEY_PREFIX,
   operationKey,
@@ -202,6 +206,13 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         if (error instanceof ConditionalCheckFailedException) return false;
         throw error;
       }
+    },
+
+    async jobOwner(restoreJobId) {
+      const { Item } = await client.send(
+        new GetItemCommand({ TableName: tableName, Key: jobKey(restoreJobId), ConsistentRead: true }),
+      );
+      return Item?.operationId?.S;
     },
 
     async finish(at, finish: Finish, counters = {}, holder) {

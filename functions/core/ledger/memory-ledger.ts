@@ -80,6 +80,10 @@ export class InMemoryLedger implements Ledger {
     return true;
   }
 
+  async jobOwner(restoreJobId: string) {
+    return this.jobOwners.get(restoreJobId);
+  }
+
   async finish(...[at, finish, counters = {}, holder]: Parameters<Ledger['finish']>) {
     const item = this.#atStep(at);
     if (!item) return false;

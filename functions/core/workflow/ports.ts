@@ -111,6 +111,11 @@ export interface Ledger {
    */
   ownJob(restoreJobId: string, owner: Pick<Operation, 'operationId' | 'expiresAt'>): Promise<boolean>;
   /**
+   * The operation that owns a restore job, if any (a strongly consistent read). Adoption uses it to prefer the job
+   * this operation already owns: an attempt may die between `ownJob` and the advance that records the job.
+   */
+  jobOwner(restoreJobId: string): Promise<string | undefined>;
+  /**
    * Records the outcome once: only at `at`, only if the operation has none, and never under a submission in flight:
    * a submit claim without a recorded job must be the one the caller holds (`holder`, as it read it), if any.
    */

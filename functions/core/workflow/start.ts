@@ -235,6 +235,8 @@ async function submitOnce(
 /**
  * Adopts the job an attempt of this operation submitted, if Atlas shows one: a match that was not there before the
  * claim, and that no other operation owns (two operations restoring the same thing at once see each other's jobs).
+ * A match this operation already owns comes first: an attempt that died between `ownJob` and the advance created
+ * it, whereas an older unowned match may be another operation's unrecorded POST, or an operator's.
  */
 async function adoptSubmittedJob(
   context: StepContext,
@@ -243,8 +245,15 @@ async function adoptSubmittedJob(
   claimToken: string,
 ): Promise<boolean> {
   const { deps, operation } = context;
-  for (const job of findSubmittedJobs(jobs, body, operation.priorJobIds ?? [])) {
-    if (await deps.ledger.ownJob(job.id, operation)) {
+  const candidates = findSubmittedJobs(jobs, body, operation.priorJobIds ?? []);
+  const owners = await Promise.all(candidates.map((job) => deps.ledger.jobOwner(job.id)));
+  const ours = candidates.find((_job, index) => owners[index] === operation.operationId);
+  if (ours !== undefined) {
+    await adopt(context, ours, claimToken);
+    return true;
+  }
+  for (const [index, job] of candidates.entries()) {
+    if (owners[index] === undefined && (await deps.ledger.ownJob(job.id, operation))) {
       await adopt(context, job, claimToken);
       return true;
     }

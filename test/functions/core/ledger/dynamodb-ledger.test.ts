@@ -5,6 +5,8 @@ import { createDynamoDbLedger } from '../../../../functions/core/ledger/dynamodb
 import { jobKey, operationKey } from '../../../../functions/core/ledger/item.ts';
 import type { Ledger } from '../../../../functions/core/workflow/ports.ts';
 import { type LocalAws, startLocalAws } from '../../../support/local-aws.ts';
+import { operatorStartsTheSameDownload, twoOperationsOneSnapshot } from '../workflow/adoption-scenarios.ts';
+import { fixture } from '../workflow/fakes.ts';
 import { ledgerContract, sampleOperation } from './ledger-contract.ts';
 
 let aws: LocalAws;
@@ -20,6 +22,41 @@ afterAll(async () => {
 });
 
 ledgerContract('DynamoDB (dynalite)', () => ledger);
+
+describe('DynamoDB ledger: adoption after a crash between owning a job and recording it (issue 12, hole 1)', () => {
+  it('gives two operations of one snapshot their own jobs, and POSTs no third', async () => {
+    // Prepare
+    const f = fixture();
+    const ids = { a: `dl-A-${randomBytes(4).toString('hex')}`, b: `dl-B-${randomBytes(4).toString('hex')}` };
+
+    // Act
+    const result = await twoOperationsOneSnapshot(f, ledger, ids);
+
+    // Assess
+    expect(result.jobs).toHaveLength(2);
+    expect(result.b).toMatchObject({ outcome: 'succeeded', restoreJobId: result.j4 });
+    expect(result.a).toMatchObject({ outcome: 'succeeded', restoreJobId: result.j3 });
+    expect(result.owners).toEqual(
+      new Map([
+        [result.j3, ids.a],
+        [result.j4, ids.b],
+      ]),
+    );
+  });
+
+  it('records its own job, not the one an operator started by hand', async () => {
+    // Prepare
+    const f = fixture();
+    const operationId = `dl-hand-${randomBytes(4).toString('hex')}`;
+
+    // Act
+    const result = await operatorStartsTheSameDownload(f, ledger, operationId);
+
+    // Assess
+    expect(result.operation).toMatchObject({ outcome: 'succeeded', restoreJobId: result.ours });
+    expect(result.owners.get(result.byHand)).toBeUndefined();
+  });
+});
 
 describe('DynamoDB ledger: item layout', () => {
   it('stores the key, TTL and GSI attributes the stack defines, with readable times', async () => {

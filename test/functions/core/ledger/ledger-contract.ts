@@ -296,6 +296,22 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       expect(anotherJob).toBe(true);
     });
 
+    it('tells which operation owns a restore job, and nothing for a job nobody owns', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const [first, second] = [sampleOperation(), sampleOperation()];
+      const [owned, unowned] = [newJobId(), newJobId()];
+      await ledger.ownJob(owned, first);
+
+      // Act
+      const refused = await ledger.ownJob(owned, second);
+
+      // Assess
+      expect(refused).toBe(false);
+      expect(await ledger.jobOwner(owned)).toBe(first.operationId);
+      expect(await ledger.jobOwner(unowned)).toBeUndefined();
+    });
+
     it('keeps restore job owners out of the operation listings', async () => {
       // Prepare
       const ledger = makeLedger();

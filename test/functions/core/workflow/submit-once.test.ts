@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { Ledger, Queue } from '../../../../functions/core/workflow/ports.ts';
 import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
+import { operatorStartsTheSameDownload, twoOperationsOneSnapshot } from './adoption-scenarios.ts';
 import {
   atlasError,
   crashAfter,
@@ -328,6 +329,41 @@ describe('Workflow: adopting a job, never by the clock, never another operationâ
     expect(stored?.restoreJobId).not.toBe(taken);
     expect(f.atlas.allJobs()).toHaveLength(2);
     expect(f.ledger.jobOwners.get(stored?.restoreJobId ?? '')).toBe('drill-2026-11-28');
+  });
+});
+
+describe('Workflow: adoption prefers the job this operation already owns (issue 12, hole 1)', () => {
+  it('gives two operations of one snapshot their own jobs when one died between owning its job and recording it', async () => {
+    // Prepare
+    const f = fixture();
+
+    // Act
+    const result = await twoOperationsOneSnapshot(f, f.ledger);
+
+    // Assess: B records J4, which it owned; A adopts J3; nobody POSTs a third job.
+    expect(result.jobs.map((job) => job.id).sort()).toEqual([result.j3, result.j4].sort());
+    expect(result.b).toMatchObject({ outcome: 'succeeded', restoreJobId: result.j4 });
+    expect(result.a).toMatchObject({ outcome: 'succeeded', restoreJobId: result.j3, adopted: true });
+    expect(result.owners).toEqual(
+      new Map([
+        [result.j3, 'download-A'],
+        [result.j4, 'download-B'],
+      ]),
+    );
+  });
+
+  it('records its own job, not one an operator started by hand between its claim and its POST', async () => {
+    // Prepare
+    const f = fixture();
+
+    // Act
+    const result = await operatorStartsTheSameDownload(f, f.ledger);
+
+    // Assess
+    expect(result.jobs).toHaveLength(2);
+    expect(result.operation).toMatchObject({ outcome: 'succeeded', restoreJobId: result.ours, adopted: true });
+    expect(result.owners.get(result.ours)).toBe('download-A');
+    expect(result.owners.get(result.byHand)).toBeUndefined();
   });
 });
 
