@@ -21,7 +21,11 @@ export function snapshotStatus(snapshot: SnapshotRecord, now: number): SnapshotS
   return snapshot.outcome;
 }
 
-/** Where a restore job stands now. Download jobs are `ready` (URL out) when done, and expire later. */
+/**
+ * Where a restore job stands now. Download jobs are `ready` (URL out) when done, and expire later. Finished automated
+ * and point-in-time jobs expire too (`expired: true` with `expiresAt`, `finishedAt` kept): the flag says the job's
+ * record aged out, not that the restore undid itself.
+ */
 export function restoreJobProgress(job: RestoreJobRecord, now: number, durations: LifecycleDurations) {
   const doneAt = job.submittedAt + job.durationMs;
   const cancelled = job.cancelledAt !== undefined;
@@ -34,8 +38,8 @@ export function restoreJobProgress(job: RestoreJobRecord, now: number, durations
     failed: done && job.outcome === 'failed',
     finishedAt: succeeded && job.deliveryType !== 'download' ? doneAt : undefined,
     readyAt: succeeded && job.deliveryType === 'download' ? doneAt : undefined,
-    expiresAt: succeeded && job.deliveryType === 'download' ? expiresAt : undefined,
-    expired: succeeded && job.deliveryType === 'download' && now >= expiresAt,
+    expiresAt: succeeded && (job.deliveryType === 'download' || now >= expiresAt) ? expiresAt : undefined,
+    expired: succeeded && now >= expiresAt,
   };
 }
 

@@ -47,4 +47,5 @@ export interface RestoreJobRecord {
   cancelledAt: number | undefined;
   readonly sharded: boolean;
   readonly replicaSetNames: readonly string[];
+  readonly privateDownload: boolean;
 }

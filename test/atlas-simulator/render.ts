@@ -11,6 +11,8 @@ export interface RenderContext {
 }
 
 const MONGODB_VERSION = '7.0.14';
+/** An AWS interface endpoint id, in the spec's pattern `^vpce-[0-9a-f]{17}$`. */
+const PRIVATE_ENDPOINT_ID = 'vpce-0a1b2c3d4e5f60718';
 const DAY_MS = 86_400_000;
 
 export function renderCluster(cluster: ClusterRecord, context: RenderContext): ClusterJson {
@@ -91,6 +93,11 @@ export function renderRestoreJob(job: RestoreJobRecord, context: RenderContext):
   const path = `/api/atlas/v2/groups/${job.groupId}/clusters/${job.clusterName}/backup/restoreJobs/${job.id}`;
   const ready = progress.readyAt !== undefined;
   const url = (name: string) => `${context.baseUrl}/backup/restore/${job.id}/${name}-${job.snapshotId ?? 'pit'}.tar.gz`;
+  const publicLinks = ready && !job.privateDownload;
+  const privateLinks = (name: string) =>
+    job.privateDownload && job.deliveryType === 'download'
+      ? { privateDownloadDeliveryUrls: ready ? [{ deliveryUrl: url(name), endpointId: PRIVATE_ENDPOINT_ID }] : [] }
+      : {};
   return {
     id: job.id,
     deliveryType: job.deliveryType,
@@ -101,19 +108,22 @@ export function renderRestoreJob(job: RestoreJobRecord, context: RenderContext):
     expired: progress.expired,
     ...(progress.finishedAt !== undefined ? { finishedAt: iso(progress.finishedAt) } : {}),
     ...(progress.expiresAt !== undefined ? { expiresAt: iso(progress.expiresAt) } : {}),
-    deliveryUrl: ready && !job.sharded ? [url(job.clusterName)] : [],
+    deliveryUrl: publicLinks && !job.sharded ? [url(job.clusterName)] : [],
+    ...(job.sharded ? {} : privateLinks(job.clusterName)),
     ...(job.sharded
       ? {
           components: job.replicaSetNames.map((replicaSetName) => ({
             replicaSetName,
-            ...(ready ? { downloadUrl: url(replicaSetName) } : {}),
+            ...(publicLinks ? { downloadUrl: url(replicaSetName) } : {}),
+            ...privateLinks(replicaSetName),
           })),
         }
       : {}),
     // Atlas answers nulls where the spec has a BSON timestamp object.
     desiredTimestamp: { date: null, time: null, increment: null },
-    ...(job.targetGroupId ? { targetGroupId: job.targetGroupId } : {}),
-    ...(job.targetClusterName
+    // The spec promises the target on automated jobs only; point-in-time jobs are not shown with it (stricter).
+    ...(job.deliveryType === 'automated' && job.targetGroupId ? { targetGroupId: job.targetGroupId } : {}),
+    ...(job.deliveryType === 'automated' && job.targetClusterName
       ? { targetClusterName: job.targetClusterName, targetDeploymentItemName: job.targetClusterName }
       : {}),
     ...(job.pointInTimeUTCSeconds !== undefined ? { pointInTimeUTCSeconds: job.pointInTimeUTCSeconds } : {}),

@@ -33,7 +33,8 @@ export const createBackupRestoreJob: Operation = (store, { params, body }) => {
     request.deliveryType === 'pointInTime'
       ? snapshotBefore(store, source, request)
       : completedSnapshot(store, source, request);
-  if (request.deliveryType !== 'download') checkTarget(store, source, request);
+  if (request.deliveryType === 'download') checkNoActiveDownload(store, source, snapshot);
+  else checkTarget(store, source, request);
   const id = store.addRestoreJob(source.groupId, source.name, {
     deliveryType: request.deliveryType,
     snapshotId: snapshot.id,
@@ -128,6 +129,25 @@ function snapshotBefore(store: SimulatorStore, source: ClusterRecord, request: R
     );
   }
   return base;
+}
+
+/**
+ * One active download per snapshot: Atlas refuses another while one is preparing or its links are out (an "active
+ * download"; stricter than counting only preparing ones). The project-wide cap (`TOO_MANY_SNAPSHOT_DOWNLOADS`) is
+ * not simulated: no source gives its number.
+ */
+function checkNoActiveDownload(store: SimulatorStore, source: ClusterRecord, snapshot: SnapshotRecord): void {
+  const active = store
+    .restoreJobRecords(source.groupId, source.name)
+    .find((job) => job.deliveryType === 'download' && job.snapshotId === snapshot.id && store.isActiveDownload(job));
+  if (active) {
+    throw new AtlasError(
+      400,
+      'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY',
+      `Cannot create a manual download of snapshot ${snapshot.id}: download ${active.id} is still active.`,
+      { parameters: [snapshot.id] },
+    );
+  }
 }
 
 /** The target must exist, match the source's topology, not be paused, and not be under another restore. */

@@ -142,6 +142,7 @@ export class SimulatorStore implements SimulatorState {
       cancelledAt: undefined,
       sharded: cluster.clusterType === 'SHARDED',
       replicaSetNames: cluster.replicaSetNames,
+      privateDownload: spec.privateDownload ?? false,
     };
     this.#restoreJobs.push(job);
     return job.id;
@@ -207,6 +208,12 @@ export class SimulatorStore implements SimulatorState {
         job.targetClusterName === clusterName &&
         restoreJobProgress(job, now, this.durations).pending,
     );
+  }
+
+  /** A download job preparing, or ready and not yet expired. */
+  isActiveDownload(job: RestoreJobRecord): boolean {
+    const progress = restoreJobProgress(job, this.clock.now(), this.durations);
+    return progress.pending || (progress.readyAt !== undefined && !progress.expired);
   }
 
   isPending(job: RestoreJobRecord): boolean {

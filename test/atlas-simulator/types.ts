@@ -11,7 +11,10 @@ export interface LifecycleDurations {
   readonly pointInTimeRestoreMs: number;
   /** A download job gets its `deliveryUrl` and `expiresAt` this long after submission. */
   readonly downloadPrepareMs: number;
-  /** A ready download job turns `expired` this long after its URL appeared (about an hour). */
+  /**
+   * A ready download job turns `expired` this long after its URL appeared (about an hour); a finished automated or
+   * point-in-time job shows `expired` (with `expiresAt`) this long after `finishedAt`.
+   */
   readonly downloadExpiresAfterMs: number;
 }
 
@@ -80,7 +83,7 @@ export interface SeedInfo {
 export type ClusterStateName = 'IDLE' | 'CREATING' | 'UPDATING' | 'DELETING' | 'REPAIRING';
 export type ClusterType = 'REPLICASET' | 'SHARDED';
 export type SnapshotStatus = 'queued' | 'inProgress' | 'completed' | 'failed';
-export type SnapshotType = 'scheduled' | 'onDemand';
+export type SnapshotType = 'scheduled' | 'onDemand' | 'fallback';
 export type FrequencyType = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'ondemand';
 export type DeliveryType = 'automated' | 'download' | 'pointInTime';
 
@@ -125,6 +128,8 @@ export interface RestoreJobSpec {
   readonly durationMs?: number;
   /** How the job ends. Default 'completed'. */
   readonly outcome?: 'completed' | 'failed';
+  /** A download served through private endpoints only: links in `privateDownloadDeliveryUrls`, none in `deliveryUrl`. */
+  readonly privateDownload?: boolean;
 }
 
 /** The JSON the simulator answers for a cluster (a subset of ClusterDescription20240805). */

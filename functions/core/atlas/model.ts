@@ -51,6 +51,11 @@ export type Snapshot = z.infer<typeof snapshotSchema>;
 export const deliveryType = z.enum(['automated', 'download', 'pointInTime']);
 export type DeliveryType = z.infer<typeof deliveryType>;
 
+const privateLinks = z
+  .array(z.looseObject({ deliveryUrl: z.string().nullish() }))
+  .nullish()
+  .transform((value) => value ?? []);
+
 export const restoreJobSchema = z.looseObject({
   id: atlasId,
   deliveryType: deliveryType,
@@ -69,9 +74,11 @@ export const restoreJobSchema = z.looseObject({
     .nullish()
     .transform((value) => value ?? []),
   components: z
-    .array(z.looseObject({ downloadUrl: z.string().nullish() }))
+    .array(z.looseObject({ downloadUrl: z.string().nullish(), privateDownloadDeliveryUrls: privateLinks }))
     .nullish()
     .transform((value) => value ?? []),
+  /** Where a download is served through private endpoints, its links may be here only. */
+  privateDownloadDeliveryUrls: privateLinks,
   pointInTimeUTCSeconds: z.number().nullish(),
   oplogTs: z.number().nullish(),
   oplogInc: z.number().nullish(),
@@ -92,19 +99,31 @@ export interface RestoreJobRequest {
 export type RestoreJobState = 'pending' | 'completed' | 'failed' | 'cancelled' | 'expired';
 
 /**
- * A restore job has no status field: its state follows from flags, in this order of precedence.
- * A download job is complete once its URL appears, even without `finishedAt`.
+ * A restore job has no status field: its state follows from flags, in this order of precedence. Success
+ * (`finishedAt` without `failed`/`cancelled`) wins over `expired`: a finished job later shows `expired` (with
+ * `expiresAt`) when its record ages out, and the restore it made stays done. A download job is complete once a link
+ * appears, even without `finishedAt`: in `deliveryUrl`, in `privateDownloadDeliveryUrls`, or per component.
  */
 export function restoreJobState(job: RestoreJob): RestoreJobState {
   if (job.failed) return 'failed';
   if (job.cancelled) return 'cancelled';
-  if (job.expired) return 'expired';
   if (job.finishedAt) return 'completed';
-  if (job.deliveryType === 'download') {
-    const ready = job.deliveryUrl.some((url) => url.length > 0) || job.components.some((c) => Boolean(c.downloadUrl));
-    if (ready) return 'completed';
-  }
+  if (job.expired) return 'expired';
+  if (job.deliveryType === 'download' && hasDownloadLink(job)) return 'completed';
   return 'pending';
+}
+
+function hasDownloadLink(job: RestoreJob): boolean {
+  const present = (url: string | null | undefined) => typeof url === 'string' && url.length > 0;
+  const privately = (links: readonly { deliveryUrl?: string | null | undefined }[]) =>
+    links.some((link) => present(link.deliveryUrl));
+  return (
+    job.deliveryUrl.some(present) ||
+    privately(job.privateDownloadDeliveryUrls) ||
+    job.components.some(
+      (component) => present(component.downloadUrl) || privately(component.privateDownloadDeliveryUrls),
+    )
+  );
 }
 
 /** Atlas ids are ObjectIds: their first four bytes are the creation time in seconds. */

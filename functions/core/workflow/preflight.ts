@@ -36,8 +36,12 @@ export function chooseSnapshot(request: RestoreRequest, snapshots: readonly Snap
   }
   const wanted = request.snapshotId ?? 'latest';
   if (wanted === 'latest') {
+    // Never a fallback snapshot: Atlas takes one by another process when a scheduled one cannot be taken, and its
+    // documentation treats it as a last resort; a drill that silently restored one would prove the wrong thing.
+    // Named by id, it is restored as asked.
     const newest = snapshots
       .filter((snapshot) => snapshot.status === 'completed' && snapshot.createdAt !== undefined)
+      .filter((snapshot) => snapshot.snapshotType !== 'fallback')
       .map((snapshot) => ({ snapshot, at: Date.parse(snapshot.createdAt ?? '') }))
       .filter(({ at }) => Number.isFinite(at))
       .sort((a, b) => b.at - a.at)[0];
@@ -63,10 +67,23 @@ export function chooseSnapshot(request: RestoreRequest, snapshots: readonly Snap
   }
 }
 
-/** Atlas refuses (or queues badly) a restore while a snapshot of the source is being taken. */
+/**
+ * An on-demand snapshot of the source being taken (queued or in progress) defers the restore: someone is taking a
+ * fresh copy on purpose, and Atlas allows one such snapshot at a time (`UNFINISHED_ON_DEMAND_SNAPSHOT`). A scheduled
+ * (or fallback) snapshot in progress does not: a policy takes one every hour or more often, each running minutes to
+ * hours on a large cluster, so waiting for none to run would starve drills into DEFER_LIMIT_REACHED, and no source
+ * says Atlas refuses a restore meanwhile (if it ever does, its refusal defers like any other). A snapshot whose type
+ * Atlas does not give is treated as on demand.
+ */
 export function snapshotInProgress(snapshots: readonly Snapshot[]): Deferral | undefined {
-  const busy = snapshots.find((snapshot) => snapshot.status === 'queued' || snapshot.status === 'inProgress');
-  return busy && { code: 'SNAPSHOT_IN_PROGRESS', reason: `snapshot ${busy.id} of the source is ${busy.status}` };
+  const busy = snapshots.find(
+    (snapshot) =>
+      (snapshot.status === 'queued' || snapshot.status === 'inProgress') &&
+      (snapshot.snapshotType === undefined || snapshot.snapshotType === 'onDemand'),
+  );
+  return (
+    busy && { code: 'SNAPSHOT_IN_PROGRESS', reason: `on-demand snapshot ${busy.id} of the source is ${busy.status}` }
+  );
 }
 
 /** A paused target cannot be restored; one that is not IDLE is being changed (possibly by another restore). */
@@ -112,18 +129,37 @@ export function restoreJobBody(request: RestoreRequest, snapshotId: string | und
 }
 
 /**
- * The source's jobs that restore what `body` asks for: same delivery type, snapshot and target (and point in time
- * when Atlas echoes it), oldest first (ObjectId order: creation order at Atlas).
+ * The source's jobs that restore what `body` asks for, oldest first (ObjectId order: creation order at Atlas). Each
+ * delivery type is matched on what Atlas promises to return for it, and any other field it does echo must agree:
+ * - automated: `targetClusterName` (returned for automated jobs only);
+ * - pointInTime: the instant (`pointInTimeUTCSeconds`, or `oplogTs`/`oplogInc`, returned when above 0); the target
+ *   is not promised, so two operations restoring one instant onto different targets match each other's jobs, and
+ *   only job ownership (`job#` items) keeps them apart;
+ * - download: the delivery type, and the snapshot when echoed.
+ * Never the creation time.
  */
 export function matchingJobs(jobs: readonly RestoreJob[], body: RestoreJobRequest): RestoreJob[] {
   const sameOrAbsent = <T>(echoed: T | null | undefined, sent: T | undefined) =>
     echoed === undefined || echoed === null || echoed === sent;
+  const promised = (job: RestoreJob): boolean => {
+    switch (body.deliveryType) {
+      case 'automated':
+        return job.targetClusterName === body.targetClusterName;
+      case 'pointInTime':
+        return body.pointInTimeUTCSeconds !== undefined
+          ? job.pointInTimeUTCSeconds === body.pointInTimeUTCSeconds
+          : job.oplogTs === body.oplogTs && sameOrAbsent(job.oplogInc, body.oplogInc);
+      case 'download':
+        return true;
+    }
+  };
   return jobs
     .filter(
       (job) =>
         job.deliveryType === body.deliveryType &&
-        (body.snapshotId === undefined || job.snapshotId === body.snapshotId) &&
-        (job.targetClusterName ?? undefined) === body.targetClusterName &&
+        promised(job) &&
+        (body.snapshotId === undefined || sameOrAbsent(job.snapshotId, body.snapshotId)) &&
+        sameOrAbsent(job.targetClusterName, body.targetClusterName) &&
         sameOrAbsent(job.targetGroupId, body.targetGroupId) &&
         sameOrAbsent(job.pointInTimeUTCSeconds, body.pointInTimeUTCSeconds) &&
         sameOrAbsent(job.oplogTs, body.oplogTs) &&

@@ -25,6 +25,9 @@ const DEFERRING_ATLAS_ERRORS = new Set([
   'UNFINISHED_ON_DEMAND_SNAPSHOT',
   'CANNOT_START_RESTORE_JOB_FOR_INCOMPLETE_CLUSTER_SNAPSHOT',
   'CLUSTER_PAUSED_CANNOT_RESTORE',
+  // Downloads: one active download per snapshot, and a project-wide cap on active downloads. Both clear by themselves.
+  'CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY',
+  'TOO_MANY_SNAPSHOT_DOWNLOADS',
 ]);
 
 /**

@@ -172,7 +172,7 @@ export class FakeAtlas implements AtlasApi {
   addSnapshot(
     groupId: string,
     cluster: string,
-    spec: { status: Snapshot['status']; ageMs?: number; id?: string },
+    spec: { status: Snapshot['status']; ageMs?: number; id?: string; snapshotType?: string },
   ): string {
     const createdAtMs = this.#clock.now() - (spec.ageMs ?? 0);
     const id = spec.id ?? objectId(createdAtMs);
@@ -181,8 +181,8 @@ export class FakeAtlas implements AtlasApi {
       id,
       status: spec.status,
       createdAt: spec.status === 'completed' ? new Date(createdAtMs).toISOString() : undefined,
-      snapshotType: 'scheduled',
-      frequencyType: 'daily',
+      snapshotType: spec.snapshotType ?? 'scheduled',
+      frequencyType: spec.snapshotType === 'onDemand' ? 'ondemand' : 'daily',
       type: 'replicaSet',
       storageSizeBytes: spec.status === 'completed' ? 1000 : 0,
     });
@@ -215,6 +215,7 @@ export class FakeAtlas implements AtlasApi {
       expiresAt: undefined,
       timestamp: undefined,
       deliveryUrl: [],
+      privateDownloadDeliveryUrls: [],
       components: [],
       pointInTimeUTCSeconds: request.pointInTimeUTCSeconds,
       oplogTs: request.oplogTs,

@@ -210,10 +210,10 @@ describe('Workflow: start', () => {
 });
 
 describe('Workflow: deferral', () => {
-  it('defers while a snapshot of the source is in progress, then restores', async () => {
+  it('defers while an on-demand snapshot of the source is in progress, then restores', async () => {
     // Prepare
     const f = fixture();
-    const running = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'inProgress' });
+    const running = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'inProgress', snapshotType: 'onDemand' });
     const service = createRestoreService(f.deps);
     f.queue.put(JSON.stringify(requests.automated()));
 
@@ -290,7 +290,7 @@ describe('Workflow: deferral', () => {
   it('times out when deferrals pass maxWaitMinutes, without submitting', async () => {
     // Prepare
     const f = fixture({ config: { deferMaxAttempts: 100 } });
-    f.atlas.addSnapshot(GROUP, SOURCE, { status: 'queued' });
+    f.atlas.addSnapshot(GROUP, SOURCE, { status: 'queued', snapshotType: 'onDemand' });
 
     // Act
     await runRequest(f, requests.automated({ maxWaitMinutes: 30 }));
