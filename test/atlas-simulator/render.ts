@@ -51,7 +51,12 @@ export function renderCluster(cluster: ClusterRecord, context: RenderContext): C
   };
 }
 
-export function renderSnapshot(snapshot: SnapshotRecord, context: RenderContext): SnapshotJson {
+/** `replicaSetEndpoint`: read through the replica-set snapshot endpoints, where a sharded one is `shardedCluster`. */
+export function renderSnapshot(
+  snapshot: SnapshotRecord,
+  context: RenderContext,
+  view: 'ownEndpoint' | 'replicaSetEndpoint' = 'ownEndpoint',
+): SnapshotJson {
   const status = snapshotStatus(snapshot, context.now);
   const done = status === 'completed';
   const path = `/api/atlas/v2/groups/${snapshot.groupId}/clusters/${snapshot.clusterName}/backup/snapshots/${snapshot.sharded ? `shardedCluster/${snapshot.id}` : snapshot.id}`;
@@ -72,7 +77,7 @@ export function renderSnapshot(snapshot: SnapshotRecord, context: RenderContext)
   if (snapshot.sharded) {
     return {
       ...common,
-      type: 'SHARDED_CLUSTER',
+      type: view === 'replicaSetEndpoint' ? 'shardedCluster' : 'SHARDED_CLUSTER',
       configServerType: 'DEDICATED',
       members: snapshot.members.map((member) => ({ cloudProvider: 'AWS', ...member })),
       snapshotIds: snapshot.members.map((member) => member.id),

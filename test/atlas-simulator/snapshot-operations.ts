@@ -5,11 +5,15 @@ import { renderSnapshot } from './render.ts';
 import type { SimulatorStore } from './state.ts';
 import { parseOnDemandSnapshotRequest, parsePagination } from './validation.ts';
 
-/** Replica-set snapshots; the point-in-time query parameters narrow the list to the closest snapshot before. */
+/**
+ * Every snapshot of the cluster: a sharded cluster's are readable here too, as `type: shardedCluster` (the spec's
+ * discriminator value on this endpoint). The point-in-time query parameters narrow the list to the closest snapshot
+ * before.
+ */
 export const listBackupSnapshots: Operation = (store, { params, query, path }) => {
   requireCluster(store, params);
   const page = parsePagination(query);
-  let records = snapshotsOf(store, params, false);
+  let records = snapshotsOf(store, params, 'any');
   const pointInTime = pointInTimeQuery(query);
   if (pointInTime !== undefined) {
     const before = records
@@ -21,7 +25,7 @@ export const listBackupSnapshots: Operation = (store, { params, query, path }) =
   return {
     status: 200,
     body: paginate(
-      records.map((record) => renderSnapshot(record, context)),
+      records.map((record) => renderSnapshot(record, context, 'replicaSetEndpoint')),
       page,
       { baseUrl: store.baseUrl, path },
     ),
@@ -30,7 +34,10 @@ export const listBackupSnapshots: Operation = (store, { params, query, path }) =
 
 export const getClusterBackupSnapshot: Operation = (store, { params }) => {
   requireCluster(store, params);
-  return { status: 200, body: renderSnapshot(requireSnapshot(store, params, false), store.renderContext()) };
+  return {
+    status: 200,
+    body: renderSnapshot(requireSnapshot(store, params, 'any'), store.renderContext(), 'replicaSetEndpoint'),
+  };
 };
 
 export const listBackupShardedClusters: Operation = (store, { params, path }) => {
@@ -80,17 +87,17 @@ export const takeSnapshots: Operation = (store, { params, body }) => {
 function snapshotsOf(
   store: SimulatorStore,
   params: Readonly<Record<string, string>>,
-  sharded: boolean,
+  sharded: boolean | 'any',
 ): SnapshotRecord[] {
   return store
     .snapshotRecords(params.groupId ?? '', params.clusterName ?? '')
-    .filter((snapshot) => snapshot.sharded === sharded);
+    .filter((snapshot) => sharded === 'any' || snapshot.sharded === sharded);
 }
 
 function requireSnapshot(
   store: SimulatorStore,
   params: Readonly<Record<string, string>>,
-  sharded: boolean,
+  sharded: boolean | 'any',
 ): SnapshotRecord {
   const snapshotId = params.snapshotId ?? '';
   const snapshot = snapshotsOf(store, params, sharded).find((candidate) => candidate.id === snapshotId);

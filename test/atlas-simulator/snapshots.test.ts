@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { atlasIdCreatedAt } from '../../functions/core/atlas/model.ts';
+import { validateAtlasResponse } from '../support/openapi.ts';
 import { SimulatedClock } from './clock.ts';
 import { type AtlasSimulator, startAtlasSimulator } from './index.ts';
 import { TestClient } from './test-client.ts';
@@ -138,7 +139,7 @@ describe('Atlas simulator: snapshots', () => {
     expect((answer.json as { parameters: unknown[] }).parameters[0]).toBe(field);
   });
 
-  it('lists sharded snapshots with their members on the sharded endpoints only', async () => {
+  it('lists sharded snapshots with their members on the sharded endpoints, and on the replica-set ones as type shardedCluster', async () => {
     // Prepare
     const sharded = await startAtlasSimulator({ clock: new SimulatedClock({ scale: 0 }), seed: { sharded: true } });
     const shardedClient = new TestClient(sharded);
@@ -150,13 +151,31 @@ describe('Atlas simulator: snapshots', () => {
       };
       const one = await shardedClient.call(`${base}/shardedCluster/${sharded.seed.shardedCompletedSnapshotId}`);
       const asReplicaSet = await shardedClient.call(`${base}/${sharded.seed.shardedCompletedSnapshotId}`);
+      const replicaSetList = await shardedClient.call(base);
 
       // Assess
       expect(list.results).toHaveLength(2);
       expect(list.results[0]).toMatchObject({ type: 'SHARDED_CLUSTER' });
       expect(list.results[0]?.members).toHaveLength(3);
       expect(one.status).toBe(200);
-      expect(asReplicaSet.status).toBe(404);
+      expect(asReplicaSet.status).toBe(200);
+      expect(asReplicaSet.json).toMatchObject({ id: sharded.seed.shardedCompletedSnapshotId, type: 'shardedCluster' });
+      expect((asReplicaSet.json as { members: unknown[] }).members).toHaveLength(3);
+      expect(
+        validateAtlasResponse('getClusterBackupSnapshot', asReplicaSet.status, asReplicaSet.json, asReplicaSet.headers),
+      ).toEqual([]);
+      expect((replicaSetList.json as { results: { type: string }[] }).results.map((s) => s.type)).toEqual([
+        'shardedCluster',
+        'shardedCluster',
+      ]);
+      expect(
+        validateAtlasResponse(
+          'listBackupSnapshots',
+          replicaSetList.status,
+          replicaSetList.json,
+          replicaSetList.headers,
+        ),
+      ).toEqual([]);
     } finally {
       await sharded.close();
     }

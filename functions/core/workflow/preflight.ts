@@ -25,11 +25,31 @@ export function isSharded(cluster: Cluster): boolean {
 }
 
 /**
- * The snapshot a request restores, and the restored data's time (RPO). `latest` is the newest completed snapshot;
- * an explicit one must exist and be completed (one still being taken is waited for). A point in time is its own
- * data time: Atlas picks the snapshot.
+ * Whether a snapshot is of a sharded cluster, from its `type`: `shardedCluster` on the replica-set endpoints (which
+ * list a sharded cluster's snapshots too), `SHARDED_CLUSTER` on the sharded ones; undefined when Atlas gives none.
  */
-export function chooseSnapshot(request: RestoreRequest, snapshots: readonly Snapshot[]): SnapshotChoice {
+export function isShardedSnapshot(snapshot: Snapshot): boolean | undefined {
+  const type = snapshot.type?.replaceAll('_', '').toLowerCase();
+  if (type === 'shardedcluster') return true;
+  if (type === 'replicaset') return false;
+  return undefined;
+}
+
+/**
+ * The snapshot a request restores, and the restored data's time (RPO). `latest` is the newest completed snapshot of
+ * the cluster's topology (a cluster converted to sharded keeps its replica-set snapshots, which Atlas cannot restore
+ * onto a sharded target); an explicit one must exist, be of that topology and be completed (one still being taken is
+ * waited for). A point in time is its own data time: Atlas picks the snapshot.
+ */
+export function chooseSnapshot(
+  request: RestoreRequest,
+  snapshots: readonly Snapshot[],
+  cluster: { readonly sharded?: boolean } = {},
+): SnapshotChoice {
+  const otherTopology = (snapshot: Snapshot) => {
+    const sharded = isShardedSnapshot(snapshot);
+    return cluster.sharded !== undefined && sharded !== undefined && sharded !== cluster.sharded;
+  };
   if (request.deliveryType === 'pointInTime') {
     const seconds = request.pointInTimeUTCSeconds ?? request.oplogTs ?? 0;
     return { kind: 'chosen', snapshotAt: seconds * 1000 };
@@ -41,7 +61,7 @@ export function chooseSnapshot(request: RestoreRequest, snapshots: readonly Snap
     // Named by id, it is restored as asked.
     const newest = snapshots
       .filter((snapshot) => snapshot.status === 'completed' && snapshot.createdAt !== undefined)
-      .filter((snapshot) => snapshot.snapshotType !== 'fallback')
+      .filter((snapshot) => snapshot.snapshotType !== 'fallback' && !otherTopology(snapshot))
       .map((snapshot) => ({ snapshot, at: Date.parse(snapshot.createdAt ?? '') }))
       .filter(({ at }) => Number.isFinite(at))
       .sort((a, b) => b.at - a.at)[0];
@@ -51,6 +71,12 @@ export function chooseSnapshot(request: RestoreRequest, snapshots: readonly Snap
   const snapshot = snapshots.find((candidate) => candidate.id === wanted);
   if (snapshot === undefined) {
     return { kind: 'fail', code: 'SNAPSHOT_NOT_FOUND', reason: `snapshot ${wanted} not found` };
+  }
+  if (otherTopology(snapshot)) {
+    const what = cluster.sharded
+      ? 'a replica-set snapshot of a sharded cluster'
+      : 'a sharded snapshot of a replica set';
+    return { kind: 'fail', code: 'SNAPSHOT_TOPOLOGY_MISMATCH', reason: `snapshot ${wanted} is ${what}` };
   }
   switch (snapshot.status) {
     case 'completed': {

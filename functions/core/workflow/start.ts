@@ -100,8 +100,9 @@ async function start(context: StepContext, submission: Submission): Promise<void
   }
 
   const cluster = await atlas.getCluster(source);
-  const snapshots = await atlas.listSnapshots(source, { sharded: isSharded(cluster) });
-  const choice = chooseSnapshot(request, snapshots);
+  const sharded = isSharded(cluster);
+  const snapshots = await atlas.listSnapshots(source, { sharded });
+  const choice = chooseSnapshot(request, snapshots, cluster.clusterType ? { sharded } : {});
   if (choice.kind === 'fail') {
     await fail(context, choice.code, choice.reason);
     return;

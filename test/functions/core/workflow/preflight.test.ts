@@ -56,6 +56,23 @@ describe('Preflight: choosing the snapshot', () => {
     // Assess
     expect(choice).toMatchObject({ kind: 'defer', deferral: { code: 'SNAPSHOT_IN_PROGRESS' } });
   });
+
+  it('reads the topology from the snapshot type, in both spellings, and picks only snapshots the cluster can restore', () => {
+    // Prepare: a cluster converted from a replica set to sharded keeps its replica-set snapshots.
+    const sharded = { ...snapshot('completed', T0 - 7200_000), type: 'shardedCluster' };
+    const shardedOwn = { ...snapshot('completed', T0 - 9000_000), type: 'SHARDED_CLUSTER' };
+    const replicaSet = { ...snapshot('completed', T0 - 3600_000), type: 'replicaSet' };
+
+    // Act
+    const forSharded = chooseSnapshot(requests.automated(), [replicaSet, sharded, shardedOwn], { sharded: true });
+    const forReplicaSet = chooseSnapshot(requests.automated(), [replicaSet, sharded], { sharded: false });
+    const explicit = chooseSnapshot(requests.automated({ snapshotId: replicaSet.id }), [replicaSet], { sharded: true });
+
+    // Assess
+    expect(forSharded).toMatchObject({ kind: 'chosen', snapshotId: sharded.id });
+    expect(forReplicaSet).toMatchObject({ kind: 'chosen', snapshotId: replicaSet.id });
+    expect(explicit).toMatchObject({ kind: 'fail', code: 'SNAPSHOT_TOPOLOGY_MISMATCH' });
+  });
 });
 
 describe('Preflight: guardrails', () => {
@@ -103,6 +120,29 @@ describe('Preflight: finding the job an earlier attempt submitted', () => {
 
     // Assess
     expect(matching.map((each) => each.id)).toEqual([older.id, newer.id]);
+  });
+
+  it('matches on what Atlas promises per delivery type: the target for automated jobs, the instant for point in time', () => {
+    // Prepare: Atlas shows no target on point-in-time jobs, and the target on automated ones.
+    const instant = Math.floor(T0 / 1000) - 3600;
+    const pitBody = restoreJobBody(requests.pointInTime({ pointInTimeUTCSeconds: instant }), undefined);
+    const noTarget = { targetClusterName: undefined, targetGroupId: undefined, snapshotId: undefined };
+    const pit = job(T0, { deliveryType: 'pointInTime', pointInTimeUTCSeconds: instant, ...noTarget });
+    const otherInstant = job(T0, { deliveryType: 'pointInTime', pointInTimeUTCSeconds: instant - 60, ...noTarget });
+    const otherTarget = job(T0, {
+      deliveryType: 'pointInTime',
+      pointInTimeUTCSeconds: instant,
+      targetClusterName: 'x',
+    });
+    const automatedWithoutTarget = job(T0, { targetClusterName: undefined });
+
+    // Act
+    const pitMatches = matchingJobs([pit, otherInstant, otherTarget], pitBody);
+    const automatedMatches = matchingJobs([automatedWithoutTarget], body);
+
+    // Assess
+    expect(pitMatches.map((each) => each.id)).toEqual([pit.id]);
+    expect(automatedMatches).toEqual([]);
   });
 
   it('finds a submitted job among the matches that were not listed before the claim, whatever the clocks say', () => {
