@@ -63,6 +63,22 @@ describe('Workflow against the Atlas simulator: job kinds, downloads and snapsho
     expect(operation).toMatchObject({ outcome: 'succeeded', snapshotId: completedSnapshotId });
   });
 
+  it('defers, not fails, a download refused because the project is at its limit of active downloads', async () => {
+    // Prepare: the project-wide cap is not simulated (no source gives its number): Atlas's refusal is injected.
+    f = await simulatorFixture();
+    f.sim.faults.inject(
+      { operationId: 'createBackupRestoreJob' },
+      { kind: 'status', status: 400, errorCode: 'TOO_MANY_SNAPSHOT_DOWNLOADS' },
+    );
+
+    // Act
+    const { operation } = await run({ deliveryType: 'download' });
+
+    // Assess
+    expect(f.reporter.deferrals.map((deferral) => deferral.code)).toEqual(['TOO_MANY_SNAPSHOT_DOWNLOADS']);
+    expect(operation).toMatchObject({ outcome: 'succeeded' });
+  });
+
   it('does not let an hourly policy’s scheduled snapshot in progress starve a drill into DEFER_LIMIT_REACHED', async () => {
     // Prepare: a scheduled snapshot of the source that is always being taken (an hourly policy on a large cluster).
     f = await simulatorFixture();
