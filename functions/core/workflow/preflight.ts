@@ -108,7 +108,7 @@ export function snapshotInProgress(snapshots: readonly Snapshot[]): Deferral | u
       (snapshot.snapshotType === undefined || snapshot.snapshotType === 'onDemand'),
   );
   return (
-    busy && { code: 'SNAPSHOT_IN_PROGRESS', reason: `on-demand snapshot ${busy.id} of the source is ${busy.status}` }
+    busy && { code: 'SNAPSHOT_IN_PROGRESS', reason: `snapshot ${busy.id} of the source is ${busy.status}` }
   );
 }
 
@@ -121,7 +121,11 @@ export function targetNotReady(target: Cluster): Deferral | undefined {
   return undefined;
 }
 
-/** A restore job of the source still running onto the same target. */
+/**
+ * A restore job of the source still running onto the same target. Only jobs that name their target count: Atlas
+ * promises `targetClusterName` on automated jobs only, so a point-in-time job onto the target goes unseen here, as
+ * does any restore from another source; Atlas's 409 `ATLAS_CLUSTER_RESTORE_IN_PROGRESS` then defers the start.
+ */
 export function restoreRunningOnto(
   jobs: readonly RestoreJob[],
   target: { readonly groupId: string; readonly clusterName: string },
