@@ -107,9 +107,7 @@ export function snapshotInProgress(snapshots: readonly Snapshot[]): Deferral | u
       (snapshot.status === 'queued' || snapshot.status === 'inProgress') &&
       (snapshot.snapshotType === undefined || snapshot.snapshotType === 'onDemand'),
   );
-  return (
-    busy && { code: 'SNAPSHOT_IN_PROGRESS', reason: `snapshot ${busy.id} of the source is ${busy.status}` }
-  );
+  return busy && { code: 'SNAPSHOT_IN_PROGRESS', reason: `snapshot ${busy.id} of the source is ${busy.status}` };
 }
 
 /** A paused target cannot be restored; one that is not IDLE is being changed (possibly by another restore). */
