@@ -206,8 +206,9 @@ export class FakeAtlas implements AtlasApi {
       id: objectId(at),
       deliveryType: request.deliveryType,
       snapshotId: request.snapshotId,
-      targetGroupId: request.targetGroupId,
-      targetClusterName: request.targetClusterName,
+      // As Atlas: the target is shown on automated jobs only (see FIDELITY.md, "Target fields by delivery type").
+      targetGroupId: request.deliveryType === 'automated' ? request.targetGroupId : undefined,
+      targetClusterName: request.deliveryType === 'automated' ? request.targetClusterName : undefined,
       cancelled: false,
       failed: false,
       expired: false,
