@@ -113,7 +113,10 @@ export function renderRestoreJob(job: RestoreJobRecord, context: RenderContext):
     expired: progress.expired,
     ...(progress.finishedAt !== undefined ? { finishedAt: iso(progress.finishedAt) } : {}),
     ...(progress.expiresAt !== undefined ? { expiresAt: iso(progress.expiresAt) } : {}),
-    deliveryUrl: publicLinks && !job.sharded ? [url(job.clusterName)] : [],
+    // Returned for download jobs only, as the spec says (and empty until the download is ready).
+    ...(job.deliveryType === 'download'
+      ? { deliveryUrl: publicLinks && !job.sharded ? [url(job.clusterName)] : [] }
+      : {}),
     ...(job.sharded ? {} : privateLinks(job.clusterName)),
     ...(job.sharded
       ? {

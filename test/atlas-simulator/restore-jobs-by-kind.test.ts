@@ -30,7 +30,7 @@ describe('Atlas simulator: restore jobs by delivery type', () => {
   });
   afterEach(() => simulator.close());
 
-  it('names the target only on automated jobs: point-in-time and download jobs carry no target fields', async () => {
+  it('names the target only on automated jobs, and gives download links only on download jobs', async () => {
     // Prepare
     const { groupId, targetClusterName, completedSnapshotId } = simulator.seed;
     simulator.state.addCluster(groupId, { name: 'orders-pit' });
@@ -64,6 +64,8 @@ describe('Atlas simulator: restore jobs by delivery type', () => {
       expect(job).not.toHaveProperty('targetGroupId');
       expect(job).not.toHaveProperty('targetDeploymentItemName');
     }
+    for (const job of [automated.json, pointInTime.json]) expect(job).not.toHaveProperty('deliveryUrl');
+    expect(download.json).toMatchObject({ deliveryUrl: [] });
   });
 
   it('refuses a second download of a snapshot while one is active (400 CANNOT_DOWNLOAD_SNAPSHOT_CONCURRENTLY)', async () => {

@@ -169,7 +169,8 @@ export interface RestoreJobJson {
   readonly expired: boolean;
   readonly finishedAt?: string;
   readonly expiresAt?: string;
-  readonly deliveryUrl: readonly string[];
+  /** Download jobs only. */
+  readonly deliveryUrl?: readonly string[];
   readonly timestamp?: string;
   readonly [field: string]: unknown;
 }

@@ -50,7 +50,7 @@ describe('End to end: request to outcome', () => {
     // Assess
     const [job] = e2e.sim.state.restoreJobs(e2e.sim.seed.groupId, e2e.sim.seed.sourceClusterName);
     expect(job?.deliveryType).toBe('download');
-    expect(job?.deliveryUrl.length).toBeGreaterThan(0);
+    expect(job?.deliveryUrl?.length).toBeGreaterThan(0);
     expect(operation).toMatchObject({ outcome: 'succeeded' });
     const everything = JSON.stringify([operation, e2e.reporter.outcomes, e2e.log.lines]);
     for (const url of job?.deliveryUrl ?? []) expect(everything).not.toContain(url);
