@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import * as z from 'zod';
 import { clusterKey } from '../../core/contract/restore-request.ts';
 import { outcomeRecord } from '../../core/reporting/reporter.ts';
@@ -12,6 +11,7 @@ import { writeFields, writeJson } from '../output.ts';
 import { createProgress, formatDuration } from '../progress.ts';
 import {
   deliveryTypeArgument,
+  newRequestId,
   restoreRequestFlags,
   restoreRequestFromFlags,
   restoreRequestOptions,
@@ -67,7 +67,7 @@ export const start: CliCommand = {
       positionalNames: ['DELIVERY_TYPE'],
     });
     const request = restoreRequestFromFlags(positionals[0], flags, { dryRun: flags['dry-run'] });
-    const requestId = request.requestId ?? `cli-${new Date().toISOString()}-${randomUUID().slice(0, 8)}`;
+    const requestId = request.requestId ?? newRequestId();
     const config = terminalWorkflowConfig(context.env, {
       allowTargets: flags.allowTarget,
       ...(flags.allowSourceOverwrite ? { sourceOverwrite: clusterKey(request) } : {}),
