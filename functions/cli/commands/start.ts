@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { clusterKey } from '../../core/contract/restore-request.ts';
 import { outcomeRecord } from '../../core/reporting/reporter.ts';
-import type { Operation } from '../../core/workflow/operation.ts';
+import { type Operation, requestFingerprint } from '../../core/workflow/operation.ts';
 import type { Log, Reporter } from '../../core/workflow/ports.ts';
 import { type CliCommand, parseCommandLine } from '../command.ts';
 import { runOperationInProcess } from '../in-process/run-operation.ts';
@@ -25,10 +25,13 @@ export const start: CliCommand = {
   name: 'start',
   summary: 'Run a restore from this machine with the same workflow as the Lambda, and follow it to its outcome',
   usage:
-    'automated|download|pointInTime --projectId ID --clusterName NAME [--snapshotId ID|latest] [--targetProjectId ID --targetClusterName NAME] [--pointInTimeUTCSeconds S | --oplogTs S --oplogInc N] [--allowTarget ID/NAME]... [--allowSourceOverwrite] [--dry-run] [--no-watch] [--requestId ID] [--maxWaitMinutes N] [--json]',
+    'automated|download|pointInTime --projectId ID --clusterName NAME [--snapshotId ID|latest] [--targetProjectId ID --targetClusterName NAME] [--pointInTimeUTCSeconds S | --oplogTs S --oplogInc N] [--allowTarget ID/NAME]... [--allowSourceOverwrite] [--dry-run] [--no-watch] [--requestId ID] [--maxWaitMinutes N] [--ledger PATH] [--json]',
   help: [
     'Runs the deployed workflow’s own steps in this process (snapshot check, deferral while a snapshot is being taken,',
-    'guardrails, one submission, polls at the same cadence) with an in-memory ledger and queue. Step lines go to',
+    'guardrails, one submission, polls at the same cadence) with an in-memory queue and a ledger file: --ledger PATH,',
+    'else $XDG_STATE_HOME/atlas-restore/ledger.db (~/.local/state/… without it). A requestId is one operation across',
+    'runs: run again, it reports the finished outcome or takes the operation up where it stopped, and refuses a',
+    'different request under the same id; `atlas-restore history` lists the file. Step lines go to',
     'stderr, the outcome to stdout. The target is OVERWRITTEN: it must be allowed with --allowTarget or ALLOWED_TARGETS',
     '(comma-separated PROJECT_ID/CLUSTER_NAME), and a restore onto the source also needs --allowSourceOverwrite.',
     'POLL_MIN_DELAY_SECONDS, POLL_MAX_DELAY_SECONDS, DEFER_MAX_ATTEMPTS and DEFAULT_MAX_WAIT_MINUTES apply as in the',
@@ -54,6 +57,7 @@ export const start: CliCommand = {
         allowSourceOverwrite: { type: 'boolean', default: false },
         'dry-run': { type: 'boolean', default: false },
         'no-watch': { type: 'boolean', default: false },
+        ledger: { type: 'string' },
         json: { type: 'boolean', default: false },
       },
       flags: restoreRequestFlags.extend({
@@ -61,6 +65,7 @@ export const start: CliCommand = {
         allowSourceOverwrite: z.boolean(),
         'dry-run': z.boolean(),
         'no-watch': z.boolean(),
+        ledger: z.string().min(1, 'must be a file path').optional(),
         json: z.boolean(),
       }),
       positionals: z.tuple([deliveryTypeArgument], z.never({ error: 'unexpected extra argument' })),
@@ -74,8 +79,20 @@ export const start: CliCommand = {
       stepBudgetSeconds: STEP_BUDGET_SECONDS,
     });
 
+    // Loaded here, not at the CLI's start: node:sqlite is for the commands that keep operations.
+    const { SqliteLedger, defaultLedgerPath } = await import('../ledger/sqlite-ledger.ts');
+    const ledger = new SqliteLedger(flags.ledger ?? defaultLedgerPath(context.env));
     const stderr = context.stderr ?? process.stderr;
     const progress = createProgress(stderr);
+    const earlier = await ledger.get(requestId);
+    if (earlier !== undefined && earlier.fingerprint === requestFingerprint({ ...request, requestId })) {
+      const since = new Date(earlier.requestedAt).toISOString();
+      progress.line(
+        earlier.outcome === undefined
+          ? `operation ${requestId} is under way (requested ${since}): taking it up where it stopped`
+          : `operation ${requestId} already finished (${earlier.outcome}, requested ${since}): nothing is submitted again`,
+      );
+    }
     let previous: Operation | undefined;
     const interrupted = () => {
       progress.stop();
@@ -90,6 +107,7 @@ export const start: CliCommand = {
         {
           atlas: context.atlas(),
           config,
+          ledger,
           log: warningsTo(progress.line),
           reporter: silentReporter,
           stepBudgetMs: STEP_BUDGET_SECONDS * 1000,
@@ -112,6 +130,7 @@ export const start: CliCommand = {
     } finally {
       process.off('SIGINT', interrupted);
       progress.stop();
+      ledger.close();
     }
 
     if (flags.json) writeJson(context.stdout, { ...outcomeRecord(operation), state: stateOf(operation) });

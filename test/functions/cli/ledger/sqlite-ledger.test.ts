@@ -2,8 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { DatabaseSync } from 'node:sqlite';
+import { build } from 'esbuild';
 import { afterAll, describe, expect, it } from 'vitest';
 import { defaultLedgerPath, LocalLedgerError, SqliteLedger } from '../../../../functions/cli/ledger/sqlite-ledger.ts';
+import { esbuildBuildOptions } from '../../../../infra/handler-bundling.ts';
 import { ledgerContract, sampleOperation } from '../../core/ledger/ledger-contract.ts';
 
 const directory = mkdtempSync(join(tmpdir(), 'atlas-restore-sqlite-ledger-'));
@@ -99,5 +101,22 @@ describe('SQLite ledger: a file that outlives the process', () => {
     ],
   ] as const)('keeps the ledger under the state directory from %s', ([, env, expected]) => {
     expect(defaultLedgerPath(env)).toBe(expected);
+  });
+});
+
+describe('SQLite ledger: CLI only', () => {
+  it('never reaches the Lambda bundle, nor does anything of the CLI', async () => {
+    // Act
+    const result = await build({
+      ...esbuildBuildOptions(join(directory, 'bundle', 'index.mjs')),
+      write: false,
+      metafile: true,
+    });
+
+    // Assess: (undici has a lazy require of node:sqlite for its optional cache store; no code of ours does)
+    const ours = Object.entries(result.metafile.inputs).filter(([path]) => path.startsWith('functions/'));
+    expect(ours.length).toBeGreaterThan(0);
+    expect(ours.map(([path]) => path).filter((path) => path.startsWith('functions/cli/'))).toEqual([]);
+    expect(ours.flatMap(([, input]) => input.imports.map((imported) => imported.path))).not.toContain('node:sqlite');
   });
 });
