@@ -7,10 +7,9 @@ import type { Operation } from '../../core/workflow/operation.ts';
 import type { Ledger } from '../../core/workflow/ports.ts';
 import { cliDynamoDbClient } from '../aws-clients.ts';
 import { type CliCommand, noPositionals, parseCommandLine, UsageError } from '../command.ts';
+import { deployedStackFlags, resolveDeployedStack, tableName } from '../deployed-stack.ts';
 import { writeJson, writeTable } from '../output.ts';
 import { formatDuration } from '../progress.ts';
-
-const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
 
 /** Columns of `--csv`, in the order auditors read them; the names are the outcome log line's keys. */
 export const HISTORY_COLUMNS = [
@@ -39,12 +38,14 @@ export const HISTORY_COLUMNS = [
 export const history: CliCommand = {
   name: 'history',
   summary: 'List recent restore operations and their outcomes from the ledger (DR drill evidence)',
-  usage: '[--projectId ID] [--clusterName NAME] [--limit N] [--tableName NAME | --ledger PATH] [--json | --csv]',
+  usage:
+    '[--projectId ID] [--clusterName NAME] [--limit N] [--stack NAME | --tableName NAME | --ledger PATH] [--json | --csv]',
   help: [
     'Reads the operation ledger (DynamoDB) the Lambda writes: when each restore was asked for, which snapshot it',
     'restored, how long it took (RTO, seconds from submission to the end of the job), how old the restored data was',
     '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. The table comes from',
-    '--tableName or LEDGER_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB points at another DynamoDB endpoint. Without a',
+    '--stack NAME (its LedgerTableName output), --tableName or LEDGER_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB points at',
+    'another DynamoDB endpoint. Without a',
     'table, it reads the ledger file of restores run with `atlas-restore start`: --ledger PATH, else',
     '$XDG_STATE_HOME/atlas-restore/ledger.db (~/.local/state/… without it).',
     '',
@@ -61,6 +62,7 @@ export const history: CliCommand = {
         clusterName: { type: 'string' },
         limit: { type: 'string', default: '20' },
         tableName: { type: 'string' },
+        stack: { type: 'string' },
         ledger: { type: 'string' },
         json: { type: 'boolean', default: false },
         csv: { type: 'boolean', default: false },
@@ -71,15 +73,22 @@ export const history: CliCommand = {
           clusterName: clusterName.optional(),
           limit: z.coerce.number().int().min(1).max(1000),
           tableName: tableName.optional(),
+          stack: deployedStackFlags.shape.stack,
           ledger: z.string().min(1, 'must be a file path').optional(),
           json: z.boolean(),
           csv: z.boolean(),
         })
         .refine((value) => !(value.json && value.csv), { path: ['csv'], message: 'not with --json' })
-        .refine((value) => !(value.ledger && value.tableName), { path: ['ledger'], message: 'not with --tableName' }),
+        .refine((value) => !(value.ledger && value.tableName), { path: ['ledger'], message: 'not with --tableName' })
+        .refine((value) => !(value.stack && (value.tableName || value.ledger)), {
+          path: ['stack'],
+          message: 'not with --tableName or --ledger',
+        }),
       positionals: noPositionals,
     });
-    const table = flags.ledger === undefined ? flags.tableName || context.env.LEDGER_TABLE_NAME : undefined;
+    const stack = flags.stack ? await resolveDeployedStack({ stack: flags.stack }, context.env) : undefined;
+    const table =
+      flags.ledger === undefined ? stack?.tableName || flags.tableName || context.env.LEDGER_TABLE_NAME : undefined;
     const operations = table
       ? await fromTable(table, flags, context.env)
       : await fromLedgerFile(flags.ledger, flags, context.env);

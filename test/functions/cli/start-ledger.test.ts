@@ -8,7 +8,8 @@ import { addClusterPair, atlasEnv, runCli, startRealTimeSimulator } from './run-
 const FAST_CADENCE = { POLL_MIN_DELAY_SECONDS: '1', POLL_MAX_DELAY_SECONDS: '2' };
 
 /** `atlas-restore start` keeps its operations in a ledger file, so a requestId means one operation across runs. */
-describe.concurrent('CLI: atlas-restore start, with its ledger file', () => {
+// Two CLI processes a test, one after the other: more time than a single run on a busy machine.
+describe.concurrent('CLI: atlas-restore start, with its ledger file', { timeout: 90_000 }, () => {
   let sim: AtlasSimulator;
   let env: Record<string, string>;
   const state = mkdtempSync(join(tmpdir(), 'atlas-restore-state-'));
@@ -20,7 +21,7 @@ describe.concurrent('CLI: atlas-restore start, with its ledger file', () => {
   });
   afterAll(async () => {
     await sim.close();
-    rmSync(state, { recursive: true, force: true });
+    rmSync(state, { recursive: true, force: true, maxRetries: 5 });
   });
 
   const ledgerPath = () => join(state, `ledger-${++ledgers}.db`);
