@@ -162,7 +162,9 @@ describe('CLI: atlas-restore start on the deployed stack', () => {
 
     // Assess
     expect(other.code).toBe(1);
-    expect(other.stderr).toMatch(/^atlas-restore: RequestConflictError: requestId by-hand-3 was already used for a different request/);
+    expect(other.stderr).toMatch(
+      /^atlas-restore: RequestConflictError: requestId by-hand-3 was already used for a different request/,
+    );
     expect(await peekMessages(aws.sqs, aws.workQueueUrl)).toEqual([]);
   });
 
