@@ -233,6 +233,23 @@ describe('Workflow: direct invocations', () => {
     expect(f.atlas.calls).toEqual([]);
   });
 
+  it('makes an Invoke retried after a lost answer one operation, by its requestId', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const request = requests.automated();
+
+    // Act: two attempts, two Lambda request ids, one requestId.
+    await service.acceptDirect(request, { requestId: 'lambda-req-1' });
+    await service.acceptDirect(request, { requestId: 'lambda-req-2' });
+    await drain(f, service);
+
+    // Assess
+    expect(f.queue.requests).toHaveLength(2);
+    expect([...f.ledger.items.keys()]).toEqual([request.requestId]);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
   it('rejects an invocation without requestId: an SDK retry of Invoke would be a second operation', async () => {
     // Prepare
     const f = fixture();
