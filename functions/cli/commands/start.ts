@@ -33,7 +33,8 @@ const STEP_BUDGET_SECONDS = 60;
 
 export const start: CliCommand = {
   name: 'start',
-  summary: 'Run a restore from this machine with the same workflow as the Lambda, and follow it to its outcome',
+  summary:
+    'Run a restore from this machine with the same workflow as the Lambda (or on the deployed stack), and follow it to its outcome',
   usage:
     'automated|download|pointInTime --projectId ID --clusterName NAME [--snapshotId ID|latest] [--targetProjectId ID --targetClusterName NAME] [--pointInTimeUTCSeconds S | --oplogTs S --oplogInc N] [--allowTarget ID/NAME]... [--allowSourceOverwrite] [--dry-run] [--no-watch] [--requestId ID] [--maxWaitMinutes N] [--ledger PATH | --stack NAME | --queueUrl URL --tableName NAME [--refreshSeconds S]] [--json]',
   help: [
