@@ -1,3 +1,4 @@
+import type { CloudFormationClient } from '@aws-sdk/client-cloudformation';
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SQSClient } from '@aws-sdk/client-sqs';
 
@@ -26,4 +27,14 @@ export function cliSqsClient(env: NodeJS.ProcessEnv): SQSClient {
 export function cliDynamoDbClient(env: NodeJS.ProcessEnv): DynamoDBClient {
   const endpoint = env.AWS_ENDPOINT_URL_DYNAMODB || env.AWS_ENDPOINT_URL;
   return new DynamoDBClient({ ...TERMINAL_CLIENT, ...region(env), ...(endpoint ? { endpoint } : {}) });
+}
+
+/**
+ * CloudFormation for the CLI, to read a deployed stack's outputs; AWS_ENDPOINT_URL_CLOUDFORMATION (or
+ * AWS_ENDPOINT_URL) points it elsewhere. Loaded on demand: only `--stack` needs it.
+ */
+export async function cliCloudFormationClient(env: NodeJS.ProcessEnv): Promise<CloudFormationClient> {
+  const { CloudFormationClient } = await import('@aws-sdk/client-cloudformation');
+  const endpoint = env.AWS_ENDPOINT_URL_CLOUDFORMATION || env.AWS_ENDPOINT_URL;
+  return new CloudFormationClient({ ...TERMINAL_CLIENT, ...region(env), ...(endpoint ? { endpoint } : {}) });
 }

@@ -13,3 +13,13 @@ export class OperationFailedError extends Error {
     this.outcome = outcome;
   }
 }
+
+/** A requestId already names a different request: nothing is sent or submitted. Exit status 1. */
+export class RequestConflictError extends Error {
+  readonly code = 'REQUEST_CONFLICT';
+
+  constructor(message: string) {
+    super(message);
+    this.name = 'RequestConflictError';
+  }
+}

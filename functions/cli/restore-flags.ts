@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { ParseArgsConfig } from 'node:util';
 import * as z from 'zod';
 import { type DeliveryType, deliveryType } from '../core/atlas/model.ts';
@@ -103,4 +104,12 @@ export function restoreRequestFromFlags(
 /** `--targetClusterName: required for deliveryType automated; --oplogInc: …` */
 export function describeIssuesAsFlags(issues: readonly ContractIssue[]): string {
   return issues.map((issue) => `${FLAG_OF_FIELD[issue.path] ?? issue.path}: ${issue.message}`).join('; ');
+}
+
+/**
+ * A requestId for a request given without one, chosen once before the first send: every retry of that send (by the
+ * SDK, or by the operator with the printed id) is then the same operation. The work queue refuses requests without.
+ */
+export function newRequestId(now = new Date()): string {
+  return `cli-${now.toISOString()}-${randomUUID().slice(0, 8)}`;
 }

@@ -35,7 +35,11 @@ export interface RestoreTriggersProps {
   readonly deadLetterQueue: IQueue;
   /** @default - no schedules */
   readonly schedules?: readonly DrillScheduleProps[];
-  /** A rule whose matching events carry a restore request in `detail`. @default - no rule */
+  /**
+   * A rule whose matching events carry a restore request in `detail`, forwarded as they are. The request must carry
+   * its requestId: EventBridge's own delivery retries repeat the event, but a producer's retried PutEvents is a new
+   * event with a new id, so the work queue refuses requests without one. @default - no rule
+   */
   readonly eventRule?: {
     /** @default - the account's default event bus */
     readonly eventBusName?: string;

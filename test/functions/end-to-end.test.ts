@@ -104,11 +104,11 @@ describe('End to end: request to outcome', () => {
   it('accepts a request inside an EventBridge event', async () => {
     // Prepare
     e2e = await startEndToEnd();
-    const { requestId: _none, ...detail } = e2e.request();
+    const detail = e2e.request();
 
     // Act
     await e2e.send({ version: '0', id: 'evt-42', 'detail-type': 'Restore requested', source: 'ops.dr', detail });
-    const operation = await e2e.runUntilOutcome('event-evt-42');
+    const operation = await e2e.runUntilOutcome(detail.requestId ?? '');
 
     // Assess
     expect(operation.outcome).toBe('succeeded');

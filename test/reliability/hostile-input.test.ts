@@ -83,7 +83,16 @@ const nasty = fc.oneof(
 );
 
 const generated: fc.Arbitrary<Generated> = fc.oneof(
-  { weight: 3, arbitrary: validRequest.map((request) => ({ kind: 'valid' as const, body: JSON.stringify(request) })) },
+  {
+    weight: 3,
+    // Valid by the contract; without requestId the work queue refuses it all the same (no default id).
+    arbitrary: validRequest.map(
+      (request): Generated =>
+        request.requestId === undefined
+          ? { kind: 'invalid', body: JSON.stringify(request), expect: [{ path: 'requestId', rule: 'required' }] }
+          : { kind: 'valid', body: JSON.stringify(request) },
+    ),
+  },
   {
     weight: 3,
     arbitrary: invalidRequest.map((mutation) => ({

@@ -276,7 +276,8 @@ function planOperations(options: SoakOptions, random: () => number, pairs: reado
       invalid: { ...common, deliveryType: 'automated', ...onto, snapshotID: 'latest' },
       noRequestId: { groupId: pair.groupId, clusterName: pair.source, deliveryType: 'automated', ...onto },
     };
-    const key = kind === 'invalid' ? messageId : kind === 'noRequestId' ? `sqs-${messageId}` : requestId;
+    // A request without requestId is rejected like an invalid one: it has no operation to key it.
+    const key = kind === 'invalid' || kind === 'noRequestId' ? messageId : requestId;
     plan.push({ index, at, kind, body: JSON.stringify(requests[kind]), key, messageId });
   }
   return plan.sort((a, b) => a.at - b.at || a.index - b.index);
@@ -342,7 +343,7 @@ async function audit(
   const rejectedOrigins = new Set(queue.deadLetters.map((letter) => letter.origin));
   const lost: string[] = [];
   for (const planned of context.plan) {
-    if (planned.kind === 'invalid') {
+    if (planned.kind === 'invalid' || planned.kind === 'noRequestId') {
       if (rejectedOrigins.has(planned.messageId)) count('rejected');
       else if (redrivenKeys.has(planned.messageId)) count('deadLettered');
       else lost.push(planned.key);

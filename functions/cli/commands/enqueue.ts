@@ -8,6 +8,7 @@ import { describeRequest } from '../operation-narrative.ts';
 import { writeJson } from '../output.ts';
 import {
   deliveryTypeArgument,
+  newRequestId,
   restoreRequestFlags,
   restoreRequestFromFlags,
   restoreRequestOptions,
@@ -24,7 +25,8 @@ export const enqueue: CliCommand = {
     'The deployed Lambda runs the request, with its own allow-list and timings. The queue URL comes from',
     '--queueUrl or ATLAS_RESTORE_QUEUE_URL; AWS region and credentials from the usual AWS variables and profiles',
     '(AWS_ENDPOINT_URL_SQS points at another SQS endpoint). Prints the SQS message id and the operation id to look',
-    'for in `atlas-restore history`.',
+    'for in `atlas-restore history`. A request without requestId gets one (cli-<time>-<random>) before it is sent:',
+    'the work queue refuses requests without one, and a retried send must be the same operation.',
     '',
     'Exit status: 0 sent, 2 invalid request or flags, 1 SQS refused or could not be reached.',
     '',
@@ -62,9 +64,7 @@ export const enqueue: CliCommand = {
     try {
       const sent = await sqs.send(new SendMessageCommand({ QueueUrl: checkedUrl.data, MessageBody: outgoing.body }));
       const messageId = sent.MessageId ?? '';
-      // The contract's default requestId: the EventBridge event id, else the SQS message id.
-      const operationId =
-        outgoing.request.requestId ?? (outgoing.eventId ? `event-${outgoing.eventId}` : `sqs-${messageId}`);
+      const operationId = outgoing.requestId;
       if (flags.json) return writeJson(context.stdout, { messageId, operationId, queueUrl: checkedUrl.data });
       context.stdout.write(
         `queued ${describeRequest(outgoing.request)}\nmessage ${messageId}, operation ${operationId}\n`,
@@ -78,18 +78,23 @@ export const enqueue: CliCommand = {
 interface Outgoing {
   readonly body: string;
   readonly request: RestoreRequest;
-  readonly eventId?: string;
+  /** Fixed before the first send: the SDK's retries of SendMessage carry it, so they are one operation. */
+  readonly requestId: string;
 }
 
-/** The body to send: a checked file sent as written (an event stays an event), or a request built from flags. */
+/**
+ * The body to send: a checked file sent as written (an event stays an event), or a request built from flags. A
+ * request without requestId gets one here (in the event's `detail` for an event): the work queue refuses it without.
+ */
 async function outgoingMessage(
   type: z.infer<typeof deliveryTypeArgument> | undefined,
   flags: z.infer<typeof restoreRequestFlags> & { message?: string | undefined; 'dry-run': boolean },
 ): Promise<Outgoing> {
   if (flags.message === undefined) {
     if (type === undefined) throw new UsageError('DELIVERY_TYPE: is required (or pass --message FILE)');
-    const request = restoreRequestFromFlags(type, flags, { dryRun: flags['dry-run'] });
-    return { body: JSON.stringify(request), request };
+    const built = restoreRequestFromFlags(type, flags, { dryRun: flags['dry-run'] });
+    const request = { ...built, requestId: built.requestId ?? newRequestId() };
+    return { body: JSON.stringify(request), request, requestId: request.requestId };
   }
   const stray = [
     type,
@@ -98,10 +103,20 @@ async function outgoingMessage(
   if (stray.some((value) => value !== undefined) || flags['dry-run']) {
     throw new UsageError('--message: give the request in the file or as flags, not both');
   }
-  const body = await readMessageFile(flags.message);
+  const body = (await readMessageFile(flags.message)).trim();
   const message = checkMessage(flags.message, body);
   if (message.kind === 'internal') {
     throw new UsageError(`${flags.message}: internal step messages are sent by the workflow only`);
   }
-  return { body: body.trim(), request: message.request, ...(message.eventId ? { eventId: message.eventId } : {}) };
+  if (message.request.requestId !== undefined) {
+    return { body, request: message.request, requestId: message.request.requestId };
+  }
+  const requestId = newRequestId();
+  // The file parsed as JSON, and is an object: checkMessage accepted it.
+  const written = JSON.parse(body) as Record<string, unknown>;
+  const withId =
+    message.eventId === undefined
+      ? { ...written, requestId }
+      : { ...written, detail: { ...(written.detail as Record<string, unknown>), requestId } };
+  return { body: JSON.stringify(withId), request: { ...message.request, requestId }, requestId };
 }

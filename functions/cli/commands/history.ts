@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import * as z from 'zod';
 import { atlasId, clusterName } from '../../core/atlas/model.ts';
 import { createDynamoDbLedger } from '../../core/ledger/dynamodb-ledger.ts';
@@ -6,10 +7,9 @@ import type { Operation } from '../../core/workflow/operation.ts';
 import type { Ledger } from '../../core/workflow/ports.ts';
 import { cliDynamoDbClient } from '../aws-clients.ts';
 import { type CliCommand, noPositionals, parseCommandLine, UsageError } from '../command.ts';
+import { deployedStackFlags, resolveDeployedStack, tableName } from '../deployed-stack.ts';
 import { writeJson, writeTable } from '../output.ts';
 import { formatDuration } from '../progress.ts';
-
-const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
 
 /** Columns of `--csv`, in the order auditors read them; the names are the outcome log line's keys. */
 export const HISTORY_COLUMNS = [
@@ -38,12 +38,16 @@ export const HISTORY_COLUMNS = [
 export const history: CliCommand = {
   name: 'history',
   summary: 'List recent restore operations and their outcomes from the ledger (DR drill evidence)',
-  usage: '[--projectId ID] [--clusterName NAME] [--limit N] [--tableName NAME] [--json | --csv]',
+  usage:
+    '[--projectId ID] [--clusterName NAME] [--limit N] [--stack NAME | --tableName NAME | --ledger PATH] [--json | --csv]',
   help: [
     'Reads the operation ledger (DynamoDB) the Lambda writes: when each restore was asked for, which snapshot it',
     'restored, how long it took (RTO, seconds from submission to the end of the job), how old the restored data was',
     '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. The table comes from',
-    '--tableName or LEDGER_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB points at another DynamoDB endpoint.',
+    '--stack NAME (its LedgerTableName output), --tableName or LEDGER_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB points at',
+    'another DynamoDB endpoint. Without a',
+    'table, it reads the ledger file of restores run with `atlas-restore start`: --ledger PATH, else',
+    '$XDG_STATE_HOME/atlas-restore/ledger.db (~/.local/state/… without it).',
     '',
     'Exit status: 0 listed (even if empty), 2 bad flags, 1 DynamoDB refused or could not be reached.',
     '',
@@ -58,6 +62,8 @@ export const history: CliCommand = {
         clusterName: { type: 'string' },
         limit: { type: 'string', default: '20' },
         tableName: { type: 'string' },
+        stack: { type: 'string' },
+        ledger: { type: 'string' },
         json: { type: 'boolean', default: false },
         csv: { type: 'boolean', default: false },
       },
@@ -67,25 +73,25 @@ export const history: CliCommand = {
           clusterName: clusterName.optional(),
           limit: z.coerce.number().int().min(1).max(1000),
           tableName: tableName.optional(),
+          stack: deployedStackFlags.shape.stack,
+          ledger: z.string().min(1, 'must be a file path').optional(),
           json: z.boolean(),
           csv: z.boolean(),
         })
-        .refine((value) => !(value.json && value.csv), { path: ['csv'], message: 'not with --json' }),
+        .refine((value) => !(value.json && value.csv), { path: ['csv'], message: 'not with --json' })
+        .refine((value) => !(value.ledger && value.tableName), { path: ['ledger'], message: 'not with --tableName' })
+        .refine((value) => !(value.stack && (value.tableName || value.ledger)), {
+          path: ['stack'],
+          message: 'not with --tableName or --ledger',
+        }),
       positionals: noPositionals,
     });
-    const table = flags.tableName ?? context.env.LEDGER_TABLE_NAME;
-    if (!table) throw new UsageError('--tableName: is required (or set LEDGER_TABLE_NAME)');
-    const checkedTable = tableName.safeParse(table);
-    if (!checkedTable.success) throw new UsageError(`LEDGER_TABLE_NAME: ${checkedTable.error.issues[0]?.message}`);
-
-    const client = cliDynamoDbClient(context.env);
-    let operations: Operation[];
-    try {
-      const ledger = createDynamoDbLedger({ client, tableName: checkedTable.data });
-      operations = await listOperations(ledger, flags);
-    } finally {
-      client.destroy();
-    }
+    const stack = flags.stack ? await resolveDeployedStack({ stack: flags.stack }, context.env) : undefined;
+    const table =
+      flags.ledger === undefined ? stack?.tableName || flags.tableName || context.env.LEDGER_TABLE_NAME : undefined;
+    const operations = table
+      ? await fromTable(table, flags, context.env)
+      : await fromLedgerFile(flags.ledger, flags, context.env);
 
     const records = operations.map(historyRecord);
     if (flags.json) return writeJson(context.stdout, records);
@@ -111,6 +117,42 @@ export const history: CliCommand = {
     );
   },
 };
+
+/** The deployed stack's operations, from its DynamoDB ledger. */
+async function fromTable(
+  table: string,
+  filter: Parameters<typeof listOperations>[1],
+  env: NodeJS.ProcessEnv,
+): Promise<Operation[]> {
+  const checkedTable = tableName.safeParse(table);
+  if (!checkedTable.success) throw new UsageError(`LEDGER_TABLE_NAME: ${checkedTable.error.issues[0]?.message}`);
+  const client = cliDynamoDbClient(env);
+  try {
+    return await listOperations(createDynamoDbLedger({ client, tableName: checkedTable.data }), filter);
+  } finally {
+    client.destroy();
+  }
+}
+
+/** Restores run with `atlas-restore start`, from its ledger file; none when there is no file (none is created). */
+async function fromLedgerFile(
+  path: string | undefined,
+  filter: Parameters<typeof listOperations>[1],
+  env: NodeJS.ProcessEnv,
+): Promise<Operation[]> {
+  const { SqliteLedger, defaultLedgerPath } = await import('../ledger/sqlite-ledger.ts');
+  const file = path ?? defaultLedgerPath(env);
+  if (!existsSync(file)) {
+    if (path !== undefined) throw new UsageError(`--ledger: no ledger file at ${file}`);
+    return [];
+  }
+  const ledger = new SqliteLedger(file);
+  try {
+    return await listOperations(ledger, filter);
+  } finally {
+    ledger.close();
+  }
+}
 
 /**
  * Newest first. Source cluster given in full: the byCluster index answers. Only one of project and cluster: every

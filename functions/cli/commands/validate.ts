@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { identifiedRequest } from '../../core/contract/work-message.ts';
 import { type CliCommand, parseCommandLine, requiredText } from '../command.ts';
 import { checkMessage, InvalidMessageError, readMessageFile } from '../message-file.ts';
 import { describeRequest } from '../operation-narrative.ts';
@@ -10,7 +11,8 @@ export const validate: CliCommand = {
   usage: 'FILE|- [--json]',
   help: [
     'Reads a restore request (or an EventBridge event carrying one in `detail`) and checks it with the schema the',
-    'Lambda applies. Exit 0 when valid; exit 2 with the field and the rule that failed.',
+    'Lambda applies, requestId included (it has no default). Exit 0 when valid; exit 2 with the field and the rule',
+    'that failed.',
     '',
     'Examples:',
     '  atlas-restore validate drill.json',
@@ -28,6 +30,10 @@ export const validate: CliCommand = {
     let message: ReturnType<typeof checkMessage>;
     try {
       message = checkMessage(file, body);
+      // The work queue and direct invocations refuse a request without requestId (a retried send would be a second
+      // restore); `atlas-restore enqueue` writes one in before sending.
+      const identified = message.kind === 'request' ? identifiedRequest(message) : undefined;
+      if (identified?.ok === false) throw new InvalidMessageError(file, identified);
     } catch (error) {
       if (flags.json && error instanceof InvalidMessageError) {
         const { code, issues } = error.rejection;

@@ -8,14 +8,28 @@ import { parseWorkMessageBody } from '../../core/contract/work-message.ts';
 import { InMemoryLedger } from '../../core/ledger/memory-ledger.ts';
 import { WorkflowError } from '../../core/workflow/errors.ts';
 import type { Operation } from '../../core/workflow/operation.ts';
-import { type DeadLetter, type Log, type Queue, type Reporter, systemClock } from '../../core/workflow/ports.ts';
+import {
+  type DeadLetter,
+  type Ledger,
+  type Log,
+  type Queue,
+  type Reporter,
+  systemClock,
+  type WorkflowDeps,
+} from '../../core/workflow/ports.ts';
 import { createRestoreService } from '../../core/workflow/service.ts';
+import { resendPending } from '../../core/workflow/steps.ts';
 
 export interface InProcessOptions {
   readonly atlas: AtlasApi;
   readonly config: WorkflowConfig;
   readonly log: Log;
   readonly reporter: Reporter;
+  /**
+   * Where the operation is kept: a ledger that outlives the process (the CLI's ledger file) makes a second run with
+   * the same requestId the same operation. Default: in memory, for this run only.
+   */
+  readonly ledger?: Ledger;
   /** Real ms each message may spend, Atlas retries included (a Lambda invocation's budget). */
   readonly stepBudgetMs: number;
   /** Receives of a message before the run gives up on it (the work queue's maxReceiveCount). */
@@ -79,8 +93,8 @@ export async function runOperationInProcess(
       deadLetters.push(letter);
     },
   };
-  const ledger = new InMemoryLedger();
-  const service = createRestoreService({
+  const ledger = options.ledger ?? new InMemoryLedger();
+  const deps: WorkflowDeps = {
     atlas: options.atlas,
     queue,
     ledger,
@@ -88,7 +102,10 @@ export async function runOperationInProcess(
     config: options.config,
     log: options.log,
     reporter: options.reporter,
-  });
+  };
+  const service = createRestoreService(deps);
+  /** Steps this run took up again from the ledger, and how often: a step that never moves on ends the run. */
+  let resumed = { step: -1, times: 0 };
   const maxReceives = options.maxReceives ?? 5;
   const redeliveryDelayMs = options.redeliveryDelayMs ?? 30_000;
 
@@ -96,7 +113,17 @@ export async function runOperationInProcess(
   for (;;) {
     messages.sort((a, b) => a.dueAt - b.dueAt);
     const message = messages.shift();
-    if (message === undefined) break;
+    if (message === undefined) {
+      // An operation an earlier run (or another terminal) left under way: its next message lived in that process's
+      // queue. Take it up again from the ledger's `pending`; step tokens make a second follower harmless.
+      const current = await ledger.get(request.requestId);
+      if (current?.outcome !== undefined || current?.pending === undefined) break;
+      resumed =
+        current.step === resumed.step ? { ...resumed, times: resumed.times + 1 } : { step: current.step, times: 1 };
+      if (resumed.times > maxReceives) break;
+      await resendPending(deps, current);
+      continue;
+    }
     const waitMs = message.dueAt - Date.now();
     if (waitMs > 0) {
       options.onWait?.(message.dueAt, internalMessageOf(message.body));
@@ -124,16 +151,20 @@ export async function runOperationInProcess(
       message.dueAt = Date.now() + redeliveryDelayMs;
       messages.push(message);
     }
+    // Refused (by the contract, or a requestId already used for a different request): whatever the ledger holds
+    // under that id is not this request's operation.
+    const letter = deadLetters[0];
+    if (letter) throw deadLettered(letter);
     const operation = await ledger.get(request.requestId);
     if (operation === undefined) continue;
     options.onStep?.(operation);
     if (operation.outcome !== undefined || options.until?.(operation)) return operation;
   }
-  const letter = deadLetters[0];
-  if (letter) {
-    throw new InProcessRunError('MESSAGE_DEAD_LETTERED', `${letter.code}: ${describeContractIssues(letter.issues)}`);
-  }
   throw new InProcessRunError('NO_OUTCOME', `operation ${request.requestId} stopped without an outcome`);
+}
+
+function deadLettered(letter: DeadLetter): InProcessRunError {
+  return new InProcessRunError('MESSAGE_DEAD_LETTERED', `${letter.code}: ${describeContractIssues(letter.issues)}`);
 }
 
 function internalMessageOf(body: string): InternalMessage | undefined {

@@ -57,7 +57,7 @@ export const restoreRequestFields = z.strictObject({
   requestId: requestId
     .optional()
     .describe(
-      'Idempotency key: a request repeated with the same requestId is the same operation. Default: the SQS message id or EventBridge event id.',
+      'Idempotency key: a request repeated with the same requestId is the same operation. Required by the work queue and direct invocations (no default: a retried send must carry the same id); optional here only so a CLI or schedule can fill it in before sending.',
     ),
   maxWaitMinutes: z
     .int()

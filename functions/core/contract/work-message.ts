@@ -73,6 +73,24 @@ export function parseRestoreRequest(
       };
 }
 
+/** Why a request without requestId is refused; the sentence a producer reads in the dead letter. */
+export const REQUEST_ID_REQUIRED =
+  'required: choose it once, before the first send, and reuse it on every retry (a retried send without one would start a second restore)';
+
+/**
+ * The requestId is the idempotency key, and there is no default. An id taken from the carrier (SQS message id,
+ * EventBridge event id, Lambda request id) is new on every attempt when the producer's SDK retries a SendMessage,
+ * PutEvents or Invoke whose answer was lost: a second operation, and later a second restore onto the target.
+ */
+export function identifiedRequest(
+  message: Extract<WorkMessage, { kind: 'request' }>,
+): { ok: true; request: RestoreRequest & { readonly requestId: string } } | Rejection {
+  const { request } = message;
+  if (request.requestId !== undefined) return { ok: true, request: { ...request, requestId: request.requestId } };
+  const path = message.eventId === undefined ? 'requestId' : 'detail.requestId';
+  return { ok: false, code: 'INVALID_REQUEST', issues: [{ path, rule: 'required', message: REQUEST_ID_REQUIRED }] };
+}
+
 function isRecord(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }

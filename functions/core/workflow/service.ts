@@ -2,7 +2,12 @@ import type { WorkflowConfig } from '../config.ts';
 import type { InternalMessage } from '../contract/internal-messages.ts';
 import type { ContractIssue } from '../contract/issues.ts';
 import { clusterKey, type RestoreRequest } from '../contract/restore-request.ts';
-import { classifyWorkMessage, parseWorkMessageBody, type Rejection } from '../contract/work-message.ts';
+import {
+  classifyWorkMessage,
+  identifiedRequest,
+  parseWorkMessageBody,
+  type Rejection,
+} from '../contract/work-message.ts';
 import { meterAtlas } from './metered-atlas.ts';
 import { type Operation, requestFingerprint, stepRef } from './operation.ts';
 import { runPoll, runWait } from './poll.ts';
@@ -159,11 +164,12 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
         return 'rejected';
       }
       if (parsed.kind === 'internal') return handleInternal(parsed.message, invocation);
-      const request = withRequestId(
-        parsed.request,
-        parsed.eventId ? `event-${parsed.eventId}` : `sqs-${origin.messageId}`,
-      );
-      return handleRequest(request, body, origin.messageId, invocation);
+      const identified = identifiedRequest(parsed);
+      if (!identified.ok) {
+        await reject(deadLetterOf(body, identified, origin.messageId));
+        return 'rejected';
+      }
+      return handleRequest(identified.request, body, origin.messageId, invocation);
     },
 
     async acceptDirect(event, origin) {
@@ -180,10 +186,12 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
         await reject({ body, origin: origin.requestId, code: 'INVALID_REQUEST', issues });
         return { status: 'rejected', code: 'INVALID_REQUEST', issues };
       }
-      const request = withRequestId(
-        parsed.request,
-        parsed.eventId ? `event-${parsed.eventId}` : `invoke-${origin.requestId}`,
-      );
+      const identified = identifiedRequest(parsed);
+      if (!identified.ok) {
+        await reject(deadLetterOf(body, identified, origin.requestId));
+        return { status: 'rejected', code: identified.code, issues: identified.issues };
+      }
+      const request = identified.request;
       await deps.queue.enqueueRequest(request);
       deps.log.info('restore request queued', {
         operationId: request.requestId,
@@ -220,11 +228,6 @@ export function newOperation(
 }
 
 export type IdentifiedRequest = RestoreRequest & { readonly requestId: string };
-
-/** A request without requestId gets one from its carrier (SQS message id, event id, Lambda request id). */
-function withRequestId(request: RestoreRequest, fallback: string): IdentifiedRequest {
-  return { ...request, requestId: request.requestId ?? fallback.replace(/[^A-Za-z0-9._:-]/g, '-').slice(0, 128) };
-}
 
 function deadLetterOf(body: string, rejection: Rejection, origin: string): DeadLetter {
   return { body, origin, code: rejection.code, issues: rejection.issues };

@@ -2,10 +2,16 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { createRestoreService } from '../../../functions/core/workflow/service.ts';
 import { type LocalAws, peekMessages, startLocalAws } from '../../support/local-aws.ts';
+import { startLossyProxy } from '../../support/lossy-proxy.ts';
+import { fixture } from '../core/workflow/fakes.ts';
 import { runCli, runInProcess } from './run-cli.ts';
 
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
+
+/** A sent body: a request, or an event with the request as its detail. */
+type Sent = { requestId?: string; detail?: { requestId?: string } };
 const DRILL_FLAGS = [
   'automated',
   '--projectId',
@@ -85,7 +91,7 @@ describe.concurrent('CLI: atlas-restore enqueue', () => {
       'detail-type': 'Restore requested',
       source: 'ops.runbook',
       id: 'evt-42',
-      detail: { groupId: GROUP, clusterName: 'prod', deliveryType: 'download', dryRun: true },
+      detail: { groupId: GROUP, clusterName: 'prod', deliveryType: 'download', dryRun: true, requestId: 'dl-7' },
     });
     const { ATLAS_RESTORE_QUEUE_URL: _fromFlag, ...withoutQueueVariable } = env;
 
@@ -99,21 +105,77 @@ describe.concurrent('CLI: atlas-restore enqueue', () => {
     expect(result.code).toBe(0);
     const [message] = await peekMessages(aws.sqs, queueUrl);
     expect(message?.Body).toBe(event);
-    expect(JSON.parse(result.stdout)).toEqual({ messageId: message?.MessageId, operationId: 'event-evt-42', queueUrl });
+    expect(JSON.parse(result.stdout)).toEqual({ messageId: message?.MessageId, operationId: 'dl-7', queueUrl });
   });
 
-  it('names the operation after the SQS message when the request has no requestId', async ({ expect }) => {
-    // Prepare
+  it('fixes a requestId before sending, so an SDK retry of a send whose answer was lost is one operation', async ({
+    expect,
+  }) => {
+    // Prepare: SQS applies the first SendMessage but its answer is lost; the SDK sends the same call again.
     const { queueUrl, env } = queueAndEnv();
+    const proxy = await startLossyProxy({
+      upstream: aws.sqsEndpoint,
+      lose: 1,
+      matches: (request) => request.headers['x-amz-target'] === 'AmazonSQS.SendMessage',
+    });
+    const f = fixture();
+    const service = createRestoreService(f.deps);
 
     // Act
-    const result = await runCli(['enqueue', 'download', '--projectId', GROUP, '--clusterName', 'prod', '--json'], env);
+    const result = await runCli(['enqueue', ...DRILL_FLAGS, '--json'], {
+      ...env,
+      AWS_ENDPOINT_URL_SQS: proxy.endpoint,
+    }).finally(() => proxy.stop());
+    const messages = await peekMessages(aws.sqs, queueUrl);
+    for (const message of messages) {
+      await service.handleMessage(
+        message.Body ?? '',
+        { messageId: message.MessageId ?? '' },
+        { deadline: Date.now() + 60_000 },
+      );
+    }
 
     // Assess
     expect(result.code).toBe(0);
-    const [message] = await peekMessages(aws.sqs, queueUrl);
-    expect(JSON.parse(result.stdout).operationId).toBe(`sqs-${message?.MessageId}`);
+    expect(proxy.lost).toBe(1);
+    expect(messages).toHaveLength(2);
+    const { operationId } = JSON.parse(result.stdout);
+    expect(operationId).toMatch(/^cli-/);
+    expect(messages.map((message) => JSON.parse(message.Body ?? '').requestId)).toEqual([operationId, operationId]);
+    expect([...f.ledger.items.keys()]).toEqual([operationId]);
+    expect(f.queue.deadLetters).toEqual([]);
   });
+
+  it.for([
+    ['a request', { groupId: GROUP, clusterName: 'prod', deliveryType: 'download' }, (body: Sent) => body.requestId],
+    [
+      'an event',
+      {
+        'detail-type': 'Restore requested',
+        source: 'ops',
+        id: 'evt-7',
+        detail: { groupId: GROUP, clusterName: 'prod', deliveryType: 'download' },
+      },
+      (body: Sent) => body.detail?.requestId,
+    ],
+  ] as const)(
+    'writes a requestId into %s from a file that has none before sending it',
+    async ([, content, idOf], { expect }) => {
+      // Prepare
+      const { queueUrl, env } = queueAndEnv();
+      const path = file(`no-id-${queues}.json`, JSON.stringify(content));
+
+      // Act
+      const result = await runCli(['enqueue', '--message', path, '--json'], env);
+
+      // Assess
+      expect(result.code).toBe(0);
+      const [message] = await peekMessages(aws.sqs, queueUrl);
+      const body = JSON.parse(message?.Body ?? '');
+      expect(idOf(body)).toMatch(/^cli-/);
+      expect(JSON.parse(result.stdout).operationId).toBe(idOf(body));
+    },
+  );
 
   it('sends nothing and exits 2 when the request breaks the contract', async ({ expect }) => {
     // Prepare

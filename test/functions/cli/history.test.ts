@@ -1,5 +1,9 @@
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import { HISTORY_COLUMNS } from '../../../functions/cli/commands/history.ts';
+import { SqliteLedger } from '../../../functions/cli/ledger/sqlite-ledger.ts';
 import { workflowConfig } from '../../../functions/core/config.ts';
 import type { RestoreRequest } from '../../../functions/core/contract/restore-request.ts';
 import { createDynamoDbLedger } from '../../../functions/core/ledger/dynamodb-ledger.ts';
@@ -92,7 +96,11 @@ describe.concurrent('CLI: atlas-restore history', () => {
       LEDGER_TABLE_NAME: aws.tableName,
     };
   });
-  afterAll(() => aws.stop());
+  const directory = mkdtempSync(join(tmpdir(), 'atlas-restore-history-'));
+  afterAll(async () => {
+    await aws.stop();
+    rmSync(directory, { recursive: true, force: true });
+  });
 
   const operationIds = (stdout: string) =>
     (JSON.parse(stdout) as { operationId: string }[]).map((record) => record.operationId);
@@ -225,6 +233,29 @@ describe.concurrent('CLI: atlas-restore history', () => {
     expect(result.stderr).toMatch(/^atlas-restore: ResourceNotFoundException: [^\n]+\n$/);
   });
 
+  it('reads the ledger file of restores started by hand, as it reads the table', async ({ expect }) => {
+    // Prepare
+    const path = join(directory, 'by-hand', 'ledger.db');
+    const local = new SqliteLedger(path);
+    for (const stored of OPERATIONS) await local.create(stored);
+    local.close();
+    const { LEDGER_TABLE_NAME: _table, ...withoutTable } = env;
+
+    // Act
+    const fromFile = await runCli(['history', '--ledger', path, '--json'], withoutTable);
+    const fromDefault = await runCli(['history', '--json'], {
+      ...withoutTable,
+      XDG_STATE_HOME: join(directory, 'state'),
+    });
+    const fromTable = await runCli(['history', '--json'], env);
+
+    // Assess
+    expect(fromFile.code).toBe(0);
+    expect(JSON.parse(fromFile.stdout)).toEqual(JSON.parse(fromTable.stdout));
+    expect(fromDefault).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
+    expect(existsSync(join(directory, 'state'))).toBe(false);
+  });
+
   it('documents RTO, RPO, exit statuses and examples with --help', async ({ expect }) => {
     // Act
     const result = await runInProcess(['history', '--help']);
@@ -237,7 +268,12 @@ describe.concurrent('CLI: atlas-restore history', () => {
   });
 
   it.for([
-    ['no table', [], {}, /--tableName: is required \(or set LEDGER_TABLE_NAME\)/],
+    [
+      'both a ledger file and a table',
+      ['--ledger', 'l.db', '--tableName', 'ledger'],
+      {},
+      /--ledger: not with --tableName/,
+    ],
     ['a bad table name', ['--tableName', 'a b'], {}, /--tableName: must be a DynamoDB table name/],
     ['a bad LEDGER_TABLE_NAME', [], { LEDGER_TABLE_NAME: 'x' }, /LEDGER_TABLE_NAME: must be a DynamoDB table name/],
     ['both --json and --csv', ['--tableName', 'ledger', '--json', '--csv'], {}, /--csv: not with --json/],

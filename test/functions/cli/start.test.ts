@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { AtlasSimulator } from '../../atlas-simulator/index.ts';
 import { addClusterPair, atlasEnv, runCli, startRealTimeSimulator } from './run-cli.ts';
@@ -9,11 +12,17 @@ describe.concurrent('CLI: atlas-restore start', () => {
   let sim: AtlasSimulator;
   let env: Record<string, string>;
 
+  // Each run keeps its operation in the ledger file under the state directory: a directory of the tests' own.
+  const state = mkdtempSync(join(tmpdir(), 'atlas-restore-start-'));
+
   beforeAll(async () => {
     sim = await startRealTimeSimulator();
-    env = { ...atlasEnv(sim), ...FAST_CADENCE };
+    env = { ...atlasEnv(sim), ...FAST_CADENCE, XDG_STATE_HOME: state };
   });
-  afterAll(() => sim.close());
+  afterAll(async () => {
+    await sim.close();
+    rmSync(state, { recursive: true, force: true });
+  });
 
   /** `automated` flags from a source to a target, with the target allowed. */
   function automated(pair: ReturnType<typeof addClusterPair>): string[] {

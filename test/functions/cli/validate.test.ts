@@ -43,7 +43,7 @@ describe.concurrent('CLI: atlas-restore validate', () => {
       'detail-type': 'Restore requested',
       source: 'ops',
       id: 'evt-1',
-      detail: { ...DRILL, requestId: undefined },
+      detail: DRILL,
     };
 
     // Act
@@ -55,7 +55,7 @@ describe.concurrent('CLI: atlas-restore validate', () => {
       valid: true,
       kind: 'request',
       eventId: 'evt-1',
-      request: { ...DRILL, requestId: undefined },
+      request: DRILL,
     });
   });
 
@@ -103,6 +103,16 @@ describe.concurrent('CLI: atlas-restore validate', () => {
       'a bad project id',
       { ...DRILL, groupId: 'prod' },
       /groupId: must be 24 lowercase hex characters \[invalid_format\]/,
+    ],
+    [
+      'a request without requestId (the work queue has no default for it)',
+      { ...DRILL, requestId: undefined },
+      /\(INVALID_REQUEST\): requestId: required: choose it once, before the first send, [^\n]+ \[required\]/,
+    ],
+    [
+      'an event whose detail has no requestId',
+      { 'detail-type': 'x', source: 'ops', id: 'evt-2', detail: { ...DRILL, requestId: undefined } },
+      /\(INVALID_REQUEST\): detail\.requestId: required: [^\n]+ \[required\]/,
     ],
     [
       'an event without its id',

@@ -152,7 +152,36 @@ describe('Workflow: rejected messages', () => {
 });
 
 describe('Workflow: request identity', () => {
-  it('takes the operation id from the EventBridge event when the detail has no requestId', async () => {
+  // A default id taken from the carrier (SQS message id, event id, Lambda request id) changes when the producer's SDK
+  // retries a send whose answer was lost: two operations, two restores onto one target. So there is no default.
+  const REQUIRED = {
+    code: 'INVALID_REQUEST',
+    issues: [{ path: 'requestId', rule: 'required', message: expect.stringMatching(/^required: /) }],
+  };
+
+  it('rejects a request without requestId, however often it is sent, and starts nothing', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const { requestId: _none, ...request } = requests.automated();
+
+    // Act: the producer's SDK retried a SendMessage whose answer was lost: two messages, two message ids.
+    const results = [
+      await service.handleMessage(JSON.stringify(request), { messageId: '0b7c-11' }, invocation()),
+      await service.handleMessage(JSON.stringify(request), { messageId: '0b7c-12' }, invocation()),
+    ];
+
+    // Assess
+    expect(results).toEqual(['rejected', 'rejected']);
+    expect(f.ledger.items.size).toBe(0);
+    expect(f.atlas.calls).toEqual([]);
+    expect(f.queue.deadLetters).toMatchObject([
+      { origin: '0b7c-11', ...REQUIRED },
+      { origin: '0b7c-12', ...REQUIRED },
+    ]);
+  });
+
+  it('rejects an EventBridge event whose detail has no requestId (a retried PutEvents gets a new event id)', async () => {
     // Prepare
     const f = fixture();
     const service = createRestoreService(f.deps);
@@ -160,42 +189,87 @@ describe('Workflow: request identity', () => {
     const event = { version: '0', id: 'e-123', 'detail-type': 'Restore requested', source: 'ops', detail };
 
     // Act
-    await service.handleMessage(JSON.stringify(event), { messageId: 'm-1' }, invocation());
-    await service.handleMessage(JSON.stringify(event), { messageId: 'm-2' }, invocation());
+    const result = await service.handleMessage(JSON.stringify(event), { messageId: 'm-1' }, invocation());
 
     // Assess
-    expect([...f.ledger.items.keys()]).toEqual(['event-e-123']);
-    expect(f.atlas.count('createRestoreJob')).toBe(1);
+    expect(result).toBe('rejected');
+    expect(f.ledger.items.size).toBe(0);
+    expect(f.queue.deadLetters).toMatchObject([
+      { ...REQUIRED, issues: [{ ...REQUIRED.issues[0], path: 'detail.requestId' }] },
+    ]);
   });
 
-  it('takes the operation id from the SQS message id when the request has none', async () => {
+  it('makes every delivery of a request with its requestId one operation, whatever the carrier', async () => {
     // Prepare
     const f = fixture();
     const service = createRestoreService(f.deps);
-    const { requestId: _none, ...request } = requests.automated();
+    const request = requests.automated();
+    const event = { version: '0', id: 'e-9', 'detail-type': 'Restore requested', source: 'ops', detail: request };
 
     // Act
-    await service.handleMessage(JSON.stringify(request), { messageId: '0b7c-11' }, invocation());
+    await service.handleMessage(JSON.stringify(request), { messageId: 'm-1' }, invocation());
+    await service.handleMessage(JSON.stringify(request), { messageId: 'm-2' }, invocation());
+    await service.handleMessage(JSON.stringify(event), { messageId: 'm-3' }, invocation());
 
     // Assess
-    expect([...f.ledger.items.keys()]).toEqual(['sqs-0b7c-11']);
+    expect([...f.ledger.items.keys()]).toEqual([request.requestId]);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
   });
 });
 
 describe('Workflow: direct invocations', () => {
-  it('queues a valid request (with an id) instead of processing it inline', async () => {
+  it('queues a valid request instead of processing it inline', async () => {
     // Prepare
     const f = fixture();
     const service = createRestoreService(f.deps);
-    const { requestId: _none, ...request } = requests.automated();
+    const request = requests.automated();
 
     // Act
     const result = await service.acceptDirect(request, { requestId: 'lambda-req-1' });
 
     // Assess
-    expect(result).toEqual({ status: 'accepted', requestId: 'invoke-lambda-req-1' });
-    expect(f.queue.requests).toMatchObject([{ ...request, requestId: 'invoke-lambda-req-1' }]);
+    expect(result).toEqual({ status: 'accepted', requestId: request.requestId });
+    expect(f.queue.requests).toEqual([request]);
     expect(f.atlas.calls).toEqual([]);
+  });
+
+  it('makes an Invoke retried after a lost answer one operation, by its requestId', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const request = requests.automated();
+
+    // Act: two attempts, two Lambda request ids, one requestId.
+    await service.acceptDirect(request, { requestId: 'lambda-req-1' });
+    await service.acceptDirect(request, { requestId: 'lambda-req-2' });
+    await drain(f, service);
+
+    // Assess
+    expect(f.queue.requests).toHaveLength(2);
+    expect([...f.ledger.items.keys()]).toEqual([request.requestId]);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
+  it('rejects an invocation without requestId: an SDK retry of Invoke would be a second operation', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    const { requestId: _none, ...request } = requests.automated();
+
+    // Act: the caller's SDK retried an Invoke whose answer was lost; each attempt has its own Lambda request id.
+    const first = await service.acceptDirect(request, { requestId: 'lambda-req-1' });
+    const retry = await service.acceptDirect(request, { requestId: 'lambda-req-2' });
+
+    // Assess
+    for (const result of [first, retry]) {
+      expect(result).toMatchObject({
+        status: 'rejected',
+        code: 'INVALID_REQUEST',
+        issues: [{ path: 'requestId', rule: 'required' }],
+      });
+    }
+    expect(f.queue.requests).toEqual([]);
+    expect(f.queue.deadLetters).toHaveLength(2);
   });
 
   it('rejects and dead-letters an invalid request, naming the field', async () => {
