@@ -182,6 +182,13 @@ export class SqliteLedger implements Ledger {
     return row === undefined ? undefined : (JSON.parse(row.document) as Operation);
   }
 
+  async jobOwner(restoreJobId: string) {
+    const row = this.#db.prepare('SELECT operation_id FROM job_owners WHERE restore_job_id = ?').get(restoreJobId) as
+      | { operation_id: string }
+      | undefined;
+    return row?.operation_id;
+  }
+
   advance(...args: Parameters<Ledger['advance']>) {
     return this.#transact({ operations: [args[0].operationId] }, (memory) => memory.advance(...args));
   }
