@@ -245,4 +245,72 @@ describe('Atlas simulator: authentication', () => {
     expect((await newClient.call(snapshotsPath)).status).toBe(200);
     expect((await newClient.call(snapshotsPath, { auth: 'bearer' })).status).toBe(200);
   });
+
+  it.each([
+    ['notInOrganization', 'GET', 'NOT_IN_GROUP'],
+    ['noProjectAccess', 'GET', 'USER_CANNOT_ACCESS_GROUP'],
+    ['readOnly', 'POST', 'USER_UNAUTHORIZED'],
+  ] as const)(
+    'answers valid credentials with %s access to a %s: 401 %s, for digest and bearer',
+    async (access, method, errorCode) => {
+      // Prepare
+      const client = new TestClient(simulator);
+      simulator.setProjectAccess(simulator.seed.groupId, access);
+      const options = method === 'POST' ? { method, body: {}, contentType: V2023 } : { method };
+
+      // Act
+      const digest = await client.call(snapshotsPath, options);
+      const bearer = await client.call(snapshotsPath, { ...options, auth: 'bearer' });
+
+      // Assess
+      for (const answer of [digest, bearer]) {
+        expect(answer.status).toBe(401);
+        expect(answer.json).toMatchObject({ error: 401, errorCode, reason: 'Unauthorized' });
+        expect(answer.headers['x-error-code']).toBe(errorCode);
+      }
+      expect(simulator.liveTokens()).toBe(1);
+    },
+  );
+
+  it('lets read-only credentials read', async () => {
+    // Prepare
+    simulator.setProjectAccess(simulator.seed.groupId, 'readOnly');
+
+    // Act
+    const answer = await new TestClient(simulator).call(snapshotsPath, { auth: 'bearer' });
+
+    // Assess
+    expect(answer.status).toBe(200);
+  });
+
+  it('revokes a token with HTTP Basic and token_type_hint: it stops working and frees the cap', async () => {
+    // Prepare
+    const { clientId, clientSecret } = simulator.seed.credentials;
+    const client = new TestClient(simulator);
+    expect((await client.call(snapshotsPath, { auth: 'bearer' })).status).toBe(200);
+    const token = client.currentToken ?? '';
+    const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
+    const revoke = (authorization: string) =>
+      rawRequest(`${simulator.baseUrl}/api/oauth/revoke`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+      });
+
+    // Act
+    const wrongSecret = await revoke(`Basic ${Buffer.from(`${clientId}:nope`).toString('base64')}`);
+    const liveAfterRefusal = simulator.liveTokens();
+    const revoked = await revoke(`Basic ${basic}`);
+    const afterwards = await client.call(snapshotsPath, { auth: 'bearer' });
+    const again = await revoke(`Basic ${basic}`);
+
+    // Assess
+    expect(wrongSecret.status).toBe(401);
+    expect(liveAfterRefusal).toBe(1);
+    expect(revoked.status).toBe(200);
+    expect(simulator.liveTokens()).toBe(0);
+    expect(afterwards.status).toBe(401);
+    expect(again.status).toBe(200);
+    expect(JSON.stringify(simulator.requests)).not.toContain(token);
+  });
 });

@@ -52,6 +52,7 @@ export type {
   FaultMatch,
   FrequencyType,
   LifecycleDurations,
+  ProjectAccess,
   RateLimitOptions,
   RecordedRequest,
   RestoreJobJson,
