@@ -313,4 +313,25 @@ describe('Atlas simulator: authentication', () => {
     expect(again.status).toBe(200);
     expect(JSON.stringify(simulator.requests)).not.toContain(token);
   });
+
+  it('refuses callers off the API access list with 403 IP_ADDRESS_NOT_ON_ACCESS_LIST, naming the address', async () => {
+    // Prepare
+    const client = new TestClient(simulator);
+    simulator.setApiAccessList(['203.0.113.9']);
+
+    // Act
+    const refused = await client.call(snapshotsPath);
+    simulator.setApiAccessList(['127.0.0.1']);
+    const allowed = await client.call(snapshotsPath);
+
+    // Assess
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({
+      error: 403,
+      errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST',
+      reason: 'Forbidden',
+      parameters: ['127.0.0.1'],
+    });
+    expect(allowed.status).toBe(200);
+  });
 });

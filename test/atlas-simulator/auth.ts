@@ -19,6 +19,7 @@ export class Authenticator {
   readonly #tokens: TokenIssuer;
   #credentials: Credentials = newCredentials();
   readonly #access = new Map<string, ProjectAccess>();
+  #accessList: readonly string[] | undefined;
 
   constructor(options: { clock: SimulatedClock; nonceTtlMs: number; tokenTtlSeconds: number; maxTokens: number }) {
     this.#digest = new DigestAuthority(options.clock, options.nonceTtlMs);
@@ -61,6 +62,24 @@ export class Authenticator {
     if (access === 'readOnly' && method !== 'GET') {
       throw this.#refused('USER_UNAUTHORIZED', 'Current user is not authorized to perform this action.', []);
     }
+  }
+
+  /** The API access list of the key and service account: addresses allowed to call; undefined allows all. */
+  setApiAccessList(addresses: readonly string[] | undefined): void {
+    this.#accessList = addresses;
+  }
+
+  /** Throws Atlas's 403 when the access list is on and the caller's address is not on it (after authentication). */
+  checkAccessList(remoteAddress: string | undefined): void {
+    if (this.#accessList === undefined) return;
+    const address = (remoteAddress ?? '').replace(/^::ffff:/, '');
+    if (this.#accessList.includes(address)) return;
+    throw new AtlasError(
+      403,
+      'IP_ADDRESS_NOT_ON_ACCESS_LIST',
+      `IP address ${address} is not allowed to access this resource.`,
+      { parameters: [address] },
+    );
   }
 
   /** A fresh digest challenge, for 401 answers made elsewhere (injected faults). */

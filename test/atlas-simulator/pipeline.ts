@@ -114,6 +114,7 @@ function answerRequest(
   }
   try {
     parts.auth.authenticateApiCall(request);
+    parts.auth.checkAccessList(request.socket.remoteAddress);
     if (route.kind === 'unknown')
       throw new AtlasError(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`);
     if (route.kind === 'methodNotAllowed') {

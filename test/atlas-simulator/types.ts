@@ -277,6 +277,11 @@ export interface AtlasSimulator {
   rotateCredentials(): Credentials;
   /** Grants or takes away the credentials' access to a project (see ProjectAccess). */
   setProjectAccess(groupId: string, access: ProjectAccess): void;
+  /**
+   * Turns on the API access list of the key and service account (addresses as the server sees them, such as
+   * '127.0.0.1'): other callers get 403 IP_ADDRESS_NOT_ON_ACCESS_LIST. `undefined` turns it off (the default).
+   */
+  setApiAccessList(addresses: readonly string[] | undefined): void;
   /** Service-account tokens of the current credentials that are still live (neither expired nor revoked). */
   liveTokens(): number;
   close(): Promise<void>;

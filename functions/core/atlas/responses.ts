@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { AtlasApiError, type AtlasErrorContext } from './errors.ts';
+import { AtlasApiError, type AtlasErrorContext, IP_ACCESS_LIST_ERROR_CODES, PERMISSION_ERROR_CODES } from './errors.ts';
 import type { HttpResponse } from './http.ts';
 import { isRetryableStatus, parseRetryAfter } from './retry.ts';
 
@@ -36,7 +36,8 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
   }
   const header = response.headers['x-error-code'];
   const errorCode = body?.errorCode ?? (typeof header === 'string' && header !== '' ? header : undefined);
-  const detail = notJson ? `response is not JSON: ${excerpt(response.body)}` : (body?.detail ?? body?.reason);
+  const atlasDetail = notJson ? `response is not JSON: ${excerpt(response.body)}` : (body?.detail ?? body?.reason);
+  const detail = withAdvice(atlasDetail?.slice(0, 500), response.status, errorCode, context);
   const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], now);
   const retryable = isRetryableStatus(response.status, errorCode);
   // A 5xx to a POST may come after Atlas created the job: only the retryable statuses that refuse
@@ -47,9 +48,35 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
     retryable,
     ambiguous,
     ...(errorCode === undefined ? {} : { errorCode }),
-    ...(detail === undefined ? {} : { detail: detail.slice(0, 500) }),
+    ...(detail === undefined ? {} : { detail }),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
+}
+
+/**
+ * What to do about refusals only a person can fix, after Atlas's own words: the credentials lack access to the
+ * project, or this machine's address is not on their API access list. Names the project, never a credential.
+ */
+function withAdvice(
+  detail: string | undefined,
+  status: number,
+  errorCode: string | undefined,
+  context: CallContext,
+): string | undefined {
+  if (errorCode === undefined) return detail;
+  const project = context.groupId === undefined ? 'the project' : `project ${context.groupId}`;
+  let advice: string | undefined;
+  if (status === 401 && PERMISSION_ERROR_CODES.has(errorCode)) {
+    advice =
+      `the credentials are valid but not allowed to ${context.operation} in ${project}: ` +
+      'add the service account or API key to the project with a role that allows it (Project Backup Manager or Project Owner)';
+  } else if (status === 403 && IP_ACCESS_LIST_ERROR_CODES.has(errorCode)) {
+    advice =
+      "this machine's public IP address is not on the API access list of the service account or API key: " +
+      'add it (or its CIDR range, or the NAT gateway address of the Lambda) to that access list in Atlas';
+  }
+  if (advice === undefined) return detail;
+  return detail === undefined ? advice : `${detail} (${advice})`;
 }
 
 /**
