@@ -51,6 +51,11 @@ export interface AtlasClientOptions {
   pageSize?: number;
   /** Larger responses fail instead of filling memory. @default 5 MiB */
   maxResponseBytes?: number;
+  /**
+   * Revoke the service-account token on close(), for short-lived processes (the CLI); a Lambda keeps reusing its
+   * token across invocations instead. @default false
+   */
+  revokeTokenOnClose?: boolean;
 }
 
 export interface AtlasClient extends AtlasApi {
@@ -60,6 +65,8 @@ export interface AtlasClient extends AtlasApi {
 
 /** Stops a listing that never ends (a server that ignores pageNum); 200 pages of 500 is far past any real cluster. */
 const MAX_PAGES = 200;
+/** Revoking on exit is best effort: a process should not hang on it. */
+const REVOKE_TIMEOUT_MS = 5_000;
 /** AbortSignal.timeout (setTimeout) cannot wait longer than this; a farther deadline needs no timer. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -78,16 +85,17 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     timeouts: { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts ?? {}) },
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   });
+  const tokens = createAccessTokens({
+    transport,
+    userAgent,
+    now,
+    onMinted: (details) => logger?.debug?.('Atlas access token minted', details),
+  });
   const send = createAuthenticatedSender({
     credentials: options.credentials,
     configuredOrigin,
     transport,
-    tokens: createAccessTokens({
-      transport,
-      userAgent,
-      now,
-      onMinted: (details) => logger?.debug?.('Atlas access token minted', details),
-    }),
+    tokens,
     digest: new DigestSession(),
   });
   const noticesLogged = new Set<string>();
@@ -290,7 +298,13 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     },
 
     close() {
-      closing ??= transport.close();
+      closing ??= (async () => {
+        if (options.revokeTokenOnClose === true) {
+          const revoked = await tokens.revoke(AbortSignal.timeout(REVOKE_TIMEOUT_MS));
+          if (!revoked) logger?.warn('Atlas access token could not be revoked; it expires within the hour');
+        }
+        await transport.close();
+      })();
       return closing;
     },
   };

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { AtlasApiError } from './errors.ts';
 import { type HttpResponse, type Transport, TransportError } from './http.ts';
-import { OAUTH_TOKEN_PATH } from './operations.ts';
+import { OAUTH_REVOKE_PATH, OAUTH_TOKEN_PATH } from './operations.ts';
 import { isRetryableStatus, parseRetryAfter } from './retry.ts';
 
 export interface ServiceAccount {
@@ -15,6 +15,12 @@ export interface AccessTokens {
   get(account: ServiceAccount, origin: string, signal?: AbortSignal): Promise<string>;
   /** Forgets `token` after Atlas refused it; a newer token minted meanwhile is kept. */
   invalidate(token: string): void;
+  /**
+   * Revokes the token this client minted (`POST /api/oauth/revoke`) and forgets it, so a short-lived process does
+   * not leave an hour-long token counting against the account's cap. Never throws: resolves with whether Atlas
+   * confirmed (true also when there was nothing to revoke).
+   */
+  revoke(signal?: AbortSignal): Promise<boolean>;
 }
 
 /** Atlas caps a service account at 100 live tokens; reusing one until this margin before expiry keeps us at one. */
@@ -39,6 +45,9 @@ interface Token {
   readonly key: string;
   readonly value: string;
   readonly refreshAt: number;
+  /** Who minted it and where: revocation authenticates as the same client. */
+  readonly account: ServiceAccount;
+  readonly origin: string;
 }
 
 export function createAccessTokens(options: {
@@ -52,19 +61,21 @@ export function createAccessTokens(options: {
   let current: Token | undefined;
   let minting: { key: string; token: Promise<Token> } | undefined;
 
+  const formHeaders = (account: ServiceAccount) => ({
+    // Raw id and secret, not form-encoded first: Atlas compares them byte for byte.
+    authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`,
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+    'user-agent': userAgent,
+  });
+
   async function mint(key: string, account: ServiceAccount, origin: string): Promise<Token> {
     const requestedAt = now();
     const response = await send(transport, {
       origin,
       method: 'POST',
       path: OAUTH_TOKEN_PATH,
-      headers: {
-        // Raw id and secret, not form-encoded first: Atlas compares them byte for byte.
-        authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-        'user-agent': userAgent,
-      },
+      headers: formHeaders(account),
       body: 'grant_type=client_credentials',
     });
     if (response.status !== 200) throw tokenRequestRefused(response, now());
@@ -83,6 +94,8 @@ export function createAccessTokens(options: {
       key,
       value: parsed.data.access_token,
       refreshAt: requestedAt + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2),
+      account,
+      origin,
     };
     current = token;
     options.onMinted?.({ clientId: account.clientId, expiresInSeconds: lifetimeMs / 1000 });
@@ -106,6 +119,27 @@ export function createAccessTokens(options: {
     },
     invalidate(token) {
       if (current?.value === token) current = undefined;
+    },
+    async revoke(signal) {
+      // A mint under way would leave a token behind: let it land, then revoke it too.
+      await minting?.token.catch(() => undefined);
+      const token = current;
+      if (token === undefined) return true;
+      current = undefined;
+      try {
+        const response = await transport.send({
+          origin: token.origin,
+          method: 'POST',
+          path: OAUTH_REVOKE_PATH,
+          headers: formHeaders(token.account),
+          body: new URLSearchParams({ token: token.value, token_type_hint: 'access_token' }).toString(),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        return response.status === 200;
+      } catch {
+        // Best effort, as the Atlas CLI and the Terraform provider do: the token still expires within the hour.
+        return false;
+      }
     },
   };
 }
