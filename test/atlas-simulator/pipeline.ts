@@ -123,7 +123,7 @@ function answerRequest(
     parts.auth.authorize(route.params.groupId, request.method ?? 'GET');
     const contentType = negotiateVersion(request.headers.accept, route.operationId, url.pathname);
     const rateLimit = CLOUD_BACKUP_OPERATIONS.has(route.operationId)
-      ? parts.buckets?.take(route.params.groupId ?? '')
+      ? parts.buckets?.take(route.params.groupId ?? '', url.pathname)
       : undefined;
     if (body.value !== undefined || body.malformed) {
       if (!isJsonContentType(request.headers['content-type'])) {

@@ -2,7 +2,7 @@ import * as z from 'zod';
 import { AtlasApiError } from './errors.ts';
 import { type HttpResponse, type Transport, TransportError } from './http.ts';
 import { OAUTH_REVOKE_PATH, OAUTH_TOKEN_PATH } from './operations.ts';
-import { isRetryableStatus, parseRetryAfter } from './retry.ts';
+import { isRetryableStatus, parseRetryAfter, retryAfterFromBody } from './retry.ts';
 
 export interface ServiceAccount {
   readonly clientId: string;
@@ -39,7 +39,13 @@ const text = z
   .transform((value) => value.slice(0, 300))
   .optional()
   .catch(undefined);
-const oauthErrorBody = z.looseObject({ error: text, errorCode: text, error_description: text, detail: text });
+const oauthErrorBody = z.looseObject({
+  error: text,
+  errorCode: text,
+  error_description: text,
+  detail: text,
+  parameters: z.array(z.unknown()).optional().catch(undefined),
+});
 
 interface Token {
   readonly key: string;
@@ -170,7 +176,10 @@ function tokenRequestRefused(response: HttpResponse, now: number): AtlasApiError
   const headerCode = response.headers['x-error-code'];
   const errorCode = body?.errorCode ?? body?.error ?? (typeof headerCode === 'string' ? headerCode : undefined);
   const description = body?.error_description ?? body?.detail;
-  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], now);
+  // The token endpoint's own limit answers in the Atlas envelope: "limited to 50 requests every 1 minutes".
+  const retryAfterSeconds =
+    parseRetryAfter(response.headers['retry-after'], now) ??
+    retryAfterFromBody(response.status, { errorCode, detail: body?.detail, parameters: body?.parameters });
   return tokenError({
     status: response.status,
     retryable: isRetryableStatus(response.status, errorCode),

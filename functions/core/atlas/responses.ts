@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { AtlasApiError, type AtlasErrorContext, IP_ACCESS_LIST_ERROR_CODES, PERMISSION_ERROR_CODES } from './errors.ts';
 import type { HttpResponse } from './http.ts';
-import { isRetryableStatus, parseRetryAfter } from './retry.ts';
+import { isRetryableStatus, parseRetryAfter, retryAfterFromBody } from './retry.ts';
 
 /** Where a call was going: the part of an AtlasApiError known before any answer. */
 export type CallContext = Pick<AtlasErrorContext, 'operation' | 'method' | 'path' | 'groupId' | 'clusterName'> & {
@@ -22,6 +22,7 @@ const apiErrorBody = z.looseObject({
   errorCode: z.string().optional().catch(undefined),
   detail: z.string().optional().catch(undefined),
   reason: z.string().optional().catch(undefined),
+  parameters: z.array(z.unknown()).optional().catch(undefined),
 });
 
 /** A non-2xx answer as an AtlasApiError: errorCode from the body or the X-Error-Code header, Retry-After kept. */
@@ -38,7 +39,9 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
   const errorCode = body?.errorCode ?? (typeof header === 'string' && header !== '' ? header : undefined);
   const atlasDetail = notJson ? `response is not JSON: ${excerpt(response.body)}` : (body?.detail ?? body?.reason);
   const detail = withAdvice(atlasDetail?.slice(0, 500), response.status, errorCode, context);
-  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], now);
+  const retryAfterSeconds =
+    parseRetryAfter(response.headers['retry-after'], now) ??
+    retryAfterFromBody(response.status, { errorCode, detail: body?.detail, parameters: body?.parameters });
   const retryable = isRetryableStatus(response.status, errorCode);
   // A 5xx to a POST may come after Atlas created the job: only the retryable statuses that refuse
   // before acting (429, 405 during upgrades) leave it unambiguous.

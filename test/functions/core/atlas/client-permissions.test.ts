@@ -135,3 +135,40 @@ function target() {
 function isPermission(error: unknown): boolean {
   return error instanceof AtlasApiError && error.status === 401 && !error.retryable;
 }
+
+describe('Function: createAtlasClient (429 without Retry-After)', () => {
+  let harness: Harness;
+  afterEach(() => harness.close());
+
+  it('waits what the 429 body says, then succeeds', async () => {
+    // Prepare
+    harness = await startHarness('serviceAccount', {
+      simulator: { rateLimit: { capacity: 1, refillPerMinute: 1, retryAfter: false } },
+    });
+    await harness.client.listRestoreJobs(harness.cluster);
+
+    // Act
+    await harness.client.listRestoreJobs(harness.cluster);
+
+    // Assess
+    expect(apiRequests(harness.sim).map((request) => request.status)).toEqual([200, 429, 200]);
+    expect(harness.time.sleeps).toEqual([60_000]);
+  });
+
+  it('throws at once, retryable with the wait, when the wait from the body would cross the deadline', async () => {
+    // Prepare
+    harness = await startHarness('serviceAccount', {
+      simulator: { rateLimit: { capacity: 1, refillPerMinute: 1, retryAfter: false } },
+    });
+    await harness.client.listRestoreJobs(harness.cluster);
+
+    // Act
+    const error = await failure(
+      harness.client.listRestoreJobs(harness.cluster, { deadline: harness.time.now() + 30_000 }),
+    );
+
+    // Assess
+    expect(error).toMatchObject({ status: 429, retryable: true, retryAfterSeconds: 60 });
+    expect(harness.time.sleeps).toEqual([]);
+  });
+});
