@@ -121,7 +121,7 @@ function answerRequest(
       throw new AtlasError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${url.pathname}.`);
     }
     parts.auth.authorize(route.params.groupId, request.method ?? 'GET');
-    const contentType = negotiateVersion(request.headers.accept, route.operationId, url.pathname);
+    const version = negotiateVersion(request.headers.accept, route.operationId, url.pathname, parts.clock.now());
     const rateLimit = CLOUD_BACKUP_OPERATIONS.has(route.operationId)
       ? parts.buckets?.take(route.params.groupId ?? '', url.pathname)
       : undefined;
@@ -141,7 +141,11 @@ function answerRequest(
       body: body.value,
       path: url.pathname,
     });
-    return { status: result.status, headers: { 'Content-Type': contentType, ...rateLimit }, body: result.body };
+    return {
+      status: result.status,
+      headers: { 'Content-Type': version.contentType, ...version.headers, ...rateLimit },
+      body: result.body,
+    };
   } catch (error) {
     if (error instanceof AtlasError) return atlasErrorAnswer(error);
     return {

@@ -184,11 +184,15 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     const key = `${operation.operationId} ${deprecation} ${sunset}`;
     if (noticesLogged.has(key)) return;
     noticesLogged.add(key);
+    const deprecatedSince = headerDate(deprecation);
+    const sunsetAt = headerDate(sunset);
     logger?.warn('Atlas API resource version is deprecated', {
       operation: operation.operationId,
       mediaType: operation.mediaType,
       deprecation,
       sunset,
+      ...(deprecatedSince === undefined ? {} : { deprecatedSince }),
+      ...(sunsetAt === undefined ? {} : { sunsetAt }),
     });
   }
 
@@ -342,6 +346,18 @@ function withDeadline(signal: AbortSignal | undefined, remainingMs: number): Abo
   if (remainingMs > MAX_TIMER_MS) return signal;
   const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(remainingMs)));
   return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+}
+
+/**
+ * The instant a Deprecation or Sunset header names, as ISO 8601: RFC 9745's structured date (`@` and epoch seconds)
+ * or an HTTP-date (RFC 8594, and the Deprecation drafts before RFC 9745). `true` and unreadable values give undefined.
+ */
+function headerDate(value: string | string[] | undefined): string | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (text === undefined || text === '') return undefined;
+  const structured = /^@(-?\d+)$/.exec(text)?.[1];
+  const ms = structured === undefined ? Date.parse(text) : Number(structured) * 1000;
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
 /** Drops undefined entries so they do not overwrite defaults when spread. */

@@ -103,10 +103,38 @@ describe('Function: createAtlasClient (headers)', () => {
           mediaType: 'application/vnd.atlas.2024-08-05+json',
           deprecation: 'Mon, 01 Jun 2026 00:00:00 GMT',
           sunset: 'Tue, 01 Jun 2027 00:00:00 GMT',
+          deprecatedSince: '2026-06-01T00:00:00.000Z',
+          sunsetAt: '2027-06-01T00:00:00.000Z',
         },
       },
     ]);
     expect(atlas.seen[0]?.headers['user-agent']).toBe('drill-tests/1.0');
+  });
+
+  it('reads an RFC 9745 Deprecation (@epoch seconds) and logs it once over many calls', async () => {
+    // Prepare
+    const deprecated = {
+      status: 200,
+      headers: {
+        'content-type': 'application/vnd.atlas.2024-08-05+json',
+        deprecation: '@1722816000',
+        sunset: 'Thu, 01 Jul 2027 00:00:00 GMT',
+      },
+      body: CLUSTER_BODY,
+    };
+    await start([deprecated, deprecated, deprecated]);
+
+    // Act
+    for (let call = 0; call < 3; call += 1) await client.getCluster(CLUSTER);
+
+    // Assess
+    const warnings = log.entries.filter((entry) => entry.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.extra).toMatchObject({
+      operation: 'getCluster',
+      deprecatedSince: '2024-08-05T00:00:00.000Z',
+      sunsetAt: '2027-07-01T00:00:00.000Z',
+    });
   });
 
   it('takes the error code from X-Error-Code when the body has none', async () => {
