@@ -18,8 +18,9 @@ export interface AuthenticatedRequest {
 
 /**
  * Sends one request with the current credentials and answers authentication on the way:
- * - service account: a shared bearer token; on a 401 for the token (expired, revoked) the token and the credentials
- *   are dropped, read and minted again once, and the request is sent once more;
+ * - service account: a shared bearer token; on a 401 for the token (expired, revoked) the credentials are read again
+ *   and a replacement is minted once, and the request is sent once more; a replacement refused in turn gets no
+ *   successor until its refresh time or a new secret (AccessTokens.replaceRefused);
  * - API key: HTTP Digest; a bare first request learns the challenge, `stale=true` gets one answer with the new
  *   nonce, any other 401 drops the credentials and reads them again once.
  * A 401 that refuses accepted credentials (PERMISSION_ERROR_CODES) is returned at once: neither a new token nor
@@ -112,9 +113,12 @@ export function createAuthenticatedSender(options: {
       context,
     );
     if (response.status !== 401 || attempt.reauthenticated || refusesPermission(response)) return response;
-    // Revoked or expired early: mint again once, with credentials read again in case they were rotated.
-    tokens.invalidate(token);
+    // Revoked or expired early: mint again once, with credentials read again in case they were rotated; but not
+    // for every refused call (each token lives an hour and counts against the account's 100).
     await reauthenticate(attempt);
+    const { credentials } = attempt.resolved;
+    if (credentials.kind === 'serviceAccount' && !tokens.replaceRefused(token, credentials)) return response;
+    if (credentials.kind !== 'serviceAccount') tokens.invalidate(token);
     return dispatch(attempt);
   }
 

@@ -16,6 +16,13 @@ export interface AccessTokens {
   /** Forgets `token` after Atlas refused it; a newer token minted meanwhile is kept. */
   invalidate(token: string): void;
   /**
+   * After Atlas refused `token` with a plain 401 (expired or revoked early): whether to mint a replacement for
+   * `account` (the credentials as read again). A replacement that is refused in turn gets no successor until it
+   * reaches its own refresh time or the secret changes: at most one extra live token per expiry or rotation, however
+   * many calls Atlas refuses. True also when a newer token already replaced `token` (nothing to mint then).
+   */
+  replaceRefused(token: string, account: ServiceAccount): boolean;
+  /**
    * Revokes the token this client minted (`POST /api/oauth/revoke`) and forgets it, so a short-lived process does
    * not leave an hour-long token counting against the account's cap. Never throws: resolves with whether Atlas
    * confirmed (true also when there was nothing to revoke).
@@ -54,6 +61,8 @@ interface Token {
   /** Who minted it and where: revocation authenticates as the same client. */
   readonly account: ServiceAccount;
   readonly origin: string;
+  /** Minted to replace a token Atlas refused before its time. */
+  readonly replacement: boolean;
 }
 
 export function createAccessTokens(options: {
@@ -66,6 +75,7 @@ export function createAccessTokens(options: {
   const { transport, userAgent, now } = options;
   let current: Token | undefined;
   let minting: { key: string; token: Promise<Token> } | undefined;
+  let nextIsReplacement = false;
 
   const formHeaders = (account: ServiceAccount) => ({
     // Raw id and secret, not form-encoded first: Atlas compares them byte for byte.
@@ -102,7 +112,9 @@ export function createAccessTokens(options: {
       refreshAt: requestedAt + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2),
       account,
       origin,
+      replacement: nextIsReplacement,
     };
+    nextIsReplacement = false;
     current = token;
     options.onMinted?.({ clientId: account.clientId, expiresInSeconds: lifetimeMs / 1000 });
     return token;
@@ -125,6 +137,15 @@ export function createAccessTokens(options: {
     },
     invalidate(token) {
       if (current?.value === token) current = undefined;
+    },
+    replaceRefused(token, account) {
+      if (current?.value !== token) return true;
+      const sameSecret =
+        current.account.clientId === account.clientId && current.account.clientSecret === account.clientSecret;
+      if (current.replacement && sameSecret) return false;
+      current = undefined;
+      nextIsReplacement = true;
+      return true;
     },
     async revoke(signal) {
       // A mint under way would leave a token behind: let it land, then revoke it too.

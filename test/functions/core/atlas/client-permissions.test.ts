@@ -88,6 +88,41 @@ describe('Function: createAtlasClient (permission refusals)', () => {
     expect(harness.credentials.counts.invalidations).toBe(0);
   });
 
+  it('mints at most one replacement when Atlas keeps refusing fresh tokens with 401 UNAUTHORIZED', async () => {
+    // Prepare: every API call is refused as if the token were bad, whatever the token.
+    harness = await startHarness('serviceAccount');
+    harness.sim.faults.inject(
+      { operationId: 'getCluster', times: Number.POSITIVE_INFINITY },
+      { kind: 'status', status: 401, errorCode: 'UNAUTHORIZED' },
+    );
+
+    // Act
+    for (let round = 0; round < 5; round += 1) {
+      await Promise.allSettled(Array.from({ length: 8 }, () => harness.client.getCluster(harness.cluster)));
+    }
+
+    // Assess
+    expect(tokenRequests(harness.sim)).toHaveLength(2);
+    expect(harness.sim.liveTokens()).toBeLessThanOrEqual(2);
+  });
+
+  it('mints again after a refusal when the secret was rotated meanwhile', async () => {
+    // Prepare: a replacement token already spent on a refusal, then the secret changes and old tokens are revoked.
+    const clock = new SimulatedClock({ scale: 0 });
+    harness = await startHarness('serviceAccount', { simulator: { clock, tokenTtlSeconds: 3600 } });
+    await harness.client.getCluster(harness.cluster);
+    clock.advance(2 * 3600_000);
+    await harness.client.getCluster(harness.cluster);
+    harness.sim.rotateCredentials();
+
+    // Act
+    const cluster = await harness.client.getCluster(harness.cluster);
+
+    // Assess
+    expect(cluster.name).toBe(harness.cluster.clusterName);
+    expect(tokenRequests(harness.sim).map((request) => request.status)).toEqual([200, 200, 200]);
+  });
+
   it('still mints once more when a token expired early (401 UNAUTHORIZED), then reuses it', async () => {
     // Prepare: the simulator's clock runs ahead of the client's, so the token expires early for the client.
     const clock = new SimulatedClock({ scale: 0 });
