@@ -48,7 +48,7 @@ describe('Atlas simulator: versioned media types', () => {
     expect(amongOthers.status).toBe(200);
   });
 
-  it('still serves a deprecated getCluster version, with RFC 9745 Deprecation and RFC 8594 Sunset headers', async () => {
+  it('still serves a deprecated getCluster version, with Deprecation and Sunset headers as Atlas sends them', async () => {
     // Act
     const deprecated = await client.call(cluster, { accept: V2023 });
     const current = await client.call(cluster, { accept: V2024 });
@@ -56,8 +56,8 @@ describe('Atlas simulator: versioned media types', () => {
     // Assess
     expect(deprecated.status).toBe(200);
     expect(deprecated.headers['content-type']).toBe(V2023);
-    expect(deprecated.headers.deprecation).toBe(`@${Date.UTC(2024, 7, 5) / 1000}`);
-    expect(deprecated.headers.sunset).toBe('Thu, 01 Jul 2027 00:00:00 GMT');
+    expect(deprecated.headers.deprecation).toBe('Mon, 5 Aug 2024 00:00:00 GMT');
+    expect(deprecated.headers.sunset).toBe('Thu, 1 Jul 2027 00:00:00 GMT');
     expect(current.headers.deprecation).toBeUndefined();
     expect(current.headers.sunset).toBeUndefined();
   });

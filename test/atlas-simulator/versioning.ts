@@ -4,7 +4,8 @@ import { AtlasError } from './errors.ts';
  * Versioned media types: `Accept: application/vnd.atlas.YYYY-MM-DD+json` resolves to the newest resource version
  * not later than the date asked. Atlas answers 406 without a usable Accept or for a date before the first version,
  * 400 INVALID_VERSION_DATE for a date that is not one. A deprecated version is still served, with `Deprecation`
- * (RFC 9745: `@` and epoch seconds of the day the next version came) and `Sunset` (RFC 8594: an HTTP-date) headers;
+ * (the day the next version came) and `Sunset` headers, both HTTP-dates with an unpadded day as Atlas sends them
+ * (`Mon, 5 Aug 2024 00:00:00 GMT`, recorded in the Atlas CLI's e2e snapshots) rather than RFC 9745's `@epoch`;
  * only once its sunset date has passed does it answer 410 VERSION_GONE.
  */
 interface ResourceVersions {
@@ -80,10 +81,15 @@ export function negotiateVersion(
   return {
     contentType: mediaType(resolved),
     headers: {
-      Deprecation: `@${Date.parse(`${lifecycle.since}T00:00:00Z`) / 1000}`,
-      Sunset: new Date(sunset).toUTCString(),
+      Deprecation: atlasHttpDate(Date.parse(`${lifecycle.since}T00:00:00Z`)),
+      Sunset: atlasHttpDate(sunset),
     },
   };
+}
+
+/** `Thu, 1 Jul 2027 00:00:00 GMT`: toUTCString() without the zero before a one-digit day. */
+function atlasHttpDate(ms: number): string {
+  return new Date(ms).toUTCString().replace(/^(\w{3}, )0(\d )/, '$1$2');
 }
 
 /** Atlas reads a JSON body sent as `application/json` or as any versioned Atlas media type. */

@@ -111,14 +111,17 @@ describe('Function: createAtlasClient (headers)', () => {
     expect(atlas.seen[0]?.headers['user-agent']).toBe('drill-tests/1.0');
   });
 
-  it('reads an RFC 9745 Deprecation (@epoch seconds) and logs it once over many calls', async () => {
+  it.each([
+    ['as Atlas sends it (an HTTP-date, unpadded day)', 'Mon, 5 Aug 2024 00:00:00 GMT'],
+    ['as RFC 9745 writes it (@epoch seconds)', '@1722816000'],
+  ])('reads a Deprecation date %s and logs it once over many calls', async (_form, deprecation) => {
     // Prepare
     const deprecated = {
       status: 200,
       headers: {
         'content-type': 'application/vnd.atlas.2024-08-05+json',
-        deprecation: '@1722816000',
-        sunset: 'Thu, 01 Jul 2027 00:00:00 GMT',
+        deprecation,
+        sunset: 'Thu, 1 Jul 2027 00:00:00 GMT',
       },
       body: CLUSTER_BODY,
     };
