@@ -65,7 +65,7 @@ describe('Atlas simulator: authentication', () => {
 
     // Assess
     expect(answer.status).toBe(401);
-    expect(JSON.parse(answer.body)).toMatchObject({ error: 401, errorCode: 'UNAUTHORIZED' });
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 401, errorCode: 'UNEXPECTED_ERROR' });
   });
 
   it('mints a bearer token with curl and the client-credentials grant, and accepts it', async () => {
@@ -95,7 +95,7 @@ describe('Atlas simulator: authentication', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('challenges unauthenticated calls with the Atlas digest challenge and error envelope', async () => {
+  it('challenges unauthenticated calls with the digest challenge and body recorded from Atlas', async () => {
     // Act
     const answer = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, {
       method: 'GET',
@@ -104,11 +104,16 @@ describe('Atlas simulator: authentication', () => {
 
     // Assess
     expect(answer.status).toBe(401);
-    expect(answer.headers['x-error-code']).toBe('UNAUTHORIZED');
+    expect(answer.headers['x-error-code']).toBeUndefined();
     expect(answer.headers['www-authenticate']).toMatch(
       /^Digest realm="MMS Public API", domain="", nonce="[^"]+", algorithm=MD5, qop="auth", stale=false$/,
     );
-    expect(answer.json).toMatchObject({ error: 401, errorCode: 'UNAUTHORIZED', reason: 'Unauthorized' });
+    expect(answer.json).toEqual({
+      error: 401,
+      reason: 'Unauthorized',
+      detail: 'You are not authorized for this resource.',
+      errorCode: 'UNEXPECTED_ERROR',
+    });
   });
 
   it('answers stale=true to a correct digest on an expired nonce, and accepts the new nonce', async () => {
@@ -183,7 +188,7 @@ describe('Atlas simulator: authentication', () => {
 
     // Assess
     expect(expired.status).toBe(401);
-    expect(expired.json).toMatchObject({ errorCode: 'UNAUTHORIZED' });
+    expect(expired.json).toMatchObject({ errorCode: 'UNEXPECTED_ERROR' });
   });
 
   it('caps live tokens per service account, and frees the cap as tokens expire', async () => {

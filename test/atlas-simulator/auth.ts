@@ -170,9 +170,13 @@ export class Authenticator {
     });
   }
 
-  #unauthorized(detail: string, stale: boolean): AtlasError {
-    return new AtlasError(401, 'UNAUTHORIZED', detail, {
+  // Missing, wrong, expired or revoked credentials all get the body the Atlas CLI's e2e snapshots recorded for a
+  // digest challenge: errorCode UNEXPECTED_ERROR, a generic detail, no parameters and no X-Error-Code. Why the
+  // credentials failed stays in `_reason` (Atlas says nothing more either).
+  #unauthorized(_reason: string, stale: boolean): AtlasError {
+    return new AtlasError(401, 'UNEXPECTED_ERROR', 'You are not authorized for this resource.', {
       headers: { 'WWW-Authenticate': this.#digest.challenge(stale) },
+      minimal: true,
     });
   }
 }

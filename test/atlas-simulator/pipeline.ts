@@ -163,7 +163,11 @@ function answerRequest(
 function atlasErrorAnswer(error: AtlasError): Answer {
   return {
     status: error.status,
-    headers: { 'Content-Type': 'application/json', 'X-Error-Code': error.errorCode, ...error.headers },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(error.minimal ? {} : { 'X-Error-Code': error.errorCode }),
+      ...error.headers,
+    },
     body: error.body,
   };
 }

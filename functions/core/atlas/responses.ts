@@ -66,10 +66,14 @@ function withAdvice(
   errorCode: string | undefined,
   context: CallContext,
 ): string | undefined {
-  if (errorCode === undefined) return detail;
   const project = context.groupId === undefined ? 'the project' : `project ${context.groupId}`;
   let advice: string | undefined;
-  if (status === 401 && PERMISSION_ERROR_CODES.has(errorCode)) {
+  if (status === 401 && (errorCode === undefined || !PERMISSION_ERROR_CODES.has(errorCode))) {
+    // Atlas answers bad credentials with a generic body (errorCode UNEXPECTED_ERROR on its digest challenge).
+    advice = 'Atlas did not accept the credentials: the API key or service-account secret is wrong, revoked or rotated';
+  } else if (errorCode === undefined) {
+    return detail;
+  } else if (status === 401 && PERMISSION_ERROR_CODES.has(errorCode)) {
     advice =
       `the credentials are valid but not allowed to ${context.operation} in ${project}: ` +
       'add the service account or API key to the project with a role that allows it (Project Backup Manager or Project Owner)';
