@@ -57,8 +57,9 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
 }
 
 /**
- * What to do about refusals only a person can fix, after Atlas's own words: the credentials lack access to the
- * project, or this machine's address is not on their API access list. Names the project, never a credential.
+ * What to do about refusals only a person can fix, after Atlas's own words: credentials Atlas did not accept,
+ * credentials without access to the project, or a machine off their API access list. Names the project, never a
+ * credential.
  */
 function withAdvice(
   detail: string | undefined,
@@ -68,16 +69,14 @@ function withAdvice(
 ): string | undefined {
   const project = context.groupId === undefined ? 'the project' : `project ${context.groupId}`;
   let advice: string | undefined;
-  if (status === 401 && (errorCode === undefined || !PERMISSION_ERROR_CODES.has(errorCode))) {
-    // Atlas answers bad credentials with a generic body (errorCode UNEXPECTED_ERROR on its digest challenge).
-    advice = 'Atlas did not accept the credentials: the API key or service-account secret is wrong, revoked or rotated';
-  } else if (errorCode === undefined) {
-    return detail;
-  } else if (status === 401 && PERMISSION_ERROR_CODES.has(errorCode)) {
+  if (status === 401 && errorCode !== undefined && PERMISSION_ERROR_CODES.has(errorCode)) {
     advice =
       `the credentials are valid but not allowed to ${context.operation} in ${project}: ` +
       'add the service account or API key to the project with a role that allows it (Project Backup Manager or Project Owner)';
-  } else if (status === 403 && IP_ACCESS_LIST_ERROR_CODES.has(errorCode)) {
+  } else if (status === 401) {
+    // Atlas answers bad credentials with a generic body (errorCode UNEXPECTED_ERROR on its digest challenge).
+    advice = 'Atlas did not accept the credentials: the API key or service-account secret is wrong, revoked or rotated';
+  } else if (status === 403 && errorCode !== undefined && IP_ACCESS_LIST_ERROR_CODES.has(errorCode)) {
     advice =
       "this machine's public IP address is not on the API access list of the service account or API key: " +
       'add it (or its CIDR range, or the NAT gateway address of the Lambda) to that access list in Atlas';
