@@ -74,6 +74,8 @@ export async function main(
           credentials: environmentCredentials(io.env),
           // An operator waits at the terminal: shorter steps than the Lambda's, within the same deadline.
           retry: { baseDelayMs: 1_000, maxDelayMs: 8_000 },
+          // A command lives seconds; its token would live an hour and count against the account's 100.
+          revokeTokenOnClose: true,
         });
         return client;
       },

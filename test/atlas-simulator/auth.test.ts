@@ -65,7 +65,7 @@ describe('Atlas simulator: authentication', () => {
 
     // Assess
     expect(answer.status).toBe(401);
-    expect(JSON.parse(answer.body)).toMatchObject({ error: 401, errorCode: 'UNAUTHORIZED' });
+    expect(JSON.parse(answer.body)).toMatchObject({ error: 401, errorCode: 'UNEXPECTED_ERROR' });
   });
 
   it('mints a bearer token with curl and the client-credentials grant, and accepts it', async () => {
@@ -95,7 +95,7 @@ describe('Atlas simulator: authentication', () => {
     expect(answer.status).toBe(200);
   });
 
-  it('challenges unauthenticated calls with the Atlas digest challenge and error envelope', async () => {
+  it('challenges unauthenticated calls with the digest challenge and body recorded from Atlas', async () => {
     // Act
     const answer = await rawRequest(`${simulator.baseUrl}${snapshotsPath}`, {
       method: 'GET',
@@ -104,11 +104,16 @@ describe('Atlas simulator: authentication', () => {
 
     // Assess
     expect(answer.status).toBe(401);
-    expect(answer.headers['x-error-code']).toBe('UNAUTHORIZED');
+    expect(answer.headers['x-error-code']).toBeUndefined();
     expect(answer.headers['www-authenticate']).toMatch(
       /^Digest realm="MMS Public API", domain="", nonce="[^"]+", algorithm=MD5, qop="auth", stale=false$/,
     );
-    expect(answer.json).toMatchObject({ error: 401, errorCode: 'UNAUTHORIZED', reason: 'Unauthorized' });
+    expect(answer.json).toEqual({
+      error: 401,
+      reason: 'Unauthorized',
+      detail: 'You are not authorized for this resource.',
+      errorCode: 'UNEXPECTED_ERROR',
+    });
   });
 
   it('answers stale=true to a correct digest on an expired nonce, and accepts the new nonce', async () => {
@@ -183,7 +188,7 @@ describe('Atlas simulator: authentication', () => {
 
     // Assess
     expect(expired.status).toBe(401);
-    expect(expired.json).toMatchObject({ errorCode: 'UNAUTHORIZED' });
+    expect(expired.json).toMatchObject({ errorCode: 'UNEXPECTED_ERROR' });
   });
 
   it('caps live tokens per service account, and frees the cap as tokens expire', async () => {
@@ -244,5 +249,94 @@ describe('Atlas simulator: authentication', () => {
     expect([oldToken.status, oldDigest.status, oldSecret.status]).toEqual([401, 401, 401]);
     expect((await newClient.call(snapshotsPath)).status).toBe(200);
     expect((await newClient.call(snapshotsPath, { auth: 'bearer' })).status).toBe(200);
+  });
+
+  it.each([
+    ['notInOrganization', 'GET', 'NOT_IN_GROUP'],
+    ['noProjectAccess', 'GET', 'USER_CANNOT_ACCESS_GROUP'],
+    ['readOnly', 'POST', 'USER_UNAUTHORIZED'],
+  ] as const)(
+    'answers valid credentials with %s access to a %s: 401 %s, for digest and bearer',
+    async (access, method, errorCode) => {
+      // Prepare
+      const client = new TestClient(simulator);
+      simulator.setProjectAccess(simulator.seed.groupId, access);
+      const options = method === 'POST' ? { method, body: {}, contentType: V2023 } : { method };
+
+      // Act
+      const digest = await client.call(snapshotsPath, options);
+      const bearer = await client.call(snapshotsPath, { ...options, auth: 'bearer' });
+
+      // Assess
+      for (const answer of [digest, bearer]) {
+        expect(answer.status).toBe(401);
+        expect(answer.json).toMatchObject({ error: 401, errorCode, reason: 'Unauthorized' });
+        expect(answer.headers['x-error-code']).toBe(errorCode);
+      }
+      expect(simulator.liveTokens()).toBe(1);
+    },
+  );
+
+  it('lets read-only credentials read', async () => {
+    // Prepare
+    simulator.setProjectAccess(simulator.seed.groupId, 'readOnly');
+
+    // Act
+    const answer = await new TestClient(simulator).call(snapshotsPath, { auth: 'bearer' });
+
+    // Assess
+    expect(answer.status).toBe(200);
+  });
+
+  it('revokes a token with HTTP Basic and token_type_hint: it stops working and frees the cap', async () => {
+    // Prepare
+    const { clientId, clientSecret } = simulator.seed.credentials;
+    const client = new TestClient(simulator);
+    expect((await client.call(snapshotsPath, { auth: 'bearer' })).status).toBe(200);
+    const token = client.currentToken ?? '';
+    const basic = Buffer.from(`${clientId}:${clientSecret}`).toString('base64');
+    const revoke = (authorization: string) =>
+      rawRequest(`${simulator.baseUrl}/api/oauth/revoke`, {
+        method: 'POST',
+        headers: { authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body: new URLSearchParams({ token, token_type_hint: 'access_token' }).toString(),
+      });
+
+    // Act
+    const wrongSecret = await revoke(`Basic ${Buffer.from(`${clientId}:nope`).toString('base64')}`);
+    const liveAfterRefusal = simulator.liveTokens();
+    const revoked = await revoke(`Basic ${basic}`);
+    const afterwards = await client.call(snapshotsPath, { auth: 'bearer' });
+    const again = await revoke(`Basic ${basic}`);
+
+    // Assess
+    expect(wrongSecret.status).toBe(401);
+    expect(liveAfterRefusal).toBe(1);
+    expect(revoked.status).toBe(200);
+    expect(simulator.liveTokens()).toBe(0);
+    expect(afterwards.status).toBe(401);
+    expect(again.status).toBe(200);
+    expect(JSON.stringify(simulator.requests)).not.toContain(token);
+  });
+
+  it('refuses callers off the API access list with 403 IP_ADDRESS_NOT_ON_ACCESS_LIST, naming the address', async () => {
+    // Prepare
+    const client = new TestClient(simulator);
+    simulator.setApiAccessList(['203.0.113.9']);
+
+    // Act
+    const refused = await client.call(snapshotsPath);
+    simulator.setApiAccessList(['127.0.0.1']);
+    const allowed = await client.call(snapshotsPath);
+
+    // Assess
+    expect(refused.status).toBe(403);
+    expect(refused.json).toMatchObject({
+      error: 403,
+      errorCode: 'IP_ADDRESS_NOT_ON_ACCESS_LIST',
+      reason: 'Forbidden',
+      parameters: ['127.0.0.1'],
+    });
+    expect(allowed.status).toBe(200);
   });
 });

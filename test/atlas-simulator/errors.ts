@@ -15,12 +15,14 @@ export class AtlasError extends Error {
   readonly errorCode: string;
   readonly parameters: readonly unknown[];
   readonly headers: Readonly<Record<string, string>>;
+  /** The shorter answer Atlas gives some 401s: no `parameters` in the body and no `X-Error-Code` header. */
+  readonly minimal: boolean;
 
   constructor(
     status: number,
     errorCode: string,
     detail: string,
-    options: { parameters?: readonly unknown[]; headers?: Record<string, string> } = {},
+    options: { parameters?: readonly unknown[]; headers?: Record<string, string>; minimal?: boolean } = {},
   ) {
     super(detail);
     this.name = 'AtlasError';
@@ -28,10 +30,14 @@ export class AtlasError extends Error {
     this.errorCode = errorCode;
     this.parameters = options.parameters ?? [];
     this.headers = options.headers ?? {};
+    this.minimal = options.minimal ?? false;
   }
 
-  get body(): ApiErrorBody {
-    return errorBody(this.status, this.errorCode, this.message, this.parameters);
+  get body(): ApiErrorBody | Omit<ApiErrorBody, 'parameters'> {
+    const body = errorBody(this.status, this.errorCode, this.message, this.parameters);
+    if (!this.minimal) return body;
+    const { parameters: _parameters, ...rest } = body;
+    return rest;
   }
 }
 

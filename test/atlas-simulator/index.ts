@@ -25,9 +25,13 @@
  *   `WWW-Authenticate: Digest …` (errorCode UNAUTHORIZED), also when a bearer token is expired or revoked.
  * - Versions: no usable Accept (missing, a wildcard, application/json) → 406 INVALID_ACCEPT_HEADER; a date before the first
  *   version → 406 UNSUPPORTED_VERSION; not a date → 400 INVALID_VERSION_DATE (the README's status); getCluster
- *   2023-01-01/2023-02-01 → 410 VERSION_GONE. Bodies are read as application/json or any versioned Atlas media type
+ *   2023-01-01/2023-02-01 are served with Deprecation/Sunset headers until their sunset (2027-07-01 on the simulated
+ *   clock), then → 410 VERSION_GONE. Bodies are read as application/json or any versioned Atlas media type
  *   (Atlas's own curl examples send application/json); anything else → 415.
- * - The token endpoint answers OAuth 2.0 bodies: 401 invalid_client, 400 unsupported_grant_type, 403 access_denied.
+ * - The token endpoint answers OAuth 2.0 bodies: 401 invalid_client, 400 unsupported_grant_type, 403 access_denied;
+ *   `POST /api/oauth/revoke` revokes a token (200). `setProjectAccess` makes valid credentials meet 401
+ *   NOT_IN_GROUP / USER_CANNOT_ACCESS_GROUP / USER_UNAUTHORIZED; `setApiAccessList` makes them meet 403
+ *   IP_ADDRESS_NOT_ON_ACCESS_LIST. A 429 names its wait in `detail` and `parameters`. FIDELITY.md lists the sources.
  * - Digest nonces and bearer tokens age on the simulated clock: a fast clock makes nonces stale sooner (clients
  *   answer `stale=true` by retrying with the new nonce).
  * - Only download jobs can be cancelled (automated and point-in-time → 400 CANNOT_CANCEL_AUTOMATED_RESTORE);
@@ -52,6 +56,7 @@ export type {
   FaultMatch,
   FrequencyType,
   LifecycleDurations,
+  ProjectAccess,
   RateLimitOptions,
   RecordedRequest,
   RestoreJobJson,

@@ -67,10 +67,6 @@ describe('Atlas simulator: every answer validates against the OpenAPI document',
     );
     expect((await expectConformant('getCluster', `/clusters/${source}`, { accept: null })).status).toBe(406);
     expect(
-      (await expectConformant('getCluster', `/clusters/${source}`, { accept: 'application/vnd.atlas.2023-02-01+json' }))
-        .status,
-    ).toBe(410);
-    expect(
       (await expectConformant('getCluster', `/clusters/${source}`, { accept: 'application/vnd.atlas.2023-02-31+json' }))
         .status,
     ).toBe(400);

@@ -9,10 +9,12 @@ import { type Answer, type ParsedBody, parseBody, readBody, send } from './http.
 import { runOperation } from './operations.ts';
 import type { TokenBuckets } from './rate-limit.ts';
 import { recordRequest } from './request-log.ts';
-import { CLOUD_BACKUP_OPERATIONS, matchRoute, type RouteMatch, TOKEN_PATH } from './routes.ts';
+import { CLOUD_BACKUP_OPERATIONS, matchRoute, REVOKE_PATH, type RouteMatch, TOKEN_PATH } from './routes.ts';
 import type { SimulatorStore } from './state.ts';
 import type { RecordedRequest } from './types.ts';
 import { isJsonContentType, mediaType, negotiateVersion, resourceVersions } from './versioning.ts';
+
+type OAuthRoute = { readonly kind: 'token' } | { readonly kind: 'revoke' };
 
 export interface PipelineParts {
   readonly clock: SimulatedClock;
@@ -37,8 +39,12 @@ export function createPipeline(
     const method = (request.method ?? 'GET').toUpperCase();
     const url = new URL(request.url ?? '/', 'http://127.0.0.1');
     const body = parseBody(await readBody(request), request.headers['content-type']);
-    const route: RouteMatch | { kind: 'token' } =
-      url.pathname === TOKEN_PATH ? { kind: 'token' } : matchRoute(method, url.pathname);
+    const route: RouteMatch | OAuthRoute =
+      url.pathname === TOKEN_PATH
+        ? { kind: 'token' }
+        : url.pathname === REVOKE_PATH
+          ? { kind: 'revoke' }
+          : matchRoute(method, url.pathname);
     const operationId = route.kind === 'operation' ? route.operationId : undefined;
     const fault = parts.faults.take({ operationId, method, path: url.pathname });
     const log = (status: number | null) =>
@@ -91,14 +97,15 @@ export function createPipeline(
 function answerRequest(
   parts: PipelineParts,
   request: IncomingMessage,
-  route: RouteMatch | { kind: 'token' },
+  route: RouteMatch | OAuthRoute,
   url: URL,
   body: ParsedBody,
 ): Answer {
-  if (route.kind === 'token') {
+  if (route.kind === 'token' || route.kind === 'revoke') {
     if (request.method !== 'POST') return atlasErrorAnswer(new AtlasError(405, 'METHOD_NOT_ALLOWED', 'Use POST.'));
     const form = (body.value ?? {}) as Record<string, string>;
-    const answer = parts.auth.issueToken(request, form);
+    const answer =
+      route.kind === 'token' ? parts.auth.issueToken(request, form) : parts.auth.revokeToken(request, form);
     return {
       status: answer.status,
       headers: { 'Content-Type': 'application/json', ...answer.headers },
@@ -107,14 +114,16 @@ function answerRequest(
   }
   try {
     parts.auth.authenticateApiCall(request);
+    parts.auth.checkAccessList(request.socket.remoteAddress);
     if (route.kind === 'unknown')
       throw new AtlasError(404, 'RESOURCE_NOT_FOUND', `Cannot find resource ${url.pathname}.`);
     if (route.kind === 'methodNotAllowed') {
       throw new AtlasError(405, 'METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${url.pathname}.`);
     }
-    const contentType = negotiateVersion(request.headers.accept, route.operationId, url.pathname);
+    parts.auth.authorize(route.params.groupId, request.method ?? 'GET');
+    const version = negotiateVersion(request.headers.accept, route.operationId, url.pathname, parts.clock.now());
     const rateLimit = CLOUD_BACKUP_OPERATIONS.has(route.operationId)
-      ? parts.buckets?.take(route.params.groupId ?? '')
+      ? parts.buckets?.take(route.params.groupId ?? '', url.pathname)
       : undefined;
     if (body.value !== undefined || body.malformed) {
       if (!isJsonContentType(request.headers['content-type'])) {
@@ -132,7 +141,11 @@ function answerRequest(
       body: body.value,
       path: url.pathname,
     });
-    return { status: result.status, headers: { 'Content-Type': contentType, ...rateLimit }, body: result.body };
+    return {
+      status: result.status,
+      headers: { 'Content-Type': version.contentType, ...version.headers, ...rateLimit },
+      body: result.body,
+    };
   } catch (error) {
     if (error instanceof AtlasError) return atlasErrorAnswer(error);
     return {
@@ -150,7 +163,11 @@ function answerRequest(
 function atlasErrorAnswer(error: AtlasError): Answer {
   return {
     status: error.status,
-    headers: { 'Content-Type': 'application/json', 'X-Error-Code': error.errorCode, ...error.headers },
+    headers: {
+      'Content-Type': 'application/json',
+      ...(error.minimal ? {} : { 'X-Error-Code': error.errorCode }),
+      ...error.headers,
+    },
     body: error.body,
   };
 }

@@ -13,8 +13,11 @@ export class TokenBuckets {
     this.#options = options;
   }
 
-  /** Takes one token from the project's bucket: the RateLimit headers of the answer, or a thrown 429. */
-  take(groupId: string): Record<string, string> {
+  /**
+   * Takes one token from the project's bucket: the RateLimit headers of the answer, or a thrown 429 whose body says
+   * the wait as Atlas's rate-limit page shows it (detail and parameters), whether or not Retry-After is sent.
+   */
+  take(groupId: string, path: string): Record<string, string> {
     const { capacity, refillPerMinute, retryAfter = true } = this.#options;
     const now = this.#clock.now();
     const bucket = this.#buckets.get(groupId) ?? { tokens: capacity, updatedAt: now };
@@ -23,11 +26,14 @@ export class TokenBuckets {
     this.#buckets.set(groupId, bucket);
     if (bucket.tokens < 1) {
       const waitSeconds = Math.max(1, Math.ceil(((1 - bucket.tokens) * 60) / refillPerMinute));
+      const resource = path.replace(/^\//, '');
       throw new AtlasError(
         429,
         'RATE_LIMITED_TOKEN_BUCKET',
-        'You have exceeded the rate limit for this endpoint set.',
+        `Rate limit exceeded for ${resource}. Please retry after ${waitSeconds} seconds. ` +
+          `Request capacity: ${capacity}. Refill rate: ${refillPerMinute} per 60 seconds.`,
         {
+          parameters: [resource, waitSeconds, capacity, refillPerMinute, 60],
           headers: {
             'RateLimit-Limit': String(capacity),
             'RateLimit-Remaining': '0',

@@ -2,7 +2,7 @@ import type { IncomingHttpHeaders } from 'node:http';
 import type { AuthKind, Fault, RecordedRequest } from './types.ts';
 
 const SECRET_HEADERS = new Set(['authorization', 'cookie', 'proxy-authorization']);
-const SECRET_FIELDS = new Set(['client_secret', 'password', 'privatekey', 'access_token', 'refresh_token']);
+const SECRET_FIELDS = new Set(['client_secret', 'password', 'privatekey', 'access_token', 'refresh_token', 'token']);
 
 /** What the log keeps of a request: headers without credentials, bodies with secret fields redacted. */
 export function recordRequest(entry: {

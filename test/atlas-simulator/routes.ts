@@ -15,6 +15,7 @@ const ROUTES: readonly (readonly [method: string, template: string, operationId:
 ];
 
 export const TOKEN_PATH = '/api/oauth/token';
+export const REVOKE_PATH = '/api/oauth/revoke';
 
 /** Every snapshot and restore-job call: the Cloud Backups rate-limit set. */
 export const CLOUD_BACKUP_OPERATIONS: ReadonlySet<string> = new Set(

@@ -50,6 +50,9 @@ export async function startAtlasSimulator(options: SimulatorOptions = {}): Promi
     faults,
     requests,
     rotateCredentials: () => auth.rotate(),
+    setProjectAccess: (groupId, access) => auth.setProjectAccess(groupId, access),
+    liveTokens: () => auth.liveTokens(),
+    setApiAccessList: (addresses) => auth.setApiAccessList(addresses),
     close: async () => {
       closing.abort();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));

@@ -39,6 +39,20 @@ export class TokenIssuer {
     return { ok: true, clientId: token.clientId };
   }
 
+  /**
+   * RFC 7009 revocation as Atlas answers it: the token stops working and no longer counts against the cap. A token
+   * that is unknown, expired or another account's is left alone; the answer is the same either way.
+   */
+  revoke(accessToken: string, clientId: string): void {
+    if (this.#tokens.get(accessToken)?.clientId === clientId) this.#tokens.delete(accessToken);
+  }
+
+  /** Tokens that are neither expired nor revoked, per account when `clientId` is given. */
+  live(clientId?: string): number {
+    this.#forgetExpired(this.#clock.now());
+    return [...this.#tokens.values()].filter((token) => clientId === undefined || token.clientId === clientId).length;
+  }
+
   revokeAll(): void {
     this.#tokens.clear();
   }

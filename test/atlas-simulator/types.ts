@@ -243,6 +243,13 @@ export interface FaultInjector {
 
 export type AuthKind = 'digest' | 'bearer' | 'basic' | 'none';
 
+/**
+ * What the simulator's key and service account may do in one project. `owner` (default): everything; `readOnly`:
+ * GETs only, writes answer 401 USER_UNAUTHORIZED; `noProjectAccess`: in the organisation but not the project, 401
+ * USER_CANNOT_ACCESS_GROUP; `notInOrganization`: 401 NOT_IN_GROUP.
+ */
+export type ProjectAccess = 'owner' | 'readOnly' | 'noProjectAccess' | 'notInOrganization';
+
 /** One request as the simulator saw it. Never holds a credential: Authorization is dropped, secrets in bodies redacted. */
 export interface RecordedRequest {
   /** Simulated epoch ms at arrival. */
@@ -274,5 +281,14 @@ export interface AtlasSimulator {
   readonly requests: readonly RecordedRequest[];
   /** New API key and service-account secret; the old ones answer 401 and tokens minted before are revoked. */
   rotateCredentials(): Credentials;
+  /** Grants or takes away the credentials' access to a project (see ProjectAccess). */
+  setProjectAccess(groupId: string, access: ProjectAccess): void;
+  /**
+   * Turns on the API access list of the key and service account (addresses as the server sees them, such as
+   * '127.0.0.1'): other callers get 403 IP_ADDRESS_NOT_ON_ACCESS_LIST. `undefined` turns it off (the default).
+   */
+  setApiAccessList(addresses: readonly string[] | undefined): void;
+  /** Service-account tokens of the current credentials that are still live (neither expired nor revoked). */
+  liveTokens(): number;
   close(): Promise<void>;
 }

@@ -48,13 +48,18 @@ describe('Atlas simulator: versioned media types', () => {
     expect(amongOthers.status).toBe(200);
   });
 
-  it('answers 410 VERSION_GONE for a retired getCluster version', async () => {
+  it('still serves a deprecated getCluster version, with Deprecation and Sunset headers as Atlas sends them', async () => {
     // Act
-    const answer = await client.call(cluster, { accept: V2023 });
+    const deprecated = await client.call(cluster, { accept: V2023 });
+    const current = await client.call(cluster, { accept: V2024 });
 
     // Assess
-    expect(answer.status).toBe(410);
-    expect(answer.json).toMatchObject({ errorCode: 'VERSION_GONE' });
+    expect(deprecated.status).toBe(200);
+    expect(deprecated.headers['content-type']).toBe(V2023);
+    expect(deprecated.headers.deprecation).toBe('Mon, 5 Aug 2024 00:00:00 GMT');
+    expect(deprecated.headers.sunset).toBe('Thu, 1 Jul 2027 00:00:00 GMT');
+    expect(current.headers.deprecation).toBeUndefined();
+    expect(current.headers.sunset).toBeUndefined();
   });
 
   it('reads POST bodies sent as application/json or the versioned type, and refuses other media types', async () => {
@@ -71,5 +76,35 @@ describe('Atlas simulator: versioned media types', () => {
     expect(versioned.status).toBe(200);
     expect(plainJson.status).toBe(200);
     expect(text.status).toBe(415);
+  });
+});
+
+describe('Atlas simulator: versions past their sunset', () => {
+  it('answers 410 VERSION_GONE once the simulated clock passes the sunset date, naming the version and path', async () => {
+    // Prepare
+    const clock = new SimulatedClock({ scale: 0, start: Date.UTC(2027, 6, 1) - 1_000 });
+    const simulator = await startAtlasSimulator({ clock });
+    const client = new TestClient(simulator);
+    const path = `/clusters/${simulator.seed.sourceClusterName}`;
+    try {
+      const before = await client.call(path, { accept: V2023 });
+      clock.advance(1_000);
+
+      // Act
+      const after = await client.call(path, { accept: V2023 });
+
+      // Assess
+      const resource = `api/atlas/v2/groups/${simulator.seed.groupId}/clusters/${simulator.seed.sourceClusterName}`;
+      expect(before.status).toBe(200);
+      expect(after.status).toBe(410);
+      expect(after.json).toMatchObject({
+        errorCode: 'VERSION_GONE',
+        detail: `Version 2023-01-01 of ${resource} is no longer available.`,
+        parameters: ['2023-01-01', resource],
+      });
+      expect((await client.call(path, { accept: V2024 })).status).toBe(200);
+    } finally {
+      await simulator.close();
+    }
   });
 });

@@ -3,18 +3,26 @@ import { AtlasError } from './errors.ts';
 /**
  * Versioned media types: `Accept: application/vnd.atlas.YYYY-MM-DD+json` resolves to the newest resource version
  * not later than the date asked. Atlas answers 406 without a usable Accept or for a date before the first version,
- * 400 INVALID_VERSION_DATE for a date that is not one, 410 VERSION_GONE for a retired version.
+ * 400 INVALID_VERSION_DATE for a date that is not one. A deprecated version is still served, with `Deprecation`
+ * (the day the next version came) and `Sunset` headers, both HTTP-dates with an unpadded day as Atlas sends them
+ * (`Mon, 5 Aug 2024 00:00:00 GMT`, recorded in the Atlas CLI's e2e snapshots) rather than RFC 9745's `@epoch`;
+ * only once its sunset date has passed does it answer 410 VERSION_GONE.
  */
 interface ResourceVersions {
   readonly versions: readonly string[];
-  readonly gone?: readonly string[];
+  /** Deprecated versions: the day they were deprecated and their sunset day (YYYY-MM-DD, UTC). */
+  readonly deprecated?: Readonly<Record<string, { readonly since: string; readonly sunset: string }>>;
 }
 
 const CLOUD_BACKUP_VERSIONS: ResourceVersions = { versions: ['2023-01-01'] };
-// getCluster's 2023-01-01 and 2023-02-01 versions are deprecated in the spec and retired by Atlas since.
+// getCluster's 2023-01-01 and 2023-02-01 are deprecated since 2024-08-05 came, with sunset 2027-07-01 (the Atlas CLI's
+// internal/api/commands.go for getCluster; the spec's description lists them as deprecated versions).
 const CLUSTER_VERSIONS: ResourceVersions = {
   versions: ['2023-01-01', '2023-02-01', '2024-08-05'],
-  gone: ['2023-01-01', '2023-02-01'],
+  deprecated: {
+    '2023-01-01': { since: '2024-08-05', sunset: '2027-07-01' },
+    '2023-02-01': { since: '2024-08-05', sunset: '2027-07-01' },
+  },
 };
 
 export function resourceVersions(operationId: string): ResourceVersions {
@@ -28,8 +36,13 @@ export function mediaType(version: string): string {
 const ATLAS_MEDIA_TYPE = /^application\/vnd\.atlas\.([^+\s]*)\+json$/i;
 const VERSION_DATE = /^(\d{4})-(\d{2})-(\d{2})$/;
 
-/** The media type the response will carry, or the AtlasError to answer. */
-export function negotiateVersion(accept: string | undefined, operationId: string, path: string): string {
+/** The media type the response will carry and its deprecation headers, or the AtlasError to answer. */
+export function negotiateVersion(
+  accept: string | undefined,
+  operationId: string,
+  path: string,
+  now: number,
+): { readonly contentType: string; readonly headers: Record<string, string> } {
   const requested = (accept ?? '')
     .split(',')
     .map((range) => range.split(';')[0]?.trim() ?? '')
@@ -50,19 +63,33 @@ export function negotiateVersion(accept: string | undefined, operationId: string
       parameters: [requested],
     });
   }
-  const { versions, gone = [] } = resourceVersions(operationId);
+  const { versions, deprecated = {} } = resourceVersions(operationId);
   const resolved = versions.filter((version) => version <= requested).at(-1);
   if (resolved === undefined) {
     throw new AtlasError(406, 'UNSUPPORTED_VERSION', `No version of ${path} exists on or before ${requested}.`, {
       parameters: [requested, path],
     });
   }
-  if (gone.includes(resolved)) {
+  const lifecycle = deprecated[resolved];
+  if (lifecycle === undefined) return { contentType: mediaType(resolved), headers: {} };
+  const sunset = Date.parse(`${lifecycle.sunset}T00:00:00Z`);
+  if (now >= sunset) {
     throw new AtlasError(410, 'VERSION_GONE', `Version ${resolved} of ${path.slice(1)} is no longer available.`, {
       parameters: [resolved, path.slice(1)],
     });
   }
-  return mediaType(resolved);
+  return {
+    contentType: mediaType(resolved),
+    headers: {
+      Deprecation: atlasHttpDate(Date.parse(`${lifecycle.since}T00:00:00Z`)),
+      Sunset: atlasHttpDate(sunset),
+    },
+  };
+}
+
+/** `Thu, 1 Jul 2027 00:00:00 GMT`: toUTCString() without the zero before a one-digit day. */
+function atlasHttpDate(ms: number): string {
+  return new Date(ms).toUTCString().replace(/^(\w{3}, )0(\d )/, '$1$2');
 }
 
 /** Atlas reads a JSON body sent as `application/json` or as any versioned Atlas media type. */

@@ -2,7 +2,7 @@ import { CredentialsError } from '../credentials/errors.ts';
 import type { CredentialsSource, ResolvedCredentials } from '../credentials/source.ts';
 import { AtlasBaseUrlError, atlasOrigin, DEFAULT_ATLAS_BASE_URL } from './base-url.ts';
 import { type DigestSession, parseDigestChallenge } from './digest.ts';
-import { AtlasApiError } from './errors.ts';
+import { AtlasApiError, PERMISSION_ERROR_CODES } from './errors.ts';
 import { type HttpRequest, type HttpResponse, type Transport, TransportError } from './http.ts';
 import type { AccessTokens, ServiceAccount } from './oauth.ts';
 import { type CallContext, callError } from './responses.ts';
@@ -18,10 +18,13 @@ export interface AuthenticatedRequest {
 
 /**
  * Sends one request with the current credentials and answers authentication on the way:
- * - service account: a shared bearer token; on a 401 the token and the credentials are dropped, read and
- *   minted again once, and the request is sent once more;
+ * - service account: a shared bearer token; on a 401 for the token (expired, revoked) the credentials are read again
+ *   and a replacement is minted once, and the request is sent once more; a replacement refused in turn gets no
+ *   successor until its refresh time or a new secret (AccessTokens.replaceRefused);
  * - API key: HTTP Digest; a bare first request learns the challenge, `stale=true` gets one answer with the new
  *   nonce, any other 401 drops the credentials and reads them again once.
+ * A 401 that refuses accepted credentials (PERMISSION_ERROR_CODES) is returned at once: neither a new token nor
+ * the secret read again can change it, and minting per refusal would spend the account's 100 live tokens.
  * A 401 that survives this is returned for the caller to report.
  */
 export function createAuthenticatedSender(options: {
@@ -109,10 +112,13 @@ export function createAuthenticatedSender(options: {
       { ...request, origin: attempt.origin, authorization: `Bearer ${token}` },
       context,
     );
-    if (response.status !== 401 || attempt.reauthenticated) return response;
-    // Revoked or expired early: mint again once, with credentials read again in case they were rotated.
-    tokens.invalidate(token);
+    if (response.status !== 401 || attempt.reauthenticated || refusesPermission(response)) return response;
+    // Revoked or expired early: mint again once, with credentials read again in case they were rotated; but not
+    // for every refused call (each token lives an hour and counts against the account's 100).
     await reauthenticate(attempt);
+    const { credentials } = attempt.resolved;
+    if (credentials.kind === 'serviceAccount' && !tokens.replaceRefused(token, credentials)) return response;
+    if (credentials.kind !== 'serviceAccount') tokens.invalidate(token);
     return dispatch(attempt);
   }
 
@@ -136,6 +142,7 @@ export function createAuthenticatedSender(options: {
               });
         const response = await sendOnce(transport, { ...request, origin: attempt.origin, authorization }, context);
         if (response.status !== 401) return response;
+        if (authorization !== undefined && refusesPermission(response)) return response;
         const challenge = parseDigestChallenge(response.headers['www-authenticate']);
         if (challenge === undefined) return response;
         lease = digest.leaseFrom(challenge);
@@ -195,5 +202,18 @@ async function sendOnce(
       },
       error,
     );
+  }
+}
+
+/** Whether a 401 refuses credentials Atlas accepted (see PERMISSION_ERROR_CODES): by body errorCode or X-Error-Code. */
+function refusesPermission(response: HttpResponse): boolean {
+  const header = response.headers['x-error-code'];
+  if (typeof header === 'string' && PERMISSION_ERROR_CODES.has(header)) return true;
+  try {
+    const body: unknown = JSON.parse(response.body.toString('utf8'));
+    const code = typeof body === 'object' && body !== null ? (body as { errorCode?: unknown }).errorCode : undefined;
+    return typeof code === 'string' && PERMISSION_ERROR_CODES.has(code);
+  } catch {
+    return false;
   }
 }

@@ -51,6 +51,11 @@ export interface AtlasClientOptions {
   pageSize?: number;
   /** Larger responses fail instead of filling memory. @default 5 MiB */
   maxResponseBytes?: number;
+  /**
+   * Revoke the service-account token on close(), for short-lived processes (the CLI); a Lambda keeps reusing its
+   * token across invocations instead. @default false
+   */
+  revokeTokenOnClose?: boolean;
 }
 
 export interface AtlasClient extends AtlasApi {
@@ -60,6 +65,8 @@ export interface AtlasClient extends AtlasApi {
 
 /** Stops a listing that never ends (a server that ignores pageNum); 200 pages of 500 is far past any real cluster. */
 const MAX_PAGES = 200;
+/** Revoking on exit is best effort: a process should not hang on it. */
+const REVOKE_TIMEOUT_MS = 5_000;
 /** AbortSignal.timeout (setTimeout) cannot wait longer than this; a farther deadline needs no timer. */
 const MAX_TIMER_MS = 2_147_483_647;
 
@@ -78,16 +85,17 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     timeouts: { ...DEFAULT_TIMEOUTS, ...definedOnly(options.timeouts ?? {}) },
     maxResponseBytes: options.maxResponseBytes ?? DEFAULT_MAX_RESPONSE_BYTES,
   });
+  const tokens = createAccessTokens({
+    transport,
+    userAgent,
+    now,
+    onMinted: (details) => logger?.debug?.('Atlas access token minted', details),
+  });
   const send = createAuthenticatedSender({
     credentials: options.credentials,
     configuredOrigin,
     transport,
-    tokens: createAccessTokens({
-      transport,
-      userAgent,
-      now,
-      onMinted: (details) => logger?.debug?.('Atlas access token minted', details),
-    }),
+    tokens,
     digest: new DigestSession(),
   });
   const noticesLogged = new Set<string>();
@@ -176,11 +184,15 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     const key = `${operation.operationId} ${deprecation} ${sunset}`;
     if (noticesLogged.has(key)) return;
     noticesLogged.add(key);
+    const deprecatedSince = headerDate(deprecation);
+    const sunsetAt = headerDate(sunset);
     logger?.warn('Atlas API resource version is deprecated', {
       operation: operation.operationId,
       mediaType: operation.mediaType,
       deprecation,
       sunset,
+      ...(deprecatedSince === undefined ? {} : { deprecatedSince }),
+      ...(sunsetAt === undefined ? {} : { sunsetAt }),
     });
   }
 
@@ -290,7 +302,13 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     },
 
     close() {
-      closing ??= transport.close();
+      closing ??= (async () => {
+        if (options.revokeTokenOnClose === true) {
+          const revoked = await tokens.revoke(AbortSignal.timeout(REVOKE_TIMEOUT_MS));
+          if (!revoked) logger?.warn('Atlas access token could not be revoked; it expires within the hour');
+        }
+        await transport.close();
+      })();
       return closing;
     },
   };
@@ -328,6 +346,18 @@ function withDeadline(signal: AbortSignal | undefined, remainingMs: number): Abo
   if (remainingMs > MAX_TIMER_MS) return signal;
   const timeout = AbortSignal.timeout(Math.max(1, Math.ceil(remainingMs)));
   return signal === undefined ? timeout : AbortSignal.any([signal, timeout]);
+}
+
+/**
+ * The instant a Deprecation or Sunset header names, as ISO 8601: RFC 9745's structured date (`@` and epoch seconds)
+ * or an HTTP-date (RFC 8594, and the Deprecation drafts before RFC 9745). `true` and unreadable values give undefined.
+ */
+function headerDate(value: string | string[] | undefined): string | undefined {
+  const text = (Array.isArray(value) ? value[0] : value)?.trim();
+  if (text === undefined || text === '') return undefined;
+  const structured = /^@(-?\d+)$/.exec(text)?.[1];
+  const ms = structured === undefined ? Date.parse(text) : Number(structured) * 1000;
+  return Number.isFinite(ms) ? new Date(ms).toISOString() : undefined;
 }
 
 /** Drops undefined entries so they do not overwrite defaults when spread. */

@@ -1,3 +1,20 @@
+/**
+ * 401 codes with which Atlas refuses credentials it accepted: not in the project's organisation (NOT_IN_GROUP), in
+ * it but without access to the project (USER_CANNOT_ACCESS_GROUP), or without a role for the action
+ * (USER_UNAUTHORIZED). A new token or a fresh read of the secret changes nothing; someone must grant access.
+ */
+export const PERMISSION_ERROR_CODES: ReadonlySet<string> = new Set([
+  'USER_UNAUTHORIZED',
+  'NOT_IN_GROUP',
+  'USER_CANNOT_ACCESS_GROUP',
+]);
+
+/** 403 codes for a caller whose IP address is not on the API access list of the key or service account. */
+export const IP_ACCESS_LIST_ERROR_CODES: ReadonlySet<string> = new Set([
+  'IP_ADDRESS_NOT_ON_ACCESS_LIST',
+  'IP_ADDRESS_NOT_ON_WHITELIST',
+]);
+
 /** What went wrong with one Atlas call, with the context an operator needs and nothing secret. */
 export interface AtlasErrorContext {
   readonly operation: string;

@@ -1,8 +1,8 @@
 import * as z from 'zod';
 import { AtlasApiError } from './errors.ts';
 import { type HttpResponse, type Transport, TransportError } from './http.ts';
-import { OAUTH_TOKEN_PATH } from './operations.ts';
-import { isRetryableStatus, parseRetryAfter } from './retry.ts';
+import { OAUTH_REVOKE_PATH, OAUTH_TOKEN_PATH } from './operations.ts';
+import { isRetryableStatus, parseRetryAfter, retryAfterFromBody } from './retry.ts';
 
 export interface ServiceAccount {
   readonly clientId: string;
@@ -15,6 +15,19 @@ export interface AccessTokens {
   get(account: ServiceAccount, origin: string, signal?: AbortSignal): Promise<string>;
   /** Forgets `token` after Atlas refused it; a newer token minted meanwhile is kept. */
   invalidate(token: string): void;
+  /**
+   * After Atlas refused `token` with a plain 401 (expired or revoked early): whether to mint a replacement for
+   * `account` (the credentials as read again). A replacement that is refused in turn gets no successor until it
+   * reaches its own refresh time or the secret changes: at most one extra live token per expiry or rotation, however
+   * many calls Atlas refuses. True also when a newer token already replaced `token` (nothing to mint then).
+   */
+  replaceRefused(token: string, account: ServiceAccount): boolean;
+  /**
+   * Revokes the token this client minted (`POST /api/oauth/revoke`) and forgets it, so a short-lived process does
+   * not leave an hour-long token counting against the account's cap. Never throws: resolves with whether Atlas
+   * confirmed (true also when there was nothing to revoke).
+   */
+  revoke(signal?: AbortSignal): Promise<boolean>;
 }
 
 /** Atlas caps a service account at 100 live tokens; reusing one until this margin before expiry keeps us at one. */
@@ -33,12 +46,23 @@ const text = z
   .transform((value) => value.slice(0, 300))
   .optional()
   .catch(undefined);
-const oauthErrorBody = z.looseObject({ error: text, errorCode: text, error_description: text, detail: text });
+const oauthErrorBody = z.looseObject({
+  error: text,
+  errorCode: text,
+  error_description: text,
+  detail: text,
+  parameters: z.array(z.unknown()).optional().catch(undefined),
+});
 
 interface Token {
   readonly key: string;
   readonly value: string;
   readonly refreshAt: number;
+  /** Who minted it and where: revocation authenticates as the same client. */
+  readonly account: ServiceAccount;
+  readonly origin: string;
+  /** Minted to replace a token Atlas refused before its time. */
+  readonly replacement: boolean;
 }
 
 export function createAccessTokens(options: {
@@ -51,6 +75,15 @@ export function createAccessTokens(options: {
   const { transport, userAgent, now } = options;
   let current: Token | undefined;
   let minting: { key: string; token: Promise<Token> } | undefined;
+  let nextIsReplacement = false;
+
+  const formHeaders = (account: ServiceAccount) => ({
+    // Raw id and secret, not form-encoded first: Atlas compares them byte for byte.
+    authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`,
+    'content-type': 'application/x-www-form-urlencoded',
+    accept: 'application/json',
+    'user-agent': userAgent,
+  });
 
   async function mint(key: string, account: ServiceAccount, origin: string): Promise<Token> {
     const requestedAt = now();
@@ -58,13 +91,7 @@ export function createAccessTokens(options: {
       origin,
       method: 'POST',
       path: OAUTH_TOKEN_PATH,
-      headers: {
-        // Raw id and secret, not form-encoded first: Atlas compares them byte for byte.
-        authorization: `Basic ${Buffer.from(`${account.clientId}:${account.clientSecret}`).toString('base64')}`,
-        'content-type': 'application/x-www-form-urlencoded',
-        accept: 'application/json',
-        'user-agent': userAgent,
-      },
+      headers: formHeaders(account),
       body: 'grant_type=client_credentials',
     });
     if (response.status !== 200) throw tokenRequestRefused(response, now());
@@ -83,7 +110,11 @@ export function createAccessTokens(options: {
       key,
       value: parsed.data.access_token,
       refreshAt: requestedAt + lifetimeMs - Math.min(REFRESH_MARGIN_MS, lifetimeMs / 2),
+      account,
+      origin,
+      replacement: nextIsReplacement,
     };
+    nextIsReplacement = false;
     current = token;
     options.onMinted?.({ clientId: account.clientId, expiresInSeconds: lifetimeMs / 1000 });
     return token;
@@ -106,6 +137,36 @@ export function createAccessTokens(options: {
     },
     invalidate(token) {
       if (current?.value === token) current = undefined;
+    },
+    replaceRefused(token, account) {
+      if (current?.value !== token) return true;
+      const sameSecret =
+        current.account.clientId === account.clientId && current.account.clientSecret === account.clientSecret;
+      if (current.replacement && sameSecret) return false;
+      current = undefined;
+      nextIsReplacement = true;
+      return true;
+    },
+    async revoke(signal) {
+      // A mint under way would leave a token behind: let it land, then revoke it too.
+      await minting?.token.catch(() => undefined);
+      const token = current;
+      if (token === undefined) return true;
+      current = undefined;
+      try {
+        const response = await transport.send({
+          origin: token.origin,
+          method: 'POST',
+          path: OAUTH_REVOKE_PATH,
+          headers: formHeaders(token.account),
+          body: new URLSearchParams({ token: token.value, token_type_hint: 'access_token' }).toString(),
+          ...(signal === undefined ? {} : { signal }),
+        });
+        return response.status === 200;
+      } catch {
+        // Best effort, as the Atlas CLI and the Terraform provider do: the token still expires within the hour.
+        return false;
+      }
     },
   };
 }
@@ -136,7 +197,10 @@ function tokenRequestRefused(response: HttpResponse, now: number): AtlasApiError
   const headerCode = response.headers['x-error-code'];
   const errorCode = body?.errorCode ?? body?.error ?? (typeof headerCode === 'string' ? headerCode : undefined);
   const description = body?.error_description ?? body?.detail;
-  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], now);
+  // The token endpoint's own limit answers in the Atlas envelope: "limited to 50 requests every 1 minutes".
+  const retryAfterSeconds =
+    parseRetryAfter(response.headers['retry-after'], now) ??
+    retryAfterFromBody(response.status, { errorCode, detail: body?.detail, parameters: body?.parameters });
   return tokenError({
     status: response.status,
     retryable: isRetryableStatus(response.status, errorCode),

@@ -40,3 +40,5 @@ export const OPERATIONS = {
 } as const satisfies Record<string, AtlasOperation>;
 
 export const OAUTH_TOKEN_PATH = '/api/oauth/token';
+/** RFC 7009 revocation, as atlas-sdk-go's `clientcredentials.RevokeToken` calls it. */
+export const OAUTH_REVOKE_PATH = '/api/oauth/revoke';

@@ -1,7 +1,7 @@
 import * as z from 'zod';
-import { AtlasApiError, type AtlasErrorContext } from './errors.ts';
+import { AtlasApiError, type AtlasErrorContext, IP_ACCESS_LIST_ERROR_CODES, PERMISSION_ERROR_CODES } from './errors.ts';
 import type { HttpResponse } from './http.ts';
-import { isRetryableStatus, parseRetryAfter } from './retry.ts';
+import { isRetryableStatus, parseRetryAfter, retryAfterFromBody } from './retry.ts';
 
 /** Where a call was going: the part of an AtlasApiError known before any answer. */
 export type CallContext = Pick<AtlasErrorContext, 'operation' | 'method' | 'path' | 'groupId' | 'clusterName'> & {
@@ -22,6 +22,7 @@ const apiErrorBody = z.looseObject({
   errorCode: z.string().optional().catch(undefined),
   detail: z.string().optional().catch(undefined),
   reason: z.string().optional().catch(undefined),
+  parameters: z.array(z.unknown()).optional().catch(undefined),
 });
 
 /** A non-2xx answer as an AtlasApiError: errorCode from the body or the X-Error-Code header, Retry-After kept. */
@@ -36,8 +37,11 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
   }
   const header = response.headers['x-error-code'];
   const errorCode = body?.errorCode ?? (typeof header === 'string' && header !== '' ? header : undefined);
-  const detail = notJson ? `response is not JSON: ${excerpt(response.body)}` : (body?.detail ?? body?.reason);
-  const retryAfterSeconds = parseRetryAfter(response.headers['retry-after'], now);
+  const atlasDetail = notJson ? `response is not JSON: ${excerpt(response.body)}` : (body?.detail ?? body?.reason);
+  const detail = withAdvice(atlasDetail?.slice(0, 500), response.status, errorCode, context);
+  const retryAfterSeconds =
+    parseRetryAfter(response.headers['retry-after'], now) ??
+    retryAfterFromBody(response.status, { errorCode, detail: body?.detail, parameters: body?.parameters });
   const retryable = isRetryableStatus(response.status, errorCode);
   // A 5xx to a POST may come after Atlas created the job: only the retryable statuses that refuse
   // before acting (429, 405 during upgrades) leave it unambiguous.
@@ -47,9 +51,38 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
     retryable,
     ambiguous,
     ...(errorCode === undefined ? {} : { errorCode }),
-    ...(detail === undefined ? {} : { detail: detail.slice(0, 500) }),
+    ...(detail === undefined ? {} : { detail }),
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
+}
+
+/**
+ * What to do about refusals only a person can fix, after Atlas's own words: credentials Atlas did not accept,
+ * credentials without access to the project, or a machine off their API access list. Names the project, never a
+ * credential.
+ */
+function withAdvice(
+  detail: string | undefined,
+  status: number,
+  errorCode: string | undefined,
+  context: CallContext,
+): string | undefined {
+  const project = context.groupId === undefined ? 'the project' : `project ${context.groupId}`;
+  let advice: string | undefined;
+  if (status === 401 && errorCode !== undefined && PERMISSION_ERROR_CODES.has(errorCode)) {
+    advice =
+      `the credentials are valid but not allowed to ${context.operation} in ${project}: ` +
+      'add the service account or API key to the project with a role that allows it (Project Backup Manager or Project Owner)';
+  } else if (status === 401) {
+    // Atlas answers bad credentials with a generic body (errorCode UNEXPECTED_ERROR on its digest challenge).
+    advice = 'Atlas did not accept the credentials: the API key or service-account secret is wrong, revoked or rotated';
+  } else if (status === 403 && errorCode !== undefined && IP_ACCESS_LIST_ERROR_CODES.has(errorCode)) {
+    advice =
+      "this machine's public IP address is not on the API access list of the service account or API key: " +
+      'add it (or its CIDR range, or the NAT gateway address of the Lambda) to that access list in Atlas';
+  }
+  if (advice === undefined) return detail;
+  return detail === undefined ? advice : `${detail} (${advice})`;
 }
 
 /**

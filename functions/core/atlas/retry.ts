@@ -45,6 +45,36 @@ export function parseRetryAfter(value: string | string[] | undefined, now: numbe
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
+/** A wait read from a body is trusted up to this; past it the body is more likely wrong than the limit that long. */
+const MAX_BODY_WAIT_SECONDS = 3600;
+
+/**
+ * The wait a 429 body names when Retry-After is absent. The token-bucket answer says it in `parameters[1]` and in
+ * `detail` ("Please retry after 55 seconds"); the older fixed-window answer ("limited to 50 requests every
+ * 1 minutes", parameters [resource, limit, minutes]) names only its window, so the whole window is waited.
+ */
+export function retryAfterFromBody(
+  status: number,
+  body: { errorCode?: string | undefined; detail?: string | undefined; parameters?: readonly unknown[] | undefined },
+): number | undefined {
+  if (status !== 429) return undefined;
+  const { errorCode, detail = '', parameters = [] } = body;
+  const seconds = (value: unknown) =>
+    typeof value === 'number' && Number.isFinite(value) && value >= 0
+      ? Math.min(MAX_BODY_WAIT_SECONDS, Math.ceil(value))
+      : undefined;
+  if (errorCode === 'RATE_LIMITED_TOKEN_BUCKET') {
+    const stated = /retry after (\d+) seconds?/i.exec(detail)?.[1];
+    return seconds(parameters[1]) ?? seconds(stated === undefined ? undefined : Number(stated));
+  }
+  if (errorCode === 'RATE_LIMITED') {
+    const minutes = /every (\d+) minutes?/i.exec(detail)?.[1];
+    const window = seconds(parameters[2]) ?? seconds(minutes === undefined ? undefined : Number(minutes));
+    return window === undefined ? undefined : Math.min(MAX_BODY_WAIT_SECONDS, window * 60);
+  }
+  return undefined;
+}
+
 export interface RetryLoopOptions {
   readonly policy: RetryPolicy;
   /** Epoch milliseconds; no wait or attempt starts past it. */

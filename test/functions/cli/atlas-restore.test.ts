@@ -201,7 +201,7 @@ describe.concurrent('CLI: atlas-restore', () => {
     );
     expect(wrongKey.code).toBe(1);
     expect(wrongKey.stderr).toMatch(
-      /^atlas-restore: listBackupRestoreJobs on cluster orders-prod .*: 401 UNAUTHORIZED: [^\n]+\n$/,
+      /^atlas-restore: listBackupRestoreJobs on cluster orders-prod .*: 401 UNEXPECTED_ERROR: [^\n]+Atlas did not accept the credentials[^\n]+\n$/,
     );
     expect(`${wrongSecret.stderr}${wrongKey.stderr}`).not.toMatch(/mdb_sa_sk_wrong|wrong-private-key/);
   });

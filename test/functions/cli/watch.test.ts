@@ -168,7 +168,7 @@ describe.concurrent('CLI: atlas-restore watch', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr).toMatch(
-      /^atlas-restore: getBackupRestoreJob on cluster src-\d+ .*: 401 UNAUTHORIZED: [^\n]+\n$/,
+      /^atlas-restore: getBackupRestoreJob on cluster src-\d+ .*: 401 UNEXPECTED_ERROR: [^\n]+Atlas did not accept the credentials[^\n]+\n$/,
     );
     expect(result.stderr).not.toContain('not-the-private-key');
   });

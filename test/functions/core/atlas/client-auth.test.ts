@@ -253,7 +253,12 @@ describe('Function: createAtlasClient (API key auth)', () => {
     const error = await failure(harness.client.getCluster(harness.cluster));
 
     // Assess
-    expect(error).toMatchObject({ status: 401, errorCode: 'UNAUTHORIZED', retryable: false, operation: 'getCluster' });
+    expect(error).toMatchObject({
+      status: 401,
+      errorCode: 'UNEXPECTED_ERROR',
+      retryable: false,
+      operation: 'getCluster',
+    });
     expect(harness.credentials.counts.invalidations).toBe(1);
     expect(apiRequests(harness.sim).map((request) => [request.auth, request.status])).toEqual([
       ['none', 401],

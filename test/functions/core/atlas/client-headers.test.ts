@@ -103,10 +103,41 @@ describe('Function: createAtlasClient (headers)', () => {
           mediaType: 'application/vnd.atlas.2024-08-05+json',
           deprecation: 'Mon, 01 Jun 2026 00:00:00 GMT',
           sunset: 'Tue, 01 Jun 2027 00:00:00 GMT',
+          deprecatedSince: '2026-06-01T00:00:00.000Z',
+          sunsetAt: '2027-06-01T00:00:00.000Z',
         },
       },
     ]);
     expect(atlas.seen[0]?.headers['user-agent']).toBe('drill-tests/1.0');
+  });
+
+  it.each([
+    ['as Atlas sends it (an HTTP-date, unpadded day)', 'Mon, 5 Aug 2024 00:00:00 GMT'],
+    ['as RFC 9745 writes it (@epoch seconds)', '@1722816000'],
+  ])('reads a Deprecation date %s and logs it once over many calls', async (_form, deprecation) => {
+    // Prepare
+    const deprecated = {
+      status: 200,
+      headers: {
+        'content-type': 'application/vnd.atlas.2024-08-05+json',
+        deprecation,
+        sunset: 'Thu, 1 Jul 2027 00:00:00 GMT',
+      },
+      body: CLUSTER_BODY,
+    };
+    await start([deprecated, deprecated, deprecated]);
+
+    // Act
+    for (let call = 0; call < 3; call += 1) await client.getCluster(CLUSTER);
+
+    // Assess
+    const warnings = log.entries.filter((entry) => entry.level === 'warn');
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]?.extra).toMatchObject({
+      operation: 'getCluster',
+      deprecatedSince: '2024-08-05T00:00:00.000Z',
+      sunsetAt: '2027-07-01T00:00:00.000Z',
+    });
   });
 
   it('takes the error code from X-Error-Code when the body has none', async () => {
@@ -119,8 +150,8 @@ describe('Function: createAtlasClient (headers)', () => {
     // Assess
     expect(error).toBeInstanceOf(AtlasApiError);
     expect(error).toMatchObject({ status: 403, errorCode: 'IP_ADDRESS_NOT_ON_WHITELIST', retryable: false });
-    expect((error as Error).message).toBe(
-      'getCluster on cluster prod (project 0123456789abcdef01234567): 403 IP_ADDRESS_NOT_ON_WHITELIST',
+    expect((error as Error).message).toMatch(
+      /^getCluster on cluster prod \(project 0123456789abcdef01234567\): 403 IP_ADDRESS_NOT_ON_WHITELIST: this machine's public IP address is not on the API access list/,
     );
   });
 

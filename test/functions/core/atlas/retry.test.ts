@@ -5,6 +5,7 @@ import {
   isRetryableStatus,
   parseRetryAfter,
   type RetryPolicy,
+  retryAfterFromBody,
   retryDelayMs,
   withRetries,
 } from '../../../../functions/core/atlas/retry.ts';
@@ -147,5 +148,49 @@ describe('Function: withRetries', () => {
     expect(first).toBe(ambiguous);
     expect(second).toBe(permanent);
     expect(sleeps).toEqual([]);
+  });
+});
+
+describe('Function: retryAfterFromBody', () => {
+  it.each([
+    [
+      'the token-bucket sample of the rate-limit page',
+      'RATE_LIMITED_TOKEN_BUCKET',
+      'Rate limit exceeded for api/atlas/v2/orgs. Please retry after 55 seconds. Request capacity: 10. Refill rate: 5 per 60 seconds.',
+      ['api/atlas/v2/orgs', 55, 10, 5, 60],
+      55,
+    ],
+    [
+      'the detail alone',
+      'RATE_LIMITED_TOKEN_BUCKET',
+      'Rate limit exceeded for api/atlas/v2/orgs. Please retry after 7 seconds.',
+      undefined,
+      7,
+    ],
+    [
+      'the older fixed window of the token endpoint (a whole window)',
+      'RATE_LIMITED',
+      'Resource /api/oauth/token is limited to 50 requests every 1 minutes.',
+      ['/api/oauth/token', 50, 1],
+      60,
+    ],
+    ['nothing usable', 'RATE_LIMITED_TOKEN_BUCKET', 'Too many requests.', ['x', 'soon'], undefined],
+    ['another status code', 'UNEXPECTED_ERROR', 'Please retry after 9 seconds.', undefined, undefined],
+  ])('reads %s', (_case, errorCode, detail, parameters, seconds) => {
+    // Act
+    const wait = retryAfterFromBody(429, { errorCode, detail, parameters });
+
+    // Assess
+    expect(wait).toBe(seconds);
+  });
+
+  it('ignores bodies of other statuses and caps an absurd wait at an hour', () => {
+    // Act
+    const other = retryAfterFromBody(503, { errorCode: 'RATE_LIMITED_TOKEN_BUCKET', parameters: ['p', 55] });
+    const absurd = retryAfterFromBody(429, { errorCode: 'RATE_LIMITED_TOKEN_BUCKET', parameters: ['p', 1e9] });
+
+    // Assess
+    expect(other).toBeUndefined();
+    expect(absurd).toBe(3600);
   });
 });
