@@ -137,6 +137,6 @@ export async function runOperationInProcess(
 }
 
 function internalMessageOf(body: string): InternalMessage | undefined {
-  const parsed = parseWorkMessageBody(body);
+  const parsed = parseWorkMessageBody(body, { now: systemClock.now() });
   return parsed.ok && parsed.kind === 'internal' ? parsed.message : undefined;
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
 import {
+  MAX_POINT_IN_TIME_SECONDS,
   MAX_WAIT_MINUTES_LIMIT,
   MIN_POINT_IN_TIME_SECONDS,
   RESTORE_REQUEST_KEYS,
@@ -10,7 +11,7 @@ export const clusterNameArb = fc
   .tuple(fc.stringMatching(/^[a-zA-Z0-9]$/), fc.stringMatching(/^[a-zA-Z0-9-]{0,63}$/))
   .map(([first, rest]) => first + rest);
 export const requestIdArb = fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/);
-const epochSeconds = fc.integer({ min: MIN_POINT_IN_TIME_SECONDS, max: 4_102_444_800 });
+const epochSeconds = fc.integer({ min: MIN_POINT_IN_TIME_SECONDS, max: MAX_POINT_IN_TIME_SECONDS });
 
 const common = {
   groupId: hex24,
@@ -200,6 +201,13 @@ const mutators: Mutator[] = [
         name: 'point in time too early',
         value: bySeconds ? { ...request, pointInTimeUTCSeconds: seconds } : { ...request, oplogTs: seconds },
         expect: [{ path: bySeconds ? 'pointInTimeUTCSeconds' : 'oplogTs', rule: 'too_small' }],
+      })),
+      epochSeconds.map((seconds) => ({
+        name: 'point in time in milliseconds',
+        value: bySeconds
+          ? { ...request, pointInTimeUTCSeconds: seconds * 1000 }
+          : { ...request, oplogTs: seconds * 1000 },
+        expect: [{ path: bySeconds ? 'pointInTimeUTCSeconds' : 'oplogTs', rule: 'looks_like_milliseconds' }],
       })),
       fc.constant(
         bySeconds
