@@ -36,8 +36,8 @@ describe.concurrent('CLI: points in time, their window and cluster kinds', () =>
     return path;
   }
 
-  /** `start pointInTime` flags from a source to an allowed target, as a dry run with a JSON outcome. */
-  function pointInTimeDryRun(groupId: string, source: string, target: string, seconds: number): string[] {
+  /** `start pointInTime` flags from a source to an allowed target, with a JSON outcome. */
+  function pointInTimeStart(groupId: string, source: string, target: string, seconds: number): string[] {
     return [
       'start',
       'pointInTime',
@@ -53,7 +53,6 @@ describe.concurrent('CLI: points in time, their window and cluster kinds', () =>
       String(seconds),
       '--allowTarget',
       `${groupId}/${target}`,
-      '--dry-run',
       '--json',
     ];
   }
@@ -88,7 +87,10 @@ describe.concurrent('CLI: points in time, their window and cluster kinds', () =>
     const seconds = Math.floor((sim.clock.now() - 2 * HOUR_MS) / 1000);
 
     // Act
-    const result = await runCli(pointInTimeDryRun(pair.groupId, pair.source, pair.target, seconds), env);
+    const result = await runCli(
+      [...pointInTimeStart(pair.groupId, pair.source, pair.target, seconds), '--dry-run'],
+      env,
+    );
 
     // Assess
     expect(result.code).toBe(1);
@@ -103,23 +105,24 @@ describe.concurrent('CLI: points in time, their window and cluster kinds', () =>
     });
   });
 
-  it('a dry run approves a point in time of a sharded cluster with continuous backup', async ({ expect }) => {
+  it('restores a sharded cluster with continuous backup to a point in time', async ({ expect }) => {
     // Prepare
     const { groupId } = sim.seed;
     sim.state.addCluster(groupId, { name: 'pit-sharded', clusterType: 'SHARDED' });
     sim.state.addCluster(groupId, { name: 'pit-sharded-drill', clusterType: 'SHARDED' });
     sim.state.addSnapshot(groupId, 'pit-sharded', { startedAt: sim.clock.now() - 6 * HOUR_MS });
     const seconds = Math.floor((sim.clock.now() - HOUR_MS) / 1000);
+    const args = pointInTimeStart(groupId, 'pit-sharded', 'pit-sharded-drill', seconds);
 
     // Act
-    const result = await runCli(pointInTimeDryRun(groupId, 'pit-sharded', 'pit-sharded-drill', seconds), env);
+    const result = await runCli(args, { ...env, POLL_MIN_DELAY_SECONDS: '1', POLL_MAX_DELAY_SECONDS: '2' });
 
     // Assess
     expect(result.code).toBe(0);
-    expect(JSON.parse(result.stdout)).toMatchObject({
-      outcome: 'dryRun',
-      reason: expect.stringContaining(`would restore point in time ${seconds}`),
-    });
+    expect(JSON.parse(result.stdout)).toMatchObject({ outcome: 'succeeded', snapshotAt: expect.any(String) });
+    expect(sim.state.restoreJobs(groupId, 'pit-sharded')).toMatchObject([
+      { deliveryType: 'pointInTime', pointInTimeUTCSeconds: seconds },
+    ]);
   });
 
   it('fails for good on a Flex source, saying which endpoint Flex restores use', async ({ expect }) => {
