@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { validateAtlasResponse } from '../support/openapi.ts';
 import { SimulatedClock } from './clock.ts';
 import { type AtlasSimulator, startAtlasSimulator } from './index.ts';
 import { TestClient, V2024 } from './test-client.ts';
@@ -52,6 +53,7 @@ describe('Atlas simulator: point-in-time windows and cluster kinds', () => {
 
     // Assess
     expect(answer.status).toBe(200);
+    expect(validateAtlasResponse('createBackupRestoreJob', 200, answer.json, answer.headers)).toEqual([]);
     expect(answer.json).toMatchObject({ deliveryType: 'pointInTime', pointInTimeUTCSeconds: nowSeconds - HOUR_S });
   });
 
@@ -123,6 +125,8 @@ describe('Atlas simulator: point-in-time windows and cluster kinds', () => {
     const snapshots = await client.call('/clusters/flexy/backup/snapshots');
 
     // Assess
+    expect(validateAtlasResponse('getCluster', 400, cluster.json, cluster.headers)).toEqual([]);
+    expect(validateAtlasResponse('listBackupSnapshots', 400, snapshots.json, snapshots.headers)).toEqual([]);
     for (const answer of [cluster, snapshots]) {
       expect(answer.status).toBe(400);
       expect(answer.json).toMatchObject({
