@@ -2,19 +2,17 @@ import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { restoreRequestJsonSchema } from '../../../../functions/core/contract/json-schema.ts';
-import { MAX_POINT_IN_TIME_SECONDS } from '../../../../functions/core/contract/restore-request.ts';
 import {
   classifyWorkMessage,
   parseRestoreRequest,
   parseWorkMessageBody,
 } from '../../../../functions/core/contract/work-message.ts';
-import { invalidRequest, validRequest } from './arbitraries.ts';
+import { invalidRequest, RECEIVED_AT_MS, validRequest } from './arbitraries.ts';
 
 // Draft 2020-12 validator, to check that the published JSON Schema says what zod enforces.
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 const validateWithJsonSchema = ajv.compile(restoreRequestJsonSchema());
-/** Received at the last second Atlas can store: every valid point in time is in its past. */
-const receivedAt = { now: MAX_POINT_IN_TIME_SECONDS * 1000 };
+const receivedAt = { now: RECEIVED_AT_MS };
 
 describe('Contract: restore request', () => {
   it('accepts every valid request unchanged, as does the published JSON Schema (4,000 generated)', () => {
