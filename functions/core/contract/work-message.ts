@@ -82,9 +82,9 @@ export function parseRestoreRequest(
       issues: contractIssues(parsed.error, { prefix, knownKeys: RESTORE_REQUEST_KEYS }),
     };
   }
-  const late = pointInTimeIssues(parsed.data, context.now);
-  if (late.length > 0) {
-    const issues = late.map((issue) => ({ ...issue, path: formatPath([...prefix, issue.path]) }));
+  const inTheFuture = pointInTimeIssues(parsed.data, context.now);
+  if (inTheFuture.length > 0) {
+    const issues = inTheFuture.map((issue) => ({ ...issue, path: formatPath([...prefix, issue.path]) }));
     return { ok: false, code: 'INVALID_REQUEST', issues };
   }
   return { ok: true, kind: 'request', request: parsed.data };
