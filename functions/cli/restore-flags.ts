@@ -96,7 +96,7 @@ export function restoreRequestFromFlags(
     ...(extra.dryRun ? { dryRun: true } : {}),
   };
   const defined = Object.fromEntries(Object.entries(candidate).filter(([, value]) => value !== undefined));
-  const parsed = parseRestoreRequest(defined);
+  const parsed = parseRestoreRequest(defined, { now: Date.now() });
   if (!parsed.ok) throw new UsageError(describeIssuesAsFlags(parsed.issues));
   return parsed.request;
 }

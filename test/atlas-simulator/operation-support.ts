@@ -25,6 +25,15 @@ export function requireCluster(store: SimulatorStore, params: Readonly<Record<st
   if (!store.hasProject(groupId)) {
     throw new AtlasError(404, 'GROUP_NOT_FOUND', `No group with ID ${groupId} exists.`, { parameters: [groupId] });
   }
+  if (store.isFlexCluster(groupId, clusterName)) {
+    // Atlas keeps Flex clusters behind their own endpoints (/flexClusters/{name}, and its backup/restoreJobs).
+    throw new AtlasError(
+      400,
+      'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API',
+      `Flex cluster ${clusterName} cannot be used in the Cluster API.`,
+      { parameters: [clusterName] },
+    );
+  }
   const cluster = store.findCluster(groupId, clusterName);
   if (!cluster) {
     throw new AtlasError(404, 'CLUSTER_NOT_FOUND', `No cluster named ${clusterName} exists in group ${groupId}.`, {

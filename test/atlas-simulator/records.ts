@@ -8,6 +8,8 @@ export interface ClusterRecord {
   readonly clusterType: ClusterType;
   stateName: ClusterStateName;
   paused: boolean;
+  readonly pitEnabled: boolean;
+  readonly restoreWindowDays: number;
   readonly createdAt: number;
   /** Atlas names replica sets after an internal cluster id, not the cluster name. */
   readonly replicaSetNames: readonly string[];

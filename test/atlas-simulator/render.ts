@@ -26,7 +26,7 @@ export function renderCluster(cluster: ClusterRecord, context: RenderContext): C
     stateName: cluster.stateName,
     paused: cluster.paused,
     backupEnabled: true,
-    pitEnabled: cluster.clusterType === 'REPLICASET',
+    pitEnabled: cluster.pitEnabled,
     createDate: iso(cluster.createdAt),
     mongoDBMajorVersion: '7.0',
     mongoDBVersion: MONGODB_VERSION,

@@ -22,13 +22,6 @@ export const getBackupRestoreJob: Operation = (store, { params }) => {
 export const createBackupRestoreJob: Operation = (store, { params, body }) => {
   const source = requireCluster(store, params);
   const request = parseRestoreJobRequest(body);
-  if (request.deliveryType === 'pointInTime' && source.clusterType === 'SHARDED') {
-    throw new AtlasError(
-      400,
-      'PIT_RESTORE_ONLY_SUPPORTED_FOR_REPLICA_SETS',
-      'Point-in-time restores are only supported for replica sets.',
-    );
-  }
   const snapshot =
     request.deliveryType === 'pointInTime'
       ? snapshotBefore(store, source, request)
@@ -108,10 +101,24 @@ function completedSnapshot(store: SimulatorStore, source: ClusterRecord, request
   return snapshot;
 }
 
-/** Atlas restores a point in time from the newest completed snapshot taken before it, replaying the oplog. */
+/**
+ * Atlas restores a point in time from the newest completed snapshot taken before it, replaying the oplog it kept:
+ * the cluster needs Continuous Cloud Backup (replica set or sharded alike), and the instant must lie in the backup
+ * policy's restore window, up to now. PIT_RESTORE_ONLY_SUPPORTED_FOR_REPLICA_SETS ("specify a checkpoint instead")
+ * belongs to legacy backup, which the simulator does not model.
+ */
 function snapshotBefore(store: SimulatorStore, source: ClusterRecord, request: RestoreJobRequest): SnapshotRecord {
   const seconds = request.pointInTimeUTCSeconds ?? request.oplogTs ?? 0;
-  if (seconds * 1000 > store.clock.now()) {
+  const now = store.clock.now();
+  if (!source.pitEnabled) {
+    throw new AtlasError(
+      400,
+      'INVALID_PIT_RESTORE_TIME',
+      `Continuous Cloud Backup is not enabled for cluster ${source.name}: no point in time can be restored.`,
+      { parameters: [seconds] },
+    );
+  }
+  if (seconds * 1000 > now) {
     throw new AtlasError(400, 'INVALID_PIT_RESTORE_TIME', `The point in time ${seconds} is in the future.`, {
       parameters: [seconds],
     });
@@ -125,6 +132,14 @@ function snapshotBefore(store: SimulatorStore, source: ClusterRecord, request: R
       404,
       'UNABLE_T0_FIND_SNAPSHOT_PRIOR_TO_PIT_RESTORE_OPTIME',
       `No completed snapshot of cluster ${source.name} was taken before ${seconds}.`,
+      { parameters: [seconds] },
+    );
+  }
+  if (seconds * 1000 < now - source.restoreWindowDays * 86_400_000) {
+    throw new AtlasError(
+      400,
+      'INVALID_PIT_RESTORE_TIME',
+      `The point in time ${seconds} is older than the ${source.restoreWindowDays}-day restore window of cluster ${source.name}.`,
       { parameters: [seconds] },
     );
   }

@@ -210,22 +210,6 @@ describe('Atlas simulator: restore jobs', () => {
     expect(answer.headers['x-error-code']).toBe(errorCode);
   });
 
-  it('refuses a point-in-time restore of a sharded cluster', async () => {
-    // Act
-    const answer = await client.call(`/clusters/${simulator.seed.shardedClusterName}/backup/restoreJobs`, {
-      body: {
-        ...automated,
-        deliveryType: 'pointInTime',
-        snapshotId: undefined,
-        pointInTimeUTCSeconds: start / 1000 - 60,
-      },
-    });
-
-    // Assess
-    expect(answer.status).toBe(400);
-    expect(answer.json).toMatchObject({ errorCode: 'PIT_RESTORE_ONLY_SUPPORTED_FOR_REPLICA_SETS' });
-  });
-
   it('restores a point in time from the newest snapshot before it, by seconds or by oplog timestamp', async () => {
     // Prepare
     const seconds = start / 1000 - 3600;

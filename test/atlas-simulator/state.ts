@@ -16,6 +16,8 @@ import type {
   SnapshotSpec,
 } from './types.ts';
 
+const DEFAULT_RESTORE_WINDOW_DAYS = 2;
+
 /** The simulated Atlas: projects, clusters, snapshots and restore jobs, and the views tests read them through. */
 export class SimulatorStore implements SimulatorState {
   readonly ids = new ObjectIdGenerator();
@@ -25,6 +27,7 @@ export class SimulatorStore implements SimulatorState {
   readonly #projects = new Map<string, Map<string, ClusterRecord>>();
   readonly #snapshots: SnapshotRecord[] = [];
   readonly #restoreJobs: RestoreJobRecord[] = [];
+  readonly #flexClusters = new Set<string>();
 
   constructor(clock: SimulatedClock, durations: LifecycleDurations) {
     this.clock = clock;
@@ -55,6 +58,8 @@ export class SimulatorStore implements SimulatorState {
       clusterType,
       stateName: spec.stateName ?? 'IDLE',
       paused: spec.paused ?? false,
+      pitEnabled: spec.pitEnabled ?? true,
+      restoreWindowDays: spec.restoreWindowDays ?? DEFAULT_RESTORE_WINDOW_DAYS,
       createdAt,
       replicaSetNames,
     };
@@ -71,6 +76,18 @@ export class SimulatorStore implements SimulatorState {
     if (patch.stateName !== undefined) cluster.stateName = patch.stateName;
     if (patch.paused !== undefined) cluster.paused = patch.paused;
     return renderCluster(cluster, this.renderContext());
+  }
+
+  addFlexCluster(groupId: string, name: string): void {
+    const clusters = this.#requireProject(groupId);
+    if (clusters.has(name) || this.isFlexCluster(groupId, name)) {
+      throw new Error(`Cluster ${name} already exists in project ${groupId}`);
+    }
+    this.#flexClusters.add(`${groupId}/${name}`);
+  }
+
+  isFlexCluster(groupId: string, clusterName: string): boolean {
+    return this.#flexClusters.has(`${groupId}/${clusterName}`);
   }
 
   cluster(groupId: string, clusterName: string): ClusterJson | undefined {

@@ -95,6 +95,13 @@ export interface ClusterSpec {
   readonly stateName?: ClusterStateName;
   /** Default false. */
   readonly paused?: boolean;
+  /** Continuous Cloud Backup (getCluster's `pitEnabled`): point-in-time restores need it. Default true. */
+  readonly pitEnabled?: boolean;
+  /**
+   * The backup policy's restore window (`restoreWindowDays`): how far back a point in time may be. Default 2 (no
+   * public source gives Atlas's default; 2 days is the stricter reading, the default hourly snapshots' retention).
+   */
+  readonly restoreWindowDays?: number;
 }
 
 export interface SnapshotSpec {
@@ -186,6 +193,8 @@ export interface SimulatorState {
     patch: { readonly stateName?: ClusterStateName; readonly paused?: boolean },
   ): ClusterJson;
   cluster(groupId: string, clusterName: string): ClusterJson | undefined;
+  /** Adds a Flex cluster: the cluster endpoints answer 400 CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API for it. */
+  addFlexCluster(groupId: string, name: string): void;
   /** Adds a snapshot (replica-set or sharded, after the cluster's type) and returns its id. */
   addSnapshot(groupId: string, clusterName: string, spec?: SnapshotSpec): string;
   snapshot(groupId: string, clusterName: string, snapshotId: string): SnapshotJson | undefined;

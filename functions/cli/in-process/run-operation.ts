@@ -168,6 +168,6 @@ function deadLettered(letter: DeadLetter): InProcessRunError {
 }
 
 function internalMessageOf(body: string): InternalMessage | undefined {
-  const parsed = parseWorkMessageBody(body);
+  const parsed = parseWorkMessageBody(body, { now: systemClock.now() });
   return parsed.ok && parsed.kind === 'internal' ? parsed.message : undefined;
 }

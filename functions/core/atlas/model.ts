@@ -30,6 +30,8 @@ export const clusterSchema = z.looseObject({
   stateName: z.string(),
   paused: optionalBoolean,
   clusterType: optionalString,
+  /** Continuous Cloud Backup: without it Atlas restores no point in time (absent reads as off). */
+  pitEnabled: optionalBoolean,
 });
 export type Cluster = z.infer<typeof clusterSchema>;
 

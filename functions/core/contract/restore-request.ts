@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { atlasId, clusterName, deliveryType } from '../atlas/model.ts';
-import { ruleIssue } from './issues.ts';
+import { type ContractIssue, ruleIssue } from './issues.ts';
 
 /**
  * The public restore request: the body of an SQS message on the work queue, the `detail` of an EventBridge event,
@@ -35,7 +35,45 @@ export const requestId = z
   .string()
   .regex(REQUEST_ID_PATTERN, 'must be 1 to 128 characters among letters, digits and . _ : -');
 
-const epochSeconds = z.int().min(MIN_POINT_IN_TIME_SECONDS, 'must be seconds since the epoch, 1199145600 or later');
+/**
+ * Atlas stores these instants as 32-bit integers (`format: int32` in the spec): nothing after 2038-01-19T03:14:07Z.
+ * A value a thousand times too large is milliseconds given by mistake (the Atlas CLI's own flag was once named
+ * `--pointInTimeUTCMillis` while taking seconds): refused with a rule that says so, never read as year 57878.
+ */
+export const MAX_POINT_IN_TIME_SECONDS = 2_147_483_647;
+
+const epochSeconds = z
+  .int()
+  .min(MIN_POINT_IN_TIME_SECONDS, 'must be seconds since the epoch, 1199145600 or later')
+  .refine((seconds) => !looksLikeMilliseconds(seconds), {
+    error: (issue) => millisecondsMessage(issue.input as number),
+    params: { rule: 'looks_like_milliseconds' },
+    abort: true,
+  })
+  .max(
+    MAX_POINT_IN_TIME_SECONDS,
+    `must be seconds since the epoch, at most ${MAX_POINT_IN_TIME_SECONDS} (2038-01-19, Atlas's 32-bit limit)`,
+  );
+
+/** Milliseconds by mistake: too large for seconds, and a plausible instant once divided by 1000. */
+function looksLikeMilliseconds(value: number): boolean {
+  return (
+    value > MAX_POINT_IN_TIME_SECONDS &&
+    value / 1000 >= MIN_POINT_IN_TIME_SECONDS &&
+    value / 1000 <= MAX_POINT_IN_TIME_SECONDS
+  );
+}
+
+function millisecondsMessage(value: number): string {
+  const asSeconds = Math.floor(value / 1000);
+  const year = new Date(value * 1000).getUTCFullYear();
+  return `looks like milliseconds: as seconds it is the year ${year}; give seconds since the epoch (${asSeconds} is ${isoSeconds(asSeconds)})`;
+}
+
+/** `2026-11-28T03:20:00Z`, for messages that name an instant given in epoch seconds. */
+export function isoSeconds(seconds: number): string {
+  return new Date(seconds * 1000).toISOString().replace('.000Z', 'Z');
+}
 
 export const restoreRequestFields = z.strictObject({
   groupId: atlasId.describe('Project (group) id of the source cluster.'),
@@ -51,8 +89,16 @@ export const restoreRequestFields = z.strictObject({
   targetClusterName: clusterName
     .optional()
     .describe('Target cluster: it is OVERWRITTEN. Required for automated and pointInTime, refused for download.'),
-  pointInTimeUTCSeconds: epochSeconds.optional().describe('pointInTime only: the moment to restore, in epoch seconds.'),
-  oplogTs: epochSeconds.optional().describe('pointInTime only, with oplogInc: the oplog timestamp to restore to.'),
+  pointInTimeUTCSeconds: epochSeconds
+    .optional()
+    .describe(
+      'pointInTime only: the moment to restore, in epoch seconds (not milliseconds); not in the future when received.',
+    ),
+  oplogTs: epochSeconds
+    .optional()
+    .describe(
+      'pointInTime only, with oplogInc: the oplog timestamp to restore to, in epoch seconds; not in the future when received.',
+    ),
   oplogInc: z.int().min(1, 'must be 1 or more').optional().describe('pointInTime only, with oplogTs.'),
   requestId: requestId
     .optional()
@@ -135,6 +181,27 @@ function checkFieldCombinations(request: RestoreRequestFields, context: z.Refine
 
 export const restoreRequestSchema = restoreRequestFields.superRefine(checkFieldCombinations);
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+/**
+ * The one rule that needs a clock: a point in time must not be after `now`, the receiver's clock when the request
+ * arrives (Atlas refuses a future instant with INVALID_PIT_RESTORE_TIME, and an instant only moves into the past, so
+ * it is checked once, here, and not again before submitting). Not expressible in the JSON Schema; its descriptions
+ * say it.
+ */
+export function pointInTimeIssues(request: RestoreRequest, now: number): ContractIssue[] {
+  const nowSeconds = Math.floor(now / 1000);
+  return (['pointInTimeUTCSeconds', 'oplogTs'] as const).flatMap((field) => {
+    const seconds = request[field];
+    if (seconds === undefined || seconds <= nowSeconds) return [];
+    return [
+      {
+        path: field,
+        rule: 'in_the_future',
+        message: `is in the future: ${isoSeconds(seconds)} is after now (${isoSeconds(nowSeconds)}); a point in time must be in the past`,
+      },
+    ];
+  });
+}
 
 export const RESTORE_REQUEST_KEYS: readonly string[] = Object.keys(restoreRequestFields.shape);
 

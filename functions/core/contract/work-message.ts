@@ -1,7 +1,12 @@
 import * as z from 'zod';
 import { type InternalMessage, internalMessage } from './internal-messages.ts';
-import { type ContractIssue, contractIssues } from './issues.ts';
-import { RESTORE_REQUEST_KEYS, type RestoreRequest, restoreRequestSchema } from './restore-request.ts';
+import { type ContractIssue, contractIssues, formatPath } from './issues.ts';
+import {
+  pointInTimeIssues,
+  RESTORE_REQUEST_KEYS,
+  type RestoreRequest,
+  restoreRequestSchema,
+} from './restore-request.ts';
 
 /** Why a message was refused; a stable code for the dead-letter queue's attributes and for tests. */
 export type RejectionCode = 'MALFORMED_JSON' | 'INVALID_REQUEST' | 'INVALID_EVENT' | 'INVALID_INTERNAL_MESSAGE';
@@ -25,8 +30,13 @@ const eventBridgeEnvelope = z.looseObject({
   detail: z.unknown(),
 });
 
+/** What parsing a request needs besides the message: the receiver's clock (epoch ms), for points in time. */
+export interface ParseContext {
+  readonly now: number;
+}
+
 /** Parses an SQS message body on the work queue. Never throws: a bad body is a Rejection naming the field and rule. */
-export function parseWorkMessageBody(body: string): WorkMessage | Rejection {
+export function parseWorkMessageBody(body: string, context: ParseContext): WorkMessage | Rejection {
   let value: unknown;
   try {
     value = JSON.parse(body);
@@ -35,14 +45,14 @@ export function parseWorkMessageBody(body: string): WorkMessage | Rejection {
     const message = error instanceof Error ? error.message : 'not JSON';
     return { ok: false, code: 'MALFORMED_JSON', issues: [{ path: '(message)', rule: 'json', message }] };
   }
-  return classifyWorkMessage(value);
+  return classifyWorkMessage(value, context);
 }
 
 /**
  * A parsed message: an internal message (has `v`), an EventBridge event (has `detail-type` or `detail`: the request
  * is its `detail`), or else a restore request.
  */
-export function classifyWorkMessage(value: unknown): WorkMessage | Rejection {
+export function classifyWorkMessage(value: unknown, context: ParseContext): WorkMessage | Rejection {
   if (isRecord(value) && 'v' in value) {
     const parsed = internalMessage.safeParse(value, { reportInput: true });
     return parsed.success
@@ -52,25 +62,32 @@ export function classifyWorkMessage(value: unknown): WorkMessage | Rejection {
   if (isRecord(value) && ('detail-type' in value || 'detail' in value)) {
     const envelope = eventBridgeEnvelope.safeParse(value, { reportInput: true });
     if (!envelope.success) return { ok: false, code: 'INVALID_EVENT', issues: contractIssues(envelope.error) };
-    const request = parseRestoreRequest(envelope.data.detail, ['detail']);
+    const request = parseRestoreRequest(envelope.data.detail, context, ['detail']);
     return request.ok ? { ...request, eventId: envelope.data.id } : request;
   }
-  return parseRestoreRequest(value);
+  return parseRestoreRequest(value, context);
 }
 
 /** Validates a restore request; issue paths start with `prefix` (`detail` inside an event). */
 export function parseRestoreRequest(
   value: unknown,
+  context: ParseContext,
   prefix: readonly PropertyKey[] = [],
 ): { ok: true; kind: 'request'; request: RestoreRequest } | Rejection {
   const parsed = restoreRequestSchema.safeParse(value, { reportInput: true });
-  return parsed.success
-    ? { ok: true, kind: 'request', request: parsed.data }
-    : {
-        ok: false,
-        code: 'INVALID_REQUEST',
-        issues: contractIssues(parsed.error, { prefix, knownKeys: RESTORE_REQUEST_KEYS }),
-      };
+  if (!parsed.success) {
+    return {
+      ok: false,
+      code: 'INVALID_REQUEST',
+      issues: contractIssues(parsed.error, { prefix, knownKeys: RESTORE_REQUEST_KEYS }),
+    };
+  }
+  const inTheFuture = pointInTimeIssues(parsed.data, context.now);
+  if (inTheFuture.length > 0) {
+    const issues = inTheFuture.map((issue) => ({ ...issue, path: formatPath([...prefix, issue.path]) }));
+    return { ok: false, code: 'INVALID_REQUEST', issues };
+  }
+  return { ok: true, kind: 'request', request: parsed.data };
 }
 
 /** Why a request without requestId is refused; the sentence a producer reads in the dead letter. */

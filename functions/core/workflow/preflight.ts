@@ -1,3 +1,4 @@
+import type { AtlasApiError } from '../atlas/errors.ts';
 import {
   atlasIdCreatedAt,
   type Cluster,
@@ -6,7 +7,7 @@ import {
   restoreJobState,
   type Snapshot,
 } from '../atlas/model.ts';
-import type { RestoreRequest } from '../contract/restore-request.ts';
+import { isoSeconds, type RestoreRequest } from '../contract/restore-request.ts';
 
 /** Why a start waits and tries again later. Codes are ours, or the Atlas errorCode that told us. */
 export interface Deferral {
@@ -91,6 +92,65 @@ export function chooseSnapshot(
         deferral: { code: 'SNAPSHOT_IN_PROGRESS', reason: `snapshot ${wanted} is ${snapshot.status}` },
       };
   }
+}
+
+/** Why a point-in-time request cannot be restored from this cluster; permanent: waiting will not help. */
+export interface PointInTimeRefusal {
+  readonly code: 'PIT_NOT_ENABLED' | 'PIT_OUTSIDE_WINDOW';
+  readonly reason: string;
+}
+
+/**
+ * A point in time needs Continuous Cloud Backup on the source (`pitEnabled`; replica set or sharded alike) and must
+ * lie in its window: from the oldest completed snapshot (Atlas replays the oplog from the newest snapshot before the
+ * instant, else answers UNABLE_T0_FIND_SNAPSHOT_PRIOR_TO_PIT_RESTORE_OPTIME) to now (the contract refused the future
+ * on arrival). The backup policy's restore window (`restoreWindowDays`) may be shorter still; it is not readable
+ * through the endpoints this tool uses, so Atlas's INVALID_PIT_RESTORE_TIME on submit stays possible, and is permanent.
+ */
+export function pointInTimeOutsideWindow(
+  request: RestoreRequest,
+  cluster: Cluster,
+  snapshots: readonly Snapshot[],
+): PointInTimeRefusal | undefined {
+  if (request.deliveryType !== 'pointInTime') return undefined;
+  if (!cluster.pitEnabled) {
+    return {
+      code: 'PIT_NOT_ENABLED',
+      reason: `cluster ${cluster.name} does not have Continuous Cloud Backup (pitEnabled is not true): Atlas restores no point in time of it`,
+    };
+  }
+  const field = request.pointInTimeUTCSeconds !== undefined ? 'pointInTimeUTCSeconds' : 'oplogTs';
+  const seconds = request.pointInTimeUTCSeconds ?? request.oplogTs ?? 0;
+  const oldest = snapshots
+    .filter((snapshot) => snapshot.status === 'completed')
+    .map((snapshot) => Date.parse(snapshot.createdAt ?? ''))
+    .filter((at) => Number.isFinite(at))
+    .sort((a, b) => a - b)[0];
+  if (oldest === undefined) {
+    return {
+      code: 'PIT_OUTSIDE_WINDOW',
+      reason: `${field} ${isoSeconds(seconds)} is outside the window: cluster ${cluster.name} has no completed snapshot to replay the oplog from`,
+    };
+  }
+  if (seconds * 1000 < oldest) {
+    return {
+      code: 'PIT_OUTSIDE_WINDOW',
+      reason: `${field} ${isoSeconds(seconds)} is outside the window ${isoSeconds(Math.ceil(oldest / 1000))}–now (oldest completed snapshot of ${cluster.name} to now)`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The reason an operation fails with, for a permanent Atlas error: Atlas's own words, and what to do where they are
+ * not enough (a Flex cluster is not served by the cluster endpoints at all).
+ */
+export function permanentFailureReason(error: AtlasApiError): string {
+  if (error.errorCode === 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API') {
+    const name = error.clusterName ?? '{name}';
+    return `${error.message}. ${name} is a Flex cluster: Flex restores use another endpoint, POST /api/atlas/v2/groups/${error.groupId ?? '{groupId}'}/flexClusters/${name}/backup/restoreJobs, which this tool does not call; it restores dedicated clusters only`;
+  }
+  return error.message;
 }
 
 /**

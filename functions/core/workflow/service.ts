@@ -158,7 +158,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
 
   return {
     async handleMessage(body, origin, invocation) {
-      const parsed = parseWorkMessageBody(body);
+      const parsed = parseWorkMessageBody(body, { now: deps.clock.now() });
       if (!parsed.ok) {
         await reject(deadLetterOf(body, parsed, origin.messageId));
         return 'rejected';
@@ -173,7 +173,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
     },
 
     async acceptDirect(event, origin) {
-      const parsed = classifyWorkMessage(event);
+      const parsed = classifyWorkMessage(event, { now: deps.clock.now() });
       const body = safeStringify(event);
       if (!parsed.ok) {
         await reject(deadLetterOf(body, parsed, origin.requestId));

@@ -11,6 +11,8 @@ import {
   findSubmittedJobs,
   isSharded,
   matchingJobs,
+  permanentFailureReason,
+  pointInTimeOutsideWindow,
   restoreJobBody,
   restoreRunningOnto,
   type SnapshotChoice,
@@ -42,7 +44,7 @@ export async function runStart(context: StepContext): Promise<void> {
     // A permanent Atlas error ends the operation, but only while nothing can have been submitted: with a claim,
     // a job may exist, so the message is retried (and dead-lettered, for an operator, if it keeps failing).
     if (isPermanent(error) && !submission.claimed) {
-      await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, error.message);
+      await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, permanentFailureReason(error));
       return;
     }
     throw error;
@@ -105,6 +107,11 @@ async function start(context: StepContext, submission: Submission): Promise<void
   const choice = chooseSnapshot(request, snapshots, cluster.clusterType ? { sharded } : {});
   if (choice.kind === 'fail') {
     await fail(context, choice.code, choice.reason);
+    return;
+  }
+  const outside = pointInTimeOutsideWindow(request, cluster, snapshots);
+  if (outside) {
+    await fail(context, outside.code, outside.reason);
     return;
   }
   const target = restoreTarget(request);

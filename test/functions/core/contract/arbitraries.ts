@@ -10,7 +10,12 @@ export const clusterNameArb = fc
   .tuple(fc.stringMatching(/^[a-zA-Z0-9]$/), fc.stringMatching(/^[a-zA-Z0-9-]{0,63}$/))
   .map(([first, rest]) => first + rest);
 export const requestIdArb = fc.stringMatching(/^[A-Za-z0-9._:-]{1,128}$/);
-const epochSeconds = fc.integer({ min: MIN_POINT_IN_TIME_SECONDS, max: 4_102_444_800 });
+/**
+ * When generated requests are received: the workflow fakes' clock start (2026-11-28T06:00:00Z). Valid points in time
+ * are in its past (a later one is refused as in the future, a rule the JSON Schema cannot state).
+ */
+export const RECEIVED_AT_MS = Date.UTC(2026, 10, 28, 6, 0, 0);
+const epochSeconds = fc.integer({ min: MIN_POINT_IN_TIME_SECONDS, max: RECEIVED_AT_MS / 1000 });
 
 const common = {
   groupId: hex24,
@@ -200,6 +205,13 @@ const mutators: Mutator[] = [
         name: 'point in time too early',
         value: bySeconds ? { ...request, pointInTimeUTCSeconds: seconds } : { ...request, oplogTs: seconds },
         expect: [{ path: bySeconds ? 'pointInTimeUTCSeconds' : 'oplogTs', rule: 'too_small' }],
+      })),
+      epochSeconds.map((seconds) => ({
+        name: 'point in time in milliseconds',
+        value: bySeconds
+          ? { ...request, pointInTimeUTCSeconds: seconds * 1000 }
+          : { ...request, oplogTs: seconds * 1000 },
+        expect: [{ path: bySeconds ? 'pointInTimeUTCSeconds' : 'oplogTs', rule: 'looks_like_milliseconds' }],
       })),
       fc.constant(
         bySeconds

@@ -7,17 +7,18 @@ import {
   parseRestoreRequest,
   parseWorkMessageBody,
 } from '../../../../functions/core/contract/work-message.ts';
-import { invalidRequest, validRequest } from './arbitraries.ts';
+import { invalidRequest, RECEIVED_AT_MS, validRequest } from './arbitraries.ts';
 
 // Draft 2020-12 validator, to check that the published JSON Schema says what zod enforces.
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 const validateWithJsonSchema = ajv.compile(restoreRequestJsonSchema());
+const receivedAt = { now: RECEIVED_AT_MS };
 
 describe('Contract: restore request', () => {
   it('accepts every valid request unchanged, as does the published JSON Schema (4,000 generated)', () => {
     fc.assert(
       fc.property(validRequest, (request) => {
-        const parsed = parseRestoreRequest(request);
+        const parsed = parseRestoreRequest(request, receivedAt);
         expect(parsed).toEqual({ ok: true, kind: 'request', request });
         expect(validateWithJsonSchema(request)).toBe(true);
       }),
@@ -28,7 +29,7 @@ describe('Contract: restore request', () => {
   it('rejects every broken request naming the field and rule, as does the JSON Schema (5,000 generated)', () => {
     fc.assert(
       fc.property(invalidRequest, (mutation) => {
-        const parsed = parseRestoreRequest(mutation.value);
+        const parsed = parseRestoreRequest(mutation.value, receivedAt);
         if (parsed.ok) throw new Error(`accepted: ${mutation.name}`);
         const named = mutation.expect.some((expected) =>
           parsed.issues.some(
@@ -56,7 +57,7 @@ describe('Contract: restore request', () => {
           fc.jsonValue().map((value) => JSON.stringify(value)),
         ),
         (body) => {
-          const result = parseWorkMessageBody(body);
+          const result = parseWorkMessageBody(body, receivedAt);
           if (result.ok) return;
           expect(result.issues.length).toBeGreaterThan(0);
           for (const issue of result.issues) {
@@ -69,7 +70,7 @@ describe('Contract: restore request', () => {
     );
     fc.assert(
       fc.property(fc.anything(), (value) => {
-        expect(() => classifyWorkMessage(value)).not.toThrow();
+        expect(() => classifyWorkMessage(value, receivedAt)).not.toThrow();
       }),
       { numRuns: 1_000 },
     );
@@ -77,13 +78,16 @@ describe('Contract: restore request', () => {
 
   it('explains an unknown key that looks like a typo of a known one', () => {
     // Act
-    const parsed = parseRestoreRequest({
-      groupId: '5f1a2b3c4d5e6f7a8b9c0d1e',
-      clusterName: 'prod',
-      deliveryType: 'download',
-      snapshotID: 'latest',
-      dryrun: true,
-    });
+    const parsed = parseRestoreRequest(
+      {
+        groupId: '5f1a2b3c4d5e6f7a8b9c0d1e',
+        clusterName: 'prod',
+        deliveryType: 'download',
+        snapshotID: 'latest',
+        dryrun: true,
+      },
+      receivedAt,
+    );
 
     // Assess
     expect(parsed).toMatchObject({
@@ -100,8 +104,11 @@ describe('Contract: restore request', () => {
     const request = { groupId: '5f1a2b3c4d5e6f7a8b9c0d1e', clusterName: 'prod', deliveryType: 'download', '': 1 };
 
     // Act
-    const direct = parseRestoreRequest(request);
-    const inEvent = classifyWorkMessage({ 'detail-type': 'Drill', source: 'ops', id: 'e-1', detail: request });
+    const direct = parseRestoreRequest(request, receivedAt);
+    const inEvent = classifyWorkMessage(
+      { 'detail-type': 'Drill', source: 'ops', id: 'e-1', detail: request },
+      receivedAt,
+    );
 
     // Assess
     expect(direct).toMatchObject({ ok: false, issues: [{ path: '""', rule: 'unrecognized_keys' }] });
@@ -110,18 +117,24 @@ describe('Contract: restore request', () => {
 
   it('reads the request in an EventBridge event, with issue paths under detail', () => {
     // Act
-    const accepted = classifyWorkMessage({
-      id: 'e-1',
-      'detail-type': 'Restore requested',
-      source: 'ops',
-      detail: { groupId: '5f1a2b3c4d5e6f7a8b9c0d1e', clusterName: 'prod', deliveryType: 'download' },
-    });
-    const rejected = classifyWorkMessage({
-      id: 'e-2',
-      'detail-type': 'x',
-      source: 'ops',
-      detail: { clusterName: 'p' },
-    });
+    const accepted = classifyWorkMessage(
+      {
+        id: 'e-1',
+        'detail-type': 'Restore requested',
+        source: 'ops',
+        detail: { groupId: '5f1a2b3c4d5e6f7a8b9c0d1e', clusterName: 'prod', deliveryType: 'download' },
+      },
+      receivedAt,
+    );
+    const rejected = classifyWorkMessage(
+      {
+        id: 'e-2',
+        'detail-type': 'x',
+        source: 'ops',
+        detail: { clusterName: 'p' },
+      },
+      receivedAt,
+    );
 
     // Assess
     expect(accepted).toMatchObject({ ok: true, kind: 'request', eventId: 'e-1' });
@@ -133,7 +146,7 @@ describe('Contract: restore request', () => {
 
   it('rejects an EventBridge-looking message without its envelope fields', () => {
     // Act
-    const rejected = classifyWorkMessage({ detail: {} });
+    const rejected = classifyWorkMessage({ detail: {} }, receivedAt);
 
     // Assess
     expect(rejected).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
@@ -151,7 +164,7 @@ describe('Contract: internal messages', () => {
       { ...base, kind: 'start' },
       { ...base, kind: 'poll' },
       { ...base, kind: 'wait', until: 1_764_300_000_000, next: 'poll' },
-    ].map((message) => classifyWorkMessage(message));
+    ].map((message) => classifyWorkMessage(message, receivedAt));
 
     // Assess
     for (const result of results) expect(result).toMatchObject({ ok: true, kind: 'internal' });
@@ -165,7 +178,7 @@ describe('Contract: internal messages', () => {
     [{ v: 1, kind: 'wait', operationId: 'x', step: 1, token: 't', until: 5 }, 'next'],
   ])('rejects %j naming %s', (message, path) => {
     // Act
-    const result = classifyWorkMessage(message);
+    const result = classifyWorkMessage(message, receivedAt);
 
     // Assess
     expect(result.ok).toBe(false);

@@ -165,6 +165,7 @@ export class FakeAtlas implements AtlasApi {
       stateName: 'IDLE',
       paused: false,
       clusterType: 'REPLICASET',
+      pitEnabled: true,
       ...patch,
     });
   }

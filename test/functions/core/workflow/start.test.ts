@@ -72,13 +72,15 @@ describe('Workflow: start', () => {
   it('submits oplogTs and oplogInc as given', async () => {
     // Prepare
     const f = fixture();
-    const request = requests.pointInTime({ pointInTimeUTCSeconds: undefined, oplogTs: 1_764_300_000, oplogInc: 7 });
+    // Inside the window: after the oldest completed snapshot (9 h before the clock's start).
+    const oplogTs = Math.floor(Date.UTC(2026, 10, 28, 4, 0, 0) / 1000);
+    const request = requests.pointInTime({ pointInTimeUTCSeconds: undefined, oplogTs, oplogInc: 7 });
 
     // Act
     await runRequest(f, request);
 
     // Assess
-    expect(f.atlas.allJobs()).toMatchObject([{ deliveryType: 'pointInTime', oplogTs: 1_764_300_000, oplogInc: 7 }]);
+    expect(f.atlas.allJobs()).toMatchObject([{ deliveryType: 'pointInTime', oplogTs, oplogInc: 7 }]);
   });
 
   it('restores an explicit snapshot id', async () => {
