@@ -121,8 +121,8 @@ export interface Ledger {
     holder?: { readonly claimToken: string },
   ): Promise<boolean>;
   /**
-   * Marks the outcome as reported, once: false if it already was (or there is no outcome). The reporter marks after
-   * reporting; a recovering delivery marks before, so two recoveries never both report.
+   * Marks the outcome as reported, once: false if it already was (or there is no outcome). Every reporter marks after
+   * reporting, never before: a mark applied whose answer is lost must not stop the report (at least once, never zero).
    */
   markReported(operationId: string, at: number): Promise<boolean>;
   /** Counts Atlas calls made by attempts that wrote nothing else (failed or lost a race). */
