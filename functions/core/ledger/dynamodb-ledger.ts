@@ -116,7 +116,12 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .set('snapshotAt', optionalIso(update.snapshotAt))
       .set('restoreJobId', update.restoreJobId)
       .set('submittedAt', optionalIso(update.submittedAt))
-      .set('adopted', update.adopted);
+      .set('adopted', update.adopted)
+      .set('expiresAt', update.expiresAt)
+      .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt));
+    // 0 clears it: a poll reached Atlas again.
+    if (update.outageSince === 0) expression.remove('outageSince');
+    else expression.set('outageSince', optionalIso(update.outageSince));
   }
 
   function addCounters(expression: UpdateExpression, counters: OperationCounters): void {
@@ -234,6 +239,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('snapshotId', finish.snapshotId)
         .set('snapshotAt', optionalIso(finish.snapshotAt))
         .set('outcomeRecordedAt', iso(finish.outcomeRecordedAt))
+        .set('expiresAt', finish.expiresAt)
         .remove('pendingKind')
         .remove('pendingDueAt')
         .remove('pendingUntil')

@@ -23,7 +23,8 @@ export interface Queue {
   deadLetter(letter: DeadLetter): Promise<void>;
 }
 
-export type DeadLetterCode = RejectionCode | 'REQUEST_CONFLICT';
+/** Besides malformed messages: a requestId reused for another request, and a step message whose operation is gone. */
+export type DeadLetterCode = RejectionCode | 'REQUEST_CONFLICT' | 'UNKNOWN_OPERATION';
 
 export interface DeadLetter {
   /** The message exactly as received (the JSON of a direct invocation's event). */
@@ -34,11 +35,14 @@ export interface DeadLetter {
   readonly origin: string;
 }
 
-/** Fields the workflow changes as an operation moves on. */
+/** Fields the workflow changes as an operation moves on; `outageSince: 0` removes it. */
 export type OperationUpdate = Partial<
   Pick<
     Operation,
     | 'pending'
+    | 'expiresAt'
+    | 'timeoutDecidedAt'
+    | 'outageSince'
     | 'lastDeferReason'
     | 'claimToken'
     | 'claimedAt'
@@ -68,6 +72,8 @@ export interface Finish {
   readonly snapshotId?: string;
   readonly snapshotAt?: number;
   readonly outcomeRecordedAt: number;
+  /** The TTL pushed forward: retention counts from the outcome. */
+  readonly expiresAt?: number;
 }
 
 /**

@@ -21,6 +21,11 @@ export function newToken(deps: WorkflowDeps): string {
   return deps.newToken?.() ?? randomUUID();
 }
 
+/** The TTL (epoch seconds) of an operation written now: retention counts from its latest write. */
+export function retentionExpiry(deps: WorkflowDeps): number {
+  return Math.ceil(deps.clock.now() / 1000) + deps.config.ledgerRetentionDays * 86_400;
+}
+
 export function logAttributes(operation: Operation, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { operationId: operation.operationId, step: operation.step, cluster: operation.clusterKey, ...extra };
 }
@@ -70,7 +75,7 @@ export async function handOff(
   const advanced = await deps.ledger.advance(
     at,
     { token, pending },
-    update,
+    { ...update, expiresAt: retentionExpiry(deps) },
     { ...counters, atlasCalls: (counters.atlasCalls ?? 0) + calls },
     guard,
   );
@@ -126,7 +131,7 @@ export async function finishOperation(
   const { deps, at, operation } = context;
   const calls = takeCalls(context);
   const atlasCalls = (counters.atlasCalls ?? 0) + calls;
-  const finish: Finish = { ...outcome, outcomeRecordedAt: deps.clock.now() };
+  const finish: Finish = { ...outcome, outcomeRecordedAt: deps.clock.now(), expiresAt: retentionExpiry(deps) };
   // The claim as this step read it, or took it: a claim taken since by another delivery makes the write fail.
   const holder = operation.claimToken === undefined ? undefined : { claimToken: operation.claimToken };
   const finished = await deps.ledger.finish(at, finish, { ...counters, atlasCalls }, holder);
