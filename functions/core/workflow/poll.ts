@@ -45,6 +45,11 @@ export async function runPoll(context: StepContext): Promise<void> {
 
   const now = deps.clock.now();
   const state = restoreJobState(job);
+  if (state === 'cancelled' && operation.timeoutDecidedAt !== undefined) {
+    // Our own cancel, decided past the deadline: a crash or a concurrent copy came between it and the outcome.
+    await finishTimedOut(context, job, 'the restore job was cancelled');
+    return;
+  }
   if (state !== 'pending') {
     const finishedAt = job.finishedAt ? Date.parse(job.finishedAt) : Number.NaN;
     const end = Number.isFinite(finishedAt) ? finishedAt : now;
@@ -82,7 +87,9 @@ export async function runWait(context: StepContext, message: WaitMessage): Promi
 
 /**
  * Past maxWait the operation ends as timed out. The job is left running unless CANCEL_ON_TIMEOUT; Atlas cannot
- * cancel automated restores (nor, it answers, point-in-time ones), and the outcome says so.
+ * cancel automated restores (nor, it answers, point-in-time ones), and the outcome says so. Before cancelling, the
+ * decision is recorded (`timeoutDecidedAt`, with an advance to a poll due at once) and the cancel is made by that
+ * next poll: whatever happens between the cancel and the outcome, the job found cancelled is known to be ours.
  */
 async function timeOut(context: StepContext, job: RestoreJob): Promise<void> {
   const { deps, operation } = context;
@@ -92,6 +99,9 @@ async function timeOut(context: StepContext, job: RestoreJob): Promise<void> {
     note = 'the restore job was left running (CANCEL_ON_TIMEOUT is off)';
   } else if (job.deliveryType === 'automated') {
     note = 'the restore job was left running: Atlas cannot cancel automated restores';
+  } else if (operation.timeoutDecidedAt === undefined) {
+    await handOff(context, { kind: 'poll', delaySeconds: 0 }, { timeoutDecidedAt: deps.clock.now() }, { polls: 1 });
+    return;
   } else {
     try {
       await context.atlas.api.cancelRestoreJob(source, job.id);
@@ -101,6 +111,11 @@ async function timeOut(context: StepContext, job: RestoreJob): Promise<void> {
       note = `the restore job was left running: Atlas refused to cancel it (${error.errorCode ?? error.status})`;
     }
   }
+  await finishTimedOut(context, job, note);
+}
+
+async function finishTimedOut(context: StepContext, job: RestoreJob, note: string): Promise<void> {
+  const { deps, operation } = context;
   const maxWaitMinutes = Math.round((operation.deadlineAt - operation.requestedAt) / 60_000);
   await finishOperation(
     context,

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nextPollDelay } from '../../../../functions/core/workflow/cadence.ts';
-import { atlasError, fixture, requests } from './fakes.ts';
-import { runRequest } from './harness.ts';
+import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
+import { atlasError, crashAfter, fixture, requests } from './fakes.ts';
+import { drain, runRequest } from './harness.ts';
 
 describe('Workflow: poll', () => {
   it('polls on the cadence: 60 s, then 60 s + 5 % of the time since submission', async () => {
@@ -111,6 +112,47 @@ describe('Workflow: poll', () => {
     // Assess
     expect(f.atlas.count('cancelRestoreJob')).toBe(1);
     expect(f.atlas.allJobs()).toMatchObject([{ cancelled: true }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
+  });
+
+  it.each([
+    ['a crash right after the cancel', 'crash'],
+    ['a concurrent copy of the poll that reads the job between the cancel and the outcome', 'concurrent'],
+  ] as const)('records a timeout, not an outside cancellation, after %s (CANCEL_ON_TIMEOUT)', async (_case, fault) => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+    let twin: (() => Promise<unknown>) | undefined;
+    const atlas =
+      fault === 'crash'
+        ? crashAfter(f.atlas, 'cancelRestoreJob')
+        : new Proxy(f.atlas, {
+            get(target, property, receiver) {
+              const value = Reflect.get(target, property, receiver);
+              if (property !== 'cancelRestoreJob' || typeof value !== 'function') return value.bind?.(target) ?? value;
+              return async (...args: unknown[]) => {
+                const result = await value.apply(target, args);
+                const runTwin = twin;
+                twin = undefined;
+                await runTwin?.().catch(() => undefined);
+                return result;
+              };
+            },
+          });
+    const service = createRestoreService({ ...f.deps, atlas });
+    const deliver = service.handleMessage.bind(service);
+    service.handleMessage = async (body, origin, invocation) => {
+      if (fault === 'concurrent' && body.includes('"poll"')) twin = () => deliver(body, origin, invocation);
+      return deliver(body, origin, invocation);
+    };
+    f.queue.put(JSON.stringify(requests.download({ maxWaitMinutes: 60 })));
+
+    // Act
+    await drain(f, service);
+
+    // Assess
+    expect(f.atlas.allJobs()).toMatchObject([{ cancelled: true }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
     expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
   });
 
