@@ -69,7 +69,7 @@ export interface Operation {
    * cancel, so a job found cancelled afterwards is this operation's timeout, not an outside cancellation.
    */
   readonly timeoutDecidedAt?: number;
-  /** Clock time of the first of the current run of polls that could not reach Atlas (cleared by a poll that does). */
+  /** Clock time of the first of the latest run of polls that could not reach Atlas (cleared when a poll reaches it). */
   readonly outageSince?: number;
 
   readonly outcome?: OutcomeKind;

@@ -1,7 +1,7 @@
 import { AtlasApiError } from '../atlas/errors.ts';
 import { type RestoreJob, restoreJobState } from '../atlas/model.ts';
 import type { WaitMessage } from '../contract/internal-messages.ts';
-import { nextPollDelay } from './cadence.ts';
+import { nextPollDelay, SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import type { OutcomeKind } from './operation.ts';
 import { finishOperation, handOff, type StepContext, secondsBetween } from './steps.ts';
@@ -40,6 +40,10 @@ export async function runPoll(context: StepContext): Promise<void> {
       );
       return;
     }
+    if (error instanceof AtlasApiError && error.retryable) {
+      await backOffFromOutage(context, error);
+      return;
+    }
     throw error;
   }
 
@@ -76,7 +80,50 @@ export async function runPoll(context: StepContext): Promise<void> {
     1,
     Math.min(nextPollDelay(secondsBetween(submittedAt, now), deps.config), untilDeadline),
   );
-  await handOff(context, { kind: 'poll', delaySeconds }, {}, { polls: 1 });
+  // Atlas answered: an outage the chain was backing off from is over.
+  await handOff(context, { kind: 'poll', delaySeconds }, operation.outageSince ? { outageSince: 0 } : {}, { polls: 1 });
+}
+
+/**
+ * A poll that cannot reach Atlas (5xx, 429, network, after the client's own retries) says nothing about the restore.
+ * Failing the message would burn a receive per visibility timeout and send the chain to the DLQ within about
+ * maxReceiveCount × 6 minutes; instead the chain moves on to a later poll, the delay doubling with the outage's
+ * length from POLL_MIN_DELAY_SECONDS up to SQS's 15 minutes. It outlives any outage shorter than what is left of
+ * maxWait; past the deadline, with Atlas still unreachable, the operation ends as timed out, saying so.
+ */
+async function backOffFromOutage(context: StepContext, error: AtlasApiError): Promise<void> {
+  const { deps, operation } = context;
+  const now = deps.clock.now();
+  const outageSince = operation.outageSince ?? now;
+  const outageSeconds = secondsBetween(outageSince, now);
+  const since = new Date(outageSince).toISOString();
+  if (now >= operation.deadlineAt) {
+    const maxWaitMinutes = Math.round((operation.deadlineAt - operation.requestedAt) / 60_000);
+    await finishOperation(
+      context,
+      {
+        outcome: 'timedOut',
+        errorCode: 'MAX_WAIT_EXCEEDED',
+        outcomeReason: `restore job ${operation.restoreJobId} not seen to end within ${maxWaitMinutes} minutes: Atlas unreachable since ${since} (${error.status ?? 'network'} ${error.errorCode ?? ''}); its state is unknown`,
+        finishedAt: now,
+        ...rpo(context),
+      },
+      { polls: 1 },
+    );
+    return;
+  }
+  const untilDeadline = Math.ceil((operation.deadlineAt - now) / 1000);
+  const backoff = Math.min(SQS_MAX_DELAY_SECONDS, Math.max(deps.config.pollMinDelaySeconds, outageSeconds));
+  const delaySeconds = Math.max(1, Math.min(backoff, untilDeadline));
+  deps.log.warn('Atlas unreachable; polling later', {
+    operationId: operation.operationId,
+    restoreJobId: operation.restoreJobId,
+    outageSince: since,
+    delaySeconds,
+    status: error.status,
+    errorCode: error.errorCode,
+  });
+  await handOff(context, { kind: 'poll', delaySeconds }, { outageSince }, { polls: 1 });
 }
 
 /** One hop of a long wait: calls nothing, sends the next hop or, when it is near, the awaited step. */

@@ -57,7 +57,7 @@ describe('Workflow: poll', () => {
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'RESTORE_JOB_NOT_FOUND' }]);
   });
 
-  it('retries a poll that failed for a passing reason, without ending the operation', async () => {
+  it('backs off from a poll that failed for a passing reason, without failing its message or ending the operation', async () => {
     // Prepare
     const f = fixture();
     f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 429, 'RATE_LIMITED_TOKEN_BUCKET'), {
@@ -68,8 +68,38 @@ describe('Workflow: poll', () => {
     const report = await runRequest(f, requests.automated());
 
     // Assess
-    expect(report.failures).toHaveLength(3);
+    expect(report.failures).toHaveLength(0);
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+    const backoffs = f.log.lines.filter((line) => line.message === 'Atlas unreachable; polling later');
+    expect(backoffs.map((line) => line.attributes.delaySeconds)).toEqual([60, 60, 120]);
+  });
+
+  it('outlives an Atlas outage of 13 days within a 14-day maxWait, polling about 4 times an hour', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.restoreMs = 2 * 3600_000;
+    const outageEnds = f.clock.now() + 13 * 86_400_000;
+    const atlas = new Proxy(f.atlas, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) =>
+          property === 'getRestoreJob' && f.clock.now() < outageEnds
+            ? Promise.reject(atlasError('getBackupRestoreJob', 503, 'SERVICE_UNAVAILABLE'))
+            : value.apply(target, args);
+      },
+    });
+    const service = createRestoreService({ ...f.deps, atlas });
+    f.queue.put(JSON.stringify(requests.automated({ maxWaitMinutes: 14 * 24 * 60 })));
+
+    // Act
+    const report = await drain(f, service, { maxDeliveries: 2000 });
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+    const backoffs = f.log.lines.filter((line) => line.message === 'Atlas unreachable; polling later');
+    expect(backoffs.length).toBeLessThanOrEqual(13 * 24 * 4 + 8);
   });
 
   it('retries, not fails, a poll refused for auth (the restore itself says nothing)', async () => {
