@@ -53,6 +53,8 @@ const failures = [
   report.sharedRestoreJobs > 0 && `${report.sharedRestoreJobs} restore jobs recorded by more than one operation`,
   report.operationsLost > 0 && `${report.operationsLost} operations lost (${report.lostOperations.join(', ')})`,
   report.unrecordedRestoreJobs > 0 && `${report.unrecordedRestoreJobs} restore jobs the ledger does not record`,
+  report.operationsNeverReported > 0 &&
+    `${report.operationsNeverReported} operations never reported (${report.neverReportedOperations.join(', ')})`,
   report.secretLeaks.length > 0 && `secrets in the logs: ${report.secretLeaks.join(', ')}`,
   !report.finished && 'the run did not finish within its time limit',
 ].filter((failure): failure is string => typeof failure === 'string');
@@ -73,6 +75,8 @@ function table(result: SoakReport): string {
     ['jobs recorded by 2+ operations', String(result.sharedRestoreJobs)],
     ['unrecorded restore jobs', String(result.unrecordedRestoreJobs)],
     ['operations lost', String(result.operationsLost)],
+    ['operations with more than one report', String(result.operationsReportedMoreThanOnce)],
+    ['operations never reported', String(result.operationsNeverReported)],
     ['dead letters (rejected / redriven)', `${result.deadLetters.rejected} / ${result.deadLetters.redriven}`],
     ['Atlas calls (API / token)', `${result.atlasCalls.api} / ${result.atlasCalls.token}`],
     ['Atlas calls faulted', `${result.atlasCalls.faulted} (${(result.atlasCalls.faultedShare * 100).toFixed(1)} %)`],
