@@ -104,7 +104,7 @@ async function backOffFromOutage(context: StepContext, error: AtlasApiError): Pr
       {
         outcome: 'timedOut',
         errorCode: 'MAX_WAIT_EXCEEDED',
-        outcomeReason: `restore job ${operation.restoreJobId} not seen to end within ${maxWaitMinutes} minutes: Atlas unreachable since ${since} (${error.status ?? 'network'} ${error.errorCode ?? ''}); its state is unknown`,
+        outcomeReason: `restore job ${operation.restoreJobId} not seen to end within ${maxWaitMinutes} minutes: Atlas unreachable since ${since} (${[error.status ?? 'network error', error.errorCode].filter(Boolean).join(' ')}); its state is unknown`,
         finishedAt: now,
         ...rpo(context),
       },
