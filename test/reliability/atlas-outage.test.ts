@@ -61,3 +61,31 @@ describe('Reliability: a long Atlas outage during the poll chain', () => {
     expect(current.batchItemFailures).toEqual([]);
   });
 });
+
+describe('Reliability: redriving the dead-letter queue after an outage that outlasted the start step', () => {
+  const start = useSystems();
+
+  it('resumes the operation from its redriven message (as `aws sqs start-message-move-task` moves it back)', async () => {
+    // Prepare: Atlas down from the request on; the start step's message burns its 5 receives into the DLQ.
+    const current = await start();
+    current.sim.faults.inject(
+      { pathIncludes: '/api/atlas/', times: Number.POSITIVE_INFINITY },
+      { kind: 'status', status: 503, errorCode: 'SERVICE_UNAVAILABLE' },
+    );
+    current.submit(drillRequest(current.seed));
+    await current.run();
+    const [redriven] = current.queue.redriven;
+    const stranded = await current.ledger.get(OPERATION_ID);
+
+    // Act: Atlas is back hours later; an operator moves the DLQ's messages back to the work queue.
+    current.sim.faults.clear();
+    current.time.pass(6 * 3_600_000);
+    for (const { message } of current.queue.redriven.splice(0)) current.submit(message.body);
+    await current.run();
+
+    // Assess
+    expect(redriven?.reason).toMatch(/503|SERVICE_UNAVAILABLE|Atlas/);
+    expect(stranded?.outcome).toBeUndefined();
+    await expectSettled(current, { outcome: 'succeeded' });
+  });
+});
