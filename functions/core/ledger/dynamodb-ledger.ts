@@ -45,7 +45,9 @@
  *   whatever crash or concurrent poll came between the cancel and the outcome write.
  * - Atlas outages. A poll that meets a retryable Atlas failure (after the client's own retries) does not fail its
  *   message: it advances to a later poll, backing off (doubling to 15 min), so no receive is burned and the chain
- *   outlives any outage shorter than what is left of maxWait; past the deadline it ends as timed out.
+ *   outlives any outage shorter than what is left of maxWait; past the deadline it ends as timed out. A start step
+ *   still fails its message (nothing is submitted yet) and may reach the DLQ; moved back to the work queue once
+ *   Atlas answers, it resumes where it stopped (retention ≥ the DLQ's 14 days keeps its operation).
  */
 import {
   type AttributeValue,
