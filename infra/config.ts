@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { atlasId, clusterName } from '../functions/core/atlas/model.ts';
+import { ledgerRetentionRule, MIN_LEDGER_RETENTION_DAYS } from '../functions/core/config.ts';
 import {
   clusterKey,
   MAX_WAIT_MINUTES_LIMIT,
@@ -214,6 +215,12 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
     issue(
       ['maxConcurrency'],
       `must not exceed reservedConcurrency (${config.reservedConcurrency}): the event source would be throttled; lower it or set it to null`,
+    );
+  }
+  if (config.ledgerRetentionDays < MIN_LEDGER_RETENTION_DAYS) {
+    issue(
+      ['ledgerRetentionDays'],
+      ledgerRetentionRule({ defaultMaxWait: 'defaultMaxWaitMinutes', defaultMinutes: config.defaultMaxWaitMinutes }),
     );
   }
   if (config.batchSize > 10 && config.maxBatchingWindowSeconds < 1) {

@@ -79,6 +79,25 @@ const clusterList = z
     return new Set(entries);
   });
 
+/**
+ * The shortest ledger retention, in days: TTL must never delete an operation that may still be waiting, and a request
+ * may set maxWaitMinutes up to 14 days whatever the default, so one day more than that (for the last poll, a late
+ * redelivery, the outcome's report). `expiresAt` is pushed forward on every step, so this bounds the gaps too.
+ */
+export const MIN_LEDGER_RETENTION_DAYS = Math.ceil(MAX_WAIT_MINUTES_LIMIT / 1440) + 1;
+
+/** Why a retention below MIN_LEDGER_RETENTION_DAYS is refused; `keys` name the settings as the caller spells them. */
+export function ledgerRetentionRule(keys: {
+  readonly defaultMaxWait: string;
+  readonly defaultMinutes: number;
+}): string {
+  return (
+    `must be at least ${MIN_LEDGER_RETENTION_DAYS} days: longer, by a day, than the longest wait an operation may ` +
+    `have (${keys.defaultMaxWait} ${keys.defaultMinutes}, and a request's maxWaitMinutes up to ${MAX_WAIT_MINUTES_LIMIT}, ` +
+    '14 days); TTL would otherwise delete operations still under way'
+  );
+}
+
 const seconds = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
 
 const environment = z
@@ -104,6 +123,16 @@ const environment = z
         code: 'custom',
         path: ['POLL_MAX_DELAY_SECONDS'],
         message: 'must be at least POLL_MIN_DELAY_SECONDS',
+      });
+    }
+    if (env.LEDGER_RETENTION_DAYS < MIN_LEDGER_RETENTION_DAYS) {
+      context.addIssue({
+        code: 'custom',
+        path: ['LEDGER_RETENTION_DAYS'],
+        message: ledgerRetentionRule({
+          defaultMaxWait: 'DEFAULT_MAX_WAIT_MINUTES',
+          defaultMinutes: env.DEFAULT_MAX_WAIT_MINUTES,
+        }),
       });
     }
   });

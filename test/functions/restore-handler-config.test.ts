@@ -96,4 +96,18 @@ describe('Config: the Lambda environment', () => {
     for (const value of Object.values(overrides))
       if (value && value.length > 3) expect(error.message).not.toContain(value);
   });
+
+  it.each([[{ LEDGER_RETENTION_DAYS: '1', DEFAULT_MAX_WAIT_MINUTES: '20160' }], [{ LEDGER_RETENTION_DAYS: '14' }]])(
+    'refuses a ledger retention %j no longer than the longest wait, naming both keys and the rule',
+    (overrides) => {
+      // Act
+      const error = failure({ ...required, ...overrides });
+
+      // Assess
+      expect(error.variables).toEqual(['LEDGER_RETENTION_DAYS']);
+      expect(error.message).toMatch(/LEDGER_RETENTION_DAYS: must be at least 15 days/);
+      expect(error.message).toContain('DEFAULT_MAX_WAIT_MINUTES');
+      expect(error.message).toContain('maxWaitMinutes');
+    },
+  );
 });

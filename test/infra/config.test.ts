@@ -313,6 +313,18 @@ describe('Function: parseOrchestratorConfig', () => {
       /at least 1/,
     ],
     [
+      'a ledger retention shorter than the longest wait',
+      { ...sampleConfig(), ledgerRetentionDays: 1, defaultMaxWaitMinutes: 20_160 },
+      'atlasRestore.ledgerRetentionDays',
+      /must be at least 15 days.*defaultMaxWaitMinutes.*maxWaitMinutes/,
+    ],
+    [
+      'a ledger retention of exactly the longest wait',
+      { ...sampleConfig(), ledgerRetentionDays: 14 },
+      'atlasRestore.ledgerRetentionDays',
+      /must be at least 15 days/,
+    ],
+    [
       'a snapshot removal policy',
       { ...sampleConfig(), removalPolicy: 'snapshot' },
       'atlasRestore.removalPolicy',

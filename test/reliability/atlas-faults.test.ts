@@ -10,8 +10,11 @@ import { useSystems } from './support/use-systems.ts';
  * message (a batch item failure), or end the operation when they are permanent.
  */
 
-/** How the fault was absorbed: the client's retries, SQS redelivering the message, the step itself, or not at all. */
-type Absorbed = 'client retries' | 'redelivery' | 'in the step' | 'permanent';
+/**
+ * How the fault was absorbed: the client's retries, SQS redelivering the message, the step itself, a poll backing off
+ * to a later poll, or not at all.
+ */
+type Absorbed = 'client retries' | 'redelivery' | 'in the step' | 'backoff' | 'permanent';
 
 interface AtlasFaultCase {
   readonly name: string;
@@ -98,7 +101,7 @@ const CASES: readonly AtlasFaultCase[] = [
     fault: status(503, 'SERVICE_UNAVAILABLE', 30),
     times: 8,
     during: 'poll',
-    absorbed: 'redelivery',
+    absorbed: 'backoff',
     expected: succeeded,
   },
   // Upgrades: 405 WRITES_NOT_ALLOWED_DURING_APP_UPGRADES refuses before acting, so the POST may be repeated.
@@ -242,6 +245,13 @@ describe('Reliability: Atlas faults', () => {
       case 'in the step':
         expect(current.batchItemFailures).toEqual([]);
         expect(operation.adopted).toBe(true);
+        break;
+      case 'backoff':
+        // A poll that cannot reach Atlas moves on to a later poll: no receive is burned (see atlas-outage.test.ts).
+        expect(current.batchItemFailures).toEqual([]);
+        expect(current.logs.records().some((record) => record.message === 'Atlas unreachable; polling later')).toBe(
+          true,
+        );
         break;
       case 'permanent':
         expect(current.batchItemFailures).toEqual([]);

@@ -49,6 +49,11 @@ export interface SoakReport {
   readonly unrecordedRestoreJobs: number;
   readonly operationsLost: number;
   readonly lostOperations: readonly string[];
+  /** Operations with an outcome whose `restore outcome` line was written more than once (allowed: at least once). */
+  readonly operationsReportedMoreThanOnce: number;
+  /** Operations with an outcome and no `restore outcome` line: must be 0. */
+  readonly operationsNeverReported: number;
+  readonly neverReportedOperations: readonly string[];
   /** Jobs counted as duplicate, shared or unrecorded, with the operation they were matched to. */
   readonly suspectJobs: readonly {
     readonly restoreJobId: string;
@@ -121,11 +126,13 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   const counters: ChaosCounters = { atlasFaults: 0, crashes: 0, crashesAt: {} };
   const leaks = new Set<string>();
   let clientRetries = 0;
+  const reports = new Map<string, number>();
   let system: System | undefined;
   const capture = new LogCapture({
     keep: false,
     onText: (text) => {
       if (text.includes('"Atlas call failed; retrying"')) clientRetries += 1;
+      if (text.includes('"restore outcome"')) countReports(text, reports);
       if (system) for (const leak of system.secrets.leaksIn(text)) leaks.add(leak);
     },
   });
@@ -231,6 +238,7 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
       start,
       counters,
       clientRetries,
+      reports,
       leaks: [...leaks],
       duplicateDeliveries,
       credentialRotations,
@@ -323,6 +331,8 @@ async function audit(
     start: number;
     counters: ChaosCounters;
     clientRetries: number;
+    /** `restore outcome` lines by operation id. */
+    reports: ReadonlyMap<string, number>;
     leaks: string[];
     duplicateDeliveries: number;
     credentialRotations: number;
@@ -342,6 +352,14 @@ async function audit(
   const redrivenKeys = new Set(queue.redriven.flatMap(({ message }) => keysOf(message.id, message.body)));
   const rejectedOrigins = new Set(queue.deadLetters.map((letter) => letter.origin));
   const lost: string[] = [];
+  const neverReported: string[] = [];
+  let reportedMoreThanOnce = 0;
+  for (const operation of operations.values()) {
+    if (operation.outcome === undefined) continue;
+    const lines = context.reports.get(operation.operationId) ?? 0;
+    if (lines === 0) neverReported.push(operation.operationId);
+    if (lines > 1) reportedMoreThanOnce += 1;
+  }
   for (const planned of context.plan) {
     if (planned.kind === 'invalid' || planned.kind === 'noRequestId') {
       if (rejectedOrigins.has(planned.messageId)) count('rejected');
@@ -424,6 +442,9 @@ async function audit(
     unrecordedRestoreJobs: unrecorded,
     operationsLost: lost.length,
     lostOperations: lost.slice(0, 20),
+    operationsReportedMoreThanOnce: reportedMoreThanOnce,
+    operationsNeverReported: neverReported.length,
+    neverReportedOperations: neverReported.slice(0, 20),
     suspectJobs: suspects.slice(0, 20),
     deadLetters: { rejected: queue.deadLetters.length, redriven: queue.redriven.length, reasons },
     atlasCalls: {
@@ -444,6 +465,20 @@ async function audit(
     detectionLatencySeconds: latencies,
     secretLeaks: context.leaks,
   };
+}
+
+/** Counts the `restore outcome` lines of a chunk of output by operation id. */
+function countReports(text: string, reports: Map<string, number>): void {
+  for (const line of text.split('\n')) {
+    if (!line.includes('"restore outcome"')) continue;
+    try {
+      const record = JSON.parse(line) as { message?: unknown; operationId?: unknown };
+      if (record.message !== 'restore outcome' || typeof record.operationId !== 'string') continue;
+      reports.set(record.operationId, (reports.get(record.operationId) ?? 0) + 1);
+    } catch {
+      // Not a log record.
+    }
+  }
 }
 
 /** The operation ids a queued message stands for: the request's id (or its message id), or an internal message's. */

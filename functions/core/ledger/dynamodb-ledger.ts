@@ -32,9 +32,25 @@
  * - No outcome under a submission. `finish` also requires `attribute_not_exists(claimToken) OR
  *   attribute_exists(restoreJobId) OR claimToken = <the caller's>`: a concurrent copy cannot end an operation as
  *   failed while the other holds the claim and may be POSTing; it fails the condition and is delivered again.
- * - Outcome once. The outcome is written with `attribute_not_exists(outcome)` and this step's token; the writer
- *   alone reports it, then sets `reportedAt`. Should it die in between, a later delivery finds the outcome still
- *   unreported well after it was written, takes `reportedAt` with a conditional write, and reports it then.
+ * - Outcome once, reported at least once. The outcome is written with `attribute_not_exists(outcome)` and this
+ *   step's token; the writer reports it, then sets `reportedAt`. Should it die in between, a later delivery finds the
+ *   outcome without `reportedAt` well after it was written (60 s), reports it, and then sets `reportedAt`. The rule:
+ *   report first, mark after, everywhere. Marking first loses the report when the mark is applied but its answer
+ *   lost (the SDK's retry fails its condition); reporting first can only report twice. Duplicates are harmless where
+ *   they land: the outcome log line carries `operationId` (count distinct ids), the alarms on RestoreFailed and
+ *   RestoreTimedOut fire on a sum ≥ 1 and SNS notifies on the alarm's state change only, the drill alarm wants at
+ *   least one RestoreSucceeded, and a repeated duration sample has the same value.
+ * - Retention. `expiresAt` (TTL) is pushed to now + LEDGER_RETENTION_DAYS by every advance and by the outcome, so
+ *   an operation that lives is never deleted under its messages; the retention must exceed the longest maxWait by a
+ *   day (both config validators refuse less). A message whose operation is unknown is dead-lettered with its reason.
+ * - Timeout intent. With CANCEL_ON_TIMEOUT, a poll past the deadline first records `timeoutDecidedAt` (an advance)
+ *   and cancels in the next step: a job found cancelled after that is this operation's timeout (RestoreTimedOut),
+ *   whatever crash or concurrent poll came between the cancel and the outcome write.
+ * - Atlas outages. A poll that meets a retryable Atlas failure (after the client's own retries) does not fail its
+ *   message: it advances to a later poll, backing off (doubling to 15 min), so no receive is burned and the chain
+ *   outlives any outage shorter than what is left of maxWait; past the deadline it ends as timed out. A start step
+ *   still fails its message (nothing is submitted yet) and may reach the DLQ; moved back to the work queue once
+ *   Atlas answers, it resumes where it stopped (retention ≥ the DLQ's 14 days keeps its operation).
  */
 import {
   type AttributeValue,
@@ -106,7 +122,12 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .set('snapshotAt', optionalIso(update.snapshotAt))
       .set('restoreJobId', update.restoreJobId)
       .set('submittedAt', optionalIso(update.submittedAt))
-      .set('adopted', update.adopted);
+      .set('adopted', update.adopted)
+      .set('expiresAt', update.expiresAt)
+      .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt));
+    // 0 clears it: a poll reached Atlas again.
+    if (update.outageSince === 0) expression.remove('outageSince');
+    else expression.set('outageSince', optionalIso(update.outageSince));
   }
 
   function addCounters(expression: UpdateExpression, counters: OperationCounters): void {
@@ -231,6 +252,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('snapshotId', finish.snapshotId)
         .set('snapshotAt', optionalIso(finish.snapshotAt))
         .set('outcomeRecordedAt', iso(finish.outcomeRecordedAt))
+        .set('expiresAt', finish.expiresAt)
         .remove('pendingKind')
         .remove('pendingDueAt')
         .remove('pendingUntil')

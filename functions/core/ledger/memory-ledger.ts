@@ -34,7 +34,11 @@ export class InMemoryLedger implements Ledger {
   async advance(...[at, next, update = {}, counters = {}, guard]: Parameters<Ledger['advance']>) {
     const item = this.#atStep(at);
     if (!item || (guard && item.claimToken !== guard.claimToken)) return false;
-    Object.assign(item, update, {
+    const { outageSince, ...rest } = update;
+    // 0 clears it, as in the DynamoDB ledger: a poll reached Atlas again.
+    if (outageSince === 0) delete item.outageSince;
+    else if (outageSince !== undefined) item.outageSince = outageSince;
+    Object.assign(item, rest, {
       step: at.step + 1,
       stepToken: next.token,
       previousToken: at.token,

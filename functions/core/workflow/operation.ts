@@ -29,7 +29,7 @@ export interface Operation {
   readonly requestedAt: number;
   /** requestedAt + maxWaitMinutes: past it, the operation times out. */
   readonly deadlineAt: number;
-  /** TTL (epoch seconds). */
+  /** TTL (epoch seconds): now + LEDGER_RETENTION_DAYS, pushed forward by every step's write and by the outcome. */
   readonly expiresAt: number;
 
   readonly step: number;
@@ -64,6 +64,13 @@ export interface Operation {
 
   readonly polls: number;
   readonly atlasCalls: number;
+  /**
+   * Clock time a poll found maxWait passed and chose to cancel the job (CANCEL_ON_TIMEOUT): recorded before the
+   * cancel, so a job found cancelled afterwards is this operation's timeout, not an outside cancellation.
+   */
+  readonly timeoutDecidedAt?: number;
+  /** Clock time of the first of the latest run of polls that could not reach Atlas (cleared when a poll reaches it). */
+  readonly outageSince?: number;
 
   readonly outcome?: OutcomeKind;
   readonly outcomeReason?: string;

@@ -23,7 +23,8 @@ export interface Queue {
   deadLetter(letter: DeadLetter): Promise<void>;
 }
 
-export type DeadLetterCode = RejectionCode | 'REQUEST_CONFLICT';
+/** Besides malformed messages: a requestId reused for another request, and a step message whose operation is gone. */
+export type DeadLetterCode = RejectionCode | 'REQUEST_CONFLICT' | 'UNKNOWN_OPERATION';
 
 export interface DeadLetter {
   /** The message exactly as received (the JSON of a direct invocation's event). */
@@ -34,11 +35,14 @@ export interface DeadLetter {
   readonly origin: string;
 }
 
-/** Fields the workflow changes as an operation moves on. */
+/** Fields the workflow changes as an operation moves on; `outageSince: 0` removes it. */
 export type OperationUpdate = Partial<
   Pick<
     Operation,
     | 'pending'
+    | 'expiresAt'
+    | 'timeoutDecidedAt'
+    | 'outageSince'
     | 'lastDeferReason'
     | 'claimToken'
     | 'claimedAt'
@@ -68,6 +72,8 @@ export interface Finish {
   readonly snapshotId?: string;
   readonly snapshotAt?: number;
   readonly outcomeRecordedAt: number;
+  /** The TTL pushed forward: retention counts from the outcome. */
+  readonly expiresAt?: number;
 }
 
 /**
@@ -126,8 +132,8 @@ export interface Ledger {
     holder?: { readonly claimToken: string },
   ): Promise<boolean>;
   /**
-   * Marks the outcome as reported, once: false if it already was (or there is no outcome). The reporter marks after
-   * reporting; a recovering delivery marks before, so two recoveries never both report.
+   * Marks the outcome as reported, once: false if it already was (or there is no outcome). Every reporter marks after
+   * reporting, never before: a mark applied whose answer is lost must not stop the report (at least once, never zero).
    */
   markReported(operationId: string, at: number): Promise<boolean>;
   /** Counts Atlas calls made by attempts that wrote nothing else (failed or lost a race). */

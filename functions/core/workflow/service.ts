@@ -74,11 +74,30 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
     }
   }
 
-  async function handleInternal(message: InternalMessage, invocation: Invocation): Promise<MessageResult> {
+  async function handleInternal(
+    message: InternalMessage,
+    body: string,
+    origin: string,
+    invocation: Invocation,
+  ): Promise<MessageResult> {
     const operation = await deps.ledger.get(message.operationId);
     const where = { operationId: message.operationId, step: message.step, kind: message.kind };
     if (operation === undefined) {
-      deps.log.warn('message for an unknown operation dropped', where);
+      // Never dropped in silence: its Atlas job may run on unfollowed (a ledger item deleted early, a message
+      // redriven long after). An operator reads the dead letter and the job.
+      deps.log.warn('message for an unknown operation dead-lettered', where);
+      await reject({
+        body,
+        origin,
+        code: 'UNKNOWN_OPERATION',
+        issues: [
+          {
+            path: 'operationId',
+            rule: 'unknown_operation',
+            message: `operation ${message.operationId} is not in the ledger (step ${message.step}, ${message.kind}): its restore job, if any, is no longer followed`,
+          },
+        ],
+      });
       return 'unknown-operation';
     }
     if (operation.outcome !== undefined) {
@@ -163,7 +182,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
         await reject(deadLetterOf(body, parsed, origin.messageId));
         return 'rejected';
       }
-      if (parsed.kind === 'internal') return handleInternal(parsed.message, invocation);
+      if (parsed.kind === 'internal') return handleInternal(parsed.message, body, origin.messageId, invocation);
       const identified = identifiedRequest(parsed);
       if (!identified.ok) {
         await reject(deadLetterOf(body, identified, origin.messageId));

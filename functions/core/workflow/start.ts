@@ -257,7 +257,9 @@ async function adoptSubmittedJob(
 ): Promise<boolean> {
   const { deps, operation } = context;
   const candidates = findSubmittedJobs(jobs, body, operation.priorJobIds ?? []);
-  const owners = await Promise.all(candidates.map((job) => deps.ledger.jobOwner(job.id)));
+  // One read at a time: there is rarely more than one candidate, and a step's port calls stay in sequence.
+  const owners: (string | undefined)[] = [];
+  for (const job of candidates) owners.push(await deps.ledger.jobOwner(job.id));
   const ours = candidates.find((_job, index) => owners[index] === operation.operationId);
   if (ours !== undefined) {
     await adopt(context, ours, claimToken);

@@ -21,6 +21,11 @@ export function newToken(deps: WorkflowDeps): string {
   return deps.newToken?.() ?? randomUUID();
 }
 
+/** The TTL (epoch seconds) of an operation written now: retention counts from its latest write. */
+export function retentionExpiry(deps: WorkflowDeps): number {
+  return Math.ceil(deps.clock.now() / 1000) + deps.config.ledgerRetentionDays * 86_400;
+}
+
 export function logAttributes(operation: Operation, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return { operationId: operation.operationId, step: operation.step, cluster: operation.clusterKey, ...extra };
 }
@@ -70,7 +75,7 @@ export async function handOff(
   const advanced = await deps.ledger.advance(
     at,
     { token, pending },
-    update,
+    { ...update, expiresAt: retentionExpiry(deps) },
     { ...counters, atlasCalls: (counters.atlasCalls ?? 0) + calls },
     guard,
   );
@@ -115,7 +120,8 @@ async function send(
 /**
  * Records the outcome, once: the write is conditional on this step, on no outcome being recorded, and on no other
  * delivery holding the submit claim without a recorded job (its POST may be creating the restore right now). Only
- * its winner reports, right after the write, then marks it reported (see `reportIfUnreported` for a crash between).
+ * its winner reports, right after the write, then marks it reported (see `reportIfUnreported` for a crash between:
+ * reports are at least once).
  */
 export async function finishOperation(
   context: StepContext,
@@ -125,7 +131,7 @@ export async function finishOperation(
   const { deps, at, operation } = context;
   const calls = takeCalls(context);
   const atlasCalls = (counters.atlasCalls ?? 0) + calls;
-  const finish: Finish = { ...outcome, outcomeRecordedAt: deps.clock.now() };
+  const finish: Finish = { ...outcome, outcomeRecordedAt: deps.clock.now(), expiresAt: retentionExpiry(deps) };
   // The claim as this step read it, or took it: a claim taken since by another delivery makes the write fail.
   const holder = operation.claimToken === undefined ? undefined : { claimToken: operation.claimToken };
   const finished = await deps.ledger.finish(at, finish, { ...counters, atlasCalls }, holder);
@@ -158,8 +164,11 @@ export async function finishOperation(
 export const REPORT_RECOVERY_AFTER_MS = 60_000;
 
 /**
- * For a delivery that finds the operation finished: reports an outcome whose writer died before reporting it.
- * Within the grace period the writer may still be reporting, so the message comes back later (throws).
+ * For a delivery that finds the operation finished: reports an outcome whose writer died before marking it reported.
+ * Within the grace period the writer may still be reporting, so the message comes back later (throws). It reports
+ * first and marks after, as the writer does: a mark taken first could be applied with its answer lost (the SDK's
+ * retry then fails its condition) and the outcome would never be reported. Reports are at least once, never zero
+ * times; a duplicate is harmless where it lands (see the ledger's design note).
  */
 export async function reportIfUnreported(deps: WorkflowDeps, operation: Operation): Promise<void> {
   if (operation.reportedAt !== undefined || operation.outcome === undefined) return;
@@ -167,9 +176,13 @@ export async function reportIfUnreported(deps: WorkflowDeps, operation: Operatio
   if (deps.clock.now() - recordedAt < REPORT_RECOVERY_AFTER_MS) {
     throw new WorkflowError('REPORT_PENDING', operation.operationId, 'the outcome is being reported; checking later');
   }
-  if (await deps.ledger.markReported(operation.operationId, deps.clock.now())) {
-    deps.log.info('reporting an outcome its writer did not report', logAttributes(operation));
-    deps.reporter.outcome(operation);
+  deps.log.info('reporting an outcome its writer did not mark reported', logAttributes(operation));
+  deps.reporter.outcome(operation);
+  try {
+    // False only means another delivery marked it first. Unmarked, the next message for it reports it again.
+    await deps.ledger.markReported(operation.operationId, deps.clock.now());
+  } catch (error) {
+    deps.log.warn('could not mark the outcome reported', logAttributes(operation, { error: String(error) }));
   }
 }
 

@@ -47,6 +47,11 @@ export interface SystemOptions {
   readonly dynamodbEndpoint?: string;
   /** Fails a DynamoDB command before it is sent (after the SDK's own retries, as if they were exhausted). */
   readonly dynamodbFault?: (command: string, input: Record<string, unknown>) => Error | undefined;
+  /**
+   * Loses the answer of a DynamoDB command after DynamoDB applied it (a timeout on the way back): the SDK's retry
+   * strategy sends it again, as it does in Lambda.
+   */
+  readonly dynamodbAnswerLost?: (command: string, input: Record<string, unknown>) => boolean;
   readonly simulator?: Omit<SimulatorOptions, 'clock'>;
   /** Workflow settings (the simulator may be given more clusters first); ALLOWED_TARGETS defaults to the seeded target. */
   readonly config?: (seed: SeedInfo, sim: AtlasSimulator) => Parameters<typeof workflowConfig>[0];
@@ -174,6 +179,23 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
           return next(args);
         },
         { step: 'initialize', name: 'reliabilityFault' },
+      );
+    }
+    const answerLost = options.dynamodbAnswerLost;
+    if (answerLost) {
+      // Inside the retry middleware (deserialize runs within finalizeRequest's retries): the retry is the SDK's own.
+      dynamodb.middlewareStack.add(
+        (next, context) => async (args) => {
+          const result = await next(args);
+          if (answerLost(context.commandName ?? '', args.input as Record<string, unknown>)) {
+            throw Object.assign(new Error('socket timed out after the write was applied'), {
+              name: 'TimeoutError',
+              $metadata: {},
+            });
+          }
+          return result;
+        },
+        { step: 'deserialize', name: 'reliabilityAnswerLost' },
       );
     }
     ledger = createDynamoDbLedger({ client: dynamodb, tableName });

@@ -87,7 +87,15 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       await ledger.advance(
         at(operation),
         { token: 't1', pending: { kind: 'wait', dueAt: T0 + 900_000, until: T0 + 3_600_000, next: 'poll' } },
-        { restoreJobId: '6650d1e2f3a4b5c6d7e8f9a0', submittedAt: T0 + 2000, adopted: true, lastDeferReason: 'X: y' },
+        {
+          restoreJobId: '6650d1e2f3a4b5c6d7e8f9a0',
+          submittedAt: T0 + 2000,
+          adopted: true,
+          lastDeferReason: 'X: y',
+          timeoutDecidedAt: T0 + 3000,
+          outageSince: T0 + 2500,
+          expiresAt: operation.expiresAt + 10,
+        },
         { polls: 2, atlasCalls: 7, deferAttempts: 1 },
         { claimToken: 'c1' },
       );
@@ -100,6 +108,7 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
           rtoSeconds: 7,
           rpoSeconds: 5,
           outcomeRecordedAt: T0 + 9500,
+          expiresAt: operation.expiresAt + 20,
         },
         { polls: 1, atlasCalls: 1 },
       );
@@ -132,7 +141,32 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
         rpoSeconds: 5,
         outcomeRecordedAt: T0 + 9500,
         reportedAt: T0 + 9600,
+        timeoutDecidedAt: T0 + 3000,
+        outageSince: T0 + 2500,
+        expiresAt: operation.expiresAt + 20,
       });
+    });
+
+    it('pushes expiresAt forward with a step, and clears outageSince when given 0', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.advance(at(operation), { token: 't1', pending: poll }, { outageSince: T0 + 5 });
+
+      // Act
+      const before = await ledger.get(operation.operationId);
+      await ledger.advance(
+        at(operation, 1, 't1'),
+        { token: 't2', pending: poll },
+        { outageSince: 0, expiresAt: operation.expiresAt + 3600 },
+      );
+
+      // Assess
+      expect(before?.outageSince).toBe(T0 + 5);
+      const after = await ledger.get(operation.operationId);
+      expect(after?.outageSince).toBeUndefined();
+      expect(after?.expiresAt).toBe(operation.expiresAt + 3600);
     });
 
     it('advances from the current step only, once, and keeps the token it came from', async () => {

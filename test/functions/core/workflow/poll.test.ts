@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { nextPollDelay } from '../../../../functions/core/workflow/cadence.ts';
-import { atlasError, fixture, requests } from './fakes.ts';
-import { runRequest } from './harness.ts';
+import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
+import { atlasError, crashAfter, fixture, requests } from './fakes.ts';
+import { drain, runRequest } from './harness.ts';
 
 describe('Workflow: poll', () => {
   it('polls on the cadence: 60 s, then 60 s + 5 % of the time since submission', async () => {
@@ -56,7 +57,7 @@ describe('Workflow: poll', () => {
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'RESTORE_JOB_NOT_FOUND' }]);
   });
 
-  it('retries a poll that failed for a passing reason, without ending the operation', async () => {
+  it('backs off from a poll that failed for a passing reason, without failing its message or ending the operation', async () => {
     // Prepare
     const f = fixture();
     f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 429, 'RATE_LIMITED_TOKEN_BUCKET'), {
@@ -67,8 +68,38 @@ describe('Workflow: poll', () => {
     const report = await runRequest(f, requests.automated());
 
     // Assess
-    expect(report.failures).toHaveLength(3);
+    expect(report.failures).toHaveLength(0);
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+    const backoffs = f.log.lines.filter((line) => line.message === 'Atlas unreachable; polling later');
+    expect(backoffs.map((line) => line.attributes.delaySeconds)).toEqual([60, 60, 120]);
+  });
+
+  it('outlives an Atlas outage of 13 days within a 14-day maxWait, polling about 4 times an hour', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.restoreMs = 2 * 3600_000;
+    const outageEnds = f.clock.now() + 13 * 86_400_000;
+    const atlas = new Proxy(f.atlas, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) =>
+          property === 'getRestoreJob' && f.clock.now() < outageEnds
+            ? Promise.reject(atlasError('getBackupRestoreJob', 503, 'SERVICE_UNAVAILABLE'))
+            : value.apply(target, args);
+      },
+    });
+    const service = createRestoreService({ ...f.deps, atlas });
+    f.queue.put(JSON.stringify(requests.automated({ maxWaitMinutes: 14 * 24 * 60 })));
+
+    // Act
+    const report = await drain(f, service, { maxDeliveries: 2000 });
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+    const backoffs = f.log.lines.filter((line) => line.message === 'Atlas unreachable; polling later');
+    expect(backoffs.length).toBeLessThanOrEqual(13 * 24 * 4 + 8);
   });
 
   it('retries, not fails, a poll refused for auth (the restore itself says nothing)', async () => {
@@ -111,6 +142,47 @@ describe('Workflow: poll', () => {
     // Assess
     expect(f.atlas.count('cancelRestoreJob')).toBe(1);
     expect(f.atlas.allJobs()).toMatchObject([{ cancelled: true }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
+  });
+
+  it.each([
+    ['a crash right after the cancel', 'crash'],
+    ['a concurrent copy of the poll that reads the job between the cancel and the outcome', 'concurrent'],
+  ] as const)('records a timeout, not an outside cancellation, after %s (CANCEL_ON_TIMEOUT)', async (_case, fault) => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+    let twin: (() => Promise<unknown>) | undefined;
+    const atlas =
+      fault === 'crash'
+        ? crashAfter(f.atlas, 'cancelRestoreJob')
+        : new Proxy(f.atlas, {
+            get(target, property, receiver) {
+              const value = Reflect.get(target, property, receiver);
+              if (property !== 'cancelRestoreJob' || typeof value !== 'function') return value.bind?.(target) ?? value;
+              return async (...args: unknown[]) => {
+                const result = await value.apply(target, args);
+                const runTwin = twin;
+                twin = undefined;
+                await runTwin?.().catch(() => undefined);
+                return result;
+              };
+            },
+          });
+    const service = createRestoreService({ ...f.deps, atlas });
+    const deliver = service.handleMessage.bind(service);
+    service.handleMessage = async (body, origin, invocation) => {
+      if (fault === 'concurrent' && body.includes('"poll"')) twin = () => deliver(body, origin, invocation);
+      return deliver(body, origin, invocation);
+    };
+    f.queue.put(JSON.stringify(requests.download({ maxWaitMinutes: 60 })));
+
+    // Act
+    await drain(f, service);
+
+    // Assess
+    expect(f.atlas.allJobs()).toMatchObject([{ cancelled: true }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
     expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
   });
 

@@ -68,7 +68,7 @@ describe('Workflow: step tokens', () => {
     expect(f.atlas.count('getRestoreJob')).toBe(0);
   });
 
-  it('drops messages for unknown and finished operations', async () => {
+  it('drops messages for finished operations, and dead-letters those for unknown ones', async () => {
     // Prepare
     const { f, service, poll } = await startedOperation();
     f.queue.put(JSON.stringify(poll));
@@ -85,6 +85,7 @@ describe('Workflow: step tokens', () => {
     // Assess
     expect([finished, unknown]).toEqual(['finished-already', 'unknown-operation']);
     expect(f.reporter.outcomes).toHaveLength(1);
+    expect(f.queue.deadLetters).toMatchObject([{ origin: 'u', code: 'UNKNOWN_OPERATION' }]);
   });
 });
 
