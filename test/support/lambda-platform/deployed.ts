@@ -1,15 +1,19 @@
 /**
  * Lambda and SQS as the stack deploys them: the restore function's settings, its SQS event source mapping and its
- * work queue, read from the template that infra/ synthesizes (in-process, as test/infra does; once per process).
+ * work queue, read from the template that infra/ synthesizes (as test/infra does; read once per process, and kept on
+ * disk under the digest of its inputs).
  * Every local consumer loop (the local drill, the end-to-end tests, the reliability suite, the soak and the bench)
  * takes its numbers from here, so none keeps a copy that could drift from the stack.
  *
  * A variant (a setting removed or changed) is a template edited as JSON and read again: see withoutRecursiveLoop.
  */
-import { readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, readdirSync, readFileSync, renameSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import * as z from 'zod';
 import { loadLambdaConfig, type WorkflowConfig, workflowConfig } from '../../../functions/core/config.ts';
-import { sampleConfig, synthesize } from '../../infra/synth.ts';
 
 /** A CloudFormation template as JSON, as far as the model reads it. */
 export interface TemplateJson {
@@ -139,19 +143,48 @@ export function platformFromTemplate(template: TemplateJson): LambdaPlatform {
 /** Names a file holding the template already synthesized for this run (set by the test runner's global setup). */
 export const PLATFORM_TEMPLATE_FILE = 'ATLAS_RESTORE_PLATFORM_TEMPLATE_FILE';
 
-/** Synthesizes the stack from the sample configuration in cdk.json, in-process, as test/infra does. */
-export function synthesizeTemplate(): TemplateJson {
-  return synthesize(sampleConfig()).template.toJSON() as TemplateJson;
+const PROJECT_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+const CACHE_DIRECTORY = join(PROJECT_ROOT, 'node_modules', '.cache', 'atlas-restore-platform');
+const SYNTHESIZE_SCRIPT = fileURLToPath(new URL('./synthesize-template.ts', import.meta.url));
+
+/** A digest of everything the synthesized template depends on: the stack's code, cdk.json and the locked packages. */
+function templateInputsDigest(): string {
+  const infra = readdirSync(join(PROJECT_ROOT, 'infra'), { recursive: true, encoding: 'utf8' })
+    .filter((name) => name.endsWith('.ts'))
+    .map((name) => join('infra', name));
+  const digest = createHash('sha256');
+  for (const name of ['cdk.json', 'package-lock.json', ...infra.sort()]) {
+    digest
+      .update(`${name}\0`)
+      .update(readFileSync(join(PROJECT_ROOT, name)))
+      .update('\0');
+  }
+  return digest.digest('hex').slice(0, 32);
+}
+
+/**
+ * The file holding the template of the current sources. Synthesized (in a child process, as test/infra synthesizes
+ * it) when missing, and kept under the digest of its inputs: any change to infra/, cdk.json or the packages
+ * synthesizes again, and `npm start` does not pay for a synthesis otherwise.
+ */
+export function deployedTemplateFile(): string {
+  const file = join(CACHE_DIRECTORY, `template-${templateInputsDigest()}.json`);
+  if (existsSync(file)) return file;
+  mkdirSync(CACHE_DIRECTORY, { recursive: true });
+  // Written whole under a temporary name, then renamed: a concurrent reader never sees half a file.
+  const partial = `${file}.${process.pid}.tmp`;
+  execFileSync(process.execPath, [SYNTHESIZE_SCRIPT, partial], { stdio: ['ignore', 'ignore', 'inherit'] });
+  renameSync(partial, file);
+  return file;
 }
 
 let synthesized: TemplateJson | undefined;
 
-/** The stack's template from the sample configuration in cdk.json (synthesized once per process); a copy to edit. */
+/** The stack's template from the sample configuration in cdk.json (read once per process); a copy to edit. */
 export function deployedTemplate(): TemplateJson {
-  if (synthesized === undefined) {
-    const file = process.env[PLATFORM_TEMPLATE_FILE];
-    synthesized = file ? (JSON.parse(readFileSync(file, 'utf8')) as TemplateJson) : synthesizeTemplate();
-  }
+  synthesized ??= JSON.parse(
+    readFileSync(process.env[PLATFORM_TEMPLATE_FILE] ?? deployedTemplateFile(), 'utf8'),
+  ) as TemplateJson;
   return structuredClone(synthesized);
 }
 
