@@ -132,7 +132,7 @@ describe('Local AWS: Lambda and SQS as deployed', () => {
       release = resolve;
     });
     let lateSend: Promise<unknown> | undefined;
-    const handler = async (event: SQSEvent) => {
+    const handler = async () => {
       await held;
       lateSend = local.sqs.send(new SendMessageCommand({ QueueUrl: local.workQueueUrl, MessageBody: 'late' }));
       await lateSend.catch(() => undefined);
