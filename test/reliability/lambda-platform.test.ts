@@ -95,41 +95,51 @@ describe('Reliability: Lambda and SQS as deployed', () => {
     });
 
     it('redelivers a message whose visibility timeout ends while its first copy still runs', async () => {
-      // Prepare: a template whose function may run longer than its queue's visibility timeout.
-      const template = deployedTemplate();
-      const visibilitySeconds = platformFromTemplate(template).workQueue.visibilityTimeoutSeconds;
-      const platform = platformFromTemplate(withProperties(template, 'function', { Timeout: visibilitySeconds * 2 }));
+      // Prepare: Lambda holds a received batch while the function is throttled (why the visibility timeout is six
+      // times the timeout); the invocation starts late, and runs on past the visibility timeout counted from the receive.
+      const platform = deployedPlatform();
+      const visibilityMs = platform.workQueue.visibilityTimeoutSeconds * 1000;
+      const timeoutMs = platform.function.timeoutSeconds * 1000;
+      const heldMs = visibilityMs - timeoutMs / 2;
       const seen: number[] = [];
       const current = await start({
-        platform,
         wrapAtlas: (atlas) =>
           intercept(atlas, async (method, _args, call) => {
             if (method === 'listSnapshots' && seen.length === 0) {
               seen.push(current.queue.size);
-              current.time.pass(visibilitySeconds * 1000 + 1_000);
+              current.time.pass(timeoutMs / 2 + 1_000); // still within this invocation's timeout
               // Lambda's poller receives again while this copy still runs.
-              const [again] = current.queue.receive(current.time.workflowClock.now(), 10);
+              const [again] = current.queue.receive(current.time.workflowClock.now(), platform.eventSource.batchSize);
               seen.push(again?.receiveCount ?? 0);
             }
             return call();
           }),
       });
       current.submit(drillRequest(current.seed));
+      const [message] = current.queue.receive(current.time.workflowClock.now(), platform.eventSource.batchSize);
+      if (message === undefined) throw new Error('nothing received');
+      current.time.pass(heldMs);
 
       // Act
-      const [message] = current.queue.receive(current.time.workflowClock.now(), 1);
-      if (message === undefined) throw new Error('nothing received');
       await current.deliver([message]);
 
-      // Assess: the second receive got the same message again, and the first copy's delete did not remove it.
+      // Assess: the second receive got the same message again, and the first copy's delete (an older receipt) did not
+      // remove it: the second copy still holds it.
+      expect(current.timedOut()).toBe(0);
       expect(seen).toEqual([1, 2]);
       expect(current.queue.size).toBeGreaterThanOrEqual(1);
     });
 
-    it('keeps the deployed visibility timeout above the timeout: a hung invocation is ended before its message reappears', () => {
+    it('refuses a template whose function timeout exceeds its queue visibility timeout, as Lambda does', () => {
+      // Prepare
+      const template = deployedTemplate();
+      const visibilitySeconds = platformFromTemplate(template).workQueue.visibilityTimeoutSeconds;
+
+      // Act
+      const read = () => platformFromTemplate(withProperties(template, 'function', { Timeout: visibilitySeconds + 1 }));
+
       // Assess
-      const platform = deployedPlatform();
-      expect(platform.workQueue.visibilityTimeoutSeconds).toBeGreaterThan(platform.function.timeoutSeconds);
+      expect(read).toThrow(/visibility timeout/);
     });
   });
 

@@ -113,6 +113,12 @@ export function platformFromTemplate(template: TemplateJson): LambdaPlatform {
   const { eventSource, functionId, fn, queueId, queue } = findMapping(template);
   const functionSettings = parse(functionProperties, fn.Properties, `${functionId}.Properties`);
   const queueSettings = parse(queueProperties, queue.Properties, `${queueId}.Properties`);
+  // Lambda refuses an event source mapping whose queue hides a message for less time than the function may run.
+  if (functionSettings.Timeout > queueSettings.VisibilityTimeout) {
+    throw new PlatformTemplateError(
+      `${functionId}.Properties.Timeout ${functionSettings.Timeout} s exceeds ${queueId}'s visibility timeout ${queueSettings.VisibilityTimeout} s: Lambda refuses the event source mapping`,
+    );
+  }
   const environment: Record<string, string> = {};
   const unresolvedEnvironment: string[] = [];
   for (const [name, value] of Object.entries(functionSettings.Environment.Variables)) {
