@@ -258,7 +258,7 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     let failed: Set<string>;
     try {
       const response = (await runInvocation({ lineage, killedAt, now: time.realNow }, () =>
-        handler(event, lambdaContext(time, remainingMs)),
+        handler(event, lambdaContext(time, remainingMs, platform)),
       )) as SQSBatchResponse;
       failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
       if (time.realNow() <= killedAt) batchItemFailures.push(...failed);
@@ -355,14 +355,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 }
 
 /** A Lambda context whose remaining time counts down on the run's real time. */
-export function lambdaContext(time: SystemTime, remainingMs: number): Context {
+export function lambdaContext(
+  time: SystemTime,
+  remainingMs: number,
+  platform: LambdaPlatform = deployedPlatform(),
+): Context {
   const endsAt = time.realNow() + remainingMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'atlas-restore-orchestrator',
     functionVersion: '$LATEST',
     invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:atlas-restore-orchestrator',
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(platform.function.memorySize),
     awsRequestId: `invocation-${Math.random().toString(36).slice(2, 10)}`,
     logGroupName: '/aws/lambda/atlas-restore-orchestrator',
     logStreamName: 'reliability',
