@@ -1,7 +1,13 @@
 import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, Architecture, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import {
+  ApplicationLogLevel,
+  Architecture,
+  LoggingFormat,
+  RecursiveLoop,
+  SystemLogLevel,
+} from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
@@ -92,6 +98,11 @@ export class RestoreFunction extends Construct {
       applicationLogLevelV2: props.logLevel ?? ApplicationLogLevel.INFO,
       systemLogLevelV2: SystemLogLevel.INFO,
       environment: props.environment,
+      // The function re-enqueues itself to poll (SQS -> Lambda -> SQS), on purpose: Lambda's default (Terminate) stops
+      // such a chain after about 16 invocations, some 22 minutes into a restore, and dead-letters it. The loop's limits
+      // are our own: each operation ends at its maxWaitMinutes (polls grow with the elapsed time, at most 900 s apart),
+      // and a deferred start at DEFER_MAX_ATTEMPTS.
+      recursiveLoop: RecursiveLoop.ALLOW,
       ...(props.reservedConcurrency === undefined ? {} : { reservedConcurrentExecutions: props.reservedConcurrency }),
       description: 'Restores MongoDB Atlas cloud-backup snapshots and follows each restore job to its end',
     });

@@ -16,6 +16,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../../infra/handler-bundling.ts';
+import { deployedPlatform } from '../support/lambda-platform/deployed.ts';
 import { type BuiltBundle, buildBundle } from './bundles.ts';
 import { measureColdStart } from './cold-start.ts';
 import { measureCost } from './cost.ts';
@@ -113,16 +114,18 @@ try {
     polling = result?.figures;
   }
   if (selected('scale')) {
+    const platform = deployedPlatform();
     const { section } = await timed('4. Scale', () =>
       measureScale({
         requests: quick ? Math.min(requests, 100) : requests,
         scale: clockScale,
         restoreSeconds: 60,
+        // The event source mapping and function as synthesized from cdk.json.
         deployment: {
-          maxConcurrency: config.maxConcurrency ?? 5,
-          batchSize: config.batchSize,
-          functionTimeoutSeconds: config.timeoutSeconds,
-          maxReceiveCount: config.maxReceiveCount,
+          maxConcurrency: platform.eventSource.maximumConcurrency ?? 5,
+          batchSize: platform.eventSource.batchSize,
+          functionTimeoutSeconds: platform.function.timeoutSeconds,
+          maxReceiveCount: platform.workQueue.maxReceiveCount,
         },
         timeoutMs: quick ? 60_000 : 150_000,
       }),

@@ -21,7 +21,7 @@ import { type LocalAws, peekMessages, startLocalAws, toSqsEvent } from '../suppo
 import { format, type SectionResult } from './report.ts';
 import { allowedTargets, drillRequest, type RestorePair } from './world.ts';
 
-/** The deployed event source mapping and function (cdk.json): what Lambda would run the queue with. */
+/** The deployed event source mapping and function (the template synthesized from cdk.json): what Lambda would run the queue with. */
 export interface ScaleDeployment {
   readonly maxConcurrency: number;
   readonly batchSize: number;
@@ -91,7 +91,7 @@ function simulatedContext(clock: SimulatedClock, timeoutSeconds: number): Contex
 export async function measureScale(
   options: ScaleOptions,
 ): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'>> {
-  const { deployment, scale } = options;
+  const { scale } = options;
   const clock = new SimulatedClock({ scale });
   // Atlas's Cloud Backups bucket: 1200 requests per project, refilled at 500 a minute (the simulator's default).
   const sim = await startAtlasSimulator({
@@ -99,12 +99,9 @@ export async function measureScale(
     rateLimit: { capacity: 1200, refillPerMinute: 500 },
     durations: { automatedRestoreMs: options.restoreSeconds * 1000 },
   });
-  const visibilityTimeoutSeconds = deployment.functionTimeoutSeconds * 6;
-  const aws = await startLocalAws({
-    prefix: `bench-scale-${process.pid}`,
-    visibilityTimeoutSeconds: Math.ceil(visibilityTimeoutSeconds / scale),
-    maxReceiveCount: deployment.maxReceiveCount,
-  });
+  // The queue as the stack deploys it (visibility timeout, maxReceiveCount), its waits at the simulated clock's pace.
+  const aws = await startLocalAws({ prefix: `bench-scale-${process.pid}`, timeScale: scale });
+  const visibilityTimeoutSeconds = aws.platform.workQueue.visibilityTimeoutSeconds;
   try {
     return await runScale(sim, aws, options, visibilityTimeoutSeconds);
   } finally {

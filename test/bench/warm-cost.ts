@@ -63,7 +63,7 @@ export async function measureWarmCost(
     rateLimit: false,
     durations: { automatedRestoreMs: WEEK_MS },
   });
-  const aws = await startLocalAws({ prefix: `bench-warm-${process.pid}`, visibilityTimeoutSeconds: 600 });
+  const aws = await startLocalAws({ prefix: `bench-warm-${process.pid}` });
   const secrets = await startSecretsManager(
     SECRET_ID,
     JSON.stringify({ clientId: sim.seed.credentials.clientId, clientSecret: sim.seed.credentials.clientSecret }),

@@ -61,17 +61,13 @@ export interface EndToEndOptions {
     queue?: (queue: Queue) => Queue;
     atlas?: (atlas: AtlasApi) => AtlasApi;
   };
-  /** Work queue visibility timeout, real seconds. Default 1: a failed message comes back quickly. */
-  readonly visibilityTimeoutSeconds?: number;
 }
 
 export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndToEnd> {
   const clock = options.simulator?.clock ?? new SimulatedClock({ scale: SCALE });
   const sim = await startAtlasSimulator({ rateLimit: false, ...options.simulator, clock });
-  const aws = await startLocalAws({
-    visibilityTimeoutSeconds: options.visibilityTimeoutSeconds ?? 1,
-    maxReceiveCount: 10,
-  });
+  // Lambda and SQS as the stack deploys them; the visibility timeout passes at the simulated clock's pace.
+  const aws = await startLocalAws({ timeScale: clock === options.simulator?.clock ? 1 : SCALE });
   const { credentials } = sim.seed;
   const atlasClient = createAtlasClient({
     baseUrl: sim.baseUrl,
@@ -113,9 +109,7 @@ export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndT
   const plainLedger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
 
   const consumer = (run: RunOptions): ConsumerOptions => ({
-    sqs: aws.sqs,
-    queueUrl: aws.workQueueUrl,
-    queueArn: aws.workQueueArn,
+    aws,
     handler: (event, context) => handler(event, context),
     // 4 s of real time, less the 1 s margin, is 900 s on the simulated clock: the claim lease covers an invocation.
     functionTimeoutMs: run.functionTimeoutMs ?? 4_000,

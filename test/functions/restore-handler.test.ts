@@ -103,7 +103,7 @@ describe('Handler module: the deployed entry point, configured from its environm
   const savedEnv = { ...process.env };
 
   beforeAll(async () => {
-    aws = await startLocalAws({ visibilityTimeoutSeconds: 1 });
+    aws = await startLocalAws();
     sim = await startAtlasSimulator({ durations: { automatedRestoreMs: 500 }, rateLimit: false });
   });
 
@@ -167,13 +167,7 @@ describe('Handler module: the deployed entry point, configured from its environm
     const deadline = Date.now() + 20_000;
     let operation = await ledger.get('module-drill-1');
     while (operation?.reportedAt === undefined && Date.now() < deadline) {
-      await pollOnce({
-        sqs: aws.sqs,
-        queueUrl: aws.workQueueUrl,
-        queueArn: aws.workQueueArn,
-        handler: (event, context) => handler(event, context),
-        functionTimeoutMs: 15_000,
-      });
+      await pollOnce({ aws, handler: (event, context) => handler(event, context) });
       operation = await ledger.get('module-drill-1');
     }
 

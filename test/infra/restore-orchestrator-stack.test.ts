@@ -64,6 +64,11 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
       });
     });
 
+    it('lets the function run in an SQS -> Lambda -> SQS loop: its poll chain is intended, and bounded by the workflow', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Lambda::Function', { RecursiveLoop: 'Allow' });
+    });
+
     it('gets exactly the environment of the contract with functions/core/config.ts', () => {
       // Assess
       template.hasResourceProperties('AWS::Lambda::Function', {

@@ -8,7 +8,6 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import { narrateSteps, sinceRequest } from '../../functions/cli/operation-narrative.ts';
 import { createAtlasClient } from '../../functions/core/atlas/client.ts';
-import { workflowConfig } from '../../functions/core/config.ts';
 import { clusterKey, restoreTarget } from '../../functions/core/contract/restore-request.ts';
 import { environmentCredentials } from '../../functions/core/credentials/environment.ts';
 import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledger.ts';
@@ -18,6 +17,7 @@ import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
 import type { Operation } from '../../functions/core/workflow/operation.ts';
 import { createRestoreService } from '../../functions/core/workflow/service.ts';
 import { SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
+import { workflowConfigOf } from '../support/lambda-platform/deployed.ts';
 import { pollOnce, startLocalAws } from '../support/local-aws.ts';
 import { SCENARIO_PLANS, type Scenario } from './scenarios.ts';
 import { createStructuredLog, type LogRecord } from './structured-log.ts';
@@ -65,7 +65,8 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const plan = SCENARIO_PLANS[options.scenario];
   const clock = new SimulatedClock({ scale: options.scale });
   const sim = await startAtlasSimulator({ clock, seed: plan.seed });
-  const aws = await startLocalAws({ prefix: `drill-${process.pid}`, visibilityTimeoutSeconds: 10 });
+  // Lambda and SQS as the stack deploys them, the queue's waits at the simulated clock's pace.
+  const aws = await startLocalAws({ prefix: `drill-${process.pid}`, timeScale: options.scale });
   const steps: string[] = [];
   const warnings: string[] = [];
   const line = (text: string) => {
@@ -108,7 +109,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       }),
       ledger,
       clock,
-      config: workflowConfig({ allowedTargets: target ? [clusterKey(target)] : [] }),
+      config: workflowConfigOf(aws.platform, { allowedTargets: target ? [clusterKey(target)] : [] }),
       log,
       reporter: createPowertoolsReporter({ log, serviceName: SERVICE }),
     });
@@ -138,9 +139,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         break;
       }
       const batch = await pollOnce({
-        sqs: aws.sqs,
-        queueUrl: aws.workQueueUrl,
-        queueArn: aws.workQueueArn,
+        aws,
         handler,
         // Short polls: fauxqs answers a long poll late when a delayed message turns visible during it, and a second
         // late there is a simulated minute here. AWS's event source mapping long-polls; SQS answers it at once.

@@ -146,7 +146,6 @@ export async function runSoak(options: SoakOptions): Promise<SoakReport> {
   system = await startSystem({
     ledger: options.ledger,
     ...(aws ? { dynamodbEndpoint: aws.dynamodbEndpoint } : {}),
-    batchSize: 10,
     logLevel: 'DEBUG',
     capture,
     random: seededRandom(options.seed ^ 0x717),

@@ -3,6 +3,14 @@
  * with the queues and the table created as the stack creates them (work queue + DLQ with redrive; ledger table with
  * `pk`, GSI `byCluster`). Also a consumer that feeds the work queue to a Lambda handler as the SQS event source
  * mapping does (batches, partial batch responses, visibility timeouts, redrive).
+ *
+ * Lambda and SQS behave as the stack deploys them (test/support/lambda-platform): batch size, partial batch
+ * responses, the function's timeout, the queue's visibility timeout and maxReceiveCount, and the recursive-loop
+ * setting come from the synthesized template. Waiting periods (visibility timeout) are divided by `timeScale` when
+ * the simulated clock runs faster than real time; the function's timeout is a budget of real work and is not.
+ * Every SendMessage made through `sqs` while an invocation runs carries that invocation's trace lineage + 1 (fauxqs
+ * drops MessageSystemAttributes, so the model keeps each message's AWSTraceHeader by message id), and SQS's rules
+ * fauxqs does not enforce (DelaySeconds at most 900) are enforced here.
  */
 
 import type { Server } from 'node:http';
@@ -14,12 +22,25 @@ import {
   type Message,
   ReceiveMessageCommand,
   SendMessageCommand,
+  type SendMessageCommandInput,
+  type SendMessageResult,
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { BY_CLUSTER_INDEX } from '../../functions/core/ledger/dynamodb-ledger.ts';
 import { fakeLambdaContext } from './lambda-context.ts';
+import { deployedPlatform, type LambdaPlatform } from './lambda-platform/deployed.ts';
+import {
+  invocationLineage,
+  lineageOfHeader,
+  lineageOfSend,
+  runInvocation,
+  sentAfterKill,
+  stopsRecursion,
+  traceHeader,
+} from './lambda-platform/lineage.ts';
+import { checkDelaySeconds } from './lambda-platform/sqs-rules.ts';
 
 // dynalite ships CommonJS without types: this is the one call we make.
 const dynalite = createRequire(import.meta.url)('dynalite') as (options: {
@@ -32,10 +53,13 @@ const REGION = 'us-east-1';
 const CREDENTIALS = { accessKeyId: 'local', secretAccessKey: 'local' };
 
 export interface LocalAwsOptions {
-  /** Work queue visibility timeout, seconds (the stack: 6 × the function timeout). Default 30. */
-  readonly visibilityTimeoutSeconds?: number;
-  /** Receives before SQS moves a message to the DLQ. Default 5. */
-  readonly maxReceiveCount?: number;
+  /** Lambda and SQS settings. Default: as the stack deploys them. */
+  readonly platform?: LambdaPlatform;
+  /**
+   * Simulated seconds per real second of the run's clock: the queue's visibility timeout is divided by it (rounded up,
+   * at least 1 s), as the queue adapter's delayScale divides delays. Default 1.
+   */
+  readonly timeScale?: number;
   /** Names, to run several environments side by side. */
   readonly prefix?: string;
 }
@@ -50,11 +74,20 @@ export interface LocalAws {
   readonly deadLetterQueueUrl: string;
   readonly tableName: string;
   readonly fauxqs: FauxqsServer;
+  readonly platform: LambdaPlatform;
+  /** The work queue's visibility timeout in real seconds (the template's, divided by timeScale). */
+  readonly visibilityTimeoutSeconds: number;
+  /** The trace lineage a message was sent with (its AWSTraceHeader's Lineage): 0 if no invocation sent it. */
+  lineageOf(messageId: string | undefined): number;
   stop(): Promise<void>;
 }
 
 export async function startLocalAws(options: LocalAwsOptions = {}): Promise<LocalAws> {
   const prefix = options.prefix ?? 'atlas-restore';
+  // Before any server starts: a template that cannot be read must not leave servers running.
+  const platform = options.platform ?? deployedPlatform();
+  const timeScale = options.timeScale ?? 1;
+  const visibilityTimeoutSeconds = Math.max(1, Math.ceil(platform.workQueue.visibilityTimeoutSeconds / timeScale));
   const fauxqs = await startFauxqs({ port: 0, logger: false });
   const dynamo = dynalite({ createTableMs: 0, deleteTableMs: 0, updateTableMs: 0 });
   await new Promise<void>((resolve, reject) => {
@@ -67,15 +100,38 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
   const deadLetter = fauxqs.createQueue(`${prefix}-dlq`, { attributes: { MessageRetentionPeriod: '1209600' } });
   const work = fauxqs.createQueue(`${prefix}-work`, {
     attributes: {
-      VisibilityTimeout: String(options.visibilityTimeoutSeconds ?? 30),
+      VisibilityTimeout: String(visibilityTimeoutSeconds),
       RedrivePolicy: JSON.stringify({
         deadLetterTargetArn: deadLetter.queueArn,
-        maxReceiveCount: String(options.maxReceiveCount ?? 5),
+        maxReceiveCount: String(platform.workQueue.maxReceiveCount),
       }),
     },
   });
 
   const sqs = new SQSClient({ region: REGION, endpoint: sqsEndpoint, credentials: CREDENTIALS });
+  const lineages = new Map<string, number>();
+  sqs.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (context.commandName !== 'SendMessageCommand') return next(args);
+      const input = args.input as SendMessageCommandInput;
+      // In Lambda, nothing runs after the invocation ended at its timeout.
+      if (sentAfterKill()) throw new Error('the invocation was ended at its timeout before this send');
+      checkDelaySeconds(input.DelaySeconds ?? 0);
+      // As the AWS SDK in Lambda sends the invocation's trace header, and SQS keeps it as AWSTraceHeader.
+      const lineage = lineageOfSend();
+      if (lineage > 0) {
+        input.MessageSystemAttributes = {
+          ...input.MessageSystemAttributes,
+          AWSTraceHeader: { DataType: 'String', StringValue: traceHeader(lineage) },
+        };
+      }
+      const result = await next(args);
+      const messageId = (result.output as SendMessageResult).MessageId;
+      if (messageId !== undefined && lineage > 0) lineages.set(messageId, lineage);
+      return result;
+    },
+    { step: 'initialize', name: 'lambdaPlatformModel' },
+  );
   const dynamodb = new DynamoDBClient({ region: REGION, endpoint: dynamodbEndpoint, credentials: CREDENTIALS });
   const tableName = `${prefix}-ledger`;
   await createLedgerTable(dynamodb, tableName);
@@ -94,6 +150,9 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     deadLetterQueueUrl: onEndpoint(deadLetter.queueUrl),
     tableName,
     fauxqs,
+    platform,
+    visibilityTimeoutSeconds,
+    lineageOf: (messageId) => (messageId === undefined ? 0 : (lineages.get(messageId) ?? 0)),
     async stop() {
       sqs.destroy();
       dynamodb.destroy();
@@ -147,6 +206,9 @@ export function toSqsEvent(messages: readonly Message[], queueArn: string): SQSE
         SentTimestamp: message.Attributes?.SentTimestamp ?? String(Date.now()),
         SenderId: 'local',
         ApproximateFirstReceiveTimestamp: message.Attributes?.ApproximateFirstReceiveTimestamp ?? String(Date.now()),
+        ...(message.Attributes?.AWSTraceHeader === undefined
+          ? {}
+          : { AWSTraceHeader: message.Attributes.AWSTraceHeader }),
       },
       messageAttributes: {},
       md5OfBody: message.MD5OfBody ?? '',
@@ -160,13 +222,10 @@ export function toSqsEvent(messages: readonly Message[], queueArn: string): SQSE
 export type SqsHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | unknown>;
 
 export interface ConsumerOptions {
-  readonly sqs: SQSClient;
-  readonly queueUrl: string;
-  readonly queueArn: string;
+  /** The local AWS whose work queue is consumed, with the platform it models. */
+  readonly aws: LocalAws;
   readonly handler: SqsHandler;
-  /** Lambda batch size. Default 10. */
-  readonly batchSize?: number;
-  /** Remaining time the fake context reports, ms. Default 60 s. */
+  /** Remaining time the context reports, and after which the invocation is ended, real ms. Default the template's. */
   readonly functionTimeoutMs?: number;
   /** Long-poll wait per receive, seconds. Default 1. */
   readonly waitTimeSeconds?: number;
@@ -177,48 +236,99 @@ export interface ConsumerOptions {
 export interface PollResult {
   readonly received: number;
   readonly failed: number;
+  /** The invocation ran past its timeout: Lambda ended it, and the whole batch comes back. */
+  readonly timedOut: boolean;
+  /** Messages Lambda refused to deliver (recursive loop, Terminate) and moved to the dead-letter queue. */
+  readonly stopped: number;
 }
 
 /**
  * Receives one batch and runs it through the handler as the SQS event source mapping does: successes are deleted,
- * `batchItemFailures` (or everything, if the handler throws) stay and come back after the visibility timeout.
+ * `batchItemFailures` (or everything, if the handler throws, runs past its timeout, or any record fails without
+ * partial batch responses) stay and come back after the visibility timeout. A message whose lineage reached the
+ * recursion limit is not delivered when the function's RecursiveLoop is Terminate: it goes to the dead-letter queue.
  */
 export async function pollOnce(options: ConsumerOptions): Promise<PollResult> {
-  const { sqs, queueUrl } = options;
-  const { Messages = [] } = await sqs.send(
+  const { aws } = options;
+  const { platform, sqs } = aws;
+  const queueUrl = aws.workQueueUrl;
+  const { Messages: received = [] } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
-      MaxNumberOfMessages: options.batchSize ?? 10,
+      MaxNumberOfMessages: Math.min(platform.eventSource.batchSize, 10),
       WaitTimeSeconds: options.waitTimeSeconds ?? 1,
       MessageSystemAttributeNames: ['All'],
     }),
   );
-  if (Messages.length === 0) return { received: 0, failed: 0 };
+  const traced = received.map((message) => {
+    const lineage = aws.lineageOf(message.MessageId);
+    return lineage > 0
+      ? { ...message, Attributes: { ...message.Attributes, AWSTraceHeader: traceHeader(lineage) } }
+      : message;
+  });
+  const lineageOf = (message: Message) => lineageOfHeader(message.Attributes?.AWSTraceHeader);
+  const stopped = traced.filter((message) => stopsRecursion(platform, lineageOf(message)));
+  for (const message of stopped) {
+    await sqs.send(new SendMessageCommand({ QueueUrl: aws.deadLetterQueueUrl, MessageBody: message.Body ?? '' }));
+    await deleteMessages(sqs, queueUrl, [message]);
+  }
+  const Messages = traced.filter((message) => !stopped.includes(message));
+  if (Messages.length === 0) return { received: received.length, failed: 0, timedOut: false, stopped: stopped.length };
   const delivered = options.duplicateDeliveries
     ? Messages.flatMap((message) => [message, { ...message, MessageId: `${message.MessageId}-again` }])
     : Messages;
+  const all = new Set(delivered.map((message) => message.MessageId ?? ''));
+  const timeoutMs = options.functionTimeoutMs ?? platform.function.timeoutSeconds * 1000;
+  const startedAt = Date.now();
+  const invocation = runInvocation(
+    { lineage: invocationLineage(Messages.map(lineageOf)), killedAt: startedAt + timeoutMs, now: Date.now },
+    async () =>
+      (await options.handler(toSqsEvent(delivered, aws.workQueueArn), fakeLambdaContext({ timeoutMs }))) as
+        | SQSBatchResponse
+        | undefined,
+  );
+  let timer: NodeJS.Timeout | undefined;
+  const ended = new Promise<'timeout'>((resolve) => {
+    timer = setTimeout(() => resolve('timeout'), timeoutMs);
+  });
   let failedIds: Set<string>;
+  let timedOut = false;
   try {
-    const response = (await options.handler(
-      toSqsEvent(delivered, options.queueArn),
-      fakeLambdaContext({ timeoutMs: options.functionTimeoutMs ?? 60_000 }),
-    )) as SQSBatchResponse | undefined;
-    failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+    const response = await Promise.race([invocation, ended]);
+    if (response === 'timeout') {
+      // Lambda ends the invocation: whatever it would have answered is lost (its later sends are refused).
+      timedOut = true;
+      invocation.catch(() => undefined);
+      failedIds = all;
+    } else {
+      failedIds = new Set((response?.batchItemFailures ?? []).map((failure) => failure.itemIdentifier));
+      if (failedIds.size > 0 && !platform.eventSource.reportBatchItemFailures) failedIds = all;
+    }
   } catch {
-    failedIds = new Set(delivered.map((message) => message.MessageId ?? ''));
+    failedIds = all;
+  } finally {
+    clearTimeout(timer);
   }
   const failed = (message: Message) =>
     failedIds.has(message.MessageId ?? '') || failedIds.has(`${message.MessageId}-again`);
   const done = Messages.filter((message) => !failed(message));
-  if (done.length > 0) {
-    await sqs.send(
-      new DeleteMessageBatchCommand({
-        QueueUrl: queueUrl,
-        Entries: done.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
-      }),
-    );
-  }
-  return { received: Messages.length, failed: Messages.length - done.length };
+  await deleteMessages(sqs, queueUrl, done);
+  return {
+    received: received.length,
+    failed: Messages.length - done.length,
+    timedOut,
+    stopped: stopped.length,
+  };
+}
+
+async function deleteMessages(sqs: SQSClient, queueUrl: string, messages: readonly Message[]): Promise<void> {
+  if (messages.length === 0) return;
+  await sqs.send(
+    new DeleteMessageBatchCommand({
+      QueueUrl: queueUrl,
+      Entries: messages.map((message, index) => ({ Id: String(index), ReceiptHandle: message.ReceiptHandle ?? '' })),
+    }),
+  );
 }
 
 /** Polls until `until()` holds, or fails after `timeoutMs` of real time. */

@@ -2,13 +2,16 @@
  * The whole function as Lambda runs it, on local parts: the real Lambda handler (Powertools batch processing), the
  * workflow's composition root, the real Atlas client over HTTP to the Atlas simulator, credentials from a (mocked)
  * Secrets Manager secret, the DynamoDB ledger on dynalite (or the in-memory ledger), Powertools logs and metrics
- * captured from stdout, and the work queue as a discrete-event simulation with SQS's delivery rules.
+ * captured from stdout, and the work queue as a discrete-event simulation with SQS's delivery rules. Lambda and SQS
+ * behave as the stack deploys them (test/support/lambda-platform): the function's timeout (an invocation still running
+ * then is ended, and its whole batch comes back after the visibility timeout), batch size, partial batch responses,
+ * visibility timeout, maxReceiveCount and the recursive-loop setting, with each message's trace lineage.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { Context, SQSBatchResponse } from 'aws-lambda';
 import type { AtlasApi } from '../../../functions/core/atlas/api.ts';
 import { type AtlasClient, createAtlasClient } from '../../../functions/core/atlas/client.ts';
-import { type WorkflowConfig, workflowConfig } from '../../../functions/core/config.ts';
+import type { WorkflowConfig, workflowConfig } from '../../../functions/core/config.ts';
 import type { RestoreRequest } from '../../../functions/core/contract/restore-request.ts';
 import { secretsManagerCredentials } from '../../../functions/core/credentials/secrets-manager.ts';
 import { createDynamoDbLedger } from '../../../functions/core/ledger/dynamodb-ledger.ts';
@@ -30,6 +33,14 @@ import {
   startAtlasSimulator,
 } from '../../atlas-simulator/index.ts';
 import { InMemoryLedger } from '../../functions/core/workflow/fakes.ts';
+import { deployedPlatform, type LambdaPlatform, workflowConfigOf } from '../../support/lambda-platform/deployed.ts';
+import {
+  invocationLineage,
+  RECURSION_STOPPED,
+  runInvocation,
+  stopsRecursion,
+  traceHeader,
+} from '../../support/lambda-platform/lineage.ts';
 import { createLedgerTable, toSqsEvent } from '../../support/local-aws.ts';
 import { DiscreteEventQueue, type QueuedMessage } from './event-queue.ts';
 import { LogCapture, SecretWatch } from './log-capture.ts';
@@ -59,14 +70,8 @@ export interface SystemOptions {
   readonly skewMs?: number;
   /** Default 'serviceAccount'. */
   readonly credentialKind?: 'serviceAccount' | 'apiKey';
-  /** The function timeout, real ms: each invocation's remaining time starts there. Default 60 s. */
-  readonly functionTimeoutMs?: number;
-  /** Default 360 s (six times the function timeout, as the stack sets it). */
-  readonly visibilityTimeoutSeconds?: number;
-  /** Default 5 (the stack's default). */
-  readonly maxReceiveCount?: number;
-  /** Records per invocation. Default 1. */
-  readonly batchSize?: number;
+  /** Lambda and SQS settings. Default: as the stack deploys them (deployedPlatform()). */
+  readonly platform?: LambdaPlatform;
   /** For the client's jitter. Default 0.5. */
   readonly random?: () => number;
   readonly logLevel?: 'DEBUG' | 'INFO';
@@ -115,6 +120,10 @@ export interface System {
   readonly invocations: () => number;
   /** Every `batchItemFailures` entry the handler answered (message ids, in order). */
   readonly batchItemFailures: string[];
+  /** Invocations Lambda ended at their timeout (their responses were lost). */
+  readonly timedOut: () => number;
+  /** The platform the system runs on. */
+  readonly platform: LambdaPlatform;
   /** Puts a request (or any body) on the work queue, as an operator or a schedule would. */
   submit(request: RestoreRequest | string, delayMs?: number): QueuedMessage;
   /** One Lambda invocation with these records, settled as the event source mapping does. */
@@ -203,13 +212,16 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     ledger = new InMemoryLedger();
   }
 
-  const queue = new DiscreteEventQueue(time.workflowClock);
+  const platform = options.platform ?? deployedPlatform();
+  const queue = new DiscreteEventQueue(time.workflowClock, {
+    visibilityTimeoutMs: platform.workQueue.visibilityTimeoutSeconds * 1000,
+    maxReceiveCount: platform.workQueue.maxReceiveCount,
+  });
   const baseConfig = options.config?.(seed, sim) ?? {};
-  const functionTimeoutMs = options.functionTimeoutMs ?? 60_000;
-  const config = workflowConfig({
+  const functionTimeoutMs = platform.function.timeoutSeconds * 1000;
+  // The function's environment as the template sets it (claim lease, poll delays, defer attempts…).
+  const config = workflowConfigOf(platform, {
     allowedTargets: [`${seed.groupId}/${seed.targetClusterName}`],
-    // As the stack sets it: the function timeout plus 30 s.
-    claimLeaseSeconds: functionTimeoutMs / 1000 + 30,
     ...baseConfig,
   });
   const inner = createRestoreService({
@@ -239,47 +251,75 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   };
   const handler = createHandler({ service, log: logger, now: time.realNow });
 
-  const visibilityMs = (options.visibilityTimeoutSeconds ?? 360) * 1000;
-  const maxReceiveCount = options.maxReceiveCount ?? 5;
-  const batchSize = options.batchSize ?? 1;
+  const batchSize = platform.eventSource.batchSize;
   let invocations = 0;
+  let timedOut = 0;
   const batchItemFailures: string[] = [];
 
-  /** One invocation: the ids of the records it did not process (all of them if the handler threw). */
+  /**
+   * One invocation: the ids of the records it did not process. All of them if the handler threw, if it ran past its
+   * time (Lambda ends it and nothing it answers arrives), or if any failed without partial batch responses.
+   */
   async function invoke(messages: readonly QueuedMessage[], remainingMs: number): Promise<Set<string>> {
     invocations += 1;
+    const all = new Set(messages.map((message) => message.id));
     const event = toSqsEvent(
       messages.map((message) => ({
         MessageId: message.id,
         ReceiptHandle: `${message.id}#${message.receiveCount}`,
         Body: message.body,
-        Attributes: { ApproximateReceiveCount: String(message.receiveCount) },
+        Attributes: {
+          ApproximateReceiveCount: String(message.receiveCount),
+          ...(message.lineage > 0 ? { AWSTraceHeader: traceHeader(message.lineage) } : {}),
+        },
       })),
       WORK_QUEUE_ARN,
     );
+    const killedAt = time.realNow() + remainingMs;
+    const lineage = invocationLineage(messages.map((message) => message.lineage));
+    let failed: Set<string>;
     try {
-      const response = (await handler(event, lambdaContext(time, remainingMs))) as SQSBatchResponse;
-      const failed = response.batchItemFailures.map((failure) => failure.itemIdentifier);
-      batchItemFailures.push(...failed);
-      return new Set(failed);
+      const response = (await runInvocation({ lineage, killedAt, now: time.realNow }, () =>
+        handler(event, lambdaContext(time, remainingMs, platform)),
+      )) as SQSBatchResponse;
+      failed = new Set(response.batchItemFailures.map((failure) => failure.itemIdentifier));
+      if (time.realNow() <= killedAt) batchItemFailures.push(...failed);
     } catch {
-      return new Set(messages.map((message) => message.id));
+      failed = all;
     }
+    if (time.realNow() > killedAt) {
+      timedOut += 1;
+      return all;
+    }
+    return failed.size > 0 && !platform.eventSource.reportBatchItemFailures ? all : failed;
   }
 
   async function deliver(messages: readonly QueuedMessage[], deliverOptions: DeliverOptions = {}): Promise<void> {
     const remainingMs = deliverOptions.remainingMs ?? functionTimeoutMs;
-    const duplicates = deliverOptions.duplicates ?? [];
-    const batches = duplicates.length > 0 ? [messages, duplicates] : [messages];
+    // A test may hand over messages it put but nobody received yet: receiving them is part of delivering.
+    const unreceived = messages.filter((message) => message.receivedAt === undefined);
+    if (unreceived.length > 0) queue.take(unreceived);
+    const receipts = new Map(messages.map((message) => [message, queue.receipt(message)]));
+    // Lambda refuses to start a chain's 17th invocation when the function's RecursiveLoop is Terminate.
+    const stopped = new Set(messages.filter((message) => stopsRecursion(platform, message.lineage)));
+    for (const message of stopped) queue.redrive(message, RECURSION_STOPPED);
+    const invoked = messages.filter((message) => !stopped.has(message));
+    const duplicates = (deliverOptions.duplicates ?? []).filter((message) => !stopped.has(message));
+    if (invoked.length === 0) return;
+    const batches = duplicates.length > 0 ? [invoked, duplicates] : [invoked];
     const failed = await Promise.all(batches.map((batch) => invoke(batch, remainingMs)));
-    for (const message of messages) {
+    for (const message of invoked) {
+      const receipt = receipts.get(message) ?? 0;
       // A copy that succeeded deletes the message: it comes back only if every copy failed.
       const everyCopyFailed = batches.every(
         (batch, index) => !batch.includes(message) || failed[index]?.has(message.id),
       );
-      if (!everyCopyFailed) continue;
+      if (!everyCopyFailed) {
+        queue.delete(message, receipt);
+        continue;
+      }
       const last = errors.get(message.id)?.at(-1);
-      queue.release(message, time.workflowClock.now() + visibilityMs, maxReceiveCount, describeError(last));
+      queue.release(message, receipt, describeError(last));
     }
   }
 
@@ -299,6 +339,8 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
     errors,
     invocations: () => invocations,
     batchItemFailures,
+    timedOut: () => timedOut,
+    platform,
     submit(request, delayMs = 0) {
       return queue.put(typeof request === 'string' ? request : JSON.stringify(request), delayMs);
     },
@@ -335,14 +377,18 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
 }
 
 /** A Lambda context whose remaining time counts down on the run's real time. */
-export function lambdaContext(time: SystemTime, remainingMs: number): Context {
+export function lambdaContext(
+  time: SystemTime,
+  remainingMs: number,
+  platform: LambdaPlatform = deployedPlatform(),
+): Context {
   const endsAt = time.realNow() + remainingMs;
   return {
     callbackWaitsForEmptyEventLoop: false,
     functionName: 'atlas-restore-orchestrator',
     functionVersion: '$LATEST',
     invokedFunctionArn: 'arn:aws:lambda:us-east-1:123456789012:function:atlas-restore-orchestrator',
-    memoryLimitInMB: '512',
+    memoryLimitInMB: String(platform.function.memorySize),
     awsRequestId: `invocation-${Math.random().toString(36).slice(2, 10)}`,
     logGroupName: '/aws/lambda/atlas-restore-orchestrator',
     logStreamName: 'reliability',
