@@ -105,12 +105,13 @@ describe.concurrent('CLI: atlas-restore start', () => {
   });
 
   it('waits while a snapshot of the source is being taken, then restores the newest', async ({ expect }) => {
-    // Prepare: an on-demand snapshot that completes 4 s from now (a start takes about a second).
+    // Prepare: an on-demand snapshot that completes 10 s from now (a start takes about a second; a loaded machine may
+    // take several to start the CLI's process, and the snapshot must still be running when it checks).
     const pair = addClusterPair(sim);
     const onDemand = sim.state.addSnapshot(pair.groupId, pair.source, {
       snapshotType: 'onDemand',
-      queuedMs: 1_000,
-      inProgressMs: 3_000,
+      queuedMs: 2_000,
+      inProgressMs: 8_000,
     });
 
     // Act
