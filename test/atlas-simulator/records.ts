@@ -23,8 +23,8 @@ export interface SnapshotRecord {
   readonly snapshotType: SnapshotType;
   readonly frequencyType: FrequencyType;
   readonly startedAt: number;
-  readonly queuedMs: number;
-  readonly inProgressMs: number;
+  queuedMs: number;
+  inProgressMs: number;
   outcome: 'completed' | 'failed';
   readonly description: string | undefined;
   readonly retentionDays: number;

@@ -133,6 +133,15 @@ export class SimulatorStore implements SimulatorState {
     return this.snapshotRecords(groupId, clusterName).map((snapshot) => renderSnapshot(snapshot, context));
   }
 
+  /** Ends a snapshot's run now, so a test can act on what a client printed whatever the machine's speed. */
+  finishSnapshotNow(snapshotId: string): void {
+    const snapshot = this.#snapshots.find((candidate) => candidate.id === snapshotId);
+    if (!snapshot) throw new Error(`No snapshot ${snapshotId}`);
+    const elapsed = Math.max(0, this.clock.now() - snapshot.startedAt);
+    snapshot.queuedMs = Math.min(snapshot.queuedMs, elapsed);
+    snapshot.inProgressMs = Math.min(snapshot.inProgressMs, elapsed - snapshot.queuedMs);
+  }
+
   setSnapshotOutcome(snapshotId: string, outcome: 'completed' | 'failed'): void {
     const snapshot = this.#snapshots.find((candidate) => candidate.id === snapshotId);
     if (!snapshot) throw new Error(`No snapshot ${snapshotId}`);

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
 import type { AtlasSimulator } from '../../atlas-simulator/index.ts';
-import { addClusterPair, atlasEnv, runCli, startRealTimeSimulator } from './run-cli.ts';
+import { addClusterPair, atlasEnv, runCli, startCli, startRealTimeSimulator } from './run-cli.ts';
 
 /** The workflow's cadence from its own variables: a poll a second, so a 1.5 s restore ends in a few seconds. */
 const FAST_CADENCE = { POLL_MIN_DELAY_SECONDS: '1', POLL_MAX_DELAY_SECONDS: '2' };
@@ -105,17 +105,19 @@ describe.concurrent('CLI: atlas-restore start', () => {
   });
 
   it('waits while a snapshot of the source is being taken, then restores the newest', async ({ expect }) => {
-    // Prepare: an on-demand snapshot that completes 10 s from now (a start takes about a second; a loaded machine may
-    // take several to start the CLI's process, and the snapshot must still be running when it checks).
+    // Prepare: an on-demand snapshot that runs until the CLI has deferred once (however long its process takes to start).
     const pair = addClusterPair(sim);
     const onDemand = sim.state.addSnapshot(pair.groupId, pair.source, {
       snapshotType: 'onDemand',
-      queuedMs: 2_000,
-      inProgressMs: 8_000,
+      queuedMs: 1_000,
+      inProgressMs: 3_600_000,
     });
 
     // Act
-    const result = await runCli(automated(pair), env);
+    const cli = startCli(automated(pair), env);
+    await cli.stderrMatches(/deferred \(1\)/);
+    sim.state.finishSnapshotNow(onDemand);
+    const result = await cli.result;
 
     // Assess
     expect(result.code).toBe(0);
