@@ -201,6 +201,8 @@ export interface SimulatorState {
   /** In insertion order (the API shuffles lists). */
   snapshots(groupId: string, clusterName: string): SnapshotJson[];
   /** Decides how a snapshot ends; a snapshot already past its lifecycle changes at once. */
+  /** Ends a snapshot's run now (a test acting on what a client printed). */
+  finishSnapshotNow(snapshotId: string): void;
   setSnapshotOutcome(snapshotId: string, outcome: 'completed' | 'failed'): void;
   /** Adds a restore job as if someone had submitted it (no validation) and returns its id. */
   addRestoreJob(groupId: string, clusterName: string, spec: RestoreJobSpec): string;
