@@ -37,8 +37,9 @@ describe.concurrent('CLI: atlas-restore watch', () => {
   }
 
   it('follows a job to its end at the poller’s cadence', async ({ expect }) => {
-    // Prepare: 50 s (plus start-up) into the restore; the cadence is 1 s + 5 % of the elapsed time, rounded down.
-    const job = addJob({ agoMs: 50_000 });
+    // Prepare: 20 s (plus start-up) into the restore; the cadence is 1 s + 5 % of the elapsed time, rounded down. (The
+    // line below reads whole seconds: start-up must stay under 40 s for the job to be under a minute old.)
+    const job = addJob({ agoMs: 20_000 });
 
     // Act
     const result = await watchUntilFirstPoll(job);
@@ -50,7 +51,7 @@ describe.concurrent('CLI: atlas-restore watch', () => {
       'm',
     ).exec(result.stderr);
     const [runningFor, nextPollIn] = [Number(firstPoll?.[1]), Number(firstPoll?.[2])];
-    expect(runningFor).toBeGreaterThanOrEqual(50);
+    expect(runningFor).toBeGreaterThanOrEqual(20);
     // The line shows whole seconds; the cadence saw the exact elapsed time, within the next second.
     const cadence = { pollMinDelaySeconds: 1, pollMaxDelaySeconds: 5 };
     expect(nextPollIn).toBeGreaterThanOrEqual(nextPollDelay(runningFor, cadence));
