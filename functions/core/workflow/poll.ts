@@ -1,5 +1,5 @@
 import { AtlasApiError } from '../atlas/errors.ts';
-import { type RestoreJob, restoreJobState } from '../atlas/model.ts';
+import { atlasIdCreatedAt, type RestoreJob, restoreJobState } from '../atlas/model.ts';
 import type { WaitMessage } from '../contract/internal-messages.ts';
 import { nextPollDelay, SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
@@ -57,6 +57,9 @@ export async function runPoll(context: StepContext): Promise<void> {
   if (state !== 'pending') {
     const finishedAt = job.finishedAt ? Date.parse(job.finishedAt) : Number.NaN;
     const end = Number.isFinite(finishedAt) ? finishedAt : now;
+    // With Atlas's finishedAt, the start is Atlas's too (the job id's creation second): both ends on one clock, so
+    // neither our clock's skew nor the POST's round trip enters the RTO.
+    const start = Number.isFinite(finishedAt) ? atlasIdCreatedAt(job.id).getTime() : submittedAt;
     await finishOperation(
       context,
       {
@@ -64,7 +67,7 @@ export async function runPoll(context: StepContext): Promise<void> {
         ...(state === 'completed' ? {} : { errorCode: `RESTORE_JOB_${state.toUpperCase()}` }),
         outcomeReason: describeEnd(job, state),
         finishedAt: end,
-        rtoSeconds: secondsBetween(submittedAt, end),
+        rtoSeconds: secondsBetween(start, end),
         ...rpo(context),
       },
       { polls: 1 },
