@@ -56,7 +56,9 @@ export function parseScheduleExpression(text: string): ParsedExpression {
     if (!text.endsWith(')')) return fail('cron(...) must end with ")"');
     const fields = text.slice(5, -1).trim().split(/\s+/);
     if (fields.length !== 6) {
-      return fail(`cron(...) needs six fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`);
+      return fail(
+        `cron(...) needs six fields (minutes hours day-of-month month day-of-week year), got ${fields.length}`,
+      );
     }
     const [, , dayOfMonth, , dayOfWeek] = fields;
     if ((dayOfMonth === '?') === (dayOfWeek === '?')) {
@@ -106,7 +108,7 @@ function fieldIssue(field: string, rule: FieldRule): string | undefined {
     if (rule.special?.test(part)) {
       const base = part.replace(/(#\d|L|W|LW)$/, '');
       if (base === '' || base === '?' || part === 'L' || part === 'LW') continue;
-      const value = valueOf(base, rule);
+      const value = fieldValue(base, rule);
       if (value === undefined) return `"${base}" must be ${range(rule)}`;
       continue;
     }
@@ -118,13 +120,13 @@ function fieldIssue(field: string, rule: FieldRule): string | undefined {
     const bounds = span.split('-');
     if (bounds.length > 2) return `"${span}" is not a value or range`;
     for (const bound of bounds) {
-      if (valueOf(bound, rule) === undefined) return `"${bound}" must be ${range(rule)}`;
+      if (fieldValue(bound, rule) === undefined) return `"${bound}" must be ${range(rule)}`;
     }
   }
   return undefined;
 }
 
-function valueOf(token: string, rule: FieldRule): number | undefined {
+function fieldValue(token: string, rule: FieldRule): number | undefined {
   const named = rule.names?.indexOf(token.toUpperCase()) ?? -1;
   if (named >= 0) return named + 1;
   if (!/^\d+$/.test(token)) return undefined;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import type { RestoreRequest } from '../../../../functions/core/contract/restore-request.ts';
 import {
   DRILL_DEADLINE_MARGIN_MINUTES,
   type DrillDefinition,
@@ -7,9 +8,17 @@ import {
   judgeDrills,
 } from '../../../../functions/core/drills/judge.ts';
 import { scheduledTimeText } from '../../../../functions/core/drills/schedule-expression.ts';
-import type { RestoreRequest } from '../../../../functions/core/contract/restore-request.ts';
 import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
-import { type Fixture, fixture, GROUP, ManualClock, RecordingLog, requests, SOURCE, TARGET } from '../workflow/fakes.ts';
+import {
+  type Fixture,
+  fixture,
+  GROUP,
+  ManualClock,
+  RecordingLog,
+  requests,
+  SOURCE,
+  TARGET,
+} from '../workflow/fakes.ts';
 import { runRequest } from '../workflow/harness.ts';
 
 const MINUTE = 60_000;
