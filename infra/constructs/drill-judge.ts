@@ -1,11 +1,16 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
+import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Architecture, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
-import { Schedule, ScheduleExpression, ScheduleTargetInput, TimeWindow } from 'aws-cdk-lib/aws-scheduler';
-import { LambdaInvoke } from 'aws-cdk-lib/aws-scheduler-targets';
+import {
+  type IScheduleTarget,
+  Schedule,
+  ScheduleExpression,
+  ScheduleTargetInput,
+  TimeWindow,
+} from 'aws-cdk-lib/aws-scheduler';
 import { Construct } from 'constructs';
 import type { DrillDefinition } from '../../functions/core/drills/judge.ts';
 import { BY_CLUSTER_INDEX } from '../../functions/core/ledger/dynamodb-ledger.ts';
@@ -108,15 +113,30 @@ export class DrillJudge extends Construct {
       ],
     });
 
-    this.schedule = new Schedule(this, 'Schedule', {
-      schedule: ScheduleExpression.rate(DRILL_JUDGE_RATE),
-      target: new LambdaInvoke(this.function, {
+    // The schedule's own role, allowed to invoke this function only (LambdaInvoke's would also allow `<arn>:*`).
+    const scheduleRole = new Role(this, 'ScheduleRole', {
+      assumedBy: new ServicePrincipal('scheduler.amazonaws.com', {
+        conditions: { StringEquals: { 'aws:SourceAccount': stack.account } },
+      }),
+      description: 'Lets the drill judge schedule invoke the drill judge',
+    });
+    scheduleRole.addToPolicy(
+      new PolicyStatement({ actions: ['lambda:InvokeFunction'], resources: [this.function.functionArn] }),
+    );
+    const target: IScheduleTarget = {
+      bind: () => ({
+        arn: this.function.functionArn,
+        role: scheduleRole,
         input: ScheduleTargetInput.fromObject({ drills: props.drills }),
         // No dead-letter queue: a lost invocation is made up by the next one, and a judge that stops running
         // raises its own alarm (RestoreMonitoring's DrillJudgeSilent).
-        retryAttempts: 2,
-        maxEventAge: DRILL_JUDGE_RATE,
+        retryPolicy: { maximumRetryAttempts: 2, maximumEventAgeInSeconds: DRILL_JUDGE_RATE.toSeconds() },
       }),
+    };
+
+    this.schedule = new Schedule(this, 'Schedule', {
+      schedule: ScheduleExpression.rate(DRILL_JUDGE_RATE),
+      target,
       timeWindow: TimeWindow.off(),
       description: 'Judges every DR drill run: passed, failed or missed',
     });

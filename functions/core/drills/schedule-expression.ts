@@ -12,6 +12,10 @@
  *   Scheduler counts from the schedule's start, which the stack does not fix: rate runs are placed from an anchor
  *   (a run seen in the ledger), `value × unit` apart (a day is 24 hours, DST or not).
  * - `at(yyyy-mm-ddThh:mm:ss)`: one run, at that wall-clock time in the schedule's time zone.
+ *
+ * Sources: the EventBridge Scheduler user guide, "Schedule types" (rate, cron and one-time syntax, and "Daylight
+ * saving time": a non-existent time is skipped, a repeated one runs once), and the EventBridge "Cron expressions
+ * reference" (fields, ranges, wildcards, the `?` rule).
  */
 import { Cron } from 'croner';
 
