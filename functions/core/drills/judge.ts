@@ -77,10 +77,37 @@ export interface DrillJudgeDeps {
   readonly log: Log;
 }
 
-/** Judges every run of every drill whose verdict is due; answers the verdicts recorded by this pass. */
+/** A pass that could not judge some drills (the others were judged): the invocation fails, and its alarm fires. */
+export class DrillJudgeError extends Error {
+  readonly code = 'DRILL_JUDGE_FAILED';
+  readonly drills: readonly string[];
+
+  constructor(failures: readonly { drill: string; error: unknown }[]) {
+    super(
+      `could not judge ${failures.map((failure) => `${failure.drill} (${(failure.error as Error)?.message ?? String(failure.error)})`).join(', ')}`,
+      { cause: failures[0]?.error },
+    );
+    this.name = 'DrillJudgeError';
+    this.drills = failures.map((failure) => failure.drill);
+  }
+}
+
+/**
+ * Judges every run of every drill whose verdict is due; answers the verdicts recorded by this pass. One drill's
+ * failure (the ledger, EventBridge) does not keep the others from being judged; the pass then throws DrillJudgeError.
+ */
 export async function judgeDrills(drills: readonly DrillDefinition[], deps: DrillJudgeDeps): Promise<DrillVerdict[]> {
   const decided: DrillVerdict[] = [];
-  for (const drill of drills) decided.push(...(await judgeDrill(drill, deps)));
+  const failures: { drill: string; error: unknown }[] = [];
+  for (const drill of drills) {
+    try {
+      decided.push(...(await judgeDrill(drill, deps)));
+    } catch (error) {
+      deps.log.error('drill not judged', { drill: drill.name, error });
+      failures.push({ drill: drill.name, error });
+    }
+  }
+  if (failures.length > 0) throw new DrillJudgeError(failures);
   return decided;
 }
 

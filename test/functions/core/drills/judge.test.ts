@@ -244,3 +244,38 @@ describe('Class: InMemoryDrillVerdicts', () => {
     expect(SOURCE).toBe(weekly.request.clusterName);
   });
 });
+
+describe('Function: judgeDrills, when telling a verdict fails', () => {
+  it('still judges the other drills, then fails the pass; the untold verdict is told next pass', async () => {
+    // Prepare
+    const f = fixture();
+    f.clock.set(Date.parse('2026-11-29T00:00:00Z'));
+    const verdicts = new InMemoryDrillVerdicts();
+    const broken = drill('broken-weekly', 'cron(0 3 ? * MON *)');
+    const healthy = drill('healthy-weekly', 'cron(0 3 ? * MON *)');
+    await judge(f, verdicts)([broken, healthy]);
+    f.clock.set(deadline(healthy, Date.parse('2026-11-30T03:00:00Z')) + MINUTE);
+    const told: DrillVerdict[] = [];
+    const deps = (fail: boolean) => ({
+      ledger: f.ledger,
+      verdicts,
+      sink: {
+        publish: async (verdict: DrillVerdict) => {
+          if (fail && verdict.drill === 'broken-weekly') throw new Error('EventBridge is down');
+          told.push(verdict);
+        },
+      },
+      clock: f.clock,
+      log: new RecordingLog(),
+    });
+
+    // Act
+    const failed = judgeDrills([broken, healthy], deps(true));
+    await expect(failed).rejects.toThrow(/could not judge broken-weekly \(EventBridge is down\)/);
+    const retried = await judgeDrills([broken, healthy], deps(false));
+
+    // Assess
+    expect(told.map((verdict) => verdict.drill)).toEqual(['healthy-weekly', 'broken-weekly']);
+    expect(retried.map((verdict) => [verdict.drill, verdict.verdict])).toEqual([['broken-weekly', 'missed']]);
+  });
+});
