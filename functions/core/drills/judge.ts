@@ -126,8 +126,13 @@ async function judgeDrill(drill: DrillDefinition, deps: DrillJudgeDeps): Promise
   let times: number[];
   if (parsed.expression.kind === 'rate') {
     const seen = await observedRuns(drill, ledger);
-    const anchor = seen.at(0) ?? since;
-    const grid = rateRunTimes(parsed.expression.intervalMs, anchor, window);
+    const anchor = seen.at(0);
+    // Scheduler starts a rate schedule when it is created, a moment the stack does not record: until a run shows its
+    // phase, runs are expected one interval after the drill was first seen, and never at that instant itself.
+    const grid =
+      anchor === undefined
+        ? rateRunTimes(parsed.expression.intervalMs, since, { ...window, from: Math.max(window.from, since + 1) })
+        : rateRunTimes(parsed.expression.intervalMs, anchor, window);
     const inWindow = seen.filter((time) => time >= window.from && time <= window.to);
     times = [...new Set([...grid, ...inWindow])].sort((a, b) => a - b);
   } else {

@@ -190,6 +190,31 @@ describe('Function: judgeDrills', () => {
     expect(decided.find((v) => v.verdict === 'missed')?.runId).toBe('prod-monthly-2027-05-31T03:00:00Z');
   });
 
+  it('places a rate drill from its runs in the ledger, and marks a run missing between two as missed', async () => {
+    // Prepare: the schedule was created at 23:50 (the stack does not record it), the judge first sees it at 00:00.
+    const f = fixture();
+    f.clock.set(Date.parse('2026-11-29T00:00:00Z'));
+    const verdicts = new InMemoryDrillVerdicts();
+    const sixHourly = drill('prod-6h', 'rate(6 hours)');
+    await judge(f, verdicts)([sixHourly]);
+    const decided: DrillVerdict[] = [];
+
+    // Act: runs at 05:50 and 17:50 start; the 11:50 one never does.
+    for (const at of ['2026-11-29T05:50:00Z', '2026-11-29T17:50:00Z'].map(Date.parse)) {
+      f.clock.set(at);
+      await runRequest(f, scheduledRequest(sixHourly, at));
+      f.clock.set(at + 16 * HOUR);
+      decided.push(...(await judge(f, verdicts)([sixHourly])));
+    }
+
+    // Assess
+    expect(decided.map((verdict) => [verdict.runId, verdict.verdict])).toEqual([
+      ['prod-6h-2026-11-29T05:50:00Z', 'passed'],
+      ['prod-6h-2026-11-29T11:50:00Z', 'missed'],
+      ['prod-6h-2026-11-29T17:50:00Z', 'passed'],
+    ]);
+  });
+
   it('raises nothing in a week where the clocks change (DST), in spring or in autumn', async () => {
     // Prepare: Sundays at 02:30 in Paris. The times Scheduler invokes, per its documented rules: 2027-03-28 02:30
     // does not exist (skipped); 2027-10-31 02:30 happens twice (runs once, at the first).
