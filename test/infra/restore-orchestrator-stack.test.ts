@@ -561,6 +561,17 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
       });
     });
 
+    it('is invoked by Scheduler under a role that may invoke the judge only', () => {
+      // Assess
+      const [judgeSchedule] = Object.values(
+        template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(15 minutes)' } }),
+      );
+      const roleArn = judgeSchedule?.Properties.Target.RoleArn as { 'Fn::GetAtt': [string, string] };
+      expect(rolePermissions(template, { Ref: roleArn['Fn::GetAtt'][0] })).toEqual(
+        allow(['lambda:InvokeFunction'], ref(stack.drillJudge?.function.functionArn ?? '')),
+      );
+    });
+
     it('may read operations, write verdicts and put events on the default bus, nothing else', () => {
       // Assess
       const table = ref(stack.ledger.table.tableArn);

@@ -267,7 +267,10 @@ function zonedWallClockToEpoch(wallClock: string, timeZone: string): number | un
   return undefined;
 }
 
-/** How Scheduler writes `<aws.scheduler.scheduled-time>`: ISO 8601 in UTC, to the second. */
+/**
+ * How Scheduler writes `<aws.scheduler.scheduled-time>`: ISO 8601 in UTC, to the second (the Scheduler user guide,
+ * "Adding context attributes": for example 2022-03-22T18:59:43Z). A drill run's requestId ends with it.
+ */
 export function scheduledTimeText(epochMs: number): string {
   return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
