@@ -1,16 +1,21 @@
 import { rm, stat } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { build } from 'esbuild';
-import { esbuildBuildOptions, PROJECT_ROOT } from './handler-bundling.ts';
+import { DRILL_JUDGE_ENTRY, esbuildBuildOptions, HANDLER_ENTRY, PROJECT_ROOT } from './handler-bundling.ts';
 
-/** `npm run build`: the handler bundle exactly as the stack deploys it, into dist/restore-handler/. */
-const outdir = join(PROJECT_ROOT, 'dist', 'restore-handler');
-const outfile = join(outdir, 'index.mjs');
+/** `npm run build`: the bundles exactly as the stack deploys them, into dist/restore-handler/ and dist/drill-judge/. */
+for (const [name, entry] of [
+  ['restore-handler', HANDLER_ENTRY],
+  ['drill-judge', DRILL_JUDGE_ENTRY],
+] as const) {
+  const outdir = join(PROJECT_ROOT, 'dist', name);
+  const outfile = join(outdir, 'index.mjs');
 
-await rm(outdir, { recursive: true, force: true });
-await build(esbuildBuildOptions(outfile));
+  await rm(outdir, { recursive: true, force: true });
+  await build(esbuildBuildOptions(outfile, entry));
 
-for (const file of [outfile, `${outfile}.map`]) {
-  const { size } = await stat(file);
-  console.log(`${relative(PROJECT_ROOT, file)}  ${(size / 1024).toFixed(1)} KiB`);
+  for (const file of [outfile, `${outfile}.map`]) {
+    const { size } = await stat(file);
+    console.log(`${relative(PROJECT_ROOT, file)}  ${(size / 1024).toFixed(1)} KiB`);
+  }
 }

@@ -8,6 +8,7 @@ import {
   restoreRequestSchema,
   restoreTarget,
 } from '../functions/core/contract/restore-request.ts';
+import { parseScheduleExpression } from '../functions/core/drills/schedule-expression.ts';
 
 /**
  * The deployment's configuration: one typed object, read from the CDK context key `atlasRestore` (cdk.json) by the
@@ -20,9 +21,6 @@ export const CONFIG_CONTEXT_KEY = 'atlasRestore';
 const LOG_RETENTION_DAYS = [
   1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653,
 ] as const;
-
-/** CloudWatch evaluates at most seven days of data for an alarm (Period x EvaluationPeriods <= 604,800 s). */
-export const MAX_EXPECTED_PERIOD_HOURS = 7 * 24;
 
 /** What `<aws.scheduler.scheduled-time>` looks like once EventBridge Scheduler substitutes it. */
 const SAMPLE_SCHEDULED_TIME = '2026-01-05T03:00:00Z';
@@ -65,15 +63,9 @@ const timeZone = z.string().refine((value) => {
   }
 }, 'must be an IANA time zone such as UTC or Europe/Paris');
 
-const RATE_EXPRESSION = /^rate\((\d+) (minutes?|hours?|days?)\)$/;
-const CRON_EXPRESSION = /^cron\(\S+( \S+){5}\)$/;
-
-const scheduleExpression = z
+const snsTopicArn = z
   .string()
-  .refine(
-    (value) => RATE_EXPRESSION.test(value) || CRON_EXPRESSION.test(value),
-    'must be a recurring EventBridge Scheduler expression: cron(minutes hours day-of-month month day-of-week year) or rate(value unit)',
-  );
+  .regex(/^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}(\.fifo)?$/, 'must be an SNS topic ARN');
 
 /** A drill's restore request: the public contract, minus requestId, which the schedule sets. */
 const drillRequest = restoreRequestSchema.superRefine((request, context) => {
@@ -92,15 +84,11 @@ const drillSchedule = z.strictObject({
     .string()
     .regex(/^[A-Za-z0-9_.-]{1,64}$/, 'must be 1 to 64 letters, digits, dots, hyphens or underscores')
     .describe('Names the drill: its requestIds are "<name>-<scheduled time>"'),
-  expression: scheduleExpression,
+  // Checked with the drill's name in checkCombinations, as EventBridge Scheduler would check it.
+  expression: z.string().describe('cron(...), rate(...) or at(...), in EventBridge Scheduler syntax'),
   timeZone: timeZone.default('UTC'),
-  expectedPeriodHours: z
-    .int()
-    .min(1, 'must be at least 1')
-    .max(
-      MAX_EXPECTED_PERIOD_HOURS,
-      `must be at most ${MAX_EXPECTED_PERIOD_HOURS} (CloudWatch evaluates 7 days at most)`,
-    ),
+  /** Removed: the period derives from the expression. Kept in the schema only to say so, not as "unknown key". */
+  expectedPeriodHours: z.unknown().optional(),
   enabled: z.boolean().default(true),
   request: drillRequest,
 });
@@ -153,6 +141,12 @@ const orchestratorConfigFields = z.strictObject({
   schedules: z.array(drillSchedule).default([]),
   eventRule: eventRule.nullable().default({ eventPattern: DEFAULT_EVENT_PATTERN }),
   alarmEmails: z.array(z.email('must be an e-mail address')).default([]),
+  alarmTopicArn: snsTopicArn.optional().describe('An existing SNS topic the alarms also notify (chat, pager)'),
+  drillEventBusName: z
+    .string()
+    .regex(/^[A-Za-z0-9._/-]{1,256}$|^arn:aws[a-z-]*:events:/, 'must be an event bus name or ARN')
+    .default('default')
+    .describe('Where the drill judge puts one "Drill Verdict" event per drill run'),
   memorySize: z.int().min(128, 'must be at least 128 (MB)').max(10_240, 'must be at most 10240 (MB)').default(256),
   timeoutSeconds: z.int().min(1, 'must be at least 1').max(900, 'must be at most 900 (Lambda limit)').default(60),
   logLevel: z.enum(['DEBUG', 'INFO', 'WARN', 'ERROR']).default('INFO'),
@@ -247,11 +241,14 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
     if (!requestId.safeParse(`${schedule.name}-${SAMPLE_SCHEDULED_TIME}`).success) {
       issue(at('name'), 'must make a valid requestId once the scheduled time is appended');
     }
-    const interval = rateIntervalHours(schedule.expression);
-    if (interval !== undefined && interval > schedule.expectedPeriodHours) {
+    const expression = parseScheduleExpression(schedule.expression);
+    if (!expression.ok) {
+      issue(at('expression'), `drill "${schedule.name}": ${schedule.expression} is invalid: ${expression.reason}`);
+    }
+    if (schedule.expectedPeriodHours !== undefined) {
       issue(
         at('expectedPeriodHours'),
-        `must cover the schedule's interval (${interval} h), or the alarm fires between two drills`,
+        `drill "${schedule.name}": remove it: the drill's period now derives from its expression, and every run is judged on its own`,
       );
     }
 
@@ -268,14 +265,6 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
       );
     }
   });
-}
-
-const HOURS_PER_UNIT: Record<string, number> = { minute: 1 / 60, hour: 1, day: 24 };
-
-function rateIntervalHours(expression: string): number | undefined {
-  const match = RATE_EXPRESSION.exec(expression);
-  if (!match?.[1] || !match[2]) return undefined;
-  return Number(match[1]) * (HOURS_PER_UNIT[match[2].replace(/s$/, '')] ?? 0);
 }
 
 export interface ConfigIssue {

@@ -10,6 +10,8 @@ import type { BuildOptions } from 'esbuild';
 
 export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(new URL('../functions/restore-handler.ts', import.meta.url));
+/** The drill judge: its own bundle, so its cron parser and EventBridge client never load in the restore handler. */
+export const DRILL_JUDGE_ENTRY = fileURLToPath(new URL('../functions/drill-judge.ts', import.meta.url));
 export const DEPS_LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 export const HANDLER_EXPORT = 'handler';
 
@@ -53,9 +55,9 @@ export function nodejsFunctionBundling(): BundlingOptions {
  * The settings as esbuild build options, equal to the CLI arguments NodejsFunction passes
  * (`--bundle --platform=node --target --format --minify --sourcemap --sources-content --main-fields --banner:js`).
  */
-export function esbuildBuildOptions(outfile: string): BuildOptions {
+export function esbuildBuildOptions(outfile: string, entry: string = HANDLER_ENTRY): BuildOptions {
   return {
-    entryPoints: [HANDLER_ENTRY],
+    entryPoints: [entry],
     bundle: true,
     platform: 'node',
     target: handlerBundle.target,

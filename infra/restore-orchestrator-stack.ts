@@ -4,6 +4,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { OrchestratorConfig } from './config.ts';
+import { DRILL_JUDGE_RATE, DrillJudge } from './constructs/drill-judge.ts';
 import { OperationLedger } from './constructs/operation-ledger.ts';
 import { RestoreFunction } from './constructs/restore-function.ts';
 import { RestoreMonitoring } from './constructs/restore-monitoring.ts';
@@ -25,6 +26,8 @@ export class RestoreOrchestratorStack extends Stack {
   readonly ledger: OperationLedger;
   readonly restoreFunction: RestoreFunction;
   readonly triggers: RestoreTriggers;
+  /** Judges every run of the enabled drills; absent without any. */
+  readonly drillJudge?: DrillJudge;
   readonly monitoring: RestoreMonitoring;
 
   constructor(scope: Construct, id: string, props: RestoreOrchestratorStackProps) {
@@ -77,18 +80,38 @@ export class RestoreOrchestratorStack extends Stack {
           }),
     });
 
+    const drills = config.schedules.filter((schedule) => schedule.enabled);
+    if (drills.length > 0) {
+      this.drillJudge = new DrillJudge(this, 'DrillJudge', {
+        drills: drills.map((schedule) => ({
+          name: schedule.name,
+          expression: schedule.expression,
+          timeZone: schedule.timeZone,
+          maxWaitMinutes: schedule.request.maxWaitMinutes ?? config.defaultMaxWaitMinutes,
+          request: schedule.request,
+        })),
+        ledger: this.ledger.table,
+        ledgerRetentionDays: config.ledgerRetentionDays,
+        eventBusName: config.drillEventBusName,
+        logRetention: config.logRetentionDays as RetentionDays,
+        logRemovalPolicy: removalPolicy,
+      });
+    }
+
     this.monitoring = new RestoreMonitoring(this, 'Monitoring', {
       workQueue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
       function: this.restoreFunction.function,
-      drills: config.schedules
-        .filter((schedule) => schedule.enabled)
-        .map((schedule) => ({
-          name: schedule.name,
-          clusterName: schedule.request.clusterName,
-          expectedPeriodHours: schedule.expectedPeriodHours,
-        })),
+      drills: drills.map((schedule) => ({
+        name: schedule.name,
+        projectId: schedule.request.groupId,
+        clusterName: schedule.request.clusterName,
+      })),
+      ...(this.drillJudge === undefined
+        ? {}
+        : { drillJudge: this.drillJudge.function, drillJudgeRate: DRILL_JUDGE_RATE }),
       alarmEmails: config.alarmEmails,
+      ...(config.alarmTopicArn === undefined ? {} : { alarmTopicArn: config.alarmTopicArn }),
       removalPolicy,
     });
 

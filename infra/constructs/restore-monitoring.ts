@@ -1,4 +1,4 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Annotations, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import {
   Alarm,
   AlarmStatusWidget,
@@ -15,21 +15,28 @@ import { SnsAction } from 'aws-cdk-lib/aws-cloudwatch-actions';
 import { PolicyStatement, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { Key } from 'aws-cdk-lib/aws-kms';
 import type { IFunction } from 'aws-cdk-lib/aws-lambda';
-import { Topic } from 'aws-cdk-lib/aws-sns';
+import { type ITopic, Topic } from 'aws-cdk-lib/aws-sns';
 import { EmailSubscription } from 'aws-cdk-lib/aws-sns-subscriptions';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { METRIC_NAMES } from '../../functions/core/reporting/metrics.ts';
-import { OUTCOME_METRICS, perClusterSearch, restoreMetric, type ValueMetricName } from '../restore-metrics.ts';
+import { DRILL_METRIC_NAMES, METRIC_NAMES } from '../../functions/core/reporting/metrics.ts';
+import {
+  drillMetric,
+  drillSearch,
+  OUTCOME_METRICS,
+  perClusterSearch,
+  restoreMetric,
+  type ValueMetricName,
+} from '../restore-metrics.ts';
 
-/** A drill whose success is expected at least once per period. */
+/** A drill whose every run gets a verdict from the drill judge. */
 export interface DrillWatch {
-  /** The drill's name (its schedule). */
+  /** The drill's name (its schedule): the metric's Drill. */
   readonly name: string;
+  /** The source cluster's project (groupId): the metric's ProjectId. */
+  readonly projectId: string;
   /** The source cluster the drill restores: the metric's ClusterName. */
   readonly clusterName: string;
-  /** A drill not succeeding within this many hours (at most 168) raises the alarm. */
-  readonly expectedPeriodHours: number;
 }
 
 export interface RestoreMonitoringProps {
@@ -38,8 +45,14 @@ export interface RestoreMonitoringProps {
   readonly function: IFunction;
   /** @default - no drill alarms */
   readonly drills?: readonly DrillWatch[];
+  /** The drill judge, watched for errors and silence. @default - none (no drills) */
+  readonly drillJudge?: IFunction;
+  /** How often the judge runs: no invocation for twice this long raises DrillJudgeSilent. */
+  readonly drillJudgeRate?: Duration;
   /** Addresses subscribed to the alarm topic (each must confirm). @default - none */
   readonly alarmEmails?: readonly string[];
+  /** An existing topic every alarm notifies too (chat, pager). @default - none */
+  readonly alarmTopicArn?: string;
   /** What deleting the stack does to the alarm topic's key. @default RemovalPolicy.RETAIN */
   readonly removalPolicy?: RemovalPolicy;
 }
@@ -51,6 +64,8 @@ export interface RestoreMonitoringProps {
  */
 export class RestoreMonitoring extends Construct {
   readonly topic: Topic;
+  /** Where alarms and their return to OK are sent: the stack's topic, and the configured one if any. */
+  readonly destinations: ITopic[];
   readonly dashboard: Dashboard;
   /** Every alarm, by a stable short name (`DeadLetters`, `Drill-<name>`, …). */
   readonly alarms = new Map<string, Alarm>();
@@ -87,6 +102,17 @@ export class RestoreMonitoring extends Construct {
       }),
     );
     for (const email of props.alarmEmails ?? []) this.topic.addSubscription(new EmailSubscription(email));
+    this.destinations = [
+      this.topic,
+      ...(props.alarmTopicArn === undefined ? [] : [Topic.fromTopicArn(this, 'AlarmDestination', props.alarmTopicArn)]),
+    ];
+    if ((props.alarmEmails ?? []).length === 0 && props.alarmTopicArn === undefined) {
+      Annotations.of(this).addWarningV2(
+        'atlas-restore:no-alarm-destination',
+        'NO ALARM DESTINATION: no alarmEmails and no alarmTopicArn are configured, so failed or missed DR drills, ' +
+          'dead letters and failed restores reach nobody. Set atlasRestore.alarmEmails or atlasRestore.alarmTopicArn.',
+      );
+    }
 
     const fiveMinutes = Duration.minutes(5);
     this.addAlarm('DeadLetters', {
@@ -123,15 +149,34 @@ export class RestoreMonitoring extends Construct {
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
     for (const drill of props.drills ?? []) {
-      // Hourly sums, all of the last N hours without a success: the same as "no success within N hours", at the
-      // finest grain CloudWatch allows over its 7-day evaluation limit. No data at all is no success.
+      // Verdict per run: the judge emits 1 for a failed or missed run, 0 for a passed one. Missing data keeps the
+      // state (a weekly or quarterly drill is silent between runs), so the alarm holds the last run's verdict and
+      // turns OK only when a run passes; a new stack waits in INSUFFICIENT_DATA for its first verdict.
       this.addAlarm(`Drill-${drill.name}`, {
-        description: `DR drill ${drill.name} has not restored ${drill.clusterName} successfully within ${drill.expectedPeriodHours} h`,
-        metric: restoreMetric(METRIC_NAMES.succeeded, { clusterName: drill.clusterName, period: Duration.hours(1) }),
+        description: `DR drill ${drill.name} (${drill.projectId}/${drill.clusterName}): its last judged run failed or was missed`,
+        metric: drillMetric(DRILL_METRIC_NAMES.notPassed, drill, {
+          statistic: 'Maximum',
+          period: Duration.minutes(15),
+        }),
         threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        treatMissingData: TreatMissingData.IGNORE,
+      });
+    }
+    if (props.drillJudge !== undefined) {
+      const rate = props.drillJudgeRate ?? Duration.minutes(15);
+      this.addAlarm('DrillJudgeErrors', {
+        description: 'The drill judge failed: drill runs may go unjudged',
+        metric: props.drillJudge.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+      // A judge that no longer runs (its schedule deleted or disabled) would mark nothing missed: watch that too.
+      this.addAlarm('DrillJudgeSilent', {
+        description: 'The drill judge has not run: missed drill runs would go unnoticed',
+        metric: props.drillJudge.metricInvocations({ period: Duration.hours(1), statistic: 'Sum' }),
+        threshold: Math.max(1, Math.floor(Duration.hours(1).toMinutes() / rate.toMinutes()) - 2),
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
-        evaluationPeriods: drill.expectedPeriodHours,
-        datapointsToAlarm: drill.expectedPeriodHours,
         treatMissingData: TreatMissingData.BREACHING,
       });
     }
@@ -161,7 +206,11 @@ export class RestoreMonitoring extends Construct {
       datapointsToAlarm: options.datapointsToAlarm ?? 1,
       treatMissingData: options.treatMissingData ?? TreatMissingData.NOT_BREACHING,
     });
-    alarm.addAlarmAction(new SnsAction(this.topic));
+    for (const destination of this.destinations) {
+      alarm.addAlarmAction(new SnsAction(destination));
+      // Back to OK is news too: whoever was paged learns the drill passed again, or the queue drained.
+      alarm.addOkAction(new SnsAction(destination));
+    }
     this.alarms.set(name, alarm);
   }
 
@@ -221,6 +270,21 @@ export class RestoreMonitoring extends Construct {
                 period: day,
               }),
             ],
+          }),
+        ],
+        [
+          new GraphWidget({
+            title: 'Drill verdicts per drill (daily count: passed, failed, missed)',
+            width: 24,
+            left: [DRILL_METRIC_NAMES.passed, DRILL_METRIC_NAMES.failed, DRILL_METRIC_NAMES.missed].map(
+              (metricName) =>
+                new MathExpression({
+                  expression: drillSearch(metricName, 'Sum', day.toSeconds()),
+                  usingMetrics: {},
+                  label: '',
+                  period: day,
+                }),
+            ),
           }),
         ],
         [

@@ -41,7 +41,7 @@ function checkWithCdkNag(addStacks: (app: App) => Stack) {
     ),
   );
   const acknowledged = nagReports.flatMap((plugin) => plugin.suppressedViolations ?? []);
-  return { stack, synthError, report, findings, acknowledged };
+  return { stack, synthError, report, nagReports, findings, acknowledged };
 }
 
 const FULL_CONFIG: OrchestratorConfigInput = {
@@ -60,14 +60,18 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
     ['every option set', FULL_CONFIG],
   ])('finds nothing unacknowledged in the stack from %s, errors or warnings', (_case, input) => {
     // Act
-    const { stack, synthError, report, findings, acknowledged } = checkWithCdkNag(
+    const { stack, synthError, report, nagReports, findings, acknowledged } = checkWithCdkNag(
       (app) => new RestoreOrchestratorStack(app, 'NagTest', { config: parseOrchestratorConfig(input) }),
     );
 
     // Assess
     expect(synthError).toBeUndefined();
     expect(findings).toEqual([]);
-    expect(report.pluginReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    expect(nagReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    // Beyond cdk-nag, only the loud warning that no alarm reaches anyone (the sample configuration has no e-mail).
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations).map((violation) => violation.ruleName)).toEqual(
+      input.alarmEmails?.length ? [] : ['Annotation::atlas-restore:no-alarm-destination'],
+    );
     // Every acknowledgement carries its reason (there are none today: a new one must explain itself).
     for (const finding of acknowledged) expect(finding.reason?.trim()).toBeTruthy();
     expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);

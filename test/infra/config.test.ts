@@ -44,7 +44,8 @@ describe('Function: parseOrchestratorConfig', () => {
     // Assess
     expect(config.atlasSecret).toBe('atlas-restore/atlas-api');
     expect(config.schedules).toHaveLength(1);
-    expect(config.schedules[0]).toMatchObject({ name: 'weekly-prod-drill', expectedPeriodHours: 168, enabled: true });
+    expect(config.schedules[0]).toMatchObject({ name: 'weekly-prod-drill', enabled: true });
+    expect(config.schedules[0]).not.toHaveProperty('expectedPeriodHours');
     expect(config.allowedTargets).toEqual([`${GROUP}/dr-drill`]);
   });
 
@@ -61,6 +62,7 @@ describe('Function: parseOrchestratorConfig', () => {
       schedules: [],
       eventRule: { eventPattern: DEFAULT_EVENT_PATTERN },
       alarmEmails: [],
+      drillEventBusName: 'default',
       memorySize: 256,
       timeoutSeconds: 60,
       logLevel: 'INFO',
@@ -145,10 +147,10 @@ describe('Function: parseOrchestratorConfig', () => {
       /must also be in allowedTargets/,
     ],
     [
-      'a one-time schedule',
-      withSchedule({ expression: 'at(2026-01-01T00:00:00)' }),
+      'a one-time schedule on a day that does not exist',
+      withSchedule({ expression: 'at(2026-02-30T00:00:00)' }),
       'atlasRestore.schedules[0].expression',
-      /recurring/,
+      /drill "weekly-prod-drill": at\(2026-02-30T00:00:00\) is invalid: at\(\.\.\.\) is not a calendar date/,
     ],
     [
       'an unknown time zone',
@@ -157,16 +159,16 @@ describe('Function: parseOrchestratorConfig', () => {
       /IANA time zone/,
     ],
     [
-      'an expected period past CloudWatch’s 7 days',
-      withSchedule({ expectedPeriodHours: 169 }),
-      'atlasRestore.schedules[0].expectedPeriodHours',
-      /at most 168/,
-    ],
-    [
-      'an expected period shorter than the rate',
+      'an expected period given beside the expression (a second number that could disagree)',
       withSchedule({ expression: 'rate(2 days)', expectedPeriodHours: 24 }),
       'atlasRestore.schedules[0].expectedPeriodHours',
-      /interval \(48 h\)/,
+      /drill "weekly-prod-drill": remove it: the drill's period now derives from its expression/,
+    ],
+    [
+      'an alarm topic that is not an SNS topic ARN',
+      { ...sampleConfig(), alarmTopicArn: 'arn:aws:sqs:eu-west-1:123456789012:alarms' },
+      'atlasRestore.alarmTopicArn',
+      /SNS topic ARN/,
     ],
     [
       'a schedule name with a space',
@@ -362,6 +364,48 @@ function contextOf(values: Record<string, unknown>): ContextSource {
   return { tryGetContext: (key) => values[key], getAllContext: () => values };
 }
 
+describe('Drill schedule expressions, checked as EventBridge Scheduler checks them', () => {
+  it.each([
+    ['cron(0 3 * * MON *)', /exactly one of day-of-month and day-of-week must be "\?"/],
+    ['cron(61 3 ? * MON *)', /minutes "61": "61" must be 0-59/],
+    ['cron(0 3 ? * MON)', /six fields/],
+    ['cron(0 3 ? * 9 *)', /day-of-week "9"/],
+    ['cron(0 3 1 * 2 *)', /exactly one of day-of-month and day-of-week/],
+    ['cron(0 3 1 ? ? *)', /month "\?": "\?" must be 1-12 or JAN-DEC/],
+    ['rate(0 hours)', /positive/],
+    ['rate(5 hour)', /with the value 5 the unit is "hours", not "hour"/],
+    ['rate(1 days)', /with the value 1 the unit is "day", not "days"/],
+    ['rate(5 weeks)', /must be minutes, hours or days/],
+    ['at(2026-13-01T00:00:00)', /not a calendar date/],
+    ['every monday', /must be cron\(\.\.\.\), rate\(\.\.\.\) or at\(\.\.\.\)/],
+  ])('refuses %s, naming the drill and the rule', (expression, rule) => {
+    // Act
+    const error = configError(withSchedule({ name: 'nightly-orders', expression }));
+
+    // Assess
+    expect(error.issues).toEqual([
+      {
+        key: 'atlasRestore.schedules[0].expression',
+        message: expect.stringMatching(rule),
+      },
+    ]);
+    expect(error.issues[0]?.message).toContain(`drill "nightly-orders": ${expression} is invalid`);
+  });
+
+  it.each([
+    'cron(0 3 ? * MON *)',
+    'cron(0 3 L * ? *)',
+    'cron(0 3 1 1/3 ? *)',
+    'cron(0/30 * ? * MON-FRI *)',
+    'cron(0 3 ? * 2#1 *)',
+    'rate(1 hour)',
+    'rate(12 hours)',
+    'at(2027-01-01T03:00:00)',
+  ])('accepts %s', (expression) => {
+    expect(parseOrchestratorConfig(withSchedule({ expression })).schedules[0]?.expression).toBe(expression);
+  });
+});
+
 describe('Function: configFromContext', () => {
   it('takes the atlasRestore object from cdk.json as it is', () => {
     // Act
@@ -437,5 +481,21 @@ describe('App: infra/app.ts', () => {
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('atlasRestore.memorySize: must be at least 128 (MB)');
+  });
+
+  it('fails the synth on a bad drill expression, naming the drill', () => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), 'atlas-restore-app-'));
+    const context = { atlasRestore: withSchedule({ name: 'weekly-orders', expression: 'cron(0 3 * * MON *)' }) };
+
+    // Act
+    const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../infra/app.ts', import.meta.url))], {
+      env: { ...process.env, CDK_CONTEXT_JSON: JSON.stringify(context), CDK_OUTDIR: outdir },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toContain('atlasRestore.schedules[0].expression: drill "weekly-orders": cron(0 3 * * MON *)');
   });
 });

@@ -1,7 +1,9 @@
 import { existsSync } from 'node:fs';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import {
+  DRILL_JUDGE_ENTRY,
   esbuildBuildOptions,
   HANDLER_ENTRY,
   HANDLER_RUNTIME,
@@ -50,5 +52,20 @@ describe('Module: handler-bundling', () => {
     expect(handlerBundle.banner).toContain('createRequire');
     expect(handlerBundle.banner).toContain('import.meta.url');
     expect(existsSync(HANDLER_ENTRY)).toBe(true);
+  });
+
+  it('keeps the drill judge’s cron parser and EventBridge client out of the restore handler’s bundle', async () => {
+    // Act
+    const inputs = async (entry: string) => {
+      const result = await build({ ...esbuildBuildOptions('/tmp/out/index.mjs', entry), write: false, metafile: true });
+      return Object.keys(result.metafile.inputs);
+    };
+    const [restore, judge] = await Promise.all([inputs(HANDLER_ENTRY), inputs(DRILL_JUDGE_ENTRY)]);
+
+    // Assess
+    const heavy = (files: string[]) =>
+      files.filter((file) => /node_modules\/(croner|@aws-sdk\/client-eventbridge)\//.test(file)).length;
+    expect(heavy(restore)).toBe(0);
+    expect(heavy(judge)).toBeGreaterThan(0);
   });
 });

@@ -1,4 +1,4 @@
-import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OrchestratorConfigInput } from '../../infra/config.ts';
 import type { RestoreOrchestratorStack } from '../../infra/restore-orchestrator-stack.ts';
@@ -20,21 +20,21 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
   it('creates each resource once, and no secret', () => {
     // Assess
     const counts: Record<string, number> = {
-      'AWS::Lambda::Function': 1,
+      'AWS::Lambda::Function': 2,
       'AWS::Lambda::EventSourceMapping': 1,
-      'AWS::Logs::LogGroup': 1,
+      'AWS::Logs::LogGroup': 2,
       'AWS::SQS::Queue': 2,
       'AWS::SQS::QueuePolicy': 2,
       'AWS::DynamoDB::GlobalTable': 1,
-      'AWS::Scheduler::Schedule': 1,
+      'AWS::Scheduler::Schedule': 2,
       'AWS::Events::Rule': 1,
-      'AWS::IAM::Role': 2,
-      'AWS::IAM::Policy': 2,
+      'AWS::IAM::Role': 4,
+      'AWS::IAM::Policy': 4,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
       'AWS::SNS::Subscription': 0,
       'AWS::KMS::Key': 1,
-      'AWS::CloudWatch::Alarm': 6,
+      'AWS::CloudWatch::Alarm': 8,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SecretsManager::Secret': 0,
     };
@@ -416,25 +416,66 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
       });
     });
 
-    it('raises one when the weekly drill has not succeeded for its cluster within 168 hours, no data included', () => {
+    it('raises one per drill on its last run failed or missed, keeps that state between runs, and clears on a pass', () => {
       // Assess
       template.hasResourceProperties('AWS::CloudWatch::Alarm', {
         AlarmName: 'Test-Drill-weekly-prod-drill',
         Namespace: 'AtlasRestore',
-        MetricName: 'RestoreSucceeded',
+        MetricName: 'DrillRunNotPassed',
         Dimensions: Match.arrayEquals([
           { Name: 'ClusterName', Value: 'prod' },
+          { Name: 'Drill', Value: 'weekly-prod-drill' },
+          { Name: 'ProjectId', Value: GROUP },
           { Name: 'service', Value: 'atlas-restore-orchestrator' },
         ]),
-        Statistic: 'Sum',
-        Period: 3600,
-        EvaluationPeriods: 168,
-        DatapointsToAlarm: 168,
-        ComparisonOperator: 'LessThanThreshold',
+        Statistic: 'Maximum',
+        Period: 900,
+        EvaluationPeriods: 1,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
         Threshold: 1,
-        TreatMissingData: 'breaching',
+        TreatMissingData: 'ignore',
         AlarmActions: topic(),
+        OKActions: topic(),
       });
+    });
+
+    it('sends every alarm, and its return to OK, to the topic', () => {
+      // Assess
+      const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
+      expect(alarms).toHaveLength(8);
+      for (const alarm of alarms) {
+        expect(alarm.Properties.AlarmActions).toEqual(topic());
+        expect(alarm.Properties.OKActions).toEqual(topic());
+      }
+    });
+
+    it('raises one when the drill judge fails, and one when it stops running', () => {
+      // Assess
+      const judge = ref(stack.drillJudge?.function.functionName ?? '');
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'Test-DrillJudgeErrors',
+        MetricName: 'Errors',
+        Dimensions: [{ Name: 'FunctionName', Value: judge }],
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+      });
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'Test-DrillJudgeSilent',
+        MetricName: 'Invocations',
+        Dimensions: [{ Name: 'FunctionName', Value: judge }],
+        Period: 3600,
+        ComparisonOperator: 'LessThanThreshold',
+        Threshold: 2,
+        TreatMissingData: 'breaching',
+      });
+    });
+
+    it('warns loudly at synth that no alarm reaches anyone', () => {
+      // Assess
+      Annotations.fromStack(stack).hasWarning(
+        '/Test/Monitoring',
+        Match.stringLikeRegexp('NO ALARM DESTINATION: no alarmEmails and no alarmTopicArn'),
+      );
     });
 
     it('notifies through a topic encrypted with a rotated key that CloudWatch may use, TLS only', () => {
@@ -484,6 +525,85 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
     });
   });
 
+  describe('the drill judge', () => {
+    it('runs its own bundle every 15 minutes, with the enabled drills as its input', () => {
+      // Assess
+      template.hasResourceProperties('AWS::Scheduler::Schedule', {
+        ScheduleExpression: 'rate(15 minutes)',
+        State: 'ENABLED',
+        FlexibleTimeWindow: { Mode: 'OFF' },
+        Target: Match.objectLike({
+          Arn: { 'Fn::GetAtt': [stack.getLogicalId(stack.drillJudge?.function.node.defaultChild as never), 'Arn'] },
+          Input: JSON.stringify({
+            drills: [
+              {
+                name: 'weekly-prod-drill',
+                expression: 'cron(0 3 ? * MON *)',
+                timeZone: 'Europe/Paris',
+                maxWaitMinutes: 720,
+                request: sampleConfig().schedules?.[0]?.request,
+              },
+            ],
+          }),
+        }),
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Description: 'Gives every DR drill run a verdict: passed, failed or missed',
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        ReservedConcurrentExecutions: 1,
+        LoggingConfig: Match.objectLike({ LogGroup: ref(stack.drillJudge?.logGroup.logGroupName ?? '') }),
+        Environment: {
+          Variables: {
+            LEDGER_TABLE_NAME: ref(stack.ledger.table.tableName),
+            LEDGER_RETENTION_DAYS: '400',
+            DRILL_EVENT_BUS_NAME: 'default',
+            POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
+            POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
+            NODE_OPTIONS: '--enable-source-maps',
+          },
+        },
+      });
+    });
+
+    it('is invoked by Scheduler under a role that may invoke the judge only', () => {
+      // Assess
+      const [judgeSchedule] = Object.values(
+        template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(15 minutes)' } }),
+      );
+      const roleArn = judgeSchedule?.Properties.Target.RoleArn as { 'Fn::GetAtt': [string, string] };
+      expect(rolePermissions(template, { Ref: roleArn['Fn::GetAtt'][0] })).toEqual(
+        allow(['lambda:InvokeFunction'], ref(stack.drillJudge?.function.functionArn ?? '')),
+      );
+    });
+
+    it('may read operations, write verdicts and put events on the default bus, nothing else', () => {
+      // Assess
+      const table = ref(stack.ledger.table.tableArn);
+      expect(rolePermissions(template, ref(stack.drillJudge?.function.role?.roleName ?? ''))).toEqual(
+        sortPermissions([
+          ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ref(stack.drillJudge?.logGroup.logGroupArn ?? '')),
+          ...allow(['dynamodb:GetItem', 'dynamodb:PutItem'], table),
+          ...allow(['dynamodb:Query'], { 'Fn::Join': ['', [table, '/index/byCluster']] }),
+          ...allow(['events:PutEvents'], {
+            'Fn::Join': [
+              '',
+              [
+                'arn:',
+                { Ref: 'AWS::Partition' },
+                ':events:',
+                { Ref: 'AWS::Region' },
+                ':',
+                { Ref: 'AWS::AccountId' },
+                ':event-bus/default',
+              ],
+            ],
+          }),
+        ]),
+      );
+    });
+  });
+
   it('draws outcomes, RTO and RPO per cluster, and every alarm on the dashboard', () => {
     // Act
     const [dashboard] = Object.values(template.findResources('AWS::CloudWatch::Dashboard'));
@@ -492,7 +612,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
     // Assess
     for (const metricName of ['RestoreDurationSeconds', 'SnapshotAgeSeconds', 'RestoreSucceeded']) {
       expect(body).toContain(
-        `SEARCH('{AtlasRestore,ClusterName,service} MetricName=\\\\\\"${metricName}\\\\\\" service=\\\\\\"atlas-restore-orchestrator\\\\\\"'`,
+        `SEARCH('{AtlasRestore,ClusterName,ProjectId,service} MetricName=\\\\\\"${metricName}\\\\\\" service=\\\\\\"atlas-restore-orchestrator\\\\\\"'`,
       );
     }
     for (const metricName of [
@@ -504,7 +624,12 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
     ]) {
       expect(body).toContain(metricName);
     }
-    expect(body.match(/"Arn"\]/g)?.length ?? 0).toBeGreaterThanOrEqual(6);
+    for (const metricName of ['DrillPassed', 'DrillFailed', 'DrillMissed']) {
+      expect(body).toContain(
+        `SEARCH('{AtlasRestore,ClusterName,Drill,ProjectId,service} MetricName=\\\\\\"${metricName}\\\\\\" service=\\\\\\"atlas-restore-orchestrator\\\\\\"'`,
+      );
+    }
+    expect(body.match(/"Arn"\]/g)?.length ?? 0).toBeGreaterThanOrEqual(8);
     expect(dashboard?.Properties.DashboardName).toEqual({ 'Fn::Join': ['', ['Test-', { Ref: 'AWS::Region' }]] });
   });
 
@@ -536,13 +661,11 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
       {
         name: 'daily-download',
         expression: 'rate(1 day)',
-        expectedPeriodHours: 30,
         request: { groupId: GROUP, clusterName: 'orders', deliveryType: 'download' },
       },
       {
         name: 'paused-drill',
         expression: 'rate(12 hours)',
-        expectedPeriodHours: 24,
         enabled: false,
         request: { groupId: GROUP, clusterName: 'billing', deliveryType: 'download' },
       },
@@ -552,6 +675,8 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
       eventPattern: { source: ['ops.runbooks'], detail: { action: ['restore'] } },
     },
     alarmEmails: ['oncall@example.com', 'dba@example.com'],
+    alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:team-chat',
+    drillEventBusName: 'operations',
     memorySize: 1024,
     timeoutSeconds: 120,
     logLevel: 'DEBUG',
@@ -645,7 +770,7 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
 
   it('schedules every drill, disabled ones too, with an input for each', () => {
     // Assess
-    template.resourceCountIs('AWS::Scheduler::Schedule', 3);
+    template.resourceCountIs('AWS::Scheduler::Schedule', 4);
     template.hasResourceProperties('AWS::Scheduler::Schedule', {
       ScheduleExpression: 'rate(1 day)',
       ScheduleExpressionTimezone: 'UTC',
@@ -665,18 +790,63 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
     });
   });
 
-  it('watches enabled drills only, each over its own period', () => {
+  it('watches and judges enabled drills only, each on its own verdicts', () => {
     // Assess
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 7);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Test-Drill-daily-download',
-      Dimensions: Match.arrayWith([{ Name: 'ClusterName', Value: 'orders' }]),
-      EvaluationPeriods: 30,
-      DatapointsToAlarm: 30,
+      MetricName: 'DrillRunNotPassed',
+      Dimensions: Match.arrayWith([
+        { Name: 'ClusterName', Value: 'orders' },
+        { Name: 'Drill', Value: 'daily-download' },
+        { Name: 'ProjectId', Value: GROUP },
+      ]),
     });
     expect(
       template.findResources('AWS::CloudWatch::Alarm', { Properties: { AlarmName: 'Test-Drill-paused-drill' } }),
     ).toEqual({});
+    const [judgeSchedule] = Object.values(
+      template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(15 minutes)' } }),
+    );
+    const judged = JSON.parse(judgeSchedule?.Properties.Target.Input).drills.map((d: { name: string }) => d.name);
+    expect(judged).toEqual(['weekly-prod-drill', 'daily-download']);
+  });
+
+  it('sends every alarm and its return to OK to the configured topic too, and warns of nothing', () => {
+    // Assess
+    const destinations = [ref(stack.monitoring.topic.topicArn), 'arn:aws:sns:eu-west-1:123456789012:team-chat'];
+    for (const alarm of Object.values(template.findResources('AWS::CloudWatch::Alarm'))) {
+      expect(alarm.Properties.AlarmActions).toEqual(destinations);
+      expect(alarm.Properties.OKActions).toEqual(destinations);
+    }
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('NO ALARM DESTINATION'))).toEqual([]);
+  });
+
+  it('lets the judge put its verdict events on the configured bus only', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: { Variables: Match.objectLike({ DRILL_EVENT_BUS_NAME: 'operations' }) },
+    });
+    const permissions = rolePermissions(template, ref(stack.drillJudge?.function.role?.roleName ?? ''));
+    expect(permissions.filter((p) => p.action === 'events:PutEvents')).toEqual([
+      {
+        action: 'events:PutEvents',
+        resource: {
+          'Fn::Join': [
+            '',
+            [
+              'arn:',
+              { Ref: 'AWS::Partition' },
+              ':events:',
+              { Ref: 'AWS::Region' },
+              ':',
+              { Ref: 'AWS::AccountId' },
+              ':event-bus/operations',
+            ],
+          ],
+        },
+      },
+    ]);
   });
 
   it('listens on the configured bus with the configured pattern', () => {
@@ -700,6 +870,43 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
   });
 });
 
+describe('Stack: RestoreOrchestratorStack, with monthly and quarterly drills', () => {
+  it('synthesizes them, judges them and alarms on each', () => {
+    // Prepare
+    const [weekly] = sampleConfig().schedules ?? [];
+    if (weekly === undefined) throw new Error('cdk.json must ship a sample schedule');
+
+    // Act
+    const { template } = synthesize({
+      ...sampleConfig(),
+      alarmEmails: ['oncall@example.com'],
+      schedules: [
+        { ...weekly, name: 'monthly-prod', expression: 'cron(0 3 L * ? *)' },
+        { ...weekly, name: 'quarterly-prod', expression: 'cron(0 4 1 1/3 ? *)' },
+      ],
+    });
+
+    // Assess
+    for (const expression of ['cron(0 3 L * ? *)', 'cron(0 4 1 1/3 ? *)']) {
+      template.hasResourceProperties('AWS::Scheduler::Schedule', { ScheduleExpression: expression });
+    }
+    for (const name of ['monthly-prod', 'quarterly-prod']) {
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: `Test-Drill-${name}`,
+        MetricName: 'DrillRunNotPassed',
+        TreatMissingData: 'ignore',
+      });
+    }
+    const [judgeSchedule] = Object.values(
+      template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(15 minutes)' } }),
+    );
+    expect(JSON.parse(judgeSchedule?.Properties.Target.Input).drills).toMatchObject([
+      { name: 'monthly-prod', expression: 'cron(0 3 L * ? *)' },
+      { name: 'quarterly-prod', expression: 'cron(0 4 1 1/3 ? *)' },
+    ]);
+  });
+});
+
 describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
   it('creates no rule, and no queue permission for EventBridge', () => {
     // Act
@@ -707,7 +914,9 @@ describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
 
     // Assess
     template.resourceCountIs('AWS::Events::Rule', 0);
+    // No drills, no judge either.
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
+    template.resourceCountIs('AWS::Lambda::Function', 1);
     expect(JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'))).not.toContain('events.amazonaws.com');
   });
 });

@@ -11,3 +11,15 @@ export const METRIC_NAMES = {
 } as const;
 
 export const CLUSTER_DIMENSION = 'ClusterName';
+/** The Atlas project (groupId): two clusters of one name in two projects are two series, never one. */
+export const PROJECT_DIMENSION = 'ProjectId';
+export const DRILL_DIMENSION = 'Drill';
+
+/** Drill verdicts (the drill judge), with [service] and [service, Drill, ProjectId, ClusterName]. */
+export const DRILL_METRIC_NAMES = {
+  passed: 'DrillPassed',
+  failed: 'DrillFailed',
+  missed: 'DrillMissed',
+  /** 1 for a failed or missed run, 0 for a passed one: the drill's alarm keeps the last run's state. */
+  notPassed: 'DrillRunNotPassed',
+} as const;

@@ -2,7 +2,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { clusterKey, restoreTarget } from '../contract/restore-request.ts';
 import type { Operation } from '../workflow/operation.ts';
 import type { DeadLetter, Log, Reporter } from '../workflow/ports.ts';
-import { CLUSTER_DIMENSION, METRIC_NAMES } from './metrics.ts';
+import { CLUSTER_DIMENSION, METRIC_NAMES, PROJECT_DIMENSION } from './metrics.ts';
 
 export interface ReporterOptions {
   readonly log: Log;
@@ -44,19 +44,22 @@ export function outcomeRecord(operation: Operation): Record<string, unknown> {
 /**
  * Reports with Powertools: one JSON log line and EMF metrics per event. Each event gets its own Metrics object,
  * flushed at once, so concurrent records of a batch never share dimensions; every metric carries two dimension sets,
- * [service] and [service, ClusterName] (the source cluster), as the stack's alarms expect.
+ * [service] and [service, ProjectId, ClusterName] (the source cluster, in its project), as the stack expects.
  */
 export function createPowertoolsReporter(options: ReporterOptions): Reporter {
   const { log } = options;
   const namespace = options.namespace ?? process.env.POWERTOOLS_METRICS_NAMESPACE ?? 'AtlasRestore';
   const serviceName = options.serviceName ?? process.env.POWERTOOLS_SERVICE_NAME ?? 'atlas-restore-orchestrator';
 
-  function emit(clusterName: string | undefined, record: (metrics: Metrics) => void): void {
+  function emit(
+    source: { groupId: string; clusterName: string } | undefined,
+    record: (metrics: Metrics) => void,
+  ): void {
     const metrics = new Metrics({ namespace, serviceName });
-    if (clusterName !== undefined) {
-      // An empty set yields [service]; the second [service, ClusterName]: both in one EMF document.
+    if (source !== undefined) {
+      // An empty set yields [service]; the second [service, ProjectId, ClusterName]: both in one EMF document.
       metrics.addDimensions({});
-      metrics.addDimensions({ [CLUSTER_DIMENSION]: clusterName });
+      metrics.addDimensions({ [PROJECT_DIMENSION]: source.groupId, [CLUSTER_DIMENSION]: source.clusterName });
     }
     record(metrics);
     metrics.publishStoredMetrics();
@@ -69,7 +72,7 @@ export function createPowertoolsReporter(options: ReporterOptions): Reporter {
       else log.warn('restore outcome', record);
       const metric = outcomeMetric(operation);
       if (metric === undefined) return;
-      emit(operation.request.clusterName, (metrics) => {
+      emit(operation.request, (metrics) => {
         metrics.addMetric(metric, MetricUnit.Count, 1);
         if (operation.outcome !== 'succeeded') return;
         if (operation.rtoSeconds !== undefined) {
@@ -90,7 +93,7 @@ export function createPowertoolsReporter(options: ReporterOptions): Reporter {
         reason: deferral.reason,
         delaySeconds: deferral.delaySeconds,
       });
-      emit(operation.request.clusterName, (metrics) => metrics.addMetric(METRIC_NAMES.deferred, MetricUnit.Count, 1));
+      emit(operation.request, (metrics) => metrics.addMetric(METRIC_NAMES.deferred, MetricUnit.Count, 1));
     },
 
     rejected(letter: DeadLetter) {

@@ -80,7 +80,7 @@ describe('Reporting: outcomes', () => {
         CloudWatchMetrics: [
           {
             Namespace: 'AtlasRestore',
-            Dimensions: [['service'], ['service', 'ClusterName']],
+            Dimensions: [['service'], ['service', 'ProjectId', 'ClusterName']],
             Metrics: [
               { Name: 'RestoreSucceeded', Unit: 'Count' },
               { Name: 'RestoreDurationSeconds', Unit: 'Seconds' },
@@ -90,6 +90,7 @@ describe('Reporting: outcomes', () => {
         ],
       },
       service: 'atlas-restore-orchestrator',
+      ProjectId: '5f1a2b3c4d5e6f7a8b9c0d1e',
       ClusterName: 'prod',
       RestoreSucceeded: 1,
       RestoreDurationSeconds: 240,
@@ -143,8 +144,9 @@ describe('Reporting: outcomes', () => {
     const [deferred, rejected] = emf();
     expect(deferred).toMatchObject({
       RestoreDeferred: 1,
+      ProjectId: '5f1a2b3c4d5e6f7a8b9c0d1e',
       ClusterName: 'prod',
-      _aws: { CloudWatchMetrics: [{ Dimensions: [['service'], ['service', 'ClusterName']] }] },
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['service'], ['service', 'ProjectId', 'ClusterName']] }] },
     });
     expect(rejected).toMatchObject({
       RequestRejected: 1,
