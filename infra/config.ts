@@ -35,7 +35,10 @@ const clusterRef = z.string().refine((value) => {
 /** `groupId/clusterName`, or `groupId/*` for every cluster of the project (SOURCE_PATTERN in functions/core/config.ts). */
 const sourcePattern = z
   .string()
-  .regex(SOURCE_PATTERN, 'must be "groupId/clusterName" or "groupId/*": a 24-hex project id, a slash, a cluster name or *');
+  .regex(
+    SOURCE_PATTERN,
+    'must be "groupId/clusterName" or "groupId/*": a 24-hex project id, a slash, a cluster name or *',
+  );
 
 /**
  * An IAM role by ARN (a path is allowed; `*` may stand for part of the name, e.g. the suffix of an IAM Identity

@@ -1,8 +1,8 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
-import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import type { OrchestratorConfig } from './config.ts';
