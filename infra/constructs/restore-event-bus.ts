@@ -1,6 +1,6 @@
 import { Stack } from 'aws-cdk-lib';
-import { EventBus } from 'aws-cdk-lib/aws-events';
-import { AccountPrincipal, AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
+import { type CfnEventBus, EventBus } from 'aws-cdk-lib/aws-events';
+import { AccountPrincipal, AnyPrincipal, Effect, PolicyDocument, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 
 export interface RestoreEventBusProps {
@@ -17,6 +17,8 @@ export interface RestoreEventBusProps {
  */
 export class RestoreEventBus extends Construct {
   readonly bus: EventBus;
+  /** The bus's resource policy. */
+  readonly policy: PolicyDocument;
 
   constructor(scope: Construct, id: string, props: RestoreEventBusProps) {
     super(scope, id);
@@ -24,47 +26,54 @@ export class RestoreEventBus extends Construct {
     const accounts = [...new Set(props.senderAccounts ?? [])];
     const roles = [...new Set(props.senderRoleArns ?? [])];
 
+    const eventBusName = `${stack.stackName}-restore-requests`;
     this.bus = new EventBus(this, 'Bus', {
-      eventBusName: `${stack.stackName}-restore-requests`,
+      eventBusName,
       description: 'Restore requests sent as events: only the senders in its policy may put events here',
     });
 
+    // The bus's own Policy property, one document set with the bus: its ARN is built from its name, as a property
+    // cannot name its own resource's attributes.
+    const busArn = stack.formatArn({ service: 'events', resource: 'event-bus', resourceName: eventBusName });
+    const statements: PolicyStatement[] = [];
     if (accounts.length > 0) {
-      this.bus.addToResourcePolicy(
+      statements.push(
         new PolicyStatement({
           sid: 'AllowSenderAccounts',
           principals: accounts.map((account) => new AccountPrincipal(account)),
           actions: ['events:PutEvents'],
-          resources: [this.bus.eventBusArn],
+          resources: [busArn],
         }),
       );
     }
     if (roles.length > 0) {
       // A policy's Principal cannot hold wildcards nor name a role that does not exist yet: name the roles' accounts
       // and match the roles by aws:PrincipalArn.
-      this.bus.addToResourcePolicy(
+      statements.push(
         new PolicyStatement({
           sid: 'AllowSenderRoles',
           principals: [...new Set(roles.map(accountOf))].map((account) => new AccountPrincipal(account)),
           actions: ['events:PutEvents'],
-          resources: [this.bus.eventBusArn],
+          resources: [busArn],
           conditions: { ArnLike: { 'aws:PrincipalArn': roles } },
         }),
       );
     }
-    this.bus.addToResourcePolicy(
+    statements.push(
       new PolicyStatement({
         sid: 'DenyEveryoneElse',
         effect: Effect.DENY,
         principals: [new AnyPrincipal()],
         actions: ['events:PutEvents'],
-        resources: [this.bus.eventBusArn],
+        resources: [busArn],
         conditions: {
           ...(roles.length === 0 ? {} : { ArnNotLike: { 'aws:PrincipalArn': roles } }),
           ...(accounts.length === 0 ? {} : { StringNotEquals: { 'aws:PrincipalAccount': accounts } }),
         },
       }),
     );
+    this.policy = new PolicyDocument({ statements });
+    (this.bus.node.defaultChild as CfnEventBus).policy = this.policy;
   }
 }
 

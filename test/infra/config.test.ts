@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -521,6 +521,31 @@ describe('App: infra/app.ts', () => {
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('atlasRestore.memorySize: must be at least 128 (MB)');
+  });
+
+  it('pins the stack to the configured account and region, whatever the shell points at', () => {
+    // Prepare: cdk.json's feature flags, bundling skipped (the template is what matters here).
+    const outdir = mkdtempSync(join(tmpdir(), 'atlas-restore-app-'));
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
+    const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
+
+    // Act
+    const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../infra/app.ts', import.meta.url))], {
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+        CDK_OUTDIR: outdir,
+        CDK_DEFAULT_ACCOUNT: '111111111111',
+        CDK_DEFAULT_REGION: 'us-east-1',
+      },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+    expect(manifest.artifacts.AtlasRestoreOrchestrator.environment).toBe('aws://123456789012/eu-west-1');
   });
 
   it('refuses to synthesize without an account and a region, naming both, whatever the shell points at', () => {

@@ -23,8 +23,8 @@ function queueStatements(template: Template, queueRef: unknown): unknown[] {
 }
 
 function busStatements(template: Template): unknown[] {
-  return Object.values(template.findResources('AWS::Events::EventBusPolicy')).map(
-    (policy) => policy.Properties.Statement,
+  return Object.values(template.findResources('AWS::Events::EventBus')).flatMap(
+    (bus) => bus.Properties.Policy?.Statement ?? [],
   );
 }
 
@@ -80,7 +80,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
       'AWS::Scheduler::Schedule': 1,
       'AWS::Events::Rule': 1,
       'AWS::Events::EventBus': 1,
-      'AWS::Events::EventBusPolicy': 1,
+      'AWS::Events::EventBusPolicy': 0,
       'AWS::IAM::Role': 2,
       'AWS::IAM::Policy': 2,
       'AWS::SNS::Topic': 1,
@@ -350,9 +350,18 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
 
       // Assess
       template.hasResourceProperties('AWS::Events::EventBus', { Name: 'Test-restore-requests' });
-      template.hasResourceProperties('AWS::Events::EventBusPolicy', {
-        EventBusName: ref(stack.eventBus?.bus.eventBusName ?? ''),
-        Statement: { Sid: 'cdk-DenyEveryoneElse', Effect: 'Deny', Principal: { AWS: '*' }, Action: 'events:PutEvents' },
+      template.hasResourceProperties('AWS::Events::EventBus', {
+        Policy: {
+          Statement: [
+            {
+              Sid: 'DenyEveryoneElse',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'events:PutEvents',
+              Resource: Match.anyValue(),
+            },
+          ],
+        },
       });
       expect(put(who.accountAdmin)).toBe(false);
       expect(put(who.function)).toBe(false);
