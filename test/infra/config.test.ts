@@ -546,7 +546,7 @@ describe('App: infra/app.ts', () => {
     expect(result.status).toBe(0);
     const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
     expect(manifest.artifacts.AtlasRestoreOrchestrator.environment).toBe('aws://123456789012/eu-west-1');
-  });
+  }, 120_000); // a whole synth with both cdk-nag packs, in a child process
 
   it('refuses to synthesize without an account and a region, naming both, whatever the shell points at', () => {
     // Prepare
