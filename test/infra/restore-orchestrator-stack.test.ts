@@ -939,6 +939,7 @@ describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
 
     // Assess
     template.resourceCountIs('AWS::Events::Rule', 0);
+    template.resourceCountIs('AWS::Events::EventBus', 0);
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     expect(JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'))).not.toContain('events.amazonaws.com');
   });
