@@ -1,14 +1,22 @@
 import { App, Validations } from 'aws-cdk-lib';
-import { AwsSolutionsChecks } from 'cdk-nag';
-import { ConfigError, configFromContext, type OrchestratorConfig, parseOrchestratorConfig } from './config.ts';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
+import {
+  ConfigError,
+  configFromContext,
+  deploymentEnvironment,
+  type OrchestratorConfig,
+  parseOrchestratorConfig,
+} from './config.ts';
 import { RestoreOrchestratorStack } from './restore-orchestrator-stack.ts';
 
 /** The CDK app: the only place that reads context. Configuration: cdk.json `context.atlasRestore` (see config.ts). */
 const app = new App();
 
 let config: OrchestratorConfig;
+let env: { account: string; region: string };
 try {
   config = parseOrchestratorConfig(configFromContext(app.node));
+  env = deploymentEnvironment(config);
 } catch (error) {
   if (!(error instanceof ConfigError)) throw error;
   console.error(error.message);
@@ -18,11 +26,10 @@ try {
 new RestoreOrchestratorStack(app, config.stackName, {
   config,
   description: 'Atlas restore orchestrator: scheduled DR drills and on-demand restores of MongoDB Atlas snapshots',
-  // Environment-agnostic unless the configuration pins an account or region.
-  ...(config.account === undefined && config.region === undefined
-    ? {}
-    : { env: { ...(config.account && { account: config.account }), ...(config.region && { region: config.region }) } }),
+  // Pinned, never environment-agnostic: an agnostic stack deploys wherever the shell's credentials point.
+  env,
 });
 
-Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+// Both packs, as test/infra/cdk-nag.test.ts runs them: each acknowledgement in the stack carries its reason.
+Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
 app.synth();

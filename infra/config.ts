@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { atlasId, clusterName } from '../functions/core/atlas/model.ts';
-import { ledgerRetentionRule, MIN_LEDGER_RETENTION_DAYS } from '../functions/core/config.ts';
+import { ledgerRetentionRule, MIN_LEDGER_RETENTION_DAYS, SOURCE_PATTERN } from '../functions/core/config.ts';
 import {
   clusterKey,
   MAX_WAIT_MINUTES_LIMIT,
@@ -29,6 +29,30 @@ const clusterRef = z.string().refine((value) => {
   const parts = value.split('/');
   return parts.length === 2 && atlasId.safeParse(parts[0]).success && clusterName.safeParse(parts[1]).success;
 }, 'must be "groupId/clusterName": a 24-hex project id, a slash, and a cluster name');
+
+/** `groupId/clusterName`, or `groupId/*` for every cluster of the project (SOURCE_PATTERN in functions/core/config.ts). */
+const sourcePattern = z
+  .string()
+  .regex(
+    SOURCE_PATTERN,
+    'must be "groupId/clusterName" or "groupId/*": a 24-hex project id, a slash, a cluster name or *',
+  );
+
+/**
+ * An IAM role by ARN (a path is allowed; `*` may stand for part of the name, e.g. the suffix of an IAM Identity
+ * Center role): compared with the caller's aws:PrincipalArn, which for an assumed-role session is its role's ARN.
+ */
+const roleArnPattern = z
+  .string()
+  .regex(
+    /^arn:aws[a-z-]*:iam::\d{12}:role\/[A-Za-z0-9+=,.@_/*-]{1,512}$/,
+    'must be an IAM role ARN (arn:aws:iam::<12-digit account>:role/<path/name>); * may stand for part of the name',
+  );
+
+/** Who may put restore events on the stack's bus: an account (every principal it allows) or a role ARN. */
+const eventSender = z.union([z.string().regex(/^\d{12}$/), roleArnPattern], {
+  error: 'must be a 12-digit AWS account id or an IAM role ARN',
+});
 
 const secretCompleteArn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
@@ -109,10 +133,16 @@ export type EventPatternConfig = z.infer<typeof eventPattern>;
 
 const eventRule = z.strictObject({
   eventBusName: z
-    .string()
-    .regex(/^[A-Za-z0-9._-]{1,256}$/, 'must be an event bus name (not an ARN); omit it for the default bus')
+    .undefined({
+      error:
+        'is no longer read: restore events come through the bus the stack creates (output RestoreEventBusName), whose senders are eventRule.senders',
+    })
     .optional(),
   eventPattern,
+  senders: z
+    .array(eventSender)
+    .default([])
+    .describe('Accounts or role ARNs that may put events on the restore bus, besides operatorPrincipals'),
 });
 
 export const DEFAULT_EVENT_PATTERN: EventPatternConfig = {
@@ -138,8 +168,11 @@ const orchestratorConfigFields = z.strictObject({
   atlasBaseUrl: httpsOrigin.optional(),
   allowedTargets: z.array(clusterRef).default([]),
   sourceOverwriteAllowed: z.array(clusterRef).default([]),
+  allowedSources: z.array(sourcePattern).default([]),
+  downloadAllowedSources: z.array(sourcePattern).default([]),
+  operatorPrincipals: z.array(roleArnPattern).default([]),
   schedules: z.array(drillSchedule).default([]),
-  eventRule: eventRule.nullable().default({ eventPattern: DEFAULT_EVENT_PATTERN }),
+  eventRule: eventRule.nullable().default({ eventPattern: DEFAULT_EVENT_PATTERN, senders: [] }),
   alarmEmails: z.array(z.email('must be an e-mail address')).default([]),
   alarmTopicArn: snsTopicArn.optional().describe('An existing SNS topic the alarms also notify (chat, pager)'),
   drillEventBusName: z
@@ -232,6 +265,14 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
     }
   });
 
+  const allowedSources = new Set(config.allowedSources);
+  const downloadSources = new Set(config.downloadAllowedSources);
+  config.downloadAllowedSources.forEach((source, index) => {
+    if (!patternCovers(allowedSources, source)) {
+      issue(['downloadAllowedSources', index], `${source} must also be in allowedSources: a download reads its source`);
+    }
+  });
+
   const names = new Set<string>();
   config.schedules.forEach((schedule, index) => {
     const at = (...rest: (string | number)[]) => ['schedules', index, ...rest];
@@ -252,6 +293,14 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
       );
     }
 
+    const sourceKey = clusterKey(schedule.request);
+    if (!patternCovers(allowedSources, sourceKey)) {
+      issue(at('request', 'clusterName'), `source ${sourceKey} must be in allowedSources (as itself or groupId/*)`);
+    }
+    if (schedule.request.deliveryType === 'download' && !patternCovers(downloadSources, sourceKey)) {
+      issue(at('request', 'deliveryType'), `downloads of ${sourceKey} need it in downloadAllowedSources`);
+    }
+
     const target = restoreTarget(schedule.request);
     if (target === undefined) return;
     const targetKey = clusterKey(target);
@@ -265,6 +314,32 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
       );
     }
   });
+}
+
+/** Whether `key` (`groupId/clusterName` or `groupId/*`) is on a list of source patterns, by itself or its project. */
+function patternCovers(patterns: ReadonlySet<string>, key: string): boolean {
+  return patterns.has(key) || patterns.has(`${key.split('/')[0]}/*`);
+}
+
+/**
+ * Where the stack deploys: `account` and `region` are required, so a deploy lands there or nowhere (the CDK CLI
+ * refuses credentials of another account), never wherever the shell's credentials and region happen to point.
+ * Synthesis needs no credentials: the template only carries the two values.
+ */
+export function deploymentEnvironment(config: Pick<OrchestratorConfig, 'account' | 'region'>): {
+  account: string;
+  region: string;
+} {
+  const missing = (['account', 'region'] as const).filter((key) => config[key] === undefined);
+  if (config.account === undefined || config.region === undefined) {
+    throw new ConfigError(
+      missing.map((key) => ({
+        key: `${CONFIG_CONTEXT_KEY}.${key}`,
+        message: `is required: the ${key === 'account' ? '12-digit AWS account id' : 'AWS region'} to deploy to (cdk.json, or -c ${CONFIG_CONTEXT_KEY}.${key}=…); the shell's credentials never choose it`,
+      })),
+    );
+  }
+  return { account: config.account, region: config.region };
 }
 
 export interface ConfigIssue {

@@ -16,6 +16,8 @@ type EnvironmentSettings = Pick<
   | 'atlasBaseUrl'
   | 'allowedTargets'
   | 'sourceOverwriteAllowed'
+  | 'allowedSources'
+  | 'downloadAllowedSources'
   | 'pollMinDelaySeconds'
   | 'pollMaxDelaySeconds'
   | 'deferMaxAttempts'
@@ -40,6 +42,8 @@ export function restoreFunctionEnvironment(
     LEDGER_TABLE_NAME: resources.ledgerTableName,
     ALLOWED_TARGETS: settings.allowedTargets.join(','),
     SOURCE_OVERWRITE_ALLOWED: settings.sourceOverwriteAllowed.join(','),
+    ALLOWED_SOURCES: settings.allowedSources.join(','),
+    DOWNLOAD_ALLOWED_SOURCES: settings.downloadAllowedSources.join(','),
     POLL_MIN_DELAY_SECONDS: String(settings.pollMinDelaySeconds),
     POLL_MAX_DELAY_SECONDS: String(settings.pollMaxDelaySeconds),
     DEFER_MAX_ATTEMPTS: String(settings.deferMaxAttempts),

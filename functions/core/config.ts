@@ -8,6 +8,10 @@ export interface WorkflowConfig {
   readonly allowedTargets: ReadonlySet<string>;
   /** `groupId/clusterName` of sources that may be restored onto themselves. */
   readonly sourceOverwriteAllowed: ReadonlySet<string>;
+  /** Sources any restore may read from: `groupId/clusterName`, or `groupId/*` for every cluster of a project. */
+  readonly allowedSources: SourceAllowList;
+  /** Sources a download may be made of (an explicit opt-in, as a download leaves the deployment's control). */
+  readonly downloadAllowedSources: SourceAllowList;
   readonly pollMinDelaySeconds: number;
   readonly pollMaxDelaySeconds: number;
   readonly deferMaxAttempts: number;
@@ -21,9 +25,17 @@ export interface WorkflowConfig {
   readonly claimLeaseSeconds: number;
 }
 
+/**
+ * Source patterns (`groupId/clusterName` or `groupId/*`), or `'any'`: only for a run from a terminal, which names its
+ * source on its own command line with the operator's own Atlas key. The deployed function always gets lists.
+ */
+export type SourceAllowList = ReadonlySet<string> | 'any';
+
 export const defaultWorkflowConfig: WorkflowConfig = {
   allowedTargets: new Set(),
   sourceOverwriteAllowed: new Set(),
+  allowedSources: new Set(),
+  downloadAllowedSources: new Set(),
   pollMinDelaySeconds: 60,
   pollMaxDelaySeconds: 900,
   deferMaxAttempts: 12,
@@ -33,18 +45,29 @@ export const defaultWorkflowConfig: WorkflowConfig = {
   claimLeaseSeconds: 900,
 };
 
-/** A workflow config from defaults; lists may be given as arrays. For tests and local runs. */
+type ListKey = 'allowedTargets' | 'sourceOverwriteAllowed' | 'allowedSources' | 'downloadAllowedSources';
+
+/**
+ * A workflow config from defaults; lists may be given as arrays. For tests and local runs from a terminal: source
+ * lists not given allow any source (see SourceAllowList), target lists not given allow none.
+ */
 export function workflowConfig(
-  overrides: Partial<Omit<WorkflowConfig, 'allowedTargets' | 'sourceOverwriteAllowed'>> & {
+  overrides: Partial<Omit<WorkflowConfig, ListKey>> & {
     readonly allowedTargets?: Iterable<string>;
     readonly sourceOverwriteAllowed?: Iterable<string>;
+    readonly allowedSources?: Iterable<string> | 'any';
+    readonly downloadAllowedSources?: Iterable<string> | 'any';
   } = {},
 ): WorkflowConfig {
+  const sources = (list: Iterable<string> | 'any' | undefined): SourceAllowList =>
+    list === undefined || list === 'any' ? 'any' : new Set(list);
   return {
     ...defaultWorkflowConfig,
     ...overrides,
     allowedTargets: new Set(overrides.allowedTargets ?? []),
     sourceOverwriteAllowed: new Set(overrides.sourceOverwriteAllowed ?? []),
+    allowedSources: sources(overrides.allowedSources),
+    downloadAllowedSources: sources(overrides.downloadAllowedSources),
   };
 }
 
@@ -73,6 +96,30 @@ const clusterList = z
         context.addIssue({
           code: 'custom',
           message: `entry ${index + 1} must be groupId/clusterName (24 hex characters, a slash, a cluster name)`,
+        });
+      }
+    });
+    return new Set(entries);
+  });
+
+/** A source pattern: `groupId/clusterName`, or `groupId/*` for every cluster of the project. */
+export const SOURCE_PATTERN = new RegExp(
+  `^${ATLAS_ID_PATTERN.source.slice(1, -1)}/(\\*|${CLUSTER_NAME_PATTERN.source.slice(1, -1)})$`,
+);
+
+const sourceList = z
+  .string()
+  .default('')
+  .transform((value, context) => {
+    const entries = value
+      .split(',')
+      .map((entry) => entry.trim())
+      .filter((entry) => entry.length > 0);
+    entries.forEach((entry, index) => {
+      if (!SOURCE_PATTERN.test(entry)) {
+        context.addIssue({
+          code: 'custom',
+          message: `entry ${index + 1} must be groupId/clusterName or groupId/* (24 hex characters, a slash, a cluster name or *)`,
         });
       }
     });
@@ -109,6 +156,9 @@ const environment = z
     LEDGER_TABLE_NAME: z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name'),
     ALLOWED_TARGETS: clusterList,
     SOURCE_OVERWRITE_ALLOWED: clusterList,
+    // Unset or blank allows no source: every request is refused, never every cluster the Atlas key can read.
+    ALLOWED_SOURCES: sourceList,
+    DOWNLOAD_ALLOWED_SOURCES: sourceList,
     POLL_MIN_DELAY_SECONDS: seconds(60, 900),
     POLL_MAX_DELAY_SECONDS: seconds(900, 43_200),
     DEFER_MAX_ATTEMPTS: z.coerce.number().int().min(0).max(1000).default(12),
@@ -168,6 +218,8 @@ export function loadLambdaConfig(env: Readonly<Record<string, string | undefined
       ...defaultWorkflowConfig,
       allowedTargets: e.ALLOWED_TARGETS,
       sourceOverwriteAllowed: e.SOURCE_OVERWRITE_ALLOWED,
+      allowedSources: e.ALLOWED_SOURCES,
+      downloadAllowedSources: e.DOWNLOAD_ALLOWED_SOURCES,
       pollMinDelaySeconds: e.POLL_MIN_DELAY_SECONDS,
       pollMaxDelaySeconds: e.POLL_MAX_DELAY_SECONDS,
       deferMaxAttempts: e.DEFER_MAX_ATTEMPTS,

@@ -136,6 +136,13 @@ export class RestoreMonitoring extends Construct {
       threshold: 1,
       comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
+    this.addAlarm('RestoreRefused', {
+      description:
+        'A request was refused by the guardrails (source, download, target or overwrite not allowed): a misconfigured caller, or someone trying',
+      metric: restoreMetric(METRIC_NAMES.refused, { period: fiveMinutes }),
+      threshold: 1,
+      comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
     this.addAlarm('FunctionErrors', {
       description: 'The restore handler failed invocations',
       metric: props.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),

@@ -1,5 +1,6 @@
 import { Duration, TimeZone } from 'aws-cdk-lib';
-import { EventBus, type EventPattern, Rule } from 'aws-cdk-lib/aws-events';
+import type { EventPattern, IEventBus } from 'aws-cdk-lib/aws-events';
+import { Rule } from 'aws-cdk-lib/aws-events';
 import { SqsQueue } from 'aws-cdk-lib/aws-events-targets';
 import {
   ContextAttribute,
@@ -41,8 +42,8 @@ export interface RestoreTriggersProps {
    * event with a new id, so the work queue refuses requests without one. @default - no rule
    */
   readonly eventRule?: {
-    /** @default - the account's default event bus */
-    readonly eventBusName?: string;
+    /** The bus the rule listens on: the stack's own (RestoreEventBus), never the default bus. */
+    readonly eventBus: IEventBus;
     readonly eventPattern: EventPatternConfig;
   };
 }
@@ -88,10 +89,10 @@ export class RestoreTriggers extends Construct {
     }
 
     if (props.eventRule) {
-      const { eventBusName, eventPattern } = props.eventRule;
+      const { eventBus, eventPattern } = props.eventRule;
       this.rule = new Rule(this, 'RestoreRequestRule', {
         description: 'Restore requests sent as events (the request is the event detail)',
-        ...(eventBusName === undefined ? {} : { eventBus: EventBus.fromEventBusName(this, 'EventBus', eventBusName) }),
+        eventBus,
         eventPattern: toCdkEventPattern(eventPattern),
         targets: [
           new SqsQueue(props.workQueue, {

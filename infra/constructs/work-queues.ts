@@ -1,4 +1,5 @@
 import { Duration } from 'aws-cdk-lib';
+import { AccountPrincipal, AnyPrincipal, Effect, PolicyStatement } from 'aws-cdk-lib/aws-iam';
 import { Queue, QueueEncryption } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
@@ -41,4 +42,54 @@ export class WorkQueues extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: props.maxReceiveCount ?? 5 },
     });
   }
+
+  /**
+   * Lets only these send to the work queue: every other principal, this account's administrators included, is
+   * denied sqs:SendMessage (and only that: receiving, deleting and managing the queue stay with IAM).
+   */
+  restrictSenders(senders: QueueSenders): void {
+    const roles = [...new Set(senders.roleArns)];
+    const operators = [...new Set(senders.operatorRoleArns)];
+    const sources = [...new Set(senders.sourceArns)];
+    if (operators.length > 0) {
+      // Operators' roles may be in other accounts: the policy allows them (their account must allow them too).
+      // Principal cannot hold wildcards nor a role not yet created: name the accounts, match the roles by ARN.
+      this.queue.addToResourcePolicy(
+        new PolicyStatement({
+          sid: 'AllowOperators',
+          principals: [...new Set(operators.map((arn) => arn.split(':')[4] ?? ''))].map(
+            (account) => new AccountPrincipal(account),
+          ),
+          actions: ['sqs:SendMessage'],
+          resources: [this.queue.queueArn],
+          conditions: { ArnLike: { 'aws:PrincipalArn': operators } },
+        }),
+      );
+    }
+    this.queue.addToResourcePolicy(
+      new PolicyStatement({
+        sid: 'DenySendersNotListed',
+        effect: Effect.DENY,
+        principals: [new AnyPrincipal()],
+        actions: ['sqs:SendMessage'],
+        resources: [this.queue.queueArn],
+        // Denied unless the caller is a listed role or a listed service resource (a rule, whose aws:SourceArn the
+        // service sets: a principal cannot). A condition on a key the request lacks holds, so both must fail.
+        conditions: {
+          ArnNotLike: { 'aws:PrincipalArn': [...roles, ...operators] },
+          ...(sources.length === 0 ? {} : { ArnNotEquals: { 'aws:SourceArn': sources } }),
+        },
+      }),
+    );
+  }
+}
+
+/** Who may send to the work queue. */
+export interface QueueSenders {
+  /** Roles of this stack that send (the function, the schedules): their identity policies allow it. */
+  readonly roleArns: readonly string[];
+  /** Operators' roles, from configuration; `*` may stand for part of a name. */
+  readonly operatorRoleArns: readonly string[];
+  /** Service resources that send as a service principal, such as the restore event rule. */
+  readonly sourceArns: readonly string[];
 }

@@ -110,6 +110,7 @@ async function measureWith(
     DEAD_LETTER_QUEUE_URL: aws.deadLetterQueueUrl,
     LEDGER_TABLE_NAME: aws.tableName,
     ALLOWED_TARGETS: allowedTargets(groupId, [...warmup, ...measured]).join(','),
+    ALLOWED_SOURCES: `${groupId}/*`,
     // The first poll is due a second after the start instead of a minute: the work per message is the same.
     POLL_MIN_DELAY_SECONDS: '1',
     AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,

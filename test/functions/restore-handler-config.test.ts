@@ -50,6 +50,8 @@ describe('Config: the Lambda environment', () => {
       ATLAS_BASE_URL: 'https://cloud.mongodbgov.com',
       ALLOWED_TARGETS: ` ${GROUP}/dr-drill , ${GROUP}/dr-2 ,`,
       SOURCE_OVERWRITE_ALLOWED: '',
+      ALLOWED_SOURCES: ` ${GROUP}/prod , ${GROUP}/* `,
+      DOWNLOAD_ALLOWED_SOURCES: `${GROUP}/prod`,
       POLL_MIN_DELAY_SECONDS: '30',
       POLL_MAX_DELAY_SECONDS: '3600',
       DEFER_MAX_ATTEMPTS: '3',
@@ -63,6 +65,8 @@ describe('Config: the Lambda environment', () => {
     expect(config.atlasBaseUrl).toBe('https://cloud.mongodbgov.com');
     expect([...config.workflow.allowedTargets]).toEqual([`${GROUP}/dr-drill`, `${GROUP}/dr-2`]);
     expect(config.workflow.sourceOverwriteAllowed.size).toBe(0);
+    expect(config.workflow.allowedSources).toEqual(new Set([`${GROUP}/prod`, `${GROUP}/*`]));
+    expect(config.workflow.downloadAllowedSources).toEqual(new Set([`${GROUP}/prod`]));
     expect(config.workflow).toMatchObject({
       pollMinDelaySeconds: 30,
       pollMaxDelaySeconds: 3600,
@@ -80,6 +84,9 @@ describe('Config: the Lambda environment', () => {
     [{ LEDGER_TABLE_NAME: 'a b' }, 'LEDGER_TABLE_NAME'],
     [{ ALLOWED_TARGETS: `${GROUP}/ok,prod` }, 'ALLOWED_TARGETS'],
     [{ SOURCE_OVERWRITE_ALLOWED: 'x/y' }, 'SOURCE_OVERWRITE_ALLOWED'],
+    [{ ALLOWED_SOURCES: '*/*' }, 'ALLOWED_SOURCES'],
+    [{ ALLOWED_SOURCES: `${GROUP}/prod*` }, 'ALLOWED_SOURCES'],
+    [{ DOWNLOAD_ALLOWED_SOURCES: 'prod' }, 'DOWNLOAD_ALLOWED_SOURCES'],
     [{ POLL_MIN_DELAY_SECONDS: '0' }, 'POLL_MIN_DELAY_SECONDS'],
     [{ POLL_MIN_DELAY_SECONDS: '120', POLL_MAX_DELAY_SECONDS: '60' }, 'POLL_MAX_DELAY_SECONDS'],
     [{ CANCEL_ON_TIMEOUT: 'maybe' }, 'CANCEL_ON_TIMEOUT'],

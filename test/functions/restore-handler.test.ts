@@ -132,6 +132,7 @@ describe('Handler module: the deployed entry point, configured from its environm
       DEAD_LETTER_QUEUE_URL: aws.deadLetterQueueUrl,
       LEDGER_TABLE_NAME: aws.tableName,
       ALLOWED_TARGETS: `${sim.seed.groupId}/${sim.seed.targetClusterName}`,
+      ALLOWED_SOURCES: `${sim.seed.groupId}/${sim.seed.sourceClusterName}`,
       POLL_MIN_DELAY_SECONDS: '1',
       POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
       POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
@@ -179,6 +180,44 @@ describe('Handler module: the deployed entry point, configured from its environm
     expect(output).toContain('"message":"restore outcome"');
     expect(output).toContain('"RestoreSucceeded":1');
     expect(output).not.toContain(clientSecret);
+  });
+
+  it.each([
+    ['a source off ALLOWED_SOURCES', { ALLOWED_SOURCES: '' }, 'automated', 'SOURCE_NOT_ALLOWED'],
+    ['a download without DOWNLOAD_ALLOWED_SOURCES', {}, 'download', 'DOWNLOAD_NOT_ALLOWED'],
+  ])('refuses %s: recorded, reported as RestoreRefused, nothing asked of Atlas', async (_case, env, type, code) => {
+    // Prepare
+    Object.assign(process.env, environment(env));
+    const { clientId, clientSecret } = sim.seed.credentials;
+    secrets.on(GetSecretValueCommand).resolves({ SecretString: JSON.stringify({ clientId, clientSecret }) });
+    const written: string[] = [];
+    vi.spyOn(process.stdout, 'write').mockImplementation((chunk) => written.push(String(chunk)) > 0);
+    const { handler } = await import('../../functions/restore-handler.ts');
+    const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
+    const requestId = `module-refused-${type}`;
+    const target = { targetGroupId: sim.seed.groupId, targetClusterName: sim.seed.targetClusterName };
+    const request = {
+      groupId: sim.seed.groupId,
+      clusterName: sim.seed.sourceClusterName,
+      deliveryType: type,
+      ...(type === 'download' ? {} : target),
+      requestId,
+    };
+    const jobsBefore = sim.state.restoreJobs(sim.seed.groupId, sim.seed.sourceClusterName).length;
+
+    // Act
+    await sendToQueue(aws.sqs, aws.workQueueUrl, JSON.stringify(request));
+    const deadline = Date.now() + 20_000;
+    let operation = await ledger.get(requestId);
+    while (operation?.reportedAt === undefined && Date.now() < deadline) {
+      await pollOnce({ aws, handler: (event, context) => handler(event, context) });
+      operation = await ledger.get(requestId);
+    }
+
+    // Assess
+    expect(operation).toMatchObject({ outcome: 'refused', errorCode: code });
+    expect(sim.state.restoreJobs(sim.seed.groupId, sim.seed.sourceClusterName)).toHaveLength(jobsBefore);
+    expect(written.join('')).toContain('"RestoreRefused":1');
   });
 
   it('fails its cold start naming the variable at fault', async () => {

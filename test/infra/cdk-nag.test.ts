@@ -5,7 +5,7 @@ import type { PolicyValidationReportJson } from '@aws-cdk/cloud-assembly-schema'
 import { type App, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import { Queue } from 'aws-cdk-lib/aws-sqs';
-import { AwsSolutionsChecks } from 'cdk-nag';
+import { AwsSolutionsChecks, ServerlessChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { OrchestratorConfigInput } from '../../infra/config.ts';
 import { parseOrchestratorConfig } from '../../infra/config.ts';
@@ -26,7 +26,7 @@ function checkWithCdkNag(addStacks: (app: App) => Stack) {
   outdirs.push(outdir);
   const app = testApp(outdir);
   const stack = addStacks(app);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app), new ServerlessChecks(app));
   let synthError: unknown;
   try {
     app.synth();
@@ -34,7 +34,7 @@ function checkWithCdkNag(addStacks: (app: App) => Stack) {
     synthError = error;
   }
   const report: PolicyValidationReportJson = JSON.parse(readFileSync(join(outdir, 'validation-report.json'), 'utf8'));
-  const nagReports = report.pluginReports.filter((plugin) => plugin.pluginName.includes('AwsSolutions'));
+  const nagReports = report.pluginReports.filter((plugin) => /AwsSolutions|Serverless/.test(plugin.pluginName));
   const findings = nagReports.flatMap((plugin) =>
     plugin.violations.flatMap((violation) =>
       violation.violatingConstructs.map((construct) => `${violation.ruleName} at ${construct.constructPath}`),
@@ -48,13 +48,14 @@ const FULL_CONFIG: OrchestratorConfigInput = {
   ...sampleConfig(),
   atlasSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:atlas/prod-AbC123',
   atlasSecretKmsKeyArn: 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab',
-  eventRule: { eventBusName: 'operations', eventPattern: { source: ['ops.runbooks'] } },
+  eventRule: { eventPattern: { source: ['ops.runbooks'] }, senders: ['210987654321'] },
+  operatorPrincipals: ['arn:aws:iam::123456789012:role/dba'],
   alarmEmails: ['oncall@example.com'],
   reservedConcurrency: 5,
   removalPolicy: 'destroy',
 };
 
-describe('cdk-nag: AwsSolutionsChecks', () => {
+describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
   it.each([
     ['the sample configuration', sampleConfig()],
     ['every option set', FULL_CONFIG],
@@ -72,8 +73,27 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
     expect(report.pluginReports.flatMap((plugin) => plugin.violations).map((violation) => violation.ruleName)).toEqual(
       input.alarmEmails?.length ? [] : ['Annotation::atlas-restore:no-alarm-destination'],
     );
-    // Every acknowledgement carries its reason (there are none today: a new one must explain itself).
-    for (const finding of acknowledged) expect(finding.reason?.trim()).toBeTruthy();
+    // The Serverless pack ran too: its findings are exactly those the stack acknowledges, each with its reason.
+    expect(
+      acknowledged
+        .flatMap((finding) =>
+          finding.violatingConstructs.map((construct) => `${finding.ruleName} at ${construct.constructPath}`),
+        )
+        .sort(),
+    ).toEqual([
+      'Serverless-LambdaDLQ at NagTest/DrillJudge/Handler/Resource',
+      'Serverless-LambdaDLQ at NagTest/RestoreFunction/Handler/Resource',
+      expect.stringMatching(
+        /^Serverless-LambdaEventSourceMappingDestination at NagTest\/RestoreFunction\/Handler\/SqsEventSource:.*\/Resource$/,
+      ),
+      'Serverless-LambdaTracing at NagTest/DrillJudge/Handler/Resource',
+      'Serverless-LambdaTracing at NagTest/RestoreFunction/Handler/Resource',
+      ...(input.alarmEmails?.length
+        ? ['Serverless-SNSRedrivePolicy at NagTest/Monitoring/AlarmTopic/oncall@example.com/Resource']
+        : []),
+      'Serverless-SQSRedrivePolicy at NagTest/WorkQueues/DeadLetterQueue/Resource',
+    ]);
+    for (const finding of acknowledged) expect(finding.reason?.trim().length).toBeGreaterThan(40);
     expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
     expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
   });
@@ -95,6 +115,7 @@ describe('cdk-nag: AwsSolutionsChecks', () => {
       expect.arrayContaining([
         expect.stringMatching(/^AwsSolutions-SQS3 at .*PlainQueue/),
         expect.stringMatching(/^AwsSolutions-SQS4 at .*PlainQueue/),
+        expect.stringMatching(/^Serverless-SQSRedrivePolicy at .*PlainQueue/),
       ]),
     );
   });

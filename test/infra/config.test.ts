@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -59,8 +59,11 @@ describe('Function: parseOrchestratorConfig', () => {
       atlasSecret: 'atlas',
       allowedTargets: [],
       sourceOverwriteAllowed: [],
+      allowedSources: [],
+      downloadAllowedSources: [],
+      operatorPrincipals: [],
       schedules: [],
-      eventRule: { eventPattern: DEFAULT_EVENT_PATTERN },
+      eventRule: { eventPattern: DEFAULT_EVENT_PATTERN, senders: [] },
       alarmEmails: [],
       drillEventBusName: 'default',
       memorySize: 256,
@@ -231,16 +234,67 @@ describe('Function: parseOrchestratorConfig', () => {
       /at least one/,
     ],
     [
-      'an event bus ARN',
+      'an event bus to listen on (the stack now creates its own)',
+      { ...sampleConfig(), eventRule: { eventBusName: 'ops', eventPattern: { source: ['x'] } } },
+      'atlasRestore.eventRule.eventBusName',
+      /no longer read: .*the bus the stack creates/,
+    ],
+    [
+      'an event sender that is a user, not a role or an account',
       {
         ...sampleConfig(),
-        eventRule: {
-          eventBusName: 'arn:aws:events:eu-west-1:123456789012:event-bus/ops',
-          eventPattern: { source: ['x'] },
-        },
+        eventRule: { eventPattern: { source: ['x'] }, senders: ['arn:aws:iam::123456789012:user/ci'] },
       },
-      'atlasRestore.eventRule.eventBusName',
-      /not an ARN/,
+      'atlasRestore.eventRule.senders[0]',
+      /12-digit AWS account id or an IAM role ARN/,
+    ],
+    [
+      'an operator that is a user, not a role',
+      { ...sampleConfig(), operatorPrincipals: ['arn:aws:iam::123456789012:user/alice'] },
+      'atlasRestore.operatorPrincipals[0]',
+      /IAM role ARN/,
+    ],
+    [
+      'an operator role in no account',
+      { ...sampleConfig(), operatorPrincipals: ['arn:aws:iam::*:role/ops'] },
+      'atlasRestore.operatorPrincipals[0]',
+      /12-digit account/,
+    ],
+    [
+      'a source allowed by name only',
+      { ...sampleConfig(), allowedSources: ['prod'] },
+      'atlasRestore.allowedSources[0]',
+      /groupId\/clusterName" or "groupId\/\*"/,
+    ],
+    [
+      'a source pattern wider than a project',
+      { ...sampleConfig(), allowedSources: ['*/*'] },
+      'atlasRestore.allowedSources[0]',
+      /groupId\/\*/,
+    ],
+    [
+      'a download opt-in for a source that is not allowed',
+      { ...sampleConfig(), downloadAllowedSources: [`${GROUP}/orders`] },
+      'atlasRestore.downloadAllowedSources[0]',
+      /must also be in allowedSources/,
+    ],
+    [
+      'a drill of a source off the source allow-list',
+      withRequest({ clusterName: 'orders' }),
+      'atlasRestore.schedules[0].request.clusterName',
+      /source 5f1a2b3c4d5e6f7a8b9c0d1e\/orders must be in allowedSources/,
+    ],
+    [
+      'a download drill of a source without the download opt-in',
+      withRequest({
+        deliveryType: 'download',
+        snapshotId: undefined,
+        targetGroupId: undefined,
+        targetClusterName: undefined,
+        maxWaitMinutes: undefined,
+      }),
+      'atlasRestore.schedules[0].request.deliveryType',
+      /downloads of 5f1a2b3c4d5e6f7a8b9c0d1e\/prod need it in downloadAllowedSources/,
     ],
     [
       'an alarm e-mail without a domain',
@@ -466,6 +520,36 @@ describe('Function: configFromContext', () => {
   });
 });
 
+describe('Function: parseOrchestratorConfig, who may start a restore', () => {
+  it('accepts project-wide source patterns, a download opt-in, operator roles with paths and wildcards, and senders', () => {
+    // Prepare
+    const input = withRequest(
+      { deliveryType: 'download', snapshotId: undefined, targetGroupId: undefined, targetClusterName: undefined },
+      {
+        ...sampleConfig(),
+        allowedSources: [`${GROUP}/*`],
+        downloadAllowedSources: [`${GROUP}/prod`],
+        operatorPrincipals: [
+          'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/eu-west-1/AWSReservedSSO_DbaOperators_*',
+          'arn:aws:iam::210987654321:role/dr-runbook',
+        ],
+        eventRule: {
+          eventPattern: { source: ['ops.runbooks'] },
+          senders: ['210987654321', 'arn:aws:iam::123456789012:role/app'],
+        },
+      },
+    );
+
+    // Act
+    const config = parseOrchestratorConfig(input);
+
+    // Assess
+    expect(config.allowedSources).toEqual([`${GROUP}/*`]);
+    expect(config.operatorPrincipals).toHaveLength(2);
+    expect(config.eventRule?.senders).toEqual(['210987654321', 'arn:aws:iam::123456789012:role/app']);
+  });
+});
+
 describe('App: infra/app.ts', () => {
   it('exits with an error naming the bad key before synthesizing anything', () => {
     // Prepare
@@ -497,5 +581,53 @@ describe('App: infra/app.ts', () => {
     // Assess
     expect(result.status).toBe(1);
     expect(result.stderr).toContain('atlasRestore.schedules[0].expression: drill "weekly-orders": cron(0 3 * * MON *)');
+  });
+
+  it('pins the stack to the configured account and region, whatever the shell points at', () => {
+    // Prepare: cdk.json's feature flags, bundling skipped (the template is what matters here).
+    const outdir = mkdtempSync(join(tmpdir(), 'atlas-restore-app-'));
+    const cdkJson = JSON.parse(readFileSync(new URL('../../cdk.json', import.meta.url), 'utf8'));
+    const context = { ...cdkJson.context, 'aws:cdk:bundling-stacks': [] };
+
+    // Act
+    const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../infra/app.ts', import.meta.url))], {
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify(context),
+        CDK_OUTDIR: outdir,
+        CDK_DEFAULT_ACCOUNT: '111111111111',
+        CDK_DEFAULT_REGION: 'us-east-1',
+      },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(result.stderr).not.toMatch(/Error/);
+    expect(result.status).toBe(0);
+    const manifest = JSON.parse(readFileSync(join(outdir, 'manifest.json'), 'utf8'));
+    expect(manifest.artifacts.AtlasRestoreOrchestrator.environment).toBe('aws://123456789012/eu-west-1');
+  }, 120_000); // a whole synth with both cdk-nag packs, in a child process
+
+  it('refuses to synthesize without an account and a region, naming both, whatever the shell points at', () => {
+    // Prepare
+    const outdir = mkdtempSync(join(tmpdir(), 'atlas-restore-app-'));
+    const { account: _account, region: _region, ...unpinned } = sampleConfig();
+
+    // Act
+    const result = spawnSync(process.execPath, [fileURLToPath(new URL('../../infra/app.ts', import.meta.url))], {
+      env: {
+        ...process.env,
+        CDK_CONTEXT_JSON: JSON.stringify({ atlasRestore: unpinned }),
+        CDK_OUTDIR: outdir,
+        CDK_DEFAULT_ACCOUNT: '111111111111',
+        CDK_DEFAULT_REGION: 'us-east-1',
+      },
+      encoding: 'utf8',
+    });
+
+    // Assess
+    expect(result.status).toBe(1);
+    expect(result.stderr).toMatch(/atlasRestore\.account: is required/);
+    expect(result.stderr).toMatch(/atlasRestore\.region: is required/);
   });
 });

@@ -1,12 +1,63 @@
+import { CfnResource, TagManager } from 'aws-cdk-lib';
 import { Annotations, Match, type Template } from 'aws-cdk-lib/assertions';
+import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { beforeAll, describe, expect, it } from 'vitest';
 import type { OrchestratorConfigInput } from '../../infra/config.ts';
 import type { RestoreOrchestratorStack } from '../../infra/restore-orchestrator-stack.ts';
+import { ACCOUNT, allowed, type Request, resolve } from './policy-evaluation.ts';
 import { allow, rolePermissions, sampleConfig, sortPermissions, synthesize } from './synth.ts';
 
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
 const SECRET_ARN = 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:atlas/prod-AbC123';
 const SECRET_KEY_ARN = 'arn:aws:kms:eu-west-1:123456789012:key/1234abcd-12ab-34cd-56ef-1234567890ab';
+const OTHER_ACCOUNT = '210987654321';
+const APP_ROLE = `arn:aws:iam::${OTHER_ACCOUNT}:role/order-service`;
+const OPERATOR_SSO = 'arn:aws:iam::123456789012:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DbaOperators_*';
+const OPERATOR_ELSEWHERE = `arn:aws:iam::${OTHER_ACCOUNT}:role/dr-runbook`;
+
+/** The statements of the resource policies on one resource (a queue policy, or the bus's policies). */
+function queueStatements(template: Template, queueRef: unknown): unknown[] {
+  return Object.values(template.findResources('AWS::SQS::QueuePolicy'))
+    .filter((policy) => JSON.stringify(policy.Properties.Queues) === JSON.stringify([queueRef]))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+function busStatements(template: Template): unknown[] {
+  return Object.values(template.findResources('AWS::Events::EventBus')).flatMap(
+    (bus) => bus.Properties.Policy?.Statement ?? [],
+  );
+}
+
+/** The callers every access test asks about. */
+function callers(stack: RestoreOrchestratorStack) {
+  const arn = (token: string) => resolve(stack.resolve(token)) as string;
+  const [schedule] = stack.triggers.schedules.values();
+  const scheduleTarget = stack.resolve((schedule?.node.defaultChild as CfnSchedule | undefined)?.target);
+  const role = (principalArn: string): Omit<Request, 'action'> => ({ principalArn, identityAllows: true });
+  return {
+    function: role(arn(stack.restoreFunction.function.role?.roleArn ?? '')),
+    schedules: role(resolve(scheduleTarget?.roleArn) as string),
+    rule: {
+      service: 'events.amazonaws.com',
+      sourceArn: arn(stack.triggers.rule?.ruleArn ?? ''),
+      identityAllows: false,
+    },
+    anotherRule: {
+      service: 'events.amazonaws.com',
+      sourceArn: `arn:aws:events:eu-west-1:${ACCOUNT}:rule/someone-elses`,
+      identityAllows: false,
+    },
+    accountAdmin: role(`arn:aws:iam::${ACCOUNT}:role/Administrator`),
+    otherRoleHere: role(`arn:aws:iam::${ACCOUNT}:role/ci-deployer`),
+    ssoOperator: role(
+      `arn:aws:iam::${ACCOUNT}:role/aws-reserved/sso.amazonaws.com/AWSReservedSSO_DbaOperators_0a1b2c3d`,
+    ),
+    operatorElsewhere: role(OPERATOR_ELSEWHERE),
+    appElsewhere: role(APP_ROLE),
+    anyoneElsewhere: role(`arn:aws:iam::${OTHER_ACCOUNT}:role/intern`),
+    stranger: role('arn:aws:iam::999999999999:role/anyone'),
+  };
+}
 
 describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.json', () => {
   let stack: RestoreOrchestratorStack;
@@ -28,13 +79,15 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
       'AWS::DynamoDB::GlobalTable': 1,
       'AWS::Scheduler::Schedule': 2,
       'AWS::Events::Rule': 1,
+      'AWS::Events::EventBus': 1,
+      'AWS::Events::EventBusPolicy': 0,
       'AWS::IAM::Role': 4,
       'AWS::IAM::Policy': 4,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
       'AWS::SNS::Subscription': 0,
       'AWS::KMS::Key': 1,
-      'AWS::CloudWatch::Alarm': 8,
+      'AWS::CloudWatch::Alarm': 9,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SecretsManager::Secret': 0,
     };
@@ -80,6 +133,8 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
             LEDGER_TABLE_NAME: ref(stack.ledger.table.tableName),
             ALLOWED_TARGETS: `${GROUP}/dr-drill`,
             SOURCE_OVERWRITE_ALLOWED: '',
+            ALLOWED_SOURCES: `${GROUP}/prod`,
+            DOWNLOAD_ALLOWED_SOURCES: '',
             POLL_MIN_DELAY_SECONDS: '60',
             POLL_MAX_DELAY_SECONDS: '900',
             DEFER_MAX_ATTEMPTS: '12',
@@ -211,7 +266,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
         Queues: [ref(stack.queues.queue.queueUrl)],
         PolicyDocument: {
           Statement: Match.arrayEquals([
-            Match.objectLike({ Effect: 'Deny' }),
+            Match.objectLike({ Effect: 'Deny', Action: 'sqs:*' }),
             {
               Action: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
               Condition: fromTheRule,
@@ -219,6 +274,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
               Principal: { Service: 'events.amazonaws.com' },
               Resource: ref(stack.queues.queue.queueArn),
             },
+            Match.objectLike({ Sid: 'DenySendersNotListed' }),
           ]),
         },
       });
@@ -236,6 +292,136 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
             }),
           ]),
         },
+      });
+    });
+  });
+
+  describe('who may start a restore', () => {
+    it('lets only the function, the schedules and the restore rule send to the work queue: no operator is listed', () => {
+      // Prepare
+      const who = callers(stack);
+      const statements = queueStatements(template, ref(stack.queues.queue.queueUrl));
+      const send = (caller: Omit<Request, 'action'>) => allowed(statements, { ...caller, action: 'sqs:SendMessage' });
+
+      // Assess
+      expect(send(who.function)).toBe(true);
+      expect(send(who.schedules)).toBe(true);
+      expect(send(who.rule)).toBe(true);
+      expect(send(who.anotherRule)).toBe(false);
+      expect(send(who.accountAdmin)).toBe(false);
+      expect(send(who.otherRoleHere)).toBe(false);
+      expect(send(who.ssoOperator)).toBe(false);
+    });
+
+    it('denies only sqs:SendMessage: the event source still receives and deletes, administrators still manage', () => {
+      // Prepare
+      const who = callers(stack);
+      const statements = queueStatements(template, ref(stack.queues.queue.queueUrl));
+
+      // Assess
+      for (const action of ['sqs:ReceiveMessage', 'sqs:DeleteMessage', 'sqs:ChangeMessageVisibility']) {
+        expect(allowed(statements, { ...who.function, action })).toBe(true);
+      }
+      for (const action of ['sqs:SetQueueAttributes', 'sqs:GetQueueAttributes', 'sqs:PurgeQueue']) {
+        expect(allowed(statements, { ...who.accountAdmin, action })).toBe(true);
+      }
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(stack.queues.queue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            {
+              Sid: 'DenySendersNotListed',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'sqs:SendMessage',
+              Resource: ref(stack.queues.queue.queueArn),
+              Condition: {
+                ArnNotLike: {
+                  'aws:PrincipalArn': [ref(stack.restoreFunction.function.role?.roleArn ?? ''), Match.anyValue()],
+                },
+                ArnNotEquals: { 'aws:SourceArn': [ref(stack.triggers.rule?.ruleArn ?? '')] },
+              },
+            },
+          ]),
+        },
+      });
+    });
+
+    it('creates its own restore bus, on which nobody may put events until senders or operators are listed', () => {
+      // Prepare
+      const who = callers(stack);
+      const put = (caller: Omit<Request, 'action'>) =>
+        allowed(busStatements(template), { ...caller, action: 'events:PutEvents' });
+
+      // Assess
+      template.hasResourceProperties('AWS::Events::EventBus', { Name: 'Test-restore-requests' });
+      template.hasResourceProperties('AWS::Events::EventBus', {
+        Policy: {
+          Statement: [
+            {
+              Sid: 'DenyEveryoneElse',
+              Effect: 'Deny',
+              Principal: { AWS: '*' },
+              Action: 'events:PutEvents',
+              Resource: Match.anyValue(),
+            },
+          ],
+        },
+      });
+      expect(put(who.accountAdmin)).toBe(false);
+      expect(put(who.function)).toBe(false);
+    });
+
+    it('alarms on any refused request', () => {
+      // Assess
+      template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+        AlarmName: 'Test-RestoreRefused',
+        Namespace: 'AtlasRestore',
+        MetricName: 'RestoreRefused',
+        Dimensions: [{ Name: 'service', Value: 'atlas-restore-orchestrator' }],
+        Statistic: 'Sum',
+        Period: 300,
+        ComparisonOperator: 'GreaterThanOrEqualToThreshold',
+        Threshold: 1,
+        TreatMissingData: 'notBreaching',
+        AlarmActions: [ref(stack.monitoring.topic.topicArn)],
+      });
+    });
+
+    it('tags every resource that takes tags with the project, the stack and what manages it', () => {
+      // Act
+      const taggable = stack.node
+        .findAll()
+        .filter((construct): construct is CfnResource => CfnResource.isCfnResource(construct))
+        .flatMap((resource): { resource: CfnResource; tags: TagManager }[] => {
+          if (TagManager.isTaggable(resource)) return [{ resource, tags: resource.tags }];
+          if (TagManager.isTaggableV2(resource)) return [{ resource, tags: resource.cdkTagManager }];
+          return [];
+        });
+
+      // Assess
+      expect(taggable.map(({ resource }) => resource.cfnResourceType)).toEqual(
+        expect.arrayContaining([
+          'AWS::SQS::Queue',
+          'AWS::Lambda::Function',
+          'AWS::Lambda::EventSourceMapping',
+          'AWS::IAM::Role',
+          'AWS::Events::EventBus',
+          'AWS::Events::Rule',
+          'AWS::SNS::Topic',
+          'AWS::KMS::Key',
+          'AWS::CloudWatch::Alarm',
+          'AWS::Logs::LogGroup',
+        ]),
+      );
+      for (const { resource, tags } of taggable) {
+        expect({ path: resource.node.path, tags: tags.tagValues() }).toEqual({
+          path: resource.node.path,
+          tags: { project: 'atlas-restore-orchestrator', stack: 'Test', 'managed-by': 'cdk' },
+        });
+      }
+      template.hasResourceProperties('AWS::SQS::Queue', {
+        Tags: Match.arrayWith([{ Key: 'project', Value: 'atlas-restore-orchestrator' }]),
       });
     });
   });
@@ -351,10 +537,10 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
       );
     });
 
-    it('routes restore events from the default bus to the work queue, with retries and the dead-letter queue', () => {
+    it('routes restore events from the stack’s own bus to the work queue, with retries and the dead-letter queue', () => {
       // Assess
       template.hasResourceProperties('AWS::Events::Rule', {
-        EventBusName: Match.absent(),
+        EventBusName: ref(stack.eventBus?.bus.eventBusName ?? ''),
         EventPattern: { source: ['atlas-restore-orchestrator'], 'detail-type': ['Restore Requested'] },
         State: 'ENABLED',
         Targets: [
@@ -442,7 +628,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
     it('sends every alarm, and its return to OK, to the topic', () => {
       // Assess
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(8);
+      expect(alarms).toHaveLength(9);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual(topic());
         expect(alarm.Properties.OKActions).toEqual(topic());
@@ -671,9 +857,12 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
       },
     ],
     eventRule: {
-      eventBusName: 'operations',
       eventPattern: { source: ['ops.runbooks'], detail: { action: ['restore'] } },
+      senders: [OTHER_ACCOUNT, APP_ROLE],
     },
+    allowedSources: [`${GROUP}/*`],
+    downloadAllowedSources: [`${GROUP}/orders`, `${GROUP}/billing`],
+    operatorPrincipals: [OPERATOR_SSO, OPERATOR_ELSEWHERE],
     alarmEmails: ['oncall@example.com', 'dba@example.com'],
     alarmTopicArn: 'arn:aws:sns:eu-west-1:123456789012:team-chat',
     drillEventBusName: 'operations',
@@ -792,7 +981,7 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
 
   it('watches and judges enabled drills only, each on its own verdicts', () => {
     // Assess
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 9);
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Test-Drill-daily-download',
       MetricName: 'DrillRunNotPassed',
@@ -849,11 +1038,59 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
     ]);
   });
 
-  it('listens on the configured bus with the configured pattern', () => {
+  it('listens on the stack’s bus with the configured pattern', () => {
     // Assess
     template.hasResourceProperties('AWS::Events::Rule', {
-      EventBusName: 'operations',
+      EventBusName: ref(stack.eventBus?.bus.eventBusName ?? ''),
       EventPattern: { source: ['ops.runbooks'], detail: { action: ['restore'] } },
+    });
+  });
+
+  it('lets the listed operator roles send to the work queue, wildcards and other accounts included, and no one else', () => {
+    // Prepare
+    const who = callers(stack);
+    const statements = queueStatements(template, ref(stack.queues.queue.queueUrl));
+    const send = (caller: Omit<Request, 'action'>) => allowed(statements, { ...caller, action: 'sqs:SendMessage' });
+
+    // Assess
+    expect(send(who.ssoOperator)).toBe(true);
+    expect(send(who.operatorElsewhere)).toBe(true);
+    expect(send(who.function)).toBe(true);
+    expect(send(who.schedules)).toBe(true);
+    expect(send(who.rule)).toBe(true);
+    expect(send(who.accountAdmin)).toBe(false);
+    expect(send(who.otherRoleHere)).toBe(false);
+    expect(send(who.appElsewhere)).toBe(false);
+    expect(send(who.stranger)).toBe(false);
+  });
+
+  it('lets the listed senders and the operators put events on the restore bus, and no one else', () => {
+    // Prepare
+    const who = callers(stack);
+    const put = (caller: Omit<Request, 'action'>) =>
+      allowed(busStatements(template), { ...caller, action: 'events:PutEvents' });
+
+    // Assess
+    expect(put(who.appElsewhere)).toBe(true);
+    expect(put(who.anyoneElsewhere)).toBe(true); // the whole account is a sender
+    expect(put(who.ssoOperator)).toBe(true);
+    expect(put(who.operatorElsewhere)).toBe(true);
+    expect(put(who.accountAdmin)).toBe(false);
+    expect(put(who.otherRoleHere)).toBe(false);
+    expect(put(who.stranger)).toBe(false);
+    template.hasOutput('RestoreEventBusName', { Value: ref(stack.eventBus?.bus.eventBusName ?? '') });
+    template.hasOutput('RestoreEventBusArn', { Value: ref(stack.eventBus?.bus.eventBusArn ?? '') });
+  });
+
+  it('passes the source allow-list and the download opt-in to the function', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Environment: {
+        Variables: Match.objectLike({
+          ALLOWED_SOURCES: `${GROUP}/*`,
+          DOWNLOAD_ALLOWED_SOURCES: `${GROUP}/orders,${GROUP}/billing`,
+        }),
+      },
     });
   });
 
@@ -915,6 +1152,7 @@ describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
     // Assess
     template.resourceCountIs('AWS::Events::Rule', 0);
     // No drills, no judge either.
+    template.resourceCountIs('AWS::Events::EventBus', 0);
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     expect(JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'))).not.toContain('events.amazonaws.com');

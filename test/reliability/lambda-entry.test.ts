@@ -51,6 +51,7 @@ describe('Reliability: the Lambda entry point', () => {
       DEAD_LETTER_QUEUE_URL: aws.deadLetterQueueUrl,
       LEDGER_TABLE_NAME: aws.tableName,
       ALLOWED_TARGETS: `${groupId}/${sim.seed.targetClusterName}`,
+      ALLOWED_SOURCES: `${groupId}/*`,
       POWERTOOLS_LOG_LEVEL: 'DEBUG',
     });
     logs.start();

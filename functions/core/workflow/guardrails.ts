@@ -1,27 +1,43 @@
-import type { WorkflowConfig } from '../config.ts';
+import type { SourceAllowList, WorkflowConfig } from '../config.ts';
 import { clusterKey, type RestoreRequest, restoreTarget } from '../contract/restore-request.ts';
 
 export interface Refusal {
-  readonly code: 'TARGET_NOT_ALLOWED' | 'SOURCE_OVERWRITE_NOT_ALLOWED';
+  readonly code: 'SOURCE_NOT_ALLOWED' | 'DOWNLOAD_NOT_ALLOWED' | 'TARGET_NOT_ALLOWED' | 'SOURCE_OVERWRITE_NOT_ALLOWED';
   readonly reason: string;
 }
 
+/** Whether `source` (`groupId/clusterName`) is on `list`: by itself, or by its project's `groupId/*`. */
+export function sourceAllowed(list: SourceAllowList, source: { groupId: string; clusterName: string }): boolean {
+  return list === 'any' || list.has(clusterKey(source)) || list.has(`${source.groupId}/*`);
+}
+
 /**
- * Deployment guardrails, from configuration only (never from the message): a restore overwrites its target, so the
- * target must be on ALLOWED_TARGETS, and restoring a cluster onto itself also needs it in SOURCE_OVERWRITE_ALLOWED.
- * A download overwrites nothing and passes.
+ * Deployment guardrails, from configuration only (never from the message). Every restore reads its source, so the
+ * source must be on ALLOWED_SOURCES; a download hands the data out of the deployment's control, so its source must
+ * also be on DOWNLOAD_ALLOWED_SOURCES; a restore overwrites its target, so the target must be on ALLOWED_TARGETS, and
+ * restoring a cluster onto itself also needs it in SOURCE_OVERWRITE_ALLOWED.
  */
 export function checkGuardrails(
   request: RestoreRequest,
-  config: Pick<WorkflowConfig, 'allowedTargets' | 'sourceOverwriteAllowed'>,
+  config: Pick<
+    WorkflowConfig,
+    'allowedTargets' | 'sourceOverwriteAllowed' | 'allowedSources' | 'downloadAllowedSources'
+  >,
 ): Refusal | undefined {
+  const sourceKey = clusterKey(request);
+  if (!sourceAllowed(config.allowedSources, request)) {
+    return { code: 'SOURCE_NOT_ALLOWED', reason: `source ${sourceKey} is not in ALLOWED_SOURCES` };
+  }
+  if (request.deliveryType === 'download' && !sourceAllowed(config.downloadAllowedSources, request)) {
+    return { code: 'DOWNLOAD_NOT_ALLOWED', reason: `downloads of ${sourceKey} need it in DOWNLOAD_ALLOWED_SOURCES` };
+  }
   const target = restoreTarget(request);
   if (target === undefined) return undefined;
   const targetKey = clusterKey(target);
   if (!config.allowedTargets.has(targetKey)) {
     return { code: 'TARGET_NOT_ALLOWED', reason: `target ${targetKey} is not in ALLOWED_TARGETS` };
   }
-  if (targetKey === clusterKey(request) && !config.sourceOverwriteAllowed.has(targetKey)) {
+  if (targetKey === sourceKey && !config.sourceOverwriteAllowed.has(targetKey)) {
     return {
       code: 'SOURCE_OVERWRITE_NOT_ALLOWED',
       reason: `restoring ${targetKey} onto itself needs it in SOURCE_OVERWRITE_ALLOWED`,

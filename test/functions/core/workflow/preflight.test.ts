@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { RestoreJob, Snapshot } from '../../../../functions/core/atlas/model.ts';
-import { workflowConfig } from '../../../../functions/core/config.ts';
+import { defaultWorkflowConfig, workflowConfig } from '../../../../functions/core/config.ts';
 import { checkGuardrails } from '../../../../functions/core/workflow/guardrails.ts';
 import {
   chooseSnapshot,
@@ -97,6 +97,80 @@ describe('Preflight: guardrails', () => {
       'TARGET_NOT_ALLOWED',
       undefined,
     ]);
+  });
+});
+
+describe('Preflight: source allow-list and download opt-in', () => {
+  const OTHER_GROUP = 'ffffffffffffffffffffffff';
+  const restoreTo = { allowedTargets: [`${GROUP}/${TARGET}`] };
+
+  it.each([
+    ['a listed source', { allowedSources: [`${GROUP}/${SOURCE}`] }, requests.automated(), undefined],
+    ['a source of a listed project (groupId/*)', { allowedSources: [`${GROUP}/*`] }, requests.automated(), undefined],
+    ['an unlisted source', { allowedSources: [`${GROUP}/other`] }, requests.automated(), 'SOURCE_NOT_ALLOWED'],
+    [
+      'a same-named source in another project',
+      { allowedSources: [`${OTHER_GROUP}/${SOURCE}`, `${OTHER_GROUP}/*`] },
+      requests.automated(),
+      'SOURCE_NOT_ALLOWED',
+    ],
+    ['any source when none is listed', { allowedSources: [] }, requests.pointInTime(), 'SOURCE_NOT_ALLOWED'],
+    [
+      'an unlisted source, before its (allowed) target is looked at',
+      { allowedSources: [`${GROUP}/other`] },
+      requests.automated({ targetClusterName: 'elsewhere' }),
+      'SOURCE_NOT_ALLOWED',
+    ],
+    [
+      'a download of a listed source that did not opt in',
+      { allowedSources: [`${GROUP}/*`], downloadAllowedSources: [] },
+      requests.download(),
+      'DOWNLOAD_NOT_ALLOWED',
+    ],
+    [
+      'a download of a source that opted in',
+      { allowedSources: [`${GROUP}/*`], downloadAllowedSources: [`${GROUP}/${SOURCE}`] },
+      requests.download(),
+      undefined,
+    ],
+    [
+      'a download of a source opted in by project',
+      { allowedSources: [`${GROUP}/${SOURCE}`], downloadAllowedSources: [`${GROUP}/*`] },
+      requests.download(),
+      undefined,
+    ],
+    [
+      'a download opted in but not an allowed source',
+      { allowedSources: [], downloadAllowedSources: [`${GROUP}/${SOURCE}`] },
+      requests.download(),
+      'SOURCE_NOT_ALLOWED',
+    ],
+    [
+      'a restore onto a target, which needs no download opt-in',
+      { allowedSources: [`${GROUP}/${SOURCE}`], downloadAllowedSources: [] },
+      requests.automated(),
+      undefined,
+    ],
+  ])('decides %s', (_case, lists, request, code) => {
+    // Act
+    const verdict = checkGuardrails(request, workflowConfig({ ...restoreTo, ...lists }));
+
+    // Assess
+    expect(verdict?.code).toBe(code);
+    if (code === 'SOURCE_NOT_ALLOWED') expect(verdict?.reason).toContain(`${request.groupId}/${request.clusterName}`);
+  });
+
+  it("reads a deployed function's empty lists as no source allowed, and only a terminal run as any", () => {
+    // Act
+    const deployed = checkGuardrails(requests.automated(), {
+      ...defaultWorkflowConfig,
+      allowedTargets: new Set([`${GROUP}/${TARGET}`]),
+    });
+    const terminal = checkGuardrails(requests.download(), workflowConfig());
+
+    // Assess
+    expect(deployed?.code).toBe('SOURCE_NOT_ALLOWED');
+    expect(terminal).toBeUndefined();
   });
 });
 

@@ -120,6 +120,33 @@ describe('Workflow: start', () => {
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'refused', errorCode: 'TARGET_NOT_ALLOWED' }]);
   });
 
+  it.each([
+    [
+      'a source off ALLOWED_SOURCES',
+      { allowedSources: [`${GROUP}/other`] },
+      requests.automated(),
+      'SOURCE_NOT_ALLOWED',
+    ],
+    [
+      'a download of a source without the opt-in',
+      { allowedSources: [`${GROUP}/*`], downloadAllowedSources: [] },
+      requests.download(),
+      'DOWNLOAD_NOT_ALLOWED',
+    ],
+  ])('refuses %s without calling Atlas, recorded and reported as refused', async (_case, lists, request, code) => {
+    // Prepare
+    const f = fixture({ config: lists });
+
+    // Act
+    const { failures } = await runRequest(f, request);
+
+    // Assess
+    expect(failures).toEqual([]);
+    expect(f.atlas.calls).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'refused', errorCode: code }]);
+    expect(await f.ledger.get(request.requestId ?? '')).toMatchObject({ outcome: 'refused', errorCode: code });
+  });
+
   it('refuses restoring a cluster onto itself unless SOURCE_OVERWRITE_ALLOWED has it', async () => {
     // Prepare
     const self = `${GROUP}/${SOURCE}`;
