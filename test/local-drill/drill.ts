@@ -109,7 +109,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       }),
       ledger,
       clock,
-      config: workflowConfigOf(aws.platform, { allowedTargets: target ? [clusterKey(target)] : [] }),
+      // The deployment's guardrails, as its configuration would list this drill: its source (downloads opted in) and target.
+      config: workflowConfigOf(aws.platform, {
+        allowedSources: [clusterKey(request)],
+        downloadAllowedSources: [clusterKey(request)],
+        allowedTargets: target ? [clusterKey(target)] : [],
+      }),
       log,
       reporter: createPowertoolsReporter({ log, serviceName: SERVICE }),
     });
