@@ -222,6 +222,10 @@ export async function startSystem(options: SystemOptions = {}): Promise<System> 
   // The function's environment as the template sets it (claim lease, poll delays, defer attempts…).
   const config = workflowConfigOf(platform, {
     allowedTargets: [`${seed.groupId}/${seed.targetClusterName}`],
+    // The allow-lists are the deployment's own (cdk.json holds placeholders): every cluster of the simulated world may
+    // be a source here; the source and download guardrails are held by the preflight and handler tests.
+    allowedSources: 'any',
+    downloadAllowedSources: 'any',
     ...baseConfig,
   });
   const inner = createRestoreService({
