@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import packageJson from '../../package.json' with { type: 'json' };
 import { type AtlasClient, createAtlasClient } from '../core/atlas/client.ts';
 import { environmentCredentials } from '../core/credentials/environment.ts';
 import { type CliCommand, type CliContext, UsageError } from './command.ts';
@@ -35,7 +36,7 @@ function usage(): string {
     '',
     'Credentials come from MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET (service account) or',
     'MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY (API key); MONGODB_ATLAS_BASE_URL overrides',
-    'https://cloud.mongodb.com. --json prints machine-readable output on stdout.',
+    'https://cloud.mongodb.com. --json prints machine-readable output on stdout. --version prints the version.',
     '',
   ].join('\n');
 }
@@ -45,6 +46,10 @@ export async function main(
   argv: readonly string[],
   io: { env: NodeJS.ProcessEnv; stdout: NodeJS.WritableStream; stderr: NodeJS.WritableStream },
 ): Promise<number> {
+  if (argv[0] === '--version' || argv[0] === 'version') {
+    io.stdout.write(`atlas-restore ${packageJson.version}\n`);
+    return 0;
+  }
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     (argv.length === 0 ? io.stderr : io.stdout).write(usage());
     return argv.length === 0 ? 2 : 0;
@@ -90,10 +95,13 @@ export async function main(
   }
 }
 
-if (import.meta.main) {
+/** Runs the command line this process was started with; the exit status becomes the process's. */
+export async function runFromProcess(): Promise<void> {
   process.exitCode = await main(process.argv.slice(2), {
     env: process.env,
     stdout: process.stdout,
     stderr: process.stderr,
   });
 }
+
+if (import.meta.main) await runFromProcess();
