@@ -11,6 +11,7 @@ import { snapshotsList } from './commands/snapshots-list.ts';
 import { start } from './commands/start.ts';
 import { validate } from './commands/validate.ts';
 import { watch } from './commands/watch.ts';
+import { didYouMean } from './did-you-mean.ts';
 import { errorLine, exitCodeFor } from './output.ts';
 
 /** Every command, in the order `--help` lists them. A new command is a module under commands/ and a line here. */
@@ -41,6 +42,38 @@ function usage(): string {
   ].join('\n');
 }
 
+/** The command whose words start the command line. */
+function findCommand(argv: readonly string[]): CliCommand | undefined {
+  return COMMANDS.find((candidate) => candidate.name.split(' ').every((word, index) => argv[index] === word));
+}
+
+/** `unknown command "snapshot list": did you mean "snapshots list"?` */
+function unknownCommand(argv: readonly string[]): UsageError {
+  const words = argv.slice(0, 2).filter((word) => !word.startsWith('-'));
+  const typed = words.join(' ');
+  const names = COMMANDS.map((candidate) => candidate.name);
+  // One word typed for a one-word command (`histroy`), two for a group's verb (`jobs lst`).
+  const guess = didYouMean(typed, names) ?? didYouMean(words[0] ?? '', names);
+  return new UsageError(
+    `unknown command ${JSON.stringify(typed)}${guess ? `: did you mean ${JSON.stringify(guess)}?` : ''}`,
+  );
+}
+
+/** MONGODB_ATLAS_BASE_URL, when set, must be a URL: a typo there is the operator's to fix, not Atlas's answer. */
+function checkAtlasBaseUrl(env: NodeJS.ProcessEnv): void {
+  const value = env.MONGODB_ATLAS_BASE_URL;
+  if (value === undefined || value === '') return;
+  let protocol = '';
+  try {
+    protocol = new URL(value).protocol;
+  } catch {}
+  if (protocol !== 'https:' && protocol !== 'http:') {
+    throw new UsageError(
+      `MONGODB_ATLAS_BASE_URL: must be an http(s) URL such as https://cloud.mongodb.com (got ${JSON.stringify(value)})`,
+    );
+  }
+}
+
 /** Runs one command line; resolves with the exit status. */
 export async function main(
   argv: readonly string[],
@@ -50,25 +83,30 @@ export async function main(
     io.stdout.write(`atlas-restore ${packageJson.version}\n`);
     return 0;
   }
+  if (argv[0] === 'help' && argv.length > 1) return main([...argv.slice(1), '--help'], io);
   if (argv.length === 0 || argv[0] === '--help' || argv[0] === '-h' || argv[0] === 'help') {
     (argv.length === 0 ? io.stderr : io.stdout).write(usage());
     return argv.length === 0 ? 2 : 0;
   }
   let client: AtlasClient | undefined;
+  let command: CliCommand | undefined;
   try {
-    const command = COMMANDS.find((candidate) => {
-      const words = candidate.name.split(' ');
-      return words.every((word, index) => argv[index] === word);
-    });
-    if (command === undefined) {
-      throw new UsageError(`unknown command ${JSON.stringify(argv.slice(0, 2).join(' '))}`);
+    command = findCommand(argv);
+    const group = COMMANDS.filter((candidate) => / /.test(candidate.name) && candidate.name.split(' ')[0] === argv[0]);
+    if (command === undefined && group.length > 0 && (argv[1] === undefined || argv[1].startsWith('-'))) {
+      io.stderr.write(
+        `atlas-restore ${argv[0]} needs a subcommand:\n${group.map((entry) => `  atlas-restore ${entry.name} ${entry.usage}\n      ${entry.summary}`).join('\n')}\n`,
+      );
+      return 2;
     }
+    if (command === undefined) throw unknownCommand(argv);
     const rest = argv.slice(command.name.split(' ').length);
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(`Usage: atlas-restore ${command.name} ${command.usage}\n  ${command.summary}\n`);
       if (command.help) io.stdout.write(`\n${command.help}\n`);
       return 0;
     }
+    checkAtlasBaseUrl(io.env);
     const context: CliContext = {
       env: io.env,
       stdout: io.stdout,
@@ -88,7 +126,8 @@ export async function main(
     await command.run(rest, context);
     return 0;
   } catch (error) {
-    io.stderr.write(errorLine(error));
+    io.stderr.write(errorLine(error, command?.name));
+    if (io.env.ATLAS_RESTORE_DEBUG && error instanceof Error && error.stack) io.stderr.write(`${error.stack}\n`);
     return exitCodeFor(error);
   } finally {
     await client?.close();

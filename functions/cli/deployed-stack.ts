@@ -5,7 +5,7 @@ import { createDynamoDbLedger } from '../core/ledger/dynamodb-ledger.ts';
 import type { Operation } from '../core/workflow/operation.ts';
 import type { Ledger } from '../core/workflow/ports.ts';
 import type { IdentifiedRequest } from '../core/workflow/service.ts';
-import { cliCloudFormationClient, cliDynamoDbClient, cliSqsClient } from './aws-clients.ts';
+import { cliCloudFormationClient, cliDynamoDbClient, cliSqsClient, queueProblem } from './aws-clients.ts';
 import { UsageError } from './command.ts';
 
 /** The stack's outputs that name its work queue and its ledger (infra/restore-orchestrator-stack.ts). */
@@ -80,9 +80,15 @@ async function stackOutputs(stack: string, env: NodeJS.ProcessEnv): Promise<Omit
     outputs = answer.Stacks?.[0]?.Outputs ?? [];
   } catch (error) {
     // CloudFormation answers a missing stack with a ValidationError "Stack with id X does not exist".
-    const name = error instanceof Error ? error.name : '';
     const message = error instanceof Error ? error.message : String(error);
-    throw new StackLookupError(`stack ${stack}: ${name ? `${name}: ` : ''}${message}`, { cause: error });
+    if (/does not exist/.test(message)) {
+      const region = await client.config.region().catch(() => 'this region');
+      throw new StackLookupError(
+        `stack ${stack} was not found in ${region}: check the name (ATLAS_RESTORE_STACK, --stack) and AWS_REGION`,
+        { cause: error },
+      );
+    }
+    throw new StackLookupError(`stack ${stack}: ${message}`, { cause: error });
   } finally {
     client.destroy();
   }
@@ -111,11 +117,13 @@ export async function sendToStack(
   request: IdentifiedRequest,
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
-  const sqs = cliSqsClient(env);
+  const sqs = cliSqsClient(env, stack.queueUrl);
   try {
-    const sent = await sqs.send(
-      new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: JSON.stringify(request) }),
-    );
+    const sent = await sqs
+      .send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: JSON.stringify(request) }))
+      .catch((error: unknown) => {
+        throw queueProblem(error, stack.queueUrl);
+      });
     return sent.MessageId ?? '';
   } finally {
     sqs.destroy();

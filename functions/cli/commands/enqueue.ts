@@ -1,7 +1,7 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import type { RestoreRequest } from '../../core/contract/restore-request.ts';
-import { cliSqsClient } from '../aws-clients.ts';
+import { cliSqsClient, queueProblem } from '../aws-clients.ts';
 import { type CliCommand, parseCommandLine, UsageError } from '../command.ts';
 import { checkMessage, readMessageFile } from '../message-file.ts';
 import { describeRequest } from '../operation-narrative.ts';
@@ -60,9 +60,13 @@ export const enqueue: CliCommand = {
     if (!checkedUrl.success) throw new UsageError(`ATLAS_RESTORE_QUEUE_URL: ${checkedUrl.error.issues[0]?.message}`);
 
     const outgoing = await outgoingMessage(positionals[0], flags);
-    const sqs = cliSqsClient(context.env);
+    const sqs = cliSqsClient(context.env, checkedUrl.data);
     try {
-      const sent = await sqs.send(new SendMessageCommand({ QueueUrl: checkedUrl.data, MessageBody: outgoing.body }));
+      const sent = await sqs
+        .send(new SendMessageCommand({ QueueUrl: checkedUrl.data, MessageBody: outgoing.body }))
+        .catch((error: unknown) => {
+          throw queueProblem(error, checkedUrl.data);
+        });
       const messageId = sent.MessageId ?? '';
       const operationId = outgoing.requestId;
       if (flags.json) return writeJson(context.stdout, { messageId, operationId, queueUrl: checkedUrl.data });

@@ -129,6 +129,15 @@ async function fromTable(
   const client = cliDynamoDbClient(env);
   try {
     return await listOperations(createDynamoDbLedger({ client, tableName: checkedTable.data }), filter);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+      const region = await client.config.region().catch(() => 'this region');
+      throw new Error(
+        `DynamoDB table ${checkedTable.data} was not found in ${region}: check --tableName (or LEDGER_TABLE_NAME) and AWS_REGION, or give --stack NAME to read the table from the stack's outputs`,
+        { cause: error },
+      );
+    }
+    throw error;
   } finally {
     client.destroy();
   }
