@@ -12,6 +12,7 @@ import { start } from './commands/start.ts';
 import { validate } from './commands/validate.ts';
 import { watch } from './commands/watch.ts';
 import { didYouMean } from './did-you-mean.ts';
+import { applyAtlasCliHabits } from './global-options.ts';
 import { errorLine, exitCodeFor } from './output.ts';
 
 /** Every command, in the order `--help` lists them. A new command is a module under commands/ and a line here. */
@@ -37,7 +38,10 @@ function usage(): string {
     '',
     'Credentials come from MONGODB_ATLAS_CLIENT_ID and MONGODB_ATLAS_CLIENT_SECRET (service account) or',
     'MONGODB_ATLAS_PUBLIC_API_KEY and MONGODB_ATLAS_PRIVATE_API_KEY (API key); MONGODB_ATLAS_BASE_URL overrides',
-    'https://cloud.mongodb.com. --json prints machine-readable output on stdout. --version prints the version.',
+    'https://cloud.mongodb.com. As with the Atlas CLI: -o/--output json|table (--json is the same as -o json),',
+    'MONGODB_ATLAS_PROJECT_ID for a missing --projectId, and -P/--profile NAME (or MONGODB_ATLAS_PROFILE) reads',
+    'project_id, public_api_key, private_api_key and output from the Atlas CLI config file (config.toml).',
+    '--version prints the version; ATLAS_RESTORE_DEBUG=1 adds stack traces to errors.',
     '',
   ].join('\n');
 }
@@ -100,21 +104,23 @@ export async function main(
       return 2;
     }
     if (command === undefined) throw unknownCommand(argv);
-    const rest = argv.slice(command.name.split(' ').length);
+    const habits = applyAtlasCliHabits(command, argv.slice(command.name.split(' ').length), io.env);
+    const rest = habits.args;
+    const env = habits.env;
     if (rest.includes('--help') || rest.includes('-h')) {
       io.stdout.write(`Usage: atlas-restore ${command.name} ${command.usage}\n  ${command.summary}\n`);
       if (command.help) io.stdout.write(`\n${command.help}\n`);
       return 0;
     }
-    checkAtlasBaseUrl(io.env);
+    checkAtlasBaseUrl(env);
     const context: CliContext = {
-      env: io.env,
+      env,
       stdout: io.stdout,
       stderr: io.stderr,
       deadline: Date.now() + CALL_BUDGET_MS,
       atlas() {
         client ??= createAtlasClient({
-          credentials: environmentCredentials(io.env),
+          credentials: environmentCredentials(env),
           // An operator waits at the terminal: shorter steps than the Lambda's, within the same deadline.
           retry: { baseDelayMs: 1_000, maxDelayMs: 8_000 },
           // A command lives seconds; its token would live an hour and count against the account's 100.
