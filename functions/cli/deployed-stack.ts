@@ -38,6 +38,18 @@ export const deployedStackFlags = z.object({
   tableName: tableName.optional(),
 });
 
+/**
+ * ATLAS_RESTORE_STACK: the stack a command uses when its flags name no stack, queue, table or ledger of their own,
+ * so an operator sets it once per shell. Checked as --stack is.
+ */
+export function stackFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.ATLAS_RESTORE_STACK?.trim();
+  if (!value) return undefined;
+  const checked = stackName.safeParse(value);
+  if (!checked.success) throw new UsageError(`ATLAS_RESTORE_STACK: ${checked.error.issues[0]?.message}`);
+  return checked.data;
+}
+
 /** CloudFormation could not tell where the stack's queue and ledger are. */
 export class StackLookupError extends Error {
   readonly code = 'STACK_LOOKUP';
