@@ -7,6 +7,7 @@ import { enqueue } from './commands/enqueue.ts';
 import { history } from './commands/history.ts';
 import { jobsDescribe } from './commands/jobs-describe.ts';
 import { jobsList } from './commands/jobs-list.ts';
+import { redrive } from './commands/redrive.ts';
 import { snapshotsList } from './commands/snapshots-list.ts';
 import { start } from './commands/start.ts';
 import { validate } from './commands/validate.ts';
@@ -25,6 +26,7 @@ const COMMANDS: readonly CliCommand[] = [
   validate,
   enqueue,
   history,
+  redrive,
 ];
 
 /** Atlas calls from a terminal give up after this, retries included. */

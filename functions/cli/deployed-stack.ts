@@ -84,6 +84,16 @@ export async function resolveDeployedStack(
 }
 
 async function stackOutputs(stack: string, env: NodeJS.ProcessEnv): Promise<Omit<DeployedStack, 'origin'>> {
+  const found = await stackOutputValues(stack, env, [STACK_OUTPUTS.queueUrl, STACK_OUTPUTS.tableName]);
+  return { queueUrl: found[STACK_OUTPUTS.queueUrl], tableName: found[STACK_OUTPUTS.tableName] };
+}
+
+/** The values of the stack's outputs `keys`, read with CloudFormation DescribeStacks; all must be there. */
+export async function stackOutputValues<K extends string>(
+  stack: string,
+  env: NodeJS.ProcessEnv,
+  keys: readonly K[],
+): Promise<Record<K, string>> {
   const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const client = await cliCloudFormationClient(env);
   let outputs: readonly { OutputKey?: string | undefined; OutputValue?: string | undefined }[];
@@ -104,17 +114,18 @@ async function stackOutputs(stack: string, env: NodeJS.ProcessEnv): Promise<Omit
   } finally {
     client.destroy();
   }
-  const output = (key: string) => outputs.find((candidate) => candidate.OutputKey === key)?.OutputValue;
-  const found = { queueUrl: output(STACK_OUTPUTS.queueUrl), tableName: output(STACK_OUTPUTS.tableName) };
-  const missing = Object.entries(STACK_OUTPUTS)
-    .filter(([field]) => found[field as keyof typeof found] === undefined)
-    .map(([, key]) => key);
-  if (found.queueUrl === undefined || found.tableName === undefined) {
+  const found: Partial<Record<K, string>> = {};
+  for (const key of keys) {
+    const value = outputs.find((candidate) => candidate.OutputKey === key)?.OutputValue;
+    if (value !== undefined) found[key] = value;
+  }
+  const missing = keys.filter((key) => found[key] === undefined);
+  if (missing.length > 0) {
     throw new StackLookupError(
       `stack ${stack} has no output ${missing.join(' or ')}: is it an atlas-restore orchestrator stack?`,
     );
   }
-  return { queueUrl: found.queueUrl, tableName: found.tableName };
+  return found as Record<K, string>;
 }
 
 /** The stack's ledger, read with the CLI's DynamoDB client; close it when done. */

@@ -234,7 +234,12 @@ describe.concurrent('CLI: atlas-restore enqueue', () => {
   });
 
   it.for([
-    ['no queue URL', ['enqueue', ...DRILL_FLAGS], {}, /--queueUrl: is required \(or --stack NAME, ATLAS_RESTORE_QUEUE_URL or ATLAS_RESTORE_STACK\)/],
+    [
+      'no queue URL',
+      ['enqueue', ...DRILL_FLAGS],
+      {},
+      /--queueUrl: is required \(or --stack NAME, ATLAS_RESTORE_QUEUE_URL or ATLAS_RESTORE_STACK\)/,
+    ],
     [
       'a queue URL that is not a URL',
       ['enqueue', ...DRILL_FLAGS, '--queueUrl', 'work'],
