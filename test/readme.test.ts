@@ -60,7 +60,7 @@ describe('the README examples, against `npm run sim -s -- --scale 60`', () => {
     work = mkdtempSync(join(tmpdir(), 'atlas-restore-readme-'));
     sim = spawn('npm', ['run', 'sim', '-s', '--', '--scale', '60'], {
       cwd: ROOT,
-      env: { PATH, HOME: work },
+      env: { PATH, HOME: work, npm_config_cache: join(work, '.npm') },
       stdio: ['ignore', 'pipe', 'inherit'],
       detached: true,
     });
@@ -118,14 +118,17 @@ describe('the README examples, against `npm run sim -s -- --scale 60`', () => {
 describe('npm start -s -- --json', () => {
   it('prints only the report, as JSON, on stdout', async () => {
     // Act
+    const home = mkdtempSync(join(tmpdir(), 'atlas-restore-npm-start-'));
     const result = await new Promise<{ code: number; stdout: string }>((done) => {
       execFile(
         'npm',
         ['start', '-s', '--', '--json', '--scenario', 'automated'],
-        { cwd: ROOT, env: { PATH, HOME: tmpdir() }, timeout: 110_000 },
+        { cwd: ROOT, env: { PATH, HOME: home, npm_config_cache: join(home, '.npm') }, timeout: 110_000 },
         (error, stdout) => done({ code: error ? Number(error.code ?? 1) : 0, stdout }),
       );
     });
+
+    rmSync(home, { recursive: true, force: true });
 
     // Assess
     expect(result.code).toBe(0);

@@ -13,10 +13,13 @@ const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 /** This Node (24) first on PATH: npm, and the installed bin's `#!/usr/bin/env node`, run on it. */
 const PATH = [dirname(process.execPath), process.env.PATH ?? ''].join(delimiter);
 
+/** npm's cache and config go under this, never under the checkout (set in beforeAll). */
+let home = tmpdir();
+
 function run(command: string, args: readonly string[], options: { cwd: string; env?: Record<string, string> }) {
   const result = spawnSync(command, args, {
     cwd: options.cwd,
-    env: { PATH, HOME: options.cwd, ...options.env },
+    env: { PATH, HOME: home, npm_config_cache: join(home, '.npm'), ...options.env },
     encoding: 'utf8',
     timeout: 120_000,
   });
@@ -29,7 +32,7 @@ function runAsync(command: string, args: readonly string[], options: { cwd: stri
     execFile(
       command,
       args,
-      { cwd: options.cwd, env: { PATH, HOME: options.cwd, ...options.env }, encoding: 'utf8', timeout: 30_000 },
+      { cwd: options.cwd, env: { PATH, HOME: home, ...options.env }, encoding: 'utf8', timeout: 30_000 },
       (error, stdout, stderr) =>
         resolve({ code: error ? (typeof error.code === 'number' ? error.code : null) : 0, stdout, stderr }),
     );
@@ -44,6 +47,7 @@ describe('the packed CLI (npm pack, then npm install of the tarball)', () => {
 
   beforeAll(async () => {
     work = mkdtempSync(join(tmpdir(), 'atlas-restore-pack-'));
+    home = mkdtempSync(join(work, 'home-'));
     const pack = run('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: ROOT });
     expect(pack.code, pack.stderr).toBe(0);
     const tarball = join(work, pack.stdout.trim().split('\n').at(-1) ?? '');
