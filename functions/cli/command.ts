@@ -2,6 +2,7 @@ import { type ParseArgsConfig, parseArgs } from 'node:util';
 import * as z from 'zod';
 import type { AtlasClient } from '../core/atlas/client.ts';
 import { atlasId, clusterName } from '../core/atlas/model.ts';
+import { didYouMean } from './did-you-mean.ts';
 
 /** What a command may use: its output streams, the environment, and an Atlas client built from it. */
 export interface CliContext {
@@ -51,7 +52,7 @@ export function parseCommandLine<F extends z.ZodType, P extends z.ZodType>(
   try {
     parsed = parseArgs({ args: [...args], options: spec.options, allowPositionals: true, strict: true });
   } catch (error) {
-    throw new UsageError(error instanceof Error ? error.message : String(error));
+    throw new UsageError(parseArgsProblem(error, spec.options));
   }
   const flags = spec.flags.safeParse(parsed.values);
   if (!flags.success) throw new UsageError(describe(flags.error, (key) => `--${key}`));
@@ -60,6 +61,16 @@ export function parseCommandLine<F extends z.ZodType, P extends z.ZodType>(
     throw new UsageError(describe(positionals.error, (index) => spec.positionalNames?.[Number(index)] ?? 'argument'));
   }
   return { flags: flags.data, positionals: positionals.data };
+}
+
+/** parseArgs's complaint in the CLI's words; an unknown flag gets the known one it most likely meant. */
+function parseArgsProblem(error: unknown, options: Options): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const unknown = /^Unknown option '([^']+)'/.exec(message);
+  if (unknown?.[1] === undefined) return message;
+  const flags = Object.keys(options).map((name) => `--${name}`);
+  const guess = didYouMean(unknown[1], flags);
+  return `unknown flag ${unknown[1]}${guess ? `: did you mean ${guess}?` : ''}`;
 }
 
 function describe(error: z.ZodError, name: (key: string) => string): string {

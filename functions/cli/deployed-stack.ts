@@ -5,7 +5,7 @@ import { createDynamoDbLedger } from '../core/ledger/dynamodb-ledger.ts';
 import type { Operation } from '../core/workflow/operation.ts';
 import type { Ledger } from '../core/workflow/ports.ts';
 import type { IdentifiedRequest } from '../core/workflow/service.ts';
-import { cliCloudFormationClient, cliDynamoDbClient, cliSqsClient } from './aws-clients.ts';
+import { cliCloudFormationClient, cliDynamoDbClient, cliSqsClient, queueProblem } from './aws-clients.ts';
 import { UsageError } from './command.ts';
 
 /** The stack's outputs that name its work queue and its ledger (infra/restore-orchestrator-stack.ts). */
@@ -37,6 +37,18 @@ export const deployedStackFlags = z.object({
   queueUrl: queueUrl.optional(),
   tableName: tableName.optional(),
 });
+
+/**
+ * ATLAS_RESTORE_STACK: the stack a command uses when its flags name no stack, queue, table or ledger of their own,
+ * so an operator sets it once per shell. Checked as --stack is.
+ */
+export function stackFromEnvironment(env: NodeJS.ProcessEnv): string | undefined {
+  const value = env.ATLAS_RESTORE_STACK?.trim();
+  if (!value) return undefined;
+  const checked = stackName.safeParse(value);
+  if (!checked.success) throw new UsageError(`ATLAS_RESTORE_STACK: ${checked.error.issues[0]?.message}`);
+  return checked.data;
+}
 
 /** CloudFormation could not tell where the stack's queue and ledger are. */
 export class StackLookupError extends Error {
@@ -72,6 +84,16 @@ export async function resolveDeployedStack(
 }
 
 async function stackOutputs(stack: string, env: NodeJS.ProcessEnv): Promise<Omit<DeployedStack, 'origin'>> {
+  const found = await stackOutputValues(stack, env, [STACK_OUTPUTS.queueUrl, STACK_OUTPUTS.tableName]);
+  return { queueUrl: found[STACK_OUTPUTS.queueUrl], tableName: found[STACK_OUTPUTS.tableName] };
+}
+
+/** The values of the stack's outputs `keys`, read with CloudFormation DescribeStacks; all must be there. */
+export async function stackOutputValues<K extends string>(
+  stack: string,
+  env: NodeJS.ProcessEnv,
+  keys: readonly K[],
+): Promise<Record<K, string>> {
   const { DescribeStacksCommand } = await import('@aws-sdk/client-cloudformation');
   const client = await cliCloudFormationClient(env);
   let outputs: readonly { OutputKey?: string | undefined; OutputValue?: string | undefined }[];
@@ -80,23 +102,30 @@ async function stackOutputs(stack: string, env: NodeJS.ProcessEnv): Promise<Omit
     outputs = answer.Stacks?.[0]?.Outputs ?? [];
   } catch (error) {
     // CloudFormation answers a missing stack with a ValidationError "Stack with id X does not exist".
-    const name = error instanceof Error ? error.name : '';
     const message = error instanceof Error ? error.message : String(error);
-    throw new StackLookupError(`stack ${stack}: ${name ? `${name}: ` : ''}${message}`, { cause: error });
+    if (/does not exist/.test(message)) {
+      const region = await client.config.region().catch(() => 'this region');
+      throw new StackLookupError(
+        `stack ${stack} was not found in ${region}: check the name (ATLAS_RESTORE_STACK, --stack) and AWS_REGION`,
+        { cause: error },
+      );
+    }
+    throw new StackLookupError(`stack ${stack}: ${message}`, { cause: error });
   } finally {
     client.destroy();
   }
-  const output = (key: string) => outputs.find((candidate) => candidate.OutputKey === key)?.OutputValue;
-  const found = { queueUrl: output(STACK_OUTPUTS.queueUrl), tableName: output(STACK_OUTPUTS.tableName) };
-  const missing = Object.entries(STACK_OUTPUTS)
-    .filter(([field]) => found[field as keyof typeof found] === undefined)
-    .map(([, key]) => key);
-  if (found.queueUrl === undefined || found.tableName === undefined) {
+  const found: Partial<Record<K, string>> = {};
+  for (const key of keys) {
+    const value = outputs.find((candidate) => candidate.OutputKey === key)?.OutputValue;
+    if (value !== undefined) found[key] = value;
+  }
+  const missing = keys.filter((key) => found[key] === undefined);
+  if (missing.length > 0) {
     throw new StackLookupError(
       `stack ${stack} has no output ${missing.join(' or ')}: is it an atlas-restore orchestrator stack?`,
     );
   }
-  return { queueUrl: found.queueUrl, tableName: found.tableName };
+  return found as Record<K, string>;
 }
 
 /** The stack's ledger, read with the CLI's DynamoDB client; close it when done. */
@@ -111,11 +140,13 @@ export async function sendToStack(
   request: IdentifiedRequest,
   env: NodeJS.ProcessEnv,
 ): Promise<string> {
-  const sqs = cliSqsClient(env);
+  const sqs = cliSqsClient(env, stack.queueUrl);
   try {
-    const sent = await sqs.send(
-      new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: JSON.stringify(request) }),
-    );
+    const sent = await sqs
+      .send(new SendMessageCommand({ QueueUrl: stack.queueUrl, MessageBody: JSON.stringify(request) }))
+      .catch((error: unknown) => {
+        throw queueProblem(error, stack.queueUrl);
+      });
     return sent.MessageId ?? '';
   } finally {
     sqs.destroy();

@@ -31,17 +31,38 @@ function cellText(value: Cell): string {
   return String(value).replace(/\s+/g, ' ');
 }
 
-/** The one line on stderr that says why a command failed. */
-export function errorLine(error: unknown): string {
+/**
+ * The one line on stderr that says why a command failed: the message alone (class names and stack traces are for
+ * ATLAS_RESTORE_DEBUG=1), a usage mistake with the help to read, an AWS SDK error with what to do about it.
+ */
+export function errorLine(error: unknown, commandName?: string): string {
+  const help = commandName ? `atlas-restore ${commandName} --help` : 'atlas-restore --help';
   const message =
     error instanceof UsageError
-      ? `${error.message} (see atlas-restore --help)`
+      ? `${error.message} (see ${help})`
       : error instanceof AtlasApiError
         ? error.message
         : error instanceof Error
-          ? `${error.name}: ${error.message}`
+          ? (awsAdvice(error) ?? error.message)
           : String(error);
   return `atlas-restore: ${message.replace(/\s*\n\s*/g, ' ')}\n`;
+}
+
+/** What to do about the AWS SDK errors an operator's own setup causes. */
+function awsAdvice(error: Error): string | undefined {
+  if (error.name === 'CredentialsProviderError') {
+    return `no AWS credentials found (${error.message}): set AWS_PROFILE (after aws sso login), or AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, or run where an IAM role provides them`;
+  }
+  if (/^Region is missing/.test(error.message)) {
+    return 'no AWS region: set AWS_REGION (or AWS_DEFAULT_REGION), or give the queue URL, which names its region';
+  }
+  if (error.name === 'ExpiredTokenException' || error.name === 'ExpiredToken') {
+    return `AWS credentials have expired (${error.message}): renew them (aws sso login) and run it again`;
+  }
+  if (error.name === 'AccessDeniedException' || error.name === 'AccessDenied') {
+    return `AWS refused the call: ${error.message} (the identity needs the permissions listed in the README, Operating)`;
+  }
+  return undefined;
 }
 
 /** Exit status: 2 for a usage mistake, 1 for anything else that failed. */

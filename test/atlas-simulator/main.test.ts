@@ -85,3 +85,23 @@ describe('SimulatedClock', () => {
     expect(() => new SimulatedClock({ scale: Number.NaN })).toThrow(RangeError);
   });
 });
+
+describe('npm run sim --help', () => {
+  it('documents every option on stdout, and refuses an unknown one in one line with exit 2', async () => {
+    // Prepare
+    const { spawnSync } = await import('node:child_process');
+    const main = fileURLToPath(new URL('./main.ts', import.meta.url));
+
+    // Act
+    const help = spawnSync(process.execPath, [main, '--help'], { encoding: 'utf8' });
+    const wrong = spawnSync(process.execPath, [main, '--sacle', '60'], { encoding: 'utf8' });
+
+    // Assess
+    expect(help.status).toBe(0);
+    for (const option of ['--port', '--scale', '--snapshot-in-progress', '--sharded', '--help']) {
+      expect(help.stdout).toContain(option);
+    }
+    expect(wrong.status).toBe(2);
+    expect(wrong.stderr).toMatch(/^atlas simulator: Unknown option '--sacle'[^\n]*\(see --help\)\n$/);
+  });
+});

@@ -1,8 +1,9 @@
 import { SendMessageCommand } from '@aws-sdk/client-sqs';
 import * as z from 'zod';
 import type { RestoreRequest } from '../../core/contract/restore-request.ts';
-import { cliSqsClient } from '../aws-clients.ts';
+import { cliSqsClient, queueProblem } from '../aws-clients.ts';
 import { type CliCommand, parseCommandLine, UsageError } from '../command.ts';
+import { deployedStackFlags, resolveDeployedStack, stackFromEnvironment } from '../deployed-stack.ts';
 import { checkMessage, readMessageFile } from '../message-file.ts';
 import { describeRequest } from '../operation-narrative.ts';
 import { writeJson } from '../output.ts';
@@ -20,10 +21,11 @@ export const enqueue: CliCommand = {
   name: 'enqueue',
   summary: 'Validate a restore request and send it to the deployed work queue',
   usage:
-    '(automated|download|pointInTime --projectId ID --clusterName NAME [restore flags as for start] | --message FILE|-) [--dry-run] [--queueUrl URL] [--json]',
+    '(automated|download|pointInTime --projectId ID --clusterName NAME [restore flags as for start] | --message FILE|-) [--dry-run] [--stack NAME | --queueUrl URL] [--json]',
   help: [
     'The deployed Lambda runs the request, with its own allow-list and timings. The queue URL comes from',
-    '--queueUrl or ATLAS_RESTORE_QUEUE_URL; AWS region and credentials from the usual AWS variables and profiles',
+    '--queueUrl, --stack NAME (its WorkQueueUrl output), ATLAS_RESTORE_QUEUE_URL or ATLAS_RESTORE_STACK, in that',
+    'order; the region from the queue URL, credentials from the usual AWS variables and profiles',
     '(AWS_ENDPOINT_URL_SQS points at another SQS endpoint). Prints the SQS message id and the operation id to look',
     'for in `atlas-restore history`. A request without requestId gets one (cli-<time>-<random>) before it is sent:',
     'the work queue refuses requests without one, and a retried send must be the same operation.',
@@ -41,28 +43,41 @@ export const enqueue: CliCommand = {
         ...restoreRequestOptions,
         message: { type: 'string' },
         queueUrl: { type: 'string' },
+        stack: { type: 'string' },
         'dry-run': { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
       },
       flags: restoreRequestFlags.extend({
         message: z.string().min(1).optional(),
         queueUrl: queueUrl.optional(),
+        stack: deployedStackFlags.shape.stack,
         'dry-run': z.boolean(),
         json: z.boolean(),
       }),
       positionals: z.tuple([deliveryTypeArgument.optional()], z.never({ error: 'unexpected extra argument' })),
       positionalNames: ['DELIVERY_TYPE'],
     });
-    const url = flags.queueUrl ?? context.env.ATLAS_RESTORE_QUEUE_URL;
+    if (flags.stack !== undefined && flags.queueUrl !== undefined) {
+      throw new UsageError('--stack: not with --queueUrl (the stack names its queue)');
+    }
+    const fromEnvironment = context.env.ATLAS_RESTORE_QUEUE_URL || undefined;
+    const stack = flags.stack ?? (flags.queueUrl || fromEnvironment ? undefined : stackFromEnvironment(context.env));
+    const outgoing = await outgoingMessage(positionals[0], flags);
+    const url =
+      flags.queueUrl ??
+      (stack === undefined ? fromEnvironment : (await resolveDeployedStack({ stack }, context.env))?.queueUrl);
     if (url === undefined || url === '')
-      throw new UsageError('--queueUrl: is required (or set ATLAS_RESTORE_QUEUE_URL)');
+      throw new UsageError('--queueUrl: is required (or --stack NAME, ATLAS_RESTORE_QUEUE_URL or ATLAS_RESTORE_STACK)');
     const checkedUrl = queueUrl.safeParse(url);
     if (!checkedUrl.success) throw new UsageError(`ATLAS_RESTORE_QUEUE_URL: ${checkedUrl.error.issues[0]?.message}`);
 
-    const outgoing = await outgoingMessage(positionals[0], flags);
-    const sqs = cliSqsClient(context.env);
+    const sqs = cliSqsClient(context.env, checkedUrl.data);
     try {
-      const sent = await sqs.send(new SendMessageCommand({ QueueUrl: checkedUrl.data, MessageBody: outgoing.body }));
+      const sent = await sqs
+        .send(new SendMessageCommand({ QueueUrl: checkedUrl.data, MessageBody: outgoing.body }))
+        .catch((error: unknown) => {
+          throw queueProblem(error, checkedUrl.data);
+        });
       const messageId = sent.MessageId ?? '';
       const operationId = outgoing.requestId;
       if (flags.json) return writeJson(context.stdout, { messageId, operationId, queueUrl: checkedUrl.data });

@@ -7,7 +7,7 @@ import type { Operation } from '../../core/workflow/operation.ts';
 import type { Ledger } from '../../core/workflow/ports.ts';
 import { cliDynamoDbClient } from '../aws-clients.ts';
 import { type CliCommand, noPositionals, parseCommandLine, UsageError } from '../command.ts';
-import { deployedStackFlags, resolveDeployedStack, tableName } from '../deployed-stack.ts';
+import { deployedStackFlags, resolveDeployedStack, stackFromEnvironment, tableName } from '../deployed-stack.ts';
 import { writeJson, writeTable } from '../output.ts';
 import { formatDuration } from '../progress.ts';
 
@@ -44,7 +44,7 @@ export const history: CliCommand = {
     'Reads the operation ledger (DynamoDB) the Lambda writes: when each restore was asked for, which snapshot it',
     'restored, how long it took (RTO, seconds from submission to the end of the job), how old the restored data was',
     '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. The table comes from',
-    '--stack NAME (its LedgerTableName output), --tableName or LEDGER_TABLE_NAME; AWS_ENDPOINT_URL_DYNAMODB points at',
+    '--stack NAME (its LedgerTableName output), --tableName, LEDGER_TABLE_NAME or ATLAS_RESTORE_STACK; AWS_ENDPOINT_URL_DYNAMODB points at',
     'another DynamoDB endpoint. Without a',
     'table, it reads the ledger file of restores run with `atlas-restore start`: --ledger PATH, else',
     '$XDG_STATE_HOME/atlas-restore/ledger.db (~/.local/state/… without it).',
@@ -86,7 +86,12 @@ export const history: CliCommand = {
         }),
       positionals: noPositionals,
     });
-    const stack = flags.stack ? await resolveDeployedStack({ stack: flags.stack }, context.env) : undefined;
+    const named =
+      flags.stack ??
+      (flags.tableName || flags.ledger || context.env.LEDGER_TABLE_NAME
+        ? undefined
+        : stackFromEnvironment(context.env));
+    const stack = named ? await resolveDeployedStack({ stack: named }, context.env) : undefined;
     const table =
       flags.ledger === undefined ? stack?.tableName || flags.tableName || context.env.LEDGER_TABLE_NAME : undefined;
     const operations = table
@@ -129,6 +134,15 @@ async function fromTable(
   const client = cliDynamoDbClient(env);
   try {
     return await listOperations(createDynamoDbLedger({ client, tableName: checkedTable.data }), filter);
+  } catch (error) {
+    if (error instanceof Error && error.name === 'ResourceNotFoundException') {
+      const region = await client.config.region().catch(() => 'this region');
+      throw new Error(
+        `DynamoDB table ${checkedTable.data} was not found in ${region}: check --tableName (or LEDGER_TABLE_NAME) and AWS_REGION, or give --stack NAME to read the table from the stack's outputs`,
+        { cause: error },
+      );
+    }
+    throw error;
   } finally {
     client.destroy();
   }

@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { atlasId, type RestoreJob, restoreJobState } from '../../core/atlas/model.ts';
 import { type CliCommand, clusterFlags, clusterOptions, parseCommandLine, requiredText } from '../command.ts';
+import { downloadInstructions } from '../download-help.ts';
 import { writeFields, writeJson } from '../output.ts';
 import { restoreJobView, restoreTarget } from './restore-job-view.ts';
 
@@ -8,6 +9,10 @@ export const jobsDescribe: CliCommand = {
   name: 'jobs describe',
   summary: 'Show one restore job and its state',
   usage: 'JOB_ID --projectId ID --clusterName NAME [--json]',
+  help: [
+    'For a download restore, prints its links with how to fetch them (curl), until when they work (Expires) and that',
+    'each is for one download. Links are credentials: `watch` and the deployed function never print or log them.',
+  ].join('\n'),
   async run(args, context) {
     const { flags, positionals } = parseCommandLine(args, {
       options: clusterOptions,
@@ -23,7 +28,6 @@ export const jobsDescribe: CliCommand = {
       });
     const view = restoreJobView(job);
     if (flags.json) return writeJson(context.stdout, view);
-    const downloads = [...job.deliveryUrl, ...job.components.map((component) => component.downloadUrl)].filter(Boolean);
     writeFields(context.stdout, [
       ['ID', job.id],
       ['State', restoreJobState(job)],
@@ -35,8 +39,8 @@ export const jobsDescribe: CliCommand = {
       ['Submitted', view.submittedAt],
       ['Finished', job.finishedAt],
       ['Expires', job.expiresAt],
-      ['Download URLs', downloads.join(' ')],
     ]);
+    context.stdout.write(downloadInstructions(job, flags));
   },
 };
 

@@ -13,6 +13,7 @@ import {
   followOnStack,
   resolveDeployedStack,
   sendToStack,
+  stackFromEnvironment,
 } from '../deployed-stack.ts';
 import { runOperationInProcess } from '../in-process/run-operation.ts';
 import { describeOutcome, narrateSteps, sinceRequest } from '../operation-narrative.ts';
@@ -48,7 +49,7 @@ export const start: CliCommand = {
     'POLL_MIN_DELAY_SECONDS, POLL_MAX_DELAY_SECONDS, DEFER_MAX_ATTEMPTS and DEFAULT_MAX_WAIT_MINUTES apply as in the',
     'Lambda. Ctrl-C stops following; a submitted job keeps running in Atlas (follow it with `watch`).',
     '',
-    'On the deployed stack instead: --stack NAME (its outputs WorkQueueUrl and LedgerTableName, read with',
+    'On the deployed stack instead: --stack NAME or ATLAS_RESTORE_STACK (its outputs WorkQueueUrl and LedgerTableName, read with',
     'CloudFormation DescribeStacks) or --queueUrl URL --tableName NAME. The request goes to the stack’s work queue',
     '(unless its requestId is already in the stack’s ledger), the deployed function runs it with its own allow-list,',
     'and this command follows the ledger item every --refreshSeconds (default 10); the restore lands in the same',
@@ -95,7 +96,10 @@ export const start: CliCommand = {
     const request = restoreRequestFromFlags(positionals[0], flags, { dryRun: flags['dry-run'] });
     const requestId = request.requestId ?? newRequestId();
     const identified = { ...request, requestId };
-    const deployed = await resolveDeployedStack(flags, context.env);
+    const onThisMachine =
+      flags.queueUrl || flags.tableName || flags.ledger || flags.allowTarget.length > 0 || flags.allowSourceOverwrite;
+    const stack = flags.stack ?? (onThisMachine ? undefined : stackFromEnvironment(context.env));
+    const deployed = await resolveDeployedStack({ ...flags, stack }, context.env);
     if (deployed !== undefined) {
       const local =
         flags.allowTarget.length > 0

@@ -18,11 +18,12 @@ const MAX_FAILED_POLLS = 3;
 export const watch: CliCommand = {
   name: 'watch',
   summary: 'Follow one restore job to its end, polling at the workflow’s own cadence',
-  usage: 'JOB_ID --projectId ID --clusterName NAME [--maxWaitMinutes N] [--json]',
+  usage: 'JOB_ID --projectId ID --clusterName NAME [--interval S] [--maxWaitMinutes N] [--json]',
   help: [
     'Polls the job as the deployed poller does (POLL_MIN_DELAY_SECONDS, default 60, plus 5 % of the time the job has',
-    'run, at most POLL_MAX_DELAY_SECONDS), shows progress on stderr and prints the job when it ends. A download job',
-    'ends when its link is ready (see `jobs describe` for the link).',
+    'run, at most POLL_MAX_DELAY_SECONDS), or every --interval seconds; shows progress on stderr (on a terminal, a',
+    'countdown to the next poll) and prints the job when it ends. A download job ends when its links are ready: it',
+    'then says how to get them (`jobs describe`).',
     '',
     'Exit status: 0 the job completed, 1 it failed, was cancelled or expired (or --maxWaitMinutes passed, or Atlas',
     'kept failing), 2 bad flags or id.',
@@ -33,8 +34,11 @@ export const watch: CliCommand = {
   ].join('\n'),
   async run(args, context) {
     const { flags, positionals } = parseCommandLine(args, {
-      options: { ...clusterOptions, maxWaitMinutes: { type: 'string' } },
-      flags: clusterFlags.extend({ maxWaitMinutes: z.coerce.number().int().min(1).max(20_160).optional() }),
+      options: { ...clusterOptions, maxWaitMinutes: { type: 'string' }, interval: { type: 'string' } },
+      flags: clusterFlags.extend({
+        maxWaitMinutes: z.coerce.number().int().min(1).max(20_160).optional(),
+        interval: z.coerce.number().int('must be whole seconds').min(1).max(3_600).optional(),
+      }),
       positionals: z.tuple([requiredText(atlasId)], z.never({ error: 'unexpected extra argument' })),
       positionalNames: ['JOB_ID'],
     });
@@ -47,16 +51,24 @@ export const watch: CliCommand = {
     const atlas = context.atlas();
 
     let followed: { job: RestoreJob; polls: number };
+    // The spinner line counts down to the next poll (on a terminal; elsewhere status lines are dropped).
+    let countdown = () => {};
+    const ticking = setInterval(() => countdown(), 1_000).unref();
     try {
       followed = await follow(jobId, {
         read: (deadline) => atlas.getRestoreJob(cluster, jobId, { deadline }),
-        delaySeconds: (running) => nextPollDelay(running, cadence),
+        delaySeconds: (running) => flags.interval ?? nextPollDelay(running, cadence),
         giveUpAt,
         onPending(polls, running, delaySeconds) {
           progress.line(
             `poll ${polls}: restore job ${jobId} pending, running for ${formatDuration(running)}; next poll in ${formatDuration(delaySeconds)}`,
           );
-          progress.status(`waiting for poll ${polls + 1} of restore job ${jobId}`);
+          const due = Date.now() + delaySeconds * 1000;
+          countdown = () =>
+            progress.status(
+              `poll ${polls + 1} of restore job ${jobId} in ${formatDuration(Math.max(0, (due - Date.now()) / 1000))}`,
+            );
+          countdown();
         },
         onFailure: (error) => progress.line(`poll failed, trying again: ${error.message}`),
       });
@@ -69,6 +81,7 @@ export const watch: CliCommand = {
       }
       throw error;
     } finally {
+      clearInterval(ticking);
       progress.stop();
     }
 
@@ -88,6 +101,11 @@ export const watch: CliCommand = {
         ['Expires', job.expiresAt],
         ['Polls', polls],
       ]);
+    }
+    if (state === 'completed' && job.deliveryType === 'download') {
+      (context.stderr ?? process.stderr).write(
+        `The download is ready${job.expiresAt ? ` until ${job.expiresAt}` : ''}; its links and how to fetch them: atlas-restore jobs describe ${job.id} --projectId ${flags.projectId} --clusterName ${flags.clusterName}\n`,
+      );
     }
     if (state !== 'completed') throw new OperationFailedError(state, `restore job ${job.id} ${state}`);
   },

@@ -150,7 +150,7 @@ describe.concurrent('CLI: atlas-restore', () => {
     [
       'an unknown flag',
       ['jobs', 'list', '--projectId', '0123456789abcdef01234567', '--clusterName', 'prod', '--force'],
-      /Unknown option '--force'/,
+      /unknown flag --force/,
     ],
     [
       'a bad job id',

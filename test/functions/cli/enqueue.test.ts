@@ -191,7 +191,7 @@ describe.concurrent('CLI: atlas-restore enqueue', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stderr).toBe(
-      `atlas-restore: ${path} is not a valid message (INVALID_REQUEST): snapshotID: unknown field (did you mean snapshotId?) [unrecognized_keys] (see atlas-restore --help)\n`,
+      `atlas-restore: ${path} is not a valid message (INVALID_REQUEST): snapshotID: unknown field (did you mean snapshotId?) [unrecognized_keys] (see atlas-restore enqueue --help)\n`,
     );
     expect(await peekMessages(aws.sqs, queueUrl)).toHaveLength(0);
   });
@@ -207,7 +207,7 @@ describe.concurrent('CLI: atlas-restore enqueue', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^atlas-restore: QueueDoesNotExist: [^\n]+\n$/);
+    expect(result.stderr).toMatch(/^atlas-restore: SQS queue [^\n]+ does not exist: check --queueUrl[^\n]+\n$/);
   });
 
   it('exits 1 on one line when SQS cannot be reached', async ({ expect }) => {
@@ -234,7 +234,12 @@ describe.concurrent('CLI: atlas-restore enqueue', () => {
   });
 
   it.for([
-    ['no queue URL', ['enqueue', ...DRILL_FLAGS], {}, /--queueUrl: is required \(or set ATLAS_RESTORE_QUEUE_URL\)/],
+    [
+      'no queue URL',
+      ['enqueue', ...DRILL_FLAGS],
+      {},
+      /--queueUrl: is required \(or --stack NAME, ATLAS_RESTORE_QUEUE_URL or ATLAS_RESTORE_STACK\)/,
+    ],
     [
       'a queue URL that is not a URL',
       ['enqueue', ...DRILL_FLAGS, '--queueUrl', 'work'],
@@ -285,7 +290,7 @@ describe.concurrent('CLI: atlas-restore enqueue', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore --help\)\n$/);
+    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore [a-z ]*--help\)\n$/);
     expect(result.stderr).toMatch(message);
   });
 

@@ -72,14 +72,14 @@ describe('Function: main', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore --help\)\n$/);
+    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore [a-z ]*--help\)\n$/);
     expect(result.stderr).toMatch(message);
   });
 
   it('prints usage on stderr and exits 2 without arguments, and per command with --help', async () => {
     // Act
     const bare = await runInProcess([]);
-    const help = await runInProcess(['jobs', 'describe', '--help']);
+    const help = await runInProcess(['jobs', 'list', '--help']);
 
     // Assess
     expect(bare.code).toBe(2);
@@ -88,7 +88,7 @@ describe('Function: main', () => {
     );
     expect(help).toMatchObject({ code: 0, stderr: '' });
     expect(help.stdout).toBe(
-      'Usage: atlas-restore jobs describe JOB_ID --projectId ID --clusterName NAME [--json]\n  Show one restore job and its state\n',
+      'Usage: atlas-restore jobs list --projectId ID --clusterName NAME [--json]\n  List the restore jobs of a cluster, newest first\n',
     );
   });
 

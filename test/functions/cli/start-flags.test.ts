@@ -70,7 +70,7 @@ describe('CLI: atlas-restore start flags', () => {
     ],
     ['a bad snapshot id', ['download', '--snapshotId', 'newest'], /--snapshotId: must be 24 lowercase hex characters/],
     ['a bad --allowTarget', ['download', '--allowTarget', 'prod'], /--allowTarget: must be projectId\/clusterName/],
-    ['an unknown flag', ['download', '--force'], /Unknown option '--force'/],
+    ['an unknown flag', ['download', '--force'], /unknown flag --force/],
     ['no delivery type', [], /DELIVERY_TYPE: is required/],
     ['two delivery types', ['download', 'automated'], /unexpected extra argument/],
     ['a max wait of zero', ['download', '--maxWaitMinutes', '0'], /--maxWaitMinutes: must be 1 or more/],
@@ -86,7 +86,7 @@ describe('CLI: atlas-restore start flags', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore --help\)\n$/);
+    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore [a-z ]*--help\)\n$/);
     expect(result.stderr).toMatch(message);
   });
 });

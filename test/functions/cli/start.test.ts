@@ -162,7 +162,7 @@ describe.concurrent('CLI: atlas-restore start', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^Outcome\s+failed$/m);
     expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
-      /^atlas-restore: OperationFailedError: restore failed: createBackupRestoreJob on cluster src-\d+ .*403 CANNOT_RESTORE_TO_TARGET.*\[CANNOT_RESTORE_TO_TARGET\] \(operation cli-[^)]+\)$/,
+      /^atlas-restore: restore failed: createBackupRestoreJob on cluster src-\d+ .*403 CANNOT_RESTORE_TO_TARGET.*\[CANNOT_RESTORE_TO_TARGET\] \(operation cli-[^)]+\)$/,
     );
     expect(sim.state.restoreJobs(pair.groupId, pair.source)).toHaveLength(0);
   });
@@ -180,7 +180,7 @@ describe.concurrent('CLI: atlas-restore start', () => {
     expect(result.stdout).toMatch(/^Outcome\s+refused$/m);
     expect(result.stdout).toMatch(/^Error code\s+TARGET_NOT_ALLOWED$/m);
     expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
-      /^atlas-restore: OperationFailedError: restore refused: target [a-f0-9]{24}\/dst-\d+ is not in ALLOWED_TARGETS \[TARGET_NOT_ALLOWED\] .*--allowTarget PROJECT_ID\/CLUSTER_NAME/,
+      /^atlas-restore: restore refused: target [a-f0-9]{24}\/dst-\d+ is not in ALLOWED_TARGETS \[TARGET_NOT_ALLOWED\] .*--allowTarget PROJECT_ID\/CLUSTER_NAME/,
     );
     expect(sim.requests.some((request) => request.path.includes(`/clusters/${pair.source}`))).toBe(false);
   });
@@ -277,7 +277,7 @@ describe.concurrent('CLI: atlas-restore start', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stderr.trimEnd().split('\n').at(-1)).toMatch(
-      /^atlas-restore: OperationFailedError: restore failed: getCluster on cluster src-\d+ .*: 401 invalid_client/,
+      /^atlas-restore: restore failed: getCluster on cluster src-\d+ .*: 401 invalid_client/,
     );
     expect(result.stdout + result.stderr).not.toContain('mdb_sa_sk_not-the-secret');
   });
@@ -304,7 +304,7 @@ describe.concurrent('CLI: atlas-restore start', () => {
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      'atlas-restore: --targetProjectId: required for deliveryType automated; --targetClusterName: required for deliveryType automated (see atlas-restore --help)\n',
+      'atlas-restore: --targetProjectId: required for deliveryType automated; --targetClusterName: required for deliveryType automated (see atlas-restore start --help)\n',
     );
   });
 

@@ -71,7 +71,7 @@ describe.concurrent('CLI: atlas-restore validate', () => {
     expect(result).toEqual({
       code: 2,
       stdout: '',
-      stderr: `atlas-restore: ${path} is not a valid message (INVALID_REQUEST): targetClusterName: required for deliveryType automated [required] (see atlas-restore --help)\n`,
+      stderr: `atlas-restore: ${path} is not a valid message (INVALID_REQUEST): targetClusterName: required for deliveryType automated [required] (see atlas-restore validate --help)\n`,
     });
   });
 
@@ -159,7 +159,7 @@ describe.concurrent('CLI: atlas-restore validate', () => {
 
     // Assess
     expect(result.code).toBe(2);
-    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore --help\)\n$/);
+    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore [a-z ]*--help\)\n$/);
     expect(result.stderr).toMatch(message);
   });
 });

@@ -113,9 +113,7 @@ describe.concurrent('CLI: atlas-restore watch', () => {
     // Assess
     expect(result.code).toBe(1);
     expect(result.stdout).toMatch(/^State\s+failed$/m);
-    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(
-      `atlas-restore: OperationFailedError: restore job ${job.jobId} failed`,
-    );
+    expect(result.stderr.trimEnd().split('\n').at(-1)).toBe(`atlas-restore: restore job ${job.jobId} failed`);
   });
 
   it('gives up at --maxWaitMinutes, leaving the job running', async ({ expect }) => {
@@ -133,7 +131,7 @@ describe.concurrent('CLI: atlas-restore watch', () => {
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr).toBe(
-      `atlas-restore: OperationFailedError: restore job ${job.jobId} still running after --maxWaitMinutes 1; it keeps running in Atlas\n`,
+      `atlas-restore: restore job ${job.jobId} still running after --maxWaitMinutes 1; it keeps running in Atlas\n`,
     );
   });
 
@@ -216,7 +214,7 @@ describe.concurrent('CLI: atlas-restore watch', () => {
     // Assess
     expect(result.code).toBe(2);
     expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore --help\)\n$/);
+    expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore [a-z ]*--help\)\n$/);
     expect(result.stderr).toMatch(message);
   });
 });
