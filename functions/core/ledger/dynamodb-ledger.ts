@@ -12,6 +12,12 @@
  *   outcome` → `step = k+1, stepToken = T', previousToken = T, pending = <next message>, handedOff = false`, then
  *   sends (k+1, T') and marks `handedOff`. Of two deliveries of a message, one advances; the other gets a failed
  *   condition, drops its work and is not acknowledged (it comes back and finds the step done), so chains never fork.
+ * - One write per poll. A poll (or wait hop) sends (k+1, T') first, at least 1 s ahead, and then advances with
+ *   `handedOff = true` in the same write: the mark is true only once the message is out, as before. A message one
+ *   step ahead of the item (its advance not written yet, or never: its writer died or lost the race) is held back
+ *   (`STEP_NOT_RECORDED`, delivered again); once the step moved on with another token it is stale and dropped. The
+ *   poll whose writer died is redelivered, reads Atlas again and advances with a new token. The start step keeps
+ *   write, send, mark: a redelivered start must not send before it knows its claim and job.
  * - Lost sends. A message whose token is `previousToken` is a redelivery of a step whose follow-up send may have
  *   been lost: if `handedOff` is false it re-sends `pending` (k+1, T') without redoing the work; otherwise it is a
  *   duplicate and is dropped, so duplicate chains die within a step. Any other token is stale: dropped.
@@ -171,7 +177,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('step', at.step + 1)
         .set('stepToken', next.token)
         .set('previousToken', at.token)
-        .set('handedOff', false);
+        .set('handedOff', next.handedOff ?? false);
       if (guard) expression.whereEquals('claimToken', guard.claimToken);
       setPending(expression, next.pending);
       setUpdate(expression, update);
