@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface OperationLedgerProps {
@@ -35,6 +35,9 @@ export class OperationLedger extends Construct {
           indexName: LEDGER_SCHEMA.byClusterIndex,
           partitionKey: { name: LEDGER_SCHEMA.byClusterPartitionKey, type: AttributeType.STRING },
           sortKey: { name: LEDGER_SCHEMA.byClusterSortKey, type: AttributeType.STRING },
+          // Keys only: an update that leaves clusterKey and requestedAt alone (every step's) writes nothing to the
+          // index, halving the write units of a drill; `history` reads the items it lists by key (BatchGetItem).
+          projectionType: ProjectionType.KEYS_ONLY,
         },
       ],
       billing: Billing.onDemand(),

@@ -253,7 +253,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
               { AttributeName: 'clusterKey', KeyType: 'HASH' },
               { AttributeName: 'requestedAt', KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
         BillingMode: 'PAY_PER_REQUEST',

@@ -60,6 +60,7 @@
  */
 import {
   type AttributeValue,
+  BatchGetItemCommand,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -141,6 +142,25 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .add('polls', counters.polls)
       .add('atlasCalls', counters.atlasCalls)
       .add('deferAttempts', counters.deferAttempts);
+  }
+
+  /** Items by key, 100 a request (BatchGetItem's limit), unprocessed keys asked again; a key deleted since is absent. */
+  async function batchGet(
+    keys: Record<string, AttributeValue>[],
+  ): Promise<Map<string, Record<string, AttributeValue>>> {
+    const found = new Map<string, Record<string, AttributeValue>>();
+    for (let from = 0; from < keys.length; from += 100) {
+      let pending: Record<string, AttributeValue>[] | undefined = keys.slice(from, from + 100);
+      for (let attempt = 0; pending !== undefined && pending.length > 0; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const page = await client.send(
+          new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of page.Responses?.[tableName] ?? []) if (item.pk?.S) found.set(item.pk.S, item);
+        pending = page.UnprocessedKeys?.[tableName]?.Keys;
+      }
+    }
+    return found;
   }
 
   async function get(operationId: string): Promise<Operation | undefined> {
@@ -291,7 +311,13 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
             Limit: limit,
           }),
         );
-        return (result.Items ?? []).map(fromItem);
+        // The index projects the keys only: the items are read by key, then put back in the index's order.
+        const keys = (result.Items ?? []).flatMap((item) => (item.pk ? [{ pk: item.pk }] : []));
+        const items = await batchGet(keys);
+        return keys.flatMap(({ pk }) => {
+          const item = items.get(pk.S ?? '');
+          return item ? [fromItem(item)] : [];
+        });
       }
       // Across clusters there is no order to query: operations are few (a handful a day), so scan and sort.
       const operations: Operation[] = [];
