@@ -16,6 +16,9 @@ export const LEDGER_SCHEMA = {
   byClusterSortKey: 'requestedAt',
 } as const;
 
+/** What the byCluster index holds besides its keys: nothing (`history` reads the items by key). */
+export const BY_CLUSTER_PROJECTION = ProjectionType.KEYS_ONLY;
+
 /**
  * The operation ledger: one item per restore operation, the evidence a drill happened and how it ended. Kept on
  * stack deletion by default, with point-in-time recovery, deletion protection and KMS encryption.
@@ -37,7 +40,7 @@ export class OperationLedger extends Construct {
           sortKey: { name: LEDGER_SCHEMA.byClusterSortKey, type: AttributeType.STRING },
           // Keys only: an update that leaves clusterKey and requestedAt alone (every step's) writes nothing to the
           // index, halving the write units of a drill; `history` reads the items it lists by key (BatchGetItem).
-          projectionType: ProjectionType.KEYS_ONLY,
+          projectionType: BY_CLUSTER_PROJECTION,
         },
       ],
       billing: Billing.onDemand(),

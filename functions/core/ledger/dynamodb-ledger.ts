@@ -61,6 +61,7 @@
 import {
   type AttributeValue,
   BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -153,7 +154,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       let pending: Record<string, AttributeValue>[] | undefined = keys.slice(from, from + 100);
       for (let attempt = 0; pending !== undefined && pending.length > 0; attempt += 1) {
         if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
-        const page = await client.send(
+        const page: BatchGetItemCommandOutput = await client.send(
           new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
         );
         for (const item of page.Responses?.[tableName] ?? []) if (item.pk?.S) found.set(item.pk.S, item);
