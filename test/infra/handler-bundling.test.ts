@@ -1,5 +1,9 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 import {
   esbuildBuildOptions,
@@ -50,5 +54,22 @@ describe('Module: handler-bundling', () => {
     expect(handlerBundle.banner).toContain('createRequire');
     expect(handlerBundle.banner).toContain('import.meta.url');
     expect(existsSync(HANDLER_ENTRY)).toBe(true);
+  });
+
+  it('keeps the cold path lean: the Atlas transport is node:http(s), no HTTP client library is bundled', async () => {
+    // Prepare
+    const directory = await mkdtemp(join(tmpdir(), 'handler-bundle-'));
+
+    // Act
+    const result = await build({
+      ...esbuildBuildOptions(join(directory, 'index.mjs')),
+      write: false,
+      metafile: true,
+    }).finally(() => rm(directory, { recursive: true, force: true }));
+
+    // Assess: undici alone was 56 % of the bundle and a third of the init (issue 17).
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((path) => path.startsWith('functions/core/atlas/'))).toBe(true);
+    expect(inputs.filter((path) => path.includes('node_modules/undici/'))).toEqual([]);
   });
 });

@@ -74,7 +74,7 @@ describe('Function: createAtlasClient (retries)', () => {
     expect(cluster.name).toBe(harness.cluster.clusterName);
     expect(harness.time.sleeps).toEqual([5_000]);
     expect(harness.log.entries.find((entry) => entry.level === 'warn')?.extra?.detail).toMatch(
-      /UND_ERR_HEADERS_TIMEOUT/,
+      /HEADERS_TIMEOUT/,
     );
   });
 
@@ -269,7 +269,7 @@ describe('Function: createAtlasClient (createRestoreJob is never retried blindly
 
     // Assess
     expect(error).toMatchObject({ ambiguous: true, retryable: true });
-    expect((error as AtlasApiError).detail).toMatch(/UND_ERR_HEADERS_TIMEOUT/);
+    expect((error as AtlasApiError).detail).toMatch(/HEADERS_TIMEOUT/);
   });
 
   it.each<[string, Fault]>([
