@@ -84,7 +84,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
             CLAIM_LEASE_SECONDS: '90',
             POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
             POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
-            NODE_OPTIONS: '--enable-source-maps',
+            // No --enable-source-maps: it cost ~14 ms of every cold start; logged stacks are mapped on first use.
           }),
         },
       });
