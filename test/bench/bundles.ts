@@ -35,7 +35,7 @@ export const BUNDLE_VARIANTS = {
     entry: new URL('aws-sdk-undici-zod.ts', FLOORS).pathname,
   },
   withPowertools: {
-    name: '(b) + Powertools (diagnostic)',
+    name: '(a) + zod + Powertools (diagnostic)',
     entry: new URL('with-powertools.ts', FLOORS).pathname,
   },
   oursSdkExternal: {
