@@ -26,6 +26,8 @@ export interface ColdStartOptions {
    * five Atlas calls, the ledger, one send) against local servers. Default true.
    */
   readonly firstMessage?: boolean;
+  /** The handler at an earlier commit (`--baseline`), measured beside it as it was deployed then. */
+  readonly baseline?: { readonly bundle: BuiltBundle; readonly env: Record<string, string> };
 }
 
 interface Probe {
@@ -149,7 +151,11 @@ export async function measureColdStart(
 
   const deployed = lambdaInitEnvironment(options.config);
   const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = deployed;
-  const world = options.firstMessage === false ? undefined : await firstMessageWorld(options.config, options.runs + 1);
+  const firstMessageVariants = options.baseline ? 2 : 1;
+  const world =
+    options.firstMessage === false
+      ? undefined
+      : await firstMessageWorld(options.config, (options.runs + 1) * firstMessageVariants);
   try {
     return await measureWith(options, bundles, chain, libraries, deployed, withoutSourceMaps, world);
   } finally {
@@ -167,9 +173,35 @@ async function measureWith(
   world: Awaited<ReturnType<typeof firstMessageWorld>> | undefined,
 ): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'> & { figures: { initMs: number } }> {
   const firstMessageLabel = `${bundles.ours.name}: first message (a restore request)`;
-  const variants: Variant[] = [
+  const baseline = options.baseline;
+  const baselineLabel = baseline ? `${baseline.bundle.name}, as deployed then` : '';
+  const baselineFirstLabel = baseline ? `${baseline.bundle.name}: first message` : '';
+  const files: Record<string, string> = Object.fromEntries(
+    Object.entries(bundles).map(([key, bundle]) => [key, bundle.file]),
+  );
+  if (baseline) files.baseline = baseline.bundle.file;
+  const half = world ? Math.floor(world.requests.length / (options.baseline ? 2 : 1)) : 0;
+  const variants: (Omit<Variant, 'bundle'> & { bundle: BundleKey | 'baseline' })[] = [
     ...(world
-      ? [{ label: firstMessageLabel, bundle: 'ours' as const, env: world.env, firstMessages: world.requests }]
+      ? [
+          {
+            label: firstMessageLabel,
+            bundle: 'ours' as const,
+            env: world.env,
+            firstMessages: world.requests.slice(0, half),
+          },
+        ]
+      : []),
+    ...(baseline ? [{ label: baselineLabel, bundle: 'baseline' as const, env: { ...deployed, ...baseline.env } }] : []),
+    ...(baseline && world
+      ? [
+          {
+            label: baselineFirstLabel,
+            bundle: 'baseline' as const,
+            env: { ...world.env, ...baseline.env },
+            firstMessages: world.requests.slice(half),
+          },
+        ]
       : []),
     // As deployed (NODE_OPTIONS=--enable-source-maps): the comparison the section is about.
     ...chain.map((key) => ({ label: bundles[key].name, bundle: key, env: deployed })),
@@ -185,14 +217,14 @@ async function measureWith(
     for (const variant of variants) {
       const message = variant.firstMessages?.[round + 1];
       const env = message === undefined ? variant.env : { ...variant.env, BENCH_FIRST_MESSAGE: message };
-      const result = await probe(bundles[variant.bundle].file, env);
+      const result = await probe(files[variant.bundle] ?? '', env);
       if (round >= 0) samples.get(variant.label)?.push(result);
     }
   }
 
   const summary = variants.map((variant) => {
     const runs = samples.get(variant.label) ?? [];
-    const bundle = bundles[variant.bundle];
+    const bundle = variant.bundle === 'baseline' && baseline ? baseline.bundle : bundles[variant.bundle as BundleKey];
     return {
       label: variant.label,
       bundle: variant.bundle,
@@ -238,6 +270,32 @@ async function measureWith(
     ['(for reference: floor b − floor a, undici and zod)', format.ms(bare('floorLibraries') - bare('floorSdk'))],
   ];
   const first = entry(firstMessageLabel);
+  const before = baseline ? entry(baselineLabel) : undefined;
+  const beforeFirst = baseline ? entry(baselineFirstLabel) : undefined;
+  const beforeAfter = (name: string, then: number | undefined, now: number | undefined) => [
+    name,
+    format.ms(then ?? Number.NaN),
+    format.ms(now ?? Number.NaN),
+    format.ratio(ratio(now, then)),
+  ];
+  const beforeAfterRows = before
+    ? [
+        [
+          'bundle (raw)',
+          format.kib(before.bytes),
+          format.kib(ours?.bytes ?? Number.NaN),
+          format.ratio(ratio(ours?.bytes, before.bytes)),
+        ],
+        beforeAfter('init (import)', before.importMsMedian, ours?.importMsMedian),
+        beforeAfter('process → handler ready', before.processToHandlerMsMedian, ours?.processToHandlerMsMedian),
+        beforeAfter('process → first message handled', beforeFirst?.firstMessageMsMedian, first?.firstMessageMsMedian),
+        beforeAfter(
+          'first message alone',
+          (beforeFirst?.firstMessageMsMedian ?? Number.NaN) - (beforeFirst?.processToHandlerMsMedian ?? Number.NaN),
+          (first?.firstMessageMsMedian ?? Number.NaN) - (first?.processToHandlerMsMedian ?? Number.NaN),
+        ),
+      ]
+    : [];
   const floorInit = (key: BundleKey) => entry(bundles[key].name)?.processToHandlerMsMedian ?? Number.NaN;
   const firstMessageRows = first
     ? [
@@ -281,6 +339,15 @@ async function measureWith(
         columns: ['bundle', 'raw', 'gzip', 'init (import)', 'process → handler', 'ours/this size', 'ours/this init'],
         rows: deployedRows,
       },
+      ...(before
+        ? [
+            {
+              title: `Before and after, this run: ${baseline?.bundle.name} (NODE_OPTIONS=${baseline?.env.NODE_OPTIONS ?? '(none)'}) against today's handler as deployed`,
+              columns: ['measure', 'baseline', 'now', 'now / baseline'],
+              rows: beforeAfterRows,
+            },
+          ]
+        : []),
       ...(first
         ? [
             {
