@@ -203,7 +203,7 @@ async function measureWith(
           },
         ]
       : []),
-    // As deployed (NODE_OPTIONS=--enable-source-maps): the comparison the section is about.
+    // As deployed (the function's environment, NODE_OPTIONS included): the comparison the section is about.
     ...chain.map((key) => ({ label: bundles[key].name, bundle: key, env: deployed })),
     { label: bundles.oursSdkExternal.name, bundle: 'oursSdkExternal', env: deployed },
     // Without source maps, to split the init into its parts, and single libraries.
