@@ -65,7 +65,8 @@ export interface DrillAssumptions {
   /**
    * The byCluster index's projection. ALL: every write to the item rewrites the index entry. KEYS_ONLY: an update
    * that leaves the index keys alone writes nothing to the index, so only the put that creates the operation does
-   * (one small entry, 1 WRU).
+   * (one small entry, 1 WRU). Source: the DynamoDB Developer Guide, "Global secondary indexes", section on writes
+   * (https://docs.aws.amazon.com/amazondynamodb/latest/developerguide/GSI.html#GSI.Writes).
    */
   readonly indexProjection: 'ALL' | 'KEYS_ONLY';
   /** Lambda's START/END/REPORT lines per invocation. */
