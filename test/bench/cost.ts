@@ -115,7 +115,6 @@ export async function measureCost(
         rows: [
           whatIf('as deployed (measured)', {}),
           whatIf('secret cached 5 min instead of 1 h', { secretCacheSeconds: 300 }),
-          whatIf('secret cached 5 min, index KEYS_ONLY', { secretCacheSeconds: 300 }),
           whatIf('byCluster index ALL instead of KEYS_ONLY (before issue 17)', { indexProjection: 'ALL' }),
           whatIf('polls written twice, advance then handed-off mark (before issue 17)', {}, { pollWrites: 1 }),
           whatIf('both, as before issue 17', { indexProjection: 'ALL' }, { pollWrites: 1 }),
