@@ -73,9 +73,7 @@ describe('Function: createAtlasClient (retries)', () => {
     // Assess
     expect(cluster.name).toBe(harness.cluster.clusterName);
     expect(harness.time.sleeps).toEqual([5_000]);
-    expect(harness.log.entries.find((entry) => entry.level === 'warn')?.extra?.detail).toMatch(
-      /HEADERS_TIMEOUT/,
-    );
+    expect(harness.log.entries.find((entry) => entry.level === 'warn')?.extra?.detail).toMatch(/HEADERS_TIMEOUT/);
   });
 
   it('gives up with the last error after maxAttempts', async () => {
