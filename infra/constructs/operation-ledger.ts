@@ -1,5 +1,5 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
-import { AttributeType, Billing, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
+import { AttributeType, Billing, ProjectionType, TableEncryptionV2, TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Construct } from 'constructs';
 
 export interface OperationLedgerProps {
@@ -15,6 +15,9 @@ export const LEDGER_SCHEMA = {
   byClusterPartitionKey: 'clusterKey',
   byClusterSortKey: 'requestedAt',
 } as const;
+
+/** What the byCluster index holds besides its keys: nothing (`history` reads the items by key). */
+export const BY_CLUSTER_PROJECTION = ProjectionType.KEYS_ONLY;
 
 /**
  * The operation ledger: one item per restore operation, the evidence a drill happened and how it ended. Kept on
@@ -35,6 +38,9 @@ export class OperationLedger extends Construct {
           indexName: LEDGER_SCHEMA.byClusterIndex,
           partitionKey: { name: LEDGER_SCHEMA.byClusterPartitionKey, type: AttributeType.STRING },
           sortKey: { name: LEDGER_SCHEMA.byClusterSortKey, type: AttributeType.STRING },
+          // Keys only: an update that leaves clusterKey and requestedAt alone (every step's) writes nothing to the
+          // index, halving the write units of a drill; `history` reads the items it lists by key (BatchGetItem).
+          projectionType: BY_CLUSTER_PROJECTION,
         },
       ],
       billing: Billing.onDemand(),

@@ -128,7 +128,7 @@ describe('Cost model', () => {
       idleEnvironmentSeconds: 350,
       secretCacheSeconds: 300,
       ledgerItemBytes: 900,
-      indexWritesPerWrite: 1,
+      indexProjection: 'ALL' as const,
       platformLogBytesPerInvocation: 0,
     };
 
@@ -149,6 +149,27 @@ describe('Cost model', () => {
       15,
     );
     expect(stepFunctionsTransitions(3)).toBe(7 + 9 + 2);
+  });
+
+  it('charges a keys-only index one write per drill (the put that creates its entry), an ALL index every write', () => {
+    // Prepare
+    const message = { durationMs: 5, dynamodbWrites: 2, dynamodbReads: 1, sqsSends: 1, logBytes: 0 };
+    const base = {
+      memoryMb: 256,
+      initMs: 0,
+      idleEnvironmentSeconds: 300,
+      secretCacheSeconds: 3600,
+      ledgerItemBytes: 2000,
+      platformLogBytesPerInvocation: 0,
+    };
+
+    // Act
+    const all = ourDrillUsage([60, 120], message, message, { ...base, indexProjection: 'ALL' });
+    const keysOnly = ourDrillUsage([60, 120], message, message, { ...base, indexProjection: 'KEYS_ONLY' });
+
+    // Assess: 6 writes of a 2 KB item are 12 WRU on the table; the index adds 12 (ALL) or 1 (a keys-only entry).
+    expect(all.writeUnits).toBe(12 + 12);
+    expect(keysOnly.writeUnits).toBe(12 + 1);
   });
 });
 

@@ -1,4 +1,5 @@
-import { readFile, stat } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, readFile, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
@@ -35,7 +36,7 @@ export const BUNDLE_VARIANTS = {
     entry: new URL('aws-sdk-undici-zod.ts', FLOORS).pathname,
   },
   withPowertools: {
-    name: '(b) + Powertools (diagnostic)',
+    name: '(a) + zod + Powertools (diagnostic)',
     entry: new URL('with-powertools.ts', FLOORS).pathname,
   },
   oursSdkExternal: {
@@ -93,6 +94,41 @@ export async function buildBundle(key: BundleKey, outdir: string): Promise<Built
   const { size: sourceMapBytes } = await stat(`${file}.map`);
   return {
     name: variant.name,
+    file,
+    bytes: code.byteLength,
+    gzipBytes: gzipSync(code, { level: 9 }).byteLength,
+    sourceMapBytes,
+    packages: packageBytes(result.metafile),
+  };
+}
+
+/**
+ * The handler as it was at a git commit (`--baseline <ref>`), built in this run with today's esbuild settings, for a
+ * before/after beside today's in the same run: its sources are taken with `git archive`, its packages are today's.
+ */
+export async function buildBaselineBundle(ref: string, outdir: string): Promise<BuiltBundle> {
+  if (!/^[\w./^~-]+$/.test(ref)) throw new Error(`--baseline ${ref}: not a git revision`);
+  const root = join(outdir, 'baseline-src');
+  await mkdir(root, { recursive: true });
+  const archive = spawnSync('sh', [
+    '-c',
+    `git -C "$0" archive "$1" functions package.json | tar -x -C "$2"`,
+    PROJECT_ROOT,
+    ref,
+    root,
+  ]);
+  if (archive.status !== 0) throw new Error(`--baseline ${ref}: git archive failed: ${archive.stderr.toString()}`);
+  await symlink(join(PROJECT_ROOT, 'node_modules'), join(root, 'node_modules'), 'dir');
+  const file = join(outdir, 'baseline', 'index.mjs');
+  const result = await build({
+    ...esbuildBuildOptions(file),
+    entryPoints: [join(root, 'functions', 'restore-handler.ts')],
+    metafile: true,
+  });
+  const code = await readFile(file);
+  const { size: sourceMapBytes } = await stat(`${file}.map`);
+  return {
+    name: `restore-handler at ${ref} (baseline)`,
     file,
     bytes: code.byteLength,
     gzipBytes: gzipSync(code, { level: 9 }).byteLength,

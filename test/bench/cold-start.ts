@@ -2,9 +2,13 @@ import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { OrchestratorConfig } from '../../infra/config.ts';
 import { restoreFunctionEnvironment } from '../../infra/lambda-environment.ts';
+import { SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
+import { startLocalAws } from '../support/local-aws.ts';
 import { type BuiltBundle, type BundleKey, buildBundle } from './bundles.ts';
 import { format, type SectionResult } from './report.ts';
+import { startSecretsManager } from './secrets-manager.ts';
 import { median, ratio } from './stats.ts';
+import { allowedTargets, drillRequest, restorePairs, seedPairs } from './world.ts';
 
 const PROBE = fileURLToPath(new URL('./cold-start-probe.ts', import.meta.url));
 
@@ -17,18 +21,72 @@ export interface ColdStartOptions {
   readonly config: OrchestratorConfig;
   /** Bundles already built in this run, reused instead of building again. */
   readonly bundles?: Partial<Record<BundleKey, BuiltBundle>>;
+  /**
+   * Also time process start → first message handled: a restore request (the start step: the secret, an Atlas token,
+   * five Atlas calls, the ledger, one send) against local servers. Default true.
+   */
+  readonly firstMessage?: boolean;
+  /** The handler at an earlier commit (`--baseline`), measured beside it as it was deployed then. */
+  readonly baseline?: { readonly bundle: BuiltBundle; readonly env: Record<string, string> };
 }
 
 interface Probe {
   readonly importMs: number;
   readonly sinceProcessStartMs: number;
   readonly heapUsedBytes: number;
+  /** Process start → the first message's handler call resolved (first-message variants only). */
+  readonly firstMessageMs?: number;
 }
 
 interface Variant {
   readonly label: string;
   readonly bundle: BundleKey;
   readonly env: Record<string, string>;
+  /** The first message of each run (one per run: every run is a new operation), or none. */
+  readonly firstMessages?: readonly string[];
+}
+
+const SECRET_ID = 'atlas-restore/bench-cold';
+const WEEK_MS = 7 * 24 * 3_600_000;
+
+/** Local Atlas, SQS, DynamoDB and Secrets Manager for first messages, and the environment that points at them. */
+async function firstMessageWorld(config: OrchestratorConfig, messages: number) {
+  const sim = await startAtlasSimulator({
+    clock: new SimulatedClock(),
+    rateLimit: false,
+    durations: { automatedRestoreMs: WEEK_MS },
+  });
+  const aws = await startLocalAws({ prefix: `bench-cold-${process.pid}` });
+  const { credentials, groupId } = sim.seed;
+  const secrets = await startSecretsManager(
+    SECRET_ID,
+    JSON.stringify({ clientId: credentials.clientId, clientSecret: credentials.clientSecret }),
+  );
+  const pairs = restorePairs('c', messages);
+  seedPairs(sim, groupId, pairs);
+  const env = {
+    ...lambdaInitEnvironment(config),
+    ATLAS_SECRET_ID: SECRET_ID,
+    ATLAS_BASE_URL: sim.baseUrl,
+    WORK_QUEUE_URL: aws.workQueueUrl,
+    DEAD_LETTER_QUEUE_URL: aws.deadLetterQueueUrl,
+    LEDGER_TABLE_NAME: aws.tableName,
+    ALLOWED_TARGETS: allowedTargets(groupId, pairs).join(','),
+    ALLOWED_SOURCES: `${groupId}/*`,
+    AWS_ENDPOINT_URL_SQS: aws.sqsEndpoint,
+    AWS_ENDPOINT_URL_DYNAMODB: aws.dynamodbEndpoint,
+    AWS_ENDPOINT_URL_SECRETS_MANAGER: secrets.endpoint,
+    BENCH_QUEUE_ARN: aws.workQueueArn,
+  };
+  return {
+    env,
+    requests: pairs.map((pair) => JSON.stringify(drillRequest(groupId, pair))),
+    close: async () => {
+      await secrets.close();
+      await aws.stop();
+      await sim.close();
+    },
+  };
 }
 
 /**
@@ -94,8 +152,59 @@ export async function measureColdStart(
 
   const deployed = lambdaInitEnvironment(options.config);
   const { NODE_OPTIONS: _sourceMaps, ...withoutSourceMaps } = deployed;
-  const variants: Variant[] = [
-    // As deployed (NODE_OPTIONS=--enable-source-maps): the comparison the section is about.
+  const firstMessageVariants = options.baseline ? 2 : 1;
+  const world =
+    options.firstMessage === false
+      ? undefined
+      : await firstMessageWorld(options.config, (options.runs + 1) * firstMessageVariants);
+  try {
+    return await measureWith(options, bundles, chain, libraries, deployed, withoutSourceMaps, world);
+  } finally {
+    await world?.close();
+  }
+}
+
+async function measureWith(
+  options: ColdStartOptions,
+  bundles: Record<BundleKey, BuiltBundle>,
+  chain: BundleKey[],
+  libraries: BundleKey[],
+  deployed: Record<string, string>,
+  withoutSourceMaps: Record<string, string>,
+  world: Awaited<ReturnType<typeof firstMessageWorld>> | undefined,
+): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'> & { figures: { initMs: number } }> {
+  const firstMessageLabel = `${bundles.ours.name}: first message (a restore request)`;
+  const baseline = options.baseline;
+  const baselineLabel = baseline ? `${baseline.bundle.name}, as deployed then` : '';
+  const baselineFirstLabel = baseline ? `${baseline.bundle.name}: first message` : '';
+  const files: Record<string, string> = Object.fromEntries(
+    Object.entries(bundles).map(([key, bundle]) => [key, bundle.file]),
+  );
+  if (baseline) files.baseline = baseline.bundle.file;
+  const half = world ? Math.floor(world.requests.length / (options.baseline ? 2 : 1)) : 0;
+  const variants: (Omit<Variant, 'bundle'> & { bundle: BundleKey | 'baseline' })[] = [
+    ...(world
+      ? [
+          {
+            label: firstMessageLabel,
+            bundle: 'ours' as const,
+            env: world.env,
+            firstMessages: world.requests.slice(0, half),
+          },
+        ]
+      : []),
+    ...(baseline ? [{ label: baselineLabel, bundle: 'baseline' as const, env: { ...deployed, ...baseline.env } }] : []),
+    ...(baseline && world
+      ? [
+          {
+            label: baselineFirstLabel,
+            bundle: 'baseline' as const,
+            env: { ...world.env, ...baseline.env },
+            firstMessages: world.requests.slice(half),
+          },
+        ]
+      : []),
+    // As deployed (the function's environment, NODE_OPTIONS included): the comparison the section is about.
     ...chain.map((key) => ({ label: bundles[key].name, bundle: key, env: deployed })),
     { label: bundles.oursSdkExternal.name, bundle: 'oursSdkExternal', env: deployed },
     // Without source maps, to split the init into its parts, and single libraries.
@@ -107,14 +216,16 @@ export async function measureColdStart(
   // Interleaved rounds: a noisy neighbour slows every variant of a round alike instead of one variant's whole series.
   for (let round = -1; round < options.runs; round += 1) {
     for (const variant of variants) {
-      const result = await probe(bundles[variant.bundle].file, variant.env);
+      const message = variant.firstMessages?.[round + 1];
+      const env = message === undefined ? variant.env : { ...variant.env, BENCH_FIRST_MESSAGE: message };
+      const result = await probe(files[variant.bundle] ?? '', env);
       if (round >= 0) samples.get(variant.label)?.push(result);
     }
   }
 
   const summary = variants.map((variant) => {
     const runs = samples.get(variant.label) ?? [];
-    const bundle = bundles[variant.bundle];
+    const bundle = variant.bundle === 'baseline' && baseline ? baseline.bundle : bundles[variant.bundle as BundleKey];
     return {
       label: variant.label,
       bundle: variant.bundle,
@@ -126,6 +237,9 @@ export async function measureColdStart(
       importMsMedian: median(runs.map((run) => run.importMs)),
       processToHandlerMsMedian: median(runs.map((run) => run.sinceProcessStartMs)),
       wallMsMedian: median(runs.map((run) => run.wallMs)),
+      firstMessageMsMedian: median(
+        runs.flatMap((run) => (run.firstMessageMs === undefined ? [] : [run.firstMessageMs])),
+      ),
       heapUsedBytesMedian: median(runs.map((run) => run.heapUsedBytes)),
     };
   });
@@ -147,12 +261,65 @@ export async function measureColdStart(
   const bare = (key: BundleKey) => entry(`${bundles[key].name}, no source maps`)?.importMsMedian ?? Number.NaN;
   const budgetRows = [
     ['AWS SDK clients (floor a)', format.ms(bare('floorSdk'))],
-    ['+ undici and zod (floor b − floor a)', format.ms(bare('floorLibraries') - bare('floorSdk'))],
-    ['+ Powertools Logger, Metrics, Batch', format.ms(bare('withPowertools') - bare('floorLibraries'))],
+    ['+ zod, Powertools Logger, Metrics, Batch ((c) − floor a)', format.ms(bare('withPowertools') - bare('floorSdk'))],
     ['+ our code (its zod schemas, config, composition)', format.ms(bare('ours') - bare('withPowertools'))],
-    ['+ --enable-source-maps (deployed NODE_OPTIONS)', format.ms((ours?.importMsMedian ?? Number.NaN) - bare('ours'))],
+    [
+      `+ deployed NODE_OPTIONS (${deployed.NODE_OPTIONS ?? 'none'})`,
+      format.ms((ours?.importMsMedian ?? Number.NaN) - bare('ours')),
+    ],
     ['= restore-handler as deployed', format.ms(ours?.importMsMedian ?? Number.NaN)],
+    ['(for reference: floor b − floor a, undici and zod)', format.ms(bare('floorLibraries') - bare('floorSdk'))],
   ];
+  const first = entry(firstMessageLabel);
+  const before = baseline ? entry(baselineLabel) : undefined;
+  const beforeFirst = baseline ? entry(baselineFirstLabel) : undefined;
+  const beforeAfter = (name: string, then: number | undefined, now: number | undefined) => [
+    name,
+    format.ms(then ?? Number.NaN),
+    format.ms(now ?? Number.NaN),
+    format.ratio(ratio(now, then)),
+  ];
+  const beforeAfterRows = before
+    ? [
+        [
+          'bundle (raw)',
+          format.kib(before.bytes),
+          format.kib(ours?.bytes ?? Number.NaN),
+          format.ratio(ratio(ours?.bytes, before.bytes)),
+        ],
+        beforeAfter('init (import)', before.importMsMedian, ours?.importMsMedian),
+        beforeAfter('process → handler ready', before.processToHandlerMsMedian, ours?.processToHandlerMsMedian),
+        beforeAfter('process → first message handled', beforeFirst?.firstMessageMsMedian, first?.firstMessageMsMedian),
+        beforeAfter(
+          'first message alone',
+          (beforeFirst?.firstMessageMsMedian ?? Number.NaN) - (beforeFirst?.processToHandlerMsMedian ?? Number.NaN),
+          (first?.firstMessageMsMedian ?? Number.NaN) - (first?.processToHandlerMsMedian ?? Number.NaN),
+        ),
+      ]
+    : [];
+  const floorInit = (key: BundleKey) => entry(bundles[key].name)?.processToHandlerMsMedian ?? Number.NaN;
+  const firstMessageRows = first
+    ? [
+        [
+          'process → handler ready',
+          format.ms(first.processToHandlerMsMedian),
+          format.ratio(ratio(first.processToHandlerMsMedian, floorInit('floorSdk'))),
+          format.ratio(ratio(first.processToHandlerMsMedian, floorInit('floorLibraries'))),
+        ],
+        [
+          'process → first message handled',
+          format.ms(first.firstMessageMsMedian),
+          format.ratio(ratio(first.firstMessageMsMedian, floorInit('floorSdk'))),
+          format.ratio(ratio(first.firstMessageMsMedian, floorInit('floorLibraries'))),
+        ],
+        [
+          'first message alone (the difference)',
+          format.ms(first.firstMessageMsMedian - first.processToHandlerMsMedian),
+          '',
+          '',
+        ],
+      ]
+    : [];
   const libraryRows = libraries.map((key) => [
     bundles[key].name,
     format.kib(bundles[key].bytes),
@@ -173,8 +340,32 @@ export async function measureColdStart(
         columns: ['bundle', 'raw', 'gzip', 'init (import)', 'process → handler', 'ours/this size', 'ours/this init'],
         rows: deployedRows,
       },
+      ...(before
+        ? [
+            {
+              title: `Before and after, this run: ${baseline?.bundle.name} (NODE_OPTIONS=${baseline?.env.NODE_OPTIONS ?? '(none)'}) against today's handler as deployed`,
+              columns: ['measure', 'baseline', 'now', 'now / baseline'],
+              rows: beforeAfterRows,
+            },
+          ]
+        : []),
+      ...(first
+        ? [
+            {
+              title: `Process start → first message handled (median of ${options.runs} fresh processes, each a new restore request, interleaved with the rows above)`,
+              columns: [
+                'restore-handler, as deployed',
+                'ms',
+                '/ floor (a) process → handler',
+                '/ floor (b) process → handler',
+              ],
+              rows: firstMessageRows,
+            },
+          ]
+        : []),
       {
-        title: 'Where the init time goes (differences of medians, each without source maps, then the flag; ± a few ms)',
+        title:
+          'Where the init time goes (differences of medians, each without source maps, then the deployed NODE_OPTIONS; ± a few ms)',
         columns: ['part', 'init (import)'],
         rows: budgetRows,
       },
@@ -191,7 +382,8 @@ export async function measureColdStart(
     ],
     notes: [
       "init (import) = `await import(bundle)` in a fresh process: module evaluation plus everything at module scope (config parse, clients, logger). process → handler adds Node bootstrap: the closest local analogue of Lambda's Init Duration.",
-      `Every bundle is built in this run with infra/handler-bundling.ts (minified ESM, source map, target node24) and started with the function's environment (NODE_OPTIONS=${deployed.NODE_OPTIONS ?? '(none)'}). Source map of the handler: ${format.kib(bundles.ours.sourceMapBytes)}.`,
+      `Every bundle is built in this run with infra/handler-bundling.ts (minified ESM, source map, target node24) and started with the function's environment (NODE_OPTIONS=${deployed.NODE_OPTIONS ?? '(none)'}). Source map of the handler: ${format.kib(bundles.ours.sourceMapBytes)}, shipped beside it and read on the first logged stack (functions/core/reporting/source-maps.ts).`,
+      'First message: the deployed environment pointed at a local Atlas simulator, fauxqs, dynalite and a Secrets Manager stub; the handler gets one SQS record, a new restore request, and runs its start step (secret read, Atlas token, 5 Atlas calls, ledger writes, one send), so every library the first Atlas and AWS calls load on first use is counted. The floors import and construct only: the ratio is against their init.',
       'Lambda at 256 MB gets about 256/1769 of a vCPU: expect its Init Duration to be several times these local figures; the ratios are what carries over.',
     ],
   };

@@ -1,5 +1,6 @@
 import { SECRET_CACHE_TTL_MS } from '../../functions/core/credentials/secrets-manager.ts';
 import type { OrchestratorConfig } from '../../infra/config.ts';
+import { BY_CLUSTER_PROJECTION } from '../../infra/constructs/operation-ledger.ts';
 import {
   type DrillAssumptions,
   type MessageUsage,
@@ -56,7 +57,7 @@ export async function measureCost(
     idleEnvironmentSeconds: IDLE_ENVIRONMENT_SECONDS,
     secretCacheSeconds: SECRET_CACHE_SECONDS,
     ledgerItemBytes: inputs.warm.ledgerItemBytes,
-    indexWritesPerWrite: 1,
+    indexProjection: BY_CLUSTER_PROJECTION,
     platformLogBytesPerInvocation: PLATFORM_LOG_BYTES,
   };
   const start = usageOf(inputs.warm.start);
@@ -74,8 +75,9 @@ export async function measureCost(
   });
   const hour = drills.find((drill) => drill.restore === '1 h') ?? drills[0];
   const hourPolls = inputs.polling.ourPolls['1 h'] ?? [];
-  const whatIf = (label: string, changes: Partial<DrillAssumptions>) => {
-    const { totalUsd } = priceDrill(ourDrillUsage(hourPolls, start, poll, { ...assumptions, ...changes }));
+  const whatIf = (label: string, changes: Partial<DrillAssumptions>, extra: { pollWrites?: number } = {}) => {
+    const pollAsIf = { ...poll, dynamodbWrites: poll.dynamodbWrites + (extra.pollWrites ?? 0) };
+    const { totalUsd } = priceDrill(ourDrillUsage(hourPolls, start, pollAsIf, { ...assumptions, ...changes }));
     return [label, format.usd(totalUsd), format.ratio(totalUsd / (hour?.totalUsd ?? Number.NaN))];
   };
 
@@ -113,8 +115,9 @@ export async function measureCost(
         rows: [
           whatIf('as deployed (measured)', {}),
           whatIf('secret cached 5 min instead of 1 h', { secretCacheSeconds: 300 }),
-          whatIf('byCluster index KEYS_ONLY instead of ALL', { indexWritesPerWrite: 0 }),
-          whatIf('secret cached 5 min, index KEYS_ONLY', { secretCacheSeconds: 300, indexWritesPerWrite: 0 }),
+          whatIf('byCluster index ALL instead of KEYS_ONLY (before issue 17)', { indexProjection: 'ALL' }),
+          whatIf('polls written twice, advance then handed-off mark (before issue 17)', {}, { pollWrites: 1 }),
+          whatIf('both, as before issue 17', { indexProjection: 'ALL' }, { pollWrites: 1 }),
           whatIf('every invocation 10× longer (slow CPU, real network)', {
             initMs: assumptions.initMs * 10,
             durationScale: 10,
@@ -123,10 +126,10 @@ export async function measureCost(
       },
     ],
     notes: [
-      `What-if rows change one assumption of the same model: the secret cache (functions/core/credentials/secrets-manager.ts keeps it ${SECRET_CACHE_SECONDS / 60} min; an auth failure invalidates it anyway), the index projection (KEYS_ONLY: no index write when an update leaves the keys alone), and duration (deployed CPU is slower than this machine).`,
+      `What-if rows change one assumption of the same model: the secret cache (functions/core/credentials/secrets-manager.ts keeps it ${SECRET_CACHE_SECONDS / 60} min; an auth failure invalidates it anyway), the index projection (KEYS_ONLY: no index write when an update leaves the keys alone), the poll's ledger writes (since issue 17 a poll sends first and its one advance marks the message sent), and duration (deployed CPU is slower than this machine).`,
       `Lambda: arm64, ${config.memorySize} MB (cdk.json), billed duration = the measured p50 latency of each message (start ${format.ms(start.durationMs)}, poll ${format.ms(poll.durationMs)}), rounded up to the ms; INIT is billed since 2025-08-01: ${inputs.initMs === undefined ? 'not included (section 1 did not run)' : `${format.ms(inputs.initMs)} per cold start (section 1, local)`}. An invocation more than ${IDLE_ENVIRONMENT_SECONDS / 60} min after the previous one is assumed cold.`,
       `Local durations are a floor: at ${config.memorySize} MB a function gets about ${((config.memorySize / 1769) * 100).toFixed(0)} % of a vCPU and real Atlas calls take tens of ms, so deployed durations are several times longer. Even 10× the duration keeps it far below the Step Functions figure.`,
-      `DynamoDB: ${format.int(assumptions.ledgerItemBytes)}-byte item → ${writeUnits(assumptions.ledgerItemBytes)} WRU a write, doubled because the byCluster index projects ALL attributes (each update rewrites the index entry). SQS: every message is sent, received and deleted once (the event source mapping's empty long polls are a fixed monthly cost, not per drill).`,
+      `DynamoDB: ${format.int(assumptions.ledgerItemBytes)}-byte item → ${writeUnits(assumptions.ledgerItemBytes)} WRU a write; the byCluster index projects ${assumptions.indexProjection} (infra/constructs/operation-ledger.ts), so ${assumptions.indexProjection === 'ALL' ? 'each write rewrites the index entry too' : 'only the put that creates an operation writes the index (1 WRU); updates leave its keys alone'}. SQS: every message is sent, received and deleted once (the event source mapping's empty long polls are a fixed monthly cost, not per drill).`,
       `Step Functions: ${STEP_FUNCTIONS_STATES.start} states to start, ${STEP_FUNCTIONS_STATES.perPoll} per poll (Wait, HTTP Task, Choice), ${STEP_FUNCTIONS_STATES.end} to end, for the same poll count, plus one DynamoDB write of the outcome; HTTP Tasks only take service-account (OAuth) credentials, not API keys (digest).`,
       `Fixed monthly costs, not per drill: the secret (${format.usd(PRICES.secretsManager.perSecretMonth)}/month), EMF custom metrics (per metric and ClusterName), log storage.`,
     ],

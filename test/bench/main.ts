@@ -7,6 +7,9 @@
  *   npm run bench -- --only polling        one section (repeatable): cold-start | warm | polling | scale | cost
  *   npm run bench -- --requests 200        concurrent restore requests in the scale section (default 500)
  *   npm run bench -- --scale 20            simulated ms per real ms in the scale section (default 2)
+ *   npm run bench -- --baseline <git-ref>  also the handler at that commit, side by side (cold start: init, first
+ *                                          message), started with --baseline-node-options (default --enable-source-maps,
+ *                                          as deployed before issue 17)
  *
  * Writes test/bench/results/latest.json and latest.md, and prints the tables.
  */
@@ -17,7 +20,7 @@ import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { PROJECT_ROOT } from '../../infra/handler-bundling.ts';
 import { deployedPlatform } from '../support/lambda-platform/deployed.ts';
-import { type BuiltBundle, buildBundle } from './bundles.ts';
+import { type BuiltBundle, buildBaselineBundle, buildBundle } from './bundles.ts';
 import { measureColdStart } from './cold-start.ts';
 import { measureCost } from './cost.ts';
 import { deployedConfig } from './deployment.ts';
@@ -35,6 +38,8 @@ const { values } = parseArgs({
     only: { type: 'string', multiple: true },
     requests: { type: 'string', default: '500' },
     scale: { type: 'string', default: '2' },
+    baseline: { type: 'string' },
+    'baseline-node-options': { type: 'string', default: '--enable-source-maps' },
   },
   strict: true,
 });
@@ -96,7 +101,20 @@ try {
 
   if (selected('cold-start')) {
     const { section, result } = await timed('1. Cold start', async () =>
-      measureColdStart({ runs: quick ? 5 : 15, workDir, config, bundles: { ours: await bundle() } }),
+      measureColdStart({
+        runs: quick ? 5 : 15,
+        workDir,
+        config,
+        bundles: { ours: await bundle() },
+        ...(values.baseline
+          ? {
+              baseline: {
+                bundle: await buildBaselineBundle(values.baseline, workDir),
+                env: values['baseline-node-options'] ? { NODE_OPTIONS: values['baseline-node-options'] } : {},
+              },
+            }
+          : {}),
+      }),
     );
     sections.push(section);
     initMs = result?.figures.initMs;

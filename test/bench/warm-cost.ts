@@ -305,7 +305,7 @@ function report(figures: WarmCostFigures, options: WarmCostOptions, secretReads:
       },
     ],
     notes: [
-      'The handler runs alone in a worker process (the simulator, fauxqs and dynalite run in the parent), so process.cpuUsage() is the handler plus its clients. Each message is one SQS record, handled as Lambda would; the floor makes the same requests, recorded from the handler, with undici and the AWS SDK directly (no parsing beyond JSON.parse, no validation, no logging), alternating with the handler in blocks of 50.',
+      'The handler runs alone in a worker process (the simulator, fauxqs and dynalite run in the parent), so process.cpuUsage() is the handler plus its clients. Each message is one SQS record, handled as Lambda would; the floor makes the same requests, recorded from the handler, with node:http (as the handler’s transport) and the AWS SDK directly (no parsing beyond JSON.parse, no validation, no logging), alternating with the handler in blocks of 50.',
       `CPU mean = mean of the per-message figures. Secrets Manager was read ${secretReads} time(s) in the whole run (cached ${SECRET_CACHE_TTL_MS / 60_000} min). A ledger item weighs ${format.int(figures.ledgerItemBytes)} bytes.`,
       'POLL_MIN_DELAY_SECONDS=1 so the first poll is due at once; the work per message does not depend on it.',
     ],

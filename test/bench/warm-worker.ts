@@ -24,7 +24,6 @@ import {
   SQSClient,
 } from '@aws-sdk/client-sqs';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { Agent } from 'undici';
 import { fakeLambdaContext } from '../support/lambda-context.ts';
 import type {
   AtlasCall,
@@ -58,13 +57,15 @@ function record(request: ClientRequest, into: AwsCall[]): void {
   request.end = function recordingEnd(this: ClientRequest, ...args: unknown[]) {
     const [chunk] = args;
     const body = typeof chunk === 'string' || chunk instanceof Uint8Array ? Buffer.from(chunk).toString('utf8') : '';
-    into.push({ target: String(this.getHeader('x-amz-target') ?? ''), body });
+    // The Atlas transport uses node:http too: only AWS JSON-protocol calls (X-Amz-Target) are recorded here.
+    const target = this.getHeader('x-amz-target');
+    if (target !== undefined) into.push({ target: String(target), body });
     return (end as (...rest: unknown[]) => ClientRequest).apply(this, args);
   } as ClientRequest['end'];
 }
 
 // --- Counting new connections (keep-alive reuse) ------------------------------------------------------------------
-// Every TCP client socket, undici's and node:http's alike, is announced on this channel when it is created.
+// Every TCP client socket, is announced on this channel when it is created.
 let connections = 0;
 diagnosticsChannel.subscribe('net.client.socket', () => {
   connections += 1;
@@ -151,7 +152,7 @@ async function run(init: WorkerInit): Promise<void> {
   if (typeof handler !== 'function') throw new Error(`${init.bundle} exports no handler`);
   const sqs = new SQSClient({});
   const dynamodb = new DynamoDBClient({});
-  const agent = new Agent({ connectTimeout: 5_000, headersTimeout: 30_000, bodyTimeout: 30_000 });
+  const agent = new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: 4_000 });
   let sequence = 0;
 
   async function handle(body: string): Promise<void> {
@@ -268,7 +269,7 @@ async function run(init: WorkerInit): Promise<void> {
   await send({ type: 'result', ...results, aws: templateAws });
   sqs.destroy();
   dynamodb.destroy();
-  await agent.close();
+  agent.destroy();
 }
 
 // --- The floor ----------------------------------------------------------------------------------------------------
@@ -291,7 +292,7 @@ function createFloor(
   init: WorkerInit,
   templates: WorkerTemplates,
   aws: { readonly start: readonly AwsCall[]; readonly poll: readonly AwsCall[] },
-  clients: { sqs: SQSClient; dynamodb: DynamoDBClient; agent: Agent },
+  clients: { sqs: SQSClient; dynamodb: DynamoDBClient; agent: import('node:http').Agent },
 ) {
   const jobIds: string[] = [];
   const dynamodb = dynamoDbOperations(clients.dynamodb);
@@ -311,15 +312,46 @@ function createFloor(
     return result;
   }
 
+  /** One request on the keep-alive agent, with node:http as the handler's transport uses it; the whole body as text. */
+  function request(options: {
+    method: string;
+    path: string;
+    headers: Record<string, string>;
+    body?: string;
+  }): Promise<{ statusCode: number; text: string }> {
+    const url = new URL(init.atlas.baseUrl);
+    return new Promise((resolve, reject) => {
+      const outgoing = http.request(
+        {
+          hostname: url.hostname,
+          port: url.port,
+          method: options.method,
+          path: options.path,
+          headers: options.headers,
+          agent: clients.agent,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (chunk: Buffer) => chunks.push(chunk));
+          response.on('error', reject);
+          response.on('end', () =>
+            resolve({ statusCode: response.statusCode ?? 0, text: Buffer.concat(chunks).toString('utf8') }),
+          );
+        },
+      );
+      outgoing.on('error', reject);
+      outgoing.end(options.body);
+    });
+  }
+
   async function atlas(call: AtlasCall, index: number): Promise<unknown> {
-    const response = await clients.agent.request({
-      origin: init.atlas.baseUrl,
-      method: call.method as 'GET' | 'POST',
+    const response = await request({
+      method: call.method,
       path: substitute(call.path, index),
       headers: { ...call.headers, authorization: `Bearer ${bearer}` },
       ...(call.body === undefined ? {} : { body: substitute(call.body, index) }),
     });
-    const text = await response.body.text();
+    const text = response.text;
     if (response.statusCode >= 300) {
       throw new Error(`floor ${call.method} ${call.path} answered ${response.statusCode}: ${text.slice(0, 300)}`);
     }
@@ -345,14 +377,13 @@ function createFloor(
     /** A service-account token, once, as the handler holds one. */
     async authenticate() {
       const basic = Buffer.from(`${init.atlas.clientId}:${init.atlas.clientSecret}`).toString('base64');
-      const response = await clients.agent.request({
-        origin: init.atlas.baseUrl,
+      const response = await request({
         method: 'POST',
         path: '/api/oauth/token',
         headers: { authorization: `Basic ${basic}`, 'content-type': 'application/x-www-form-urlencoded' },
         body: 'grant_type=client_credentials',
       });
-      const token = (await response.body.json()) as { access_token?: string };
+      const token = JSON.parse(response.text) as { access_token?: string };
       if (response.statusCode !== 200 || token.access_token === undefined) throw new Error('floor: no Atlas token');
       bearer = token.access_token;
     },

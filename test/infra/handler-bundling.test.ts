@@ -1,4 +1,7 @@
 import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
@@ -67,5 +70,22 @@ describe('Module: handler-bundling', () => {
       files.filter((file) => /node_modules\/(croner|@aws-sdk\/client-eventbridge)\//.test(file)).length;
     expect(heavy(restore)).toBe(0);
     expect(heavy(judge)).toBeGreaterThan(0);
+  });
+
+  it('keeps the cold path lean: the Atlas transport is node:http(s), no HTTP client library is bundled', async () => {
+    // Prepare
+    const directory = await mkdtemp(join(tmpdir(), 'handler-bundle-'));
+
+    // Act
+    const result = await build({
+      ...esbuildBuildOptions(join(directory, 'index.mjs')),
+      write: false,
+      metafile: true,
+    }).finally(() => rm(directory, { recursive: true, force: true }));
+
+    // Assess: undici alone was 56 % of the bundle and a third of the init (issue 17).
+    const inputs = Object.keys(result.metafile.inputs);
+    expect(inputs.some((path) => path.startsWith('functions/core/atlas/'))).toBe(true);
+    expect(inputs.filter((path) => path.includes('node_modules/undici/'))).toEqual([]);
   });
 });

@@ -144,7 +144,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
             CLAIM_LEASE_SECONDS: '90',
             POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
             POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
-            NODE_OPTIONS: '--enable-source-maps',
+            // No --enable-source-maps: it cost ~14 ms of every cold start; logged stacks are mapped on first use.
           }),
         },
       });
@@ -444,7 +444,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
               { AttributeName: 'clusterKey', KeyType: 'HASH' },
               { AttributeName: 'requestedAt', KeyType: 'RANGE' },
             ],
-            Projection: { ProjectionType: 'ALL' },
+            Projection: { ProjectionType: 'KEYS_ONLY' },
           },
         ],
         BillingMode: 'PAY_PER_REQUEST',

@@ -28,9 +28,11 @@ describe('Reliability: platform faults', () => {
 
   describe('SQS', () => {
     it.each([
-      ['the first poll, right after the submit', 1],
-      ['a later poll', 3],
-    ])('re-sends %s when its send failed, from the redelivered message', async (_name, failingPoll) => {
+      // The start writes, then sends: its redelivery finds the step advanced and re-sends the message.
+      ['the first poll, right after the submit', 1, 'resent'],
+      // A poll sends, then writes: nothing was written, so its redelivery polls again and sends a new message.
+      ['a later poll', 3, 'processed'],
+    ])('re-sends %s when its send failed, from the redelivered message', async (_name, failingPoll, redelivery) => {
       // Prepare
       let polls = 0;
       const current = await start({
@@ -52,7 +54,7 @@ describe('Reliability: platform faults', () => {
       // Assess
       expect(current.batchItemFailures).toHaveLength(1);
       const [failed] = current.batchItemFailures;
-      expect(current.results.get(failed ?? '')).toEqual(['resent']);
+      expect(current.results.get(failed ?? '')).toEqual([redelivery]);
       await expectSettled(current, { outcome: 'succeeded' });
     });
   });

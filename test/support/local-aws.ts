@@ -181,7 +181,7 @@ export async function createLedgerTable(dynamodb: DynamoDBClient, tableName: str
             { AttributeName: 'clusterKey', KeyType: 'HASH' },
             { AttributeName: 'requestedAt', KeyType: 'RANGE' },
           ],
-          Projection: { ProjectionType: 'ALL' },
+          Projection: { ProjectionType: 'KEYS_ONLY' },
         },
       ],
     }),

@@ -12,7 +12,7 @@ export interface ClusterRef {
 }
 
 /**
- * The Atlas Admin API as the workflow sees it. The undici client implements it; tests may wrap it.
+ * The Atlas Admin API as the workflow sees it. The HTTP client (client.ts) implements it; tests may wrap it.
  * Lists return every page, sorted newest first (Atlas does not document an order).
  */
 export interface AtlasApi {

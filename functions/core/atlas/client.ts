@@ -70,7 +70,7 @@ const REVOKE_TIMEOUT_MS = 5_000;
 /** AbortSignal.timeout (setTimeout) cannot wait longer than this; a farther deadline needs no timer. */
 const MAX_TIMER_MS = 2_147_483_647;
 
-/** The Atlas Admin API v2 over one undici keep-alive Agent, with retries, deadlines and both kinds of auth. */
+/** The Atlas Admin API v2 over keep-alive node:http(s) Agents, with retries, deadlines and both kinds of auth. */
 export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
   const configuredOrigin = options.baseUrl === undefined ? undefined : atlasOrigin(options.baseUrl);
   const now = options.now ?? Date.now;

@@ -1,5 +1,5 @@
-import type { IncomingHttpHeaders } from 'node:http';
-import { Agent } from 'undici';
+import http, { type IncomingHttpHeaders, type IncomingMessage } from 'node:http';
+import https from 'node:https';
 
 export interface HttpTimeouts {
   /** TCP and TLS connection setup. */
@@ -10,7 +10,7 @@ export interface HttpTimeouts {
   readonly bodyMs: number;
 }
 
-/** undici's defaults are 300 s, past a Lambda's whole budget; Atlas answers in well under a second. */
+/** Node's own are none (headers: 300 s), past a Lambda's whole budget; Atlas answers in well under a second. */
 export const DEFAULT_TIMEOUTS: HttpTimeouts = { connectMs: 5_000, headersMs: 30_000, bodyMs: 30_000 };
 
 /** Far above any page of snapshots or restore jobs (500 items); protects memory from a misbehaving proxy. */
@@ -64,54 +64,110 @@ export interface Transport {
   close(): Promise<void>;
 }
 
-/** One keep-alive undici Agent (a pool per origin), passed as the dispatcher of every request: no global state. */
+/**
+ * Free keep-alive sockets are closed after this long idle (or the server's `Keep-Alive: timeout` hint less a second,
+ * when shorter), as undici's default does: a socket the server already closed is rarely reused.
+ */
+const IDLE_SOCKET_MS = 4_000;
+
+/**
+ * Keep-alive pools (one node:http(s) Agent per protocol, a pool per origin), passed to every request: no global
+ * state. Node's own HTTP client, not a library: it is already loaded for the AWS SDK, so the Atlas client adds nothing
+ * to the cold start (undici was a third of it, issue 17). Timeouts as undici's: connect (TCP and TLS), headers (from
+ * the connection to the end of the response headers), body (between two chunks).
+ */
 export function createTransport(options: { timeouts: HttpTimeouts; maxResponseBytes: number }): Transport {
   const { timeouts, maxResponseBytes } = options;
-  const agent = new Agent({
-    connectTimeout: timeouts.connectMs,
-    headersTimeout: timeouts.headersMs,
-    bodyTimeout: timeouts.bodyMs,
-  });
+  const agents = {
+    http: new http.Agent({ keepAlive: true, scheduling: 'lifo', timeout: IDLE_SOCKET_MS }),
+    https: new https.Agent({ keepAlive: true, scheduling: 'lifo', timeout: IDLE_SOCKET_MS }),
+  };
 
-  async function send(request: HttpRequest): Promise<HttpResponse> {
-    let response: Awaited<ReturnType<typeof agent.request>>;
-    try {
-      response = await agent.request({
-        origin: request.origin,
-        path: request.path,
+  function send(request: HttpRequest): Promise<HttpResponse> {
+    return new Promise((resolve, reject) => {
+      const url = new URL(request.origin);
+      const secure = url.protocol === 'https:';
+      let status: number | undefined;
+      let timer: NodeJS.Timeout | undefined;
+      let settled = false;
+      const finish = (outcome: () => void) => {
+        if (settled) return;
+        settled = true;
+        clearTimeout(timer);
+        outcome();
+      };
+      const fail = (error: unknown) =>
+        finish(() => {
+          outgoing.destroy();
+          reject(error instanceof TransportError ? error : transportError(error, request.signal, status));
+        });
+      const within = (ms: number, code: string) => {
+        clearTimeout(timer);
+        timer = setTimeout(() => fail(Object.assign(new Error(code), { code })), ms);
+      };
+
+      const outgoing = (secure ? https : http).request({
+        protocol: url.protocol,
+        hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
+        port: url.port === '' ? undefined : Number(url.port),
         method: request.method,
+        path: request.path,
         headers: request.headers,
-        body: request.body ?? null,
-        signal: request.signal ?? null,
+        agent: secure ? agents.https : agents.http,
+        ...(request.signal ? { signal: request.signal } : {}),
       });
-    } catch (error) {
-      throw transportError(error, request.signal);
-    }
-    const { statusCode, headers, body } = response;
-    const declaredLength = Number(headers['content-length']);
-    if (declaredLength > maxResponseBytes) {
-      body.destroy();
-      throw tooLarge(statusCode, maxResponseBytes);
-    }
-    const chunks: Buffer[] = [];
-    let received = 0;
-    try {
-      for await (const chunk of body as AsyncIterable<Buffer>) {
-        received += chunk.length;
-        if (received > maxResponseBytes) {
-          body.destroy();
-          throw tooLarge(statusCode, maxResponseBytes);
+      outgoing.on('socket', (socket) => {
+        if (settled) return;
+        // A fresh socket is still connecting here (the event comes before any I/O completes): a TLS handshake
+        // always, a plain connection unless already made.
+        if (outgoing.reusedSocket || (!secure && !socket.connecting)) {
+          within(timeouts.headersMs, 'HEADERS_TIMEOUT');
+          return;
         }
-        chunks.push(chunk);
-      }
-    } catch (error) {
-      if (error instanceof TransportError) throw error;
-      throw transportError(error, request.signal, statusCode);
-    }
-    return { status: statusCode, headers, body: Buffer.concat(chunks) };
+        within(timeouts.connectMs, 'CONNECT_TIMEOUT');
+        socket.once(secure ? 'secureConnect' : 'connect', () => {
+          if (!settled) within(timeouts.headersMs, 'HEADERS_TIMEOUT');
+        });
+      });
+      outgoing.on('error', fail);
+      outgoing.on('response', (response: IncomingMessage) => {
+        status = response.statusCode ?? 0;
+        const declaredLength = Number(response.headers['content-length']);
+        if (declaredLength > maxResponseBytes) {
+          fail(tooLarge(status, maxResponseBytes));
+          return;
+        }
+        const chunks: Buffer[] = [];
+        let received = 0;
+        within(timeouts.bodyMs, 'BODY_TIMEOUT');
+        response.on('data', (chunk: Buffer) => {
+          received += chunk.length;
+          if (received > maxResponseBytes) {
+            fail(tooLarge(status ?? 0, maxResponseBytes));
+            return;
+          }
+          chunks.push(chunk);
+          within(timeouts.bodyMs, 'BODY_TIMEOUT');
+        });
+        response.on('error', fail);
+        response.on('end', () =>
+          finish(() => resolve({ status: status ?? 0, headers: response.headers, body: Buffer.concat(chunks) })),
+        );
+        response.on('close', () => {
+          if (!response.complete) fail(Object.assign(new Error('response closed early'), { code: 'ECONNRESET' }));
+        });
+      });
+      outgoing.end(request.body);
+    });
   }
 
-  return { send, close: () => agent.close() };
+  return {
+    send,
+    close: async () => {
+      agents.http.destroy();
+      agents.https.destroy();
+    },
+  };
 }
 
 function tooLarge(status: number, limit: number): TransportError {
@@ -126,7 +182,7 @@ const NOT_SENT_CODES = new Set([
   'EHOSTUNREACH',
   'ENETUNREACH',
   'EADDRNOTAVAIL',
-  'UND_ERR_CONNECT_TIMEOUT',
+  'CONNECT_TIMEOUT',
 ]);
 
 const TLS_CODE = /^(ERR_TLS_|ERR_SSL_|CERT_|UNABLE_TO_|DEPTH_ZERO_SELF_SIGNED_CERT|SELF_SIGNED_CERT_IN_CHAIN)/;
@@ -138,13 +194,13 @@ function transportError(error: unknown, signal: AbortSignal | undefined, status?
     return new TransportError('aborted', true, 'request aborted', { ...statusOption, cause: error });
   }
   if (code !== undefined && NOT_SENT_CODES.has(code)) {
-    const failure = code === 'UND_ERR_CONNECT_TIMEOUT' ? 'timeout' : 'connect';
+    const failure = code === 'CONNECT_TIMEOUT' ? 'timeout' : 'connect';
     return new TransportError(failure, false, `connection failed (${code})`, { cause: error });
   }
   if (code !== undefined && TLS_CODE.test(code)) {
     return new TransportError('tls', false, `TLS handshake failed (${code})`, { cause: error });
   }
-  if (code === 'UND_ERR_HEADERS_TIMEOUT' || code === 'UND_ERR_BODY_TIMEOUT') {
+  if (code === 'HEADERS_TIMEOUT' || code === 'BODY_TIMEOUT') {
     return new TransportError('timeout', true, `timed out waiting for Atlas (${code})`, {
       ...statusOption,
       cause: error,

@@ -12,6 +12,12 @@
  *   outcome` → `step = k+1, stepToken = T', previousToken = T, pending = <next message>, handedOff = false`, then
  *   sends (k+1, T') and marks `handedOff`. Of two deliveries of a message, one advances; the other gets a failed
  *   condition, drops its work and is not acknowledged (it comes back and finds the step done), so chains never fork.
+ * - One write per poll. A poll (or wait hop) sends (k+1, T') first, at least 1 s ahead, and then advances with
+ *   `handedOff = true` in the same write: the mark is true only once the message is out, as before. A message one
+ *   step ahead of the item (its advance not written yet, or never: its writer died or lost the race) is held back
+ *   (`STEP_NOT_RECORDED`, delivered again); once the step moved on with another token it is stale and dropped. The
+ *   poll whose writer died is redelivered, reads Atlas again and advances with a new token. The start step keeps
+ *   write, send, mark: a redelivered start must not send before it knows its claim and job.
  * - Lost sends. A message whose token is `previousToken` is a redelivery of a step whose follow-up send may have
  *   been lost: if `handedOff` is false it re-sends `pending` (k+1, T') without redoing the work; otherwise it is a
  *   duplicate and is dropped, so duplicate chains die within a step. Any other token is stale: dropped.
@@ -54,6 +60,8 @@
  */
 import {
   type AttributeValue,
+  BatchGetItemCommand,
+  type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
   type DynamoDBClient,
   GetItemCommand,
@@ -137,6 +145,25 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .add('deferAttempts', counters.deferAttempts);
   }
 
+  /** Items by key, 100 a request (BatchGetItem's limit), unprocessed keys asked again; a key deleted since is absent. */
+  async function batchGet(
+    keys: Record<string, AttributeValue>[],
+  ): Promise<Map<string, Record<string, AttributeValue>>> {
+    const found = new Map<string, Record<string, AttributeValue>>();
+    for (let from = 0; from < keys.length; from += 100) {
+      let pending: Record<string, AttributeValue>[] | undefined = keys.slice(from, from + 100);
+      for (let attempt = 0; pending !== undefined && pending.length > 0; attempt += 1) {
+        if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, Math.min(1000, 50 * 2 ** attempt)));
+        const page: BatchGetItemCommandOutput = await client.send(
+          new BatchGetItemCommand({ RequestItems: { [tableName]: { Keys: pending, ConsistentRead: true } } }),
+        );
+        for (const item of page.Responses?.[tableName] ?? []) if (item.pk?.S) found.set(item.pk.S, item);
+        pending = page.UnprocessedKeys?.[tableName]?.Keys;
+      }
+    }
+    return found;
+  }
+
   async function get(operationId: string): Promise<Operation | undefined> {
     const result = await client.send(
       new GetItemCommand({ TableName: tableName, Key: operationKey(operationId), ConsistentRead: true }),
@@ -171,7 +198,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('step', at.step + 1)
         .set('stepToken', next.token)
         .set('previousToken', at.token)
-        .set('handedOff', false);
+        .set('handedOff', next.handedOff ?? false);
       if (guard) expression.whereEquals('claimToken', guard.claimToken);
       setPending(expression, next.pending);
       setUpdate(expression, update);
@@ -285,7 +312,13 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
             Limit: limit,
           }),
         );
-        return (result.Items ?? []).map(fromItem);
+        // The index projects the keys only: the items are read by key, then put back in the index's order.
+        const keys = (result.Items ?? []).flatMap((item) => (item.pk ? [{ pk: item.pk }] : []));
+        const items = await batchGet(keys);
+        return keys.flatMap(({ pk }) => {
+          const item = items.get(pk.S ?? '');
+          return item ? [fromItem(item)] : [];
+        });
       }
       // Across clusters there is no order to query: operations are few (a handful a day), so scan and sort.
       const operations: Operation[] = [];

@@ -43,7 +43,7 @@ export class InMemoryLedger implements Ledger {
       stepToken: next.token,
       previousToken: at.token,
       pending: next.pending,
-      handedOff: false,
+      handedOff: next.handedOff ?? false,
     });
     this.#add(item, counters);
     return true;

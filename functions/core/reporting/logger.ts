@@ -1,4 +1,5 @@
 import { Logger } from '@aws-lambda-powertools/logger';
+import { originalStack } from './source-maps.ts';
 
 /** Keys whose values never reach a log line, whoever passes them (a download URL is a bearer credential too). */
 const SECRET_KEY =
@@ -6,8 +7,12 @@ const SECRET_KEY =
 
 export const REDACTED = '[redacted]';
 
-/** JSON replacer for Powertools Logger: masks secret-looking keys at any depth. */
+/**
+ * JSON replacer for Powertools Logger: masks secret-looking keys at any depth, and maps the frames of a logged stack
+ * to the sources (the bundle's source map is read on the first one, see source-maps.ts).
+ */
 export function redactSecrets(key: string, value: unknown): unknown {
+  if (key === 'stack' && typeof value === 'string') return originalStack(value);
   return key !== '' && SECRET_KEY.test(key) && value !== undefined && value !== null ? REDACTED : value;
 }
 

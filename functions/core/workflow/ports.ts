@@ -84,10 +84,14 @@ export interface Ledger {
   /** Stores a new operation unless one with its id exists; answers the stored one either way. */
   create(operation: Operation): Promise<{ readonly created: boolean; readonly operation: Operation }>;
   get(operationId: string): Promise<Operation | undefined>;
-  /** Moves from `at` to step + 1 with `nextToken`, applying `update` and `counters`; `claimToken` also guards it. */
+  /**
+   * Moves from `at` to step + 1 with `nextToken`, applying `update` and `counters`; `claimToken` also guards it.
+   * `next.handedOff`: the next step's message was sent before this write (a poll's hand-off), so the write marks it
+   * sent; otherwise it is marked unsent until `markHandedOff`.
+   */
   advance(
     at: StepRef,
-    next: { readonly token: string; readonly pending: PendingMessage },
+    next: { readonly token: string; readonly pending: PendingMessage; readonly handedOff?: boolean },
     update?: OperationUpdate,
     counters?: OperationCounters,
     guard?: { readonly claimToken: string },

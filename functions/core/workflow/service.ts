@@ -8,6 +8,7 @@ import {
   parseWorkMessageBody,
   type Rejection,
 } from '../contract/work-message.ts';
+import { WorkflowError } from './errors.ts';
 import { meterAtlas } from './metered-atlas.ts';
 import { type Operation, requestFingerprint, stepRef } from './operation.ts';
 import { runPoll, runWait } from './poll.ts';
@@ -119,6 +120,15 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
       if (operation.handedOff) return 'duplicate';
       await resendPending(deps, operation);
       return 'resent';
+    }
+    if (message.step === operation.step + 1) {
+      // A poll's follow-up is sent before the advance that records it: this message's advance is not written yet,
+      // or its writer died first (then the redelivered poll advances with another token and this one turns stale).
+      throw new WorkflowError(
+        'STEP_NOT_RECORDED',
+        message.operationId,
+        `step ${message.step} is not recorded yet (the ledger is at step ${operation.step}); checking later`,
+      );
     }
     deps.log.debug('stale message dropped', { ...where, currentStep: operation.step });
     return 'stale';

@@ -57,9 +57,16 @@ function takeCalls(context: StepContext): number {
 
 /**
  * Advances the operation to the next step and sends that step's message. The write is conditional on this step's
- * token, so of two deliveries of one message only one moves on; the loser gets false and drops its work. The
- * message is sent after the write: if the send is lost, the redelivered message finds its token as `previousToken`
- * and re-sends (see `resendPending`).
+ * token, so of two deliveries of one message only one moves on; the loser gets false and drops its work.
+ *
+ * A start step writes first and sends after: if the send is lost, the redelivered message finds its token as
+ * `previousToken` and re-sends (see `resendPending`); a second write then marks the message sent.
+ *
+ * A poll or wait step sends first and writes after, the advance marking the message sent: one write per poll. A
+ * send whose advance is never written (the writer died, or lost the race to another delivery) leaves a message
+ * with a token the ledger never takes: held back while it is one step ahead (`STEP_NOT_RECORDED`), stale once the
+ * step moved on with another token. The redelivery of a poll whose writer died polls again (a read) and writes.
+ * So the lost-send rule holds unchanged: `handedOff` is true only once the next message is out.
  */
 export async function handOff(
   context: StepContext,
@@ -72,9 +79,13 @@ export async function handOff(
   const token = newToken(deps);
   const pending = pendingFor(next, deps.clock.now());
   const calls = takeCalls(context);
+  const kind = context.operation.pending?.kind;
+  const sendFirst = kind === 'poll' || kind === 'wait';
+  // At least 1 s of delay, so the message is rarely seen before its advance is written (it would be held back).
+  if (sendFirst) await sendMessage(deps, at.operationId, at.step + 1, token, pending, 1);
   const advanced = await deps.ledger.advance(
     at,
-    { token, pending },
+    { token, pending, ...(sendFirst ? { handedOff: true } : {}) },
     { ...update, expiresAt: retentionExpiry(deps) },
     { ...counters, atlasCalls: (counters.atlasCalls ?? 0) + calls },
     guard,
@@ -85,7 +96,7 @@ export async function handOff(
     throw new WorkflowError('STEP_CONTENDED', at.operationId, 'another delivery advanced this step first');
   }
   context.tally.recordedCalls += calls;
-  await send(deps, at.operationId, at.step + 1, token, pending);
+  if (!sendFirst) await send(deps, at.operationId, at.step + 1, token, pending);
   return true;
 }
 
@@ -103,11 +114,7 @@ async function send(
   token: string,
   pending: PendingMessage,
 ): Promise<void> {
-  const delaySeconds = Math.min(
-    SQS_MAX_DELAY_SECONDS,
-    Math.max(0, Math.ceil((pending.dueAt - deps.clock.now()) / 1000)),
-  );
-  await deps.queue.send(messageFor(operationId, step, token, pending), delaySeconds);
+  await sendMessage(deps, operationId, step, token, pending, 0);
   try {
     await deps.ledger.markHandedOff(operationId, token);
   } catch (error) {
@@ -115,6 +122,21 @@ async function send(
     // token check turns into a no-op one step later.
     deps.log.warn('could not mark the next step as sent', { operationId, step, error: String(error) });
   }
+}
+
+async function sendMessage(
+  deps: WorkflowDeps,
+  operationId: string,
+  step: number,
+  token: string,
+  pending: PendingMessage,
+  minDelaySeconds: number,
+): Promise<void> {
+  const delaySeconds = Math.min(
+    SQS_MAX_DELAY_SECONDS,
+    Math.max(minDelaySeconds, Math.ceil((pending.dueAt - deps.clock.now()) / 1000)),
+  );
+  await deps.queue.send(messageFor(operationId, step, token, pending), delaySeconds);
 }
 
 /**

@@ -1,6 +1,7 @@
 /**
- * Cold-start floor (b): floor (a) plus the two libraries the handler cannot do without, undici (one keep-alive
- * Agent, as the Atlas client makes) and zod (one object schema built and used at init, as a config check would).
+ * Cold-start floor (b): floor (a) plus an HTTP client library and a validation library, undici (one keep-alive
+ * Agent, as the Atlas client made before issue 17) and zod (one object schema built and used at init, as a config
+ * check would). The handler is held to this floor: whatever it holds must cost no more than these two.
  */
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';

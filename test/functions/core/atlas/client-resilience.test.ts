@@ -73,9 +73,7 @@ describe('Function: createAtlasClient (retries)', () => {
     // Assess
     expect(cluster.name).toBe(harness.cluster.clusterName);
     expect(harness.time.sleeps).toEqual([5_000]);
-    expect(harness.log.entries.find((entry) => entry.level === 'warn')?.extra?.detail).toMatch(
-      /UND_ERR_HEADERS_TIMEOUT/,
-    );
+    expect(harness.log.entries.find((entry) => entry.level === 'warn')?.extra?.detail).toMatch(/HEADERS_TIMEOUT/);
   });
 
   it('gives up with the last error after maxAttempts', async () => {
@@ -269,7 +267,7 @@ describe('Function: createAtlasClient (createRestoreJob is never retried blindly
 
     // Assess
     expect(error).toMatchObject({ ambiguous: true, retryable: true });
-    expect((error as AtlasApiError).detail).toMatch(/UND_ERR_HEADERS_TIMEOUT/);
+    expect((error as AtlasApiError).detail).toMatch(/HEADERS_TIMEOUT/);
   });
 
   it.each<[string, Fault]>([

@@ -209,6 +209,22 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       expect((await ledger.get(operation.operationId))?.handedOff).toBe(true);
     });
 
+    it('marks the next step handed off in the advance itself when its message went out first', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.advance(at(operation), { token: 't1', pending: poll, handedOff: true });
+
+      // Act
+      const afterSentFirst = (await ledger.get(operation.operationId))?.handedOff;
+      await ledger.advance(at(operation, 1, 't1'), { token: 't2', pending: poll });
+
+      // Assess
+      expect(afterSentFirst).toBe(true);
+      expect((await ledger.get(operation.operationId))?.handedOff).toBe(false);
+    });
+
     it('gives the submit claim to exactly one of concurrent claimers', async () => {
       // Prepare
       const ledger = makeLedger();

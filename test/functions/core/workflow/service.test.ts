@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { InternalMessage } from '../../../../functions/core/contract/internal-messages.ts';
 import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
-import { fixture, requests } from './fakes.ts';
+import { crashAfter, fixture, requests } from './fakes.ts';
 import { drain } from './harness.ts';
 
 const invocation = () => ({ deadline: Date.now() + 60_000 });
@@ -86,6 +86,70 @@ describe('Workflow: step tokens', () => {
     expect([finished, unknown]).toEqual(['finished-already', 'unknown-operation']);
     expect(f.reporter.outcomes).toHaveLength(1);
     expect(f.queue.deadLetters).toMatchObject([{ origin: 'u', code: 'UNKNOWN_OPERATION' }]);
+  });
+});
+
+describe('Workflow: one ledger write per poll (the send goes first, the advance marks it sent)', () => {
+  /** Counts the ledger writes a service makes, by method. */
+  function countingWrites(f: ReturnType<typeof fixture>) {
+    const writes: string[] = [];
+    const ledger = new Proxy(f.ledger, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (property !== 'get' && property !== 'jobOwner') writes.push(String(property));
+          return value.apply(target, args);
+        };
+      },
+    });
+    return { writes, service: createRestoreService({ ...f.deps, ledger }) };
+  }
+
+  it('writes the ledger once for a poll that polls again, and marks the next poll sent in that write', async () => {
+    // Prepare
+    const { f, poll } = await startedOperation();
+    const { writes, service } = countingWrites(f);
+
+    // Act
+    const result = await service.handleMessage(JSON.stringify(poll), { messageId: 'm-2' }, invocation());
+
+    // Assess
+    expect(result).toBe('processed');
+    expect(writes).toEqual(['advance']);
+    expect(f.ledger.items.get('drill-2026-11-28')).toMatchObject({ step: 2, handedOff: true });
+    expect(f.queue.sent.at(-1)?.message).toMatchObject({ kind: 'poll', step: 2 });
+  });
+
+  it('retries a message one step ahead of the ledger (its advance not written yet) instead of dropping it', async () => {
+    // Prepare: the poll's next message is out, its advance not yet written (or its writer died before writing).
+    const { f, service, poll } = await startedOperation();
+    const ahead = JSON.stringify({ ...poll, step: poll.step + 1, token: 'next-token' });
+
+    // Act
+    const early = service.handleMessage(ahead, { messageId: 'm-a' }, invocation());
+
+    // Assess: not acknowledged, so SQS delivers it again; nothing was read from Atlas.
+    await expect(early).rejects.toMatchObject({ code: 'STEP_NOT_RECORDED' });
+    expect(f.atlas.count('getRestoreJob')).toBe(0);
+  });
+
+  it('drops the orphan of a poll that died between its send and its advance, once the redelivery moved on', async () => {
+    // Prepare
+    const { f, poll } = await startedOperation();
+    const service = createRestoreService({ ...f.deps, queue: crashAfter(f.queue, 'send') });
+    await expect(service.handleMessage(JSON.stringify(poll), { messageId: 'm-2' }, invocation())).rejects.toThrow(
+      /simulated crash/,
+    );
+    const orphan = f.queue.sent.at(-1)?.message;
+
+    // Act: the poll is delivered again and advances with a new token; then the orphan arrives.
+    const again = await service.handleMessage(JSON.stringify(poll), { messageId: 'm-2' }, invocation());
+    const late = await service.handleMessage(JSON.stringify(orphan), { messageId: 'm-o' }, invocation());
+
+    // Assess
+    expect([again, late]).toEqual(['processed', 'stale']);
+    expect(f.ledger.items.get('drill-2026-11-28')?.stepToken).not.toBe(orphan?.token);
   });
 });
 
