@@ -1,10 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import type { RestoreJob, Snapshot } from '../../../../functions/core/atlas/model.ts';
+import { type Cluster, restoreJobSchema } from '../../../../functions/core/atlas/model.ts';
 import { workflowConfig } from '../../../../functions/core/config.ts';
 import { checkGuardrails } from '../../../../functions/core/workflow/guardrails.ts';
 import {
   chooseSnapshot,
   findSubmittedJobs,
+  isSharded,
   matchingJobs,
   restoreJobBody,
   restoreRunningOnto,
@@ -185,5 +187,156 @@ describe('Preflight: finding the job an earlier attempt submitted', () => {
     // Assess
     expect(running?.code).toBe('RESTORE_IN_PROGRESS');
     expect(none).toBeUndefined();
+  });
+});
+
+describe('Preflight: finding our own job when Atlas leaves fields out (issue 18)', () => {
+  const SNAP = 'aaaaaaaaaaaaaaaaaaaaaaaa';
+  const automatedBody = restoreJobBody(requests.automated(), SNAP);
+
+  it('finds the job a POST created when Atlas lists it with its project or snapshot missing or null', () => {
+    // Prepare: the same restore, echoed with fields omitted or set to null.
+    const withoutGroup = job(T0, { targetGroupId: undefined });
+    const nullGroup = restoreJobSchema.parse({ ...job(T0 + 1000), targetGroupId: null });
+    const withoutSnapshot = job(T0 + 2000, { snapshotId: undefined });
+    const nullSnapshot = restoreJobSchema.parse({ ...job(T0 + 3000), snapshotId: null });
+
+    // Act
+    const found = findSubmittedJobs([nullSnapshot, withoutSnapshot, nullGroup, withoutGroup], automatedBody, []);
+
+    // Assess
+    expect(found.map((each) => each.id)).toEqual([withoutGroup.id, nullGroup.id, withoutSnapshot.id, nullSnapshot.id]);
+  });
+
+  it('never takes a job that echoes a different project, snapshot or instant for ours', () => {
+    // Prepare
+    const otherGroup = job(T0, { targetGroupId: 'ffffffffffffffffffffffff' });
+    const otherSnapshot = job(T0, { snapshotId: 'bbbbbbbbbbbbbbbbbbbbbbbb' });
+    const instant = Math.floor(T0 / 1000) - 3600;
+    const pitBody = restoreJobBody(requests.pointInTime({ pointInTimeUTCSeconds: instant }), undefined);
+    const pitOtherGroup = job(T0, {
+      deliveryType: 'pointInTime',
+      snapshotId: undefined,
+      pointInTimeUTCSeconds: instant,
+      targetGroupId: 'ffffffffffffffffffffffff',
+    });
+    const pitWithOplog = job(T0, {
+      deliveryType: 'pointInTime',
+      snapshotId: undefined,
+      pointInTimeUTCSeconds: instant,
+      oplogTs: 5,
+    });
+
+    // Act
+    const automated = matchingJobs([otherGroup, otherSnapshot], automatedBody);
+    const pit = matchingJobs([pitOtherGroup, pitWithOplog], pitBody);
+
+    // Assess
+    expect(automated).toEqual([]);
+    expect(pit).toEqual([]);
+  });
+
+  it('finds a point-in-time job whose target and instant details Atlas leaves out, and the snapshot it names', () => {
+    // Prepare: Atlas promises the instant only; it may name the snapshot it replays from, or null what it omits.
+    const instant = Math.floor(T0 / 1000) - 3600;
+    const pitBody = restoreJobBody(requests.pointInTime({ pointInTimeUTCSeconds: instant }), undefined);
+    const namesItsSnapshot = job(T0, {
+      deliveryType: 'pointInTime',
+      pointInTimeUTCSeconds: instant,
+      snapshotId: SNAP,
+      targetClusterName: undefined,
+      targetGroupId: undefined,
+      oplogTs: null,
+      oplogInc: undefined,
+    });
+
+    // Act
+    const found = findSubmittedJobs([namesItsSnapshot], pitBody, []);
+
+    // Assess
+    expect(found.map((each) => each.id)).toEqual([namesItsSnapshot.id]);
+  });
+
+  it('matches an oplog point in time on its timestamp, its increment when echoed, never another increment', () => {
+    // Prepare
+    const body = restoreJobBody(
+      requests.pointInTime({ pointInTimeUTCSeconds: undefined, oplogTs: 1_764_300_000, oplogInc: 3 }),
+      undefined,
+    );
+    const pit = {
+      deliveryType: 'pointInTime',
+      snapshotId: undefined,
+      targetClusterName: undefined,
+      targetGroupId: undefined,
+    } as const;
+    const same = job(T0, { ...pit, oplogTs: 1_764_300_000, oplogInc: 3 });
+    const incrementLeftOut = job(T0 + 1000, { ...pit, oplogTs: 1_764_300_000, oplogInc: undefined });
+    const otherIncrement = job(T0 + 2000, { ...pit, oplogTs: 1_764_300_000, oplogInc: 4 });
+    const otherTimestamp = job(T0 + 3000, { ...pit, oplogTs: 1_764_300_001, oplogInc: 3 });
+
+    // Act
+    const found = matchingJobs([otherTimestamp, otherIncrement, incrementLeftOut, same], body);
+
+    // Assess
+    expect(found.map((each) => each.id)).toEqual([same.id, incrementLeftOut.id]);
+  });
+
+  it('never takes a restore of another delivery type for ours, even of the same snapshot with its target left out', () => {
+    // Prepare: an automated restore of the snapshot our download asks for, listed with its target nulled.
+    const downloadBody = restoreJobBody(requests.download({ snapshotId: SNAP }), SNAP);
+    const automated = job(T0, { snapshotId: SNAP, targetClusterName: undefined, targetGroupId: undefined });
+    const download = job(T0 + 1000, {
+      deliveryType: 'download',
+      snapshotId: SNAP,
+      targetClusterName: undefined,
+      targetGroupId: undefined,
+    });
+
+    // Act
+    const found = matchingJobs([automated, download], downloadBody);
+
+    // Assess
+    expect(found.map((each) => each.id)).toEqual([download.id]);
+  });
+
+  it('orders jobs created in the same second by id, whatever order Atlas lists them in', () => {
+    // Prepare: ObjectIds of one second differ in their later bytes only.
+    const first = job(T0);
+    const second = job(T0);
+    const third = job(T0);
+
+    // Act
+    const found = matchingJobs([third, first, second], automatedBody);
+
+    // Assess
+    expect(found.map((each) => each.id)).toEqual([first.id, second.id, third.id]);
+  });
+});
+
+describe('Preflight: a restore already running onto the target (issue 18)', () => {
+  const target = { groupId: GROUP, clusterName: TARGET };
+
+  it('blocks on a pending restore listed without its project, and not on one onto another cluster or project', () => {
+    // Act
+    const withoutGroup = restoreRunningOnto([job(T0, { targetGroupId: undefined })], target);
+    const otherCluster = restoreRunningOnto([job(T0, { targetClusterName: 'elsewhere' })], target);
+    const otherProject = restoreRunningOnto([job(T0, { targetGroupId: 'ffffffffffffffffffffffff' })], target);
+
+    // Assess
+    expect(withoutGroup?.code).toBe('RESTORE_IN_PROGRESS');
+    expect(otherCluster).toBeUndefined();
+    expect(otherProject).toBeUndefined();
+  });
+});
+
+describe('Preflight: topology', () => {
+  it('treats sharded and global (GEOSHARDED) clusters as sharded, replica sets not', () => {
+    // Act
+    const kinds = (['REPLICASET', 'SHARDED', 'GEOSHARDED'] as const).map((clusterType) =>
+      isSharded({ clusterType } as Cluster),
+    );
+
+    // Assess
+    expect(kinds).toEqual([false, true, true]);
   });
 });
