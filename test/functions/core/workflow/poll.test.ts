@@ -186,6 +186,57 @@ describe('Workflow: poll', () => {
     expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
   });
 
+  it('ends a timed-out download as timed out, left running, when Atlas refuses the cancel (CANCEL_ON_TIMEOUT)', async () => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+    f.atlas.failNext('cancelRestoreJob', () => atlasError('cancelBackupRestoreJob', 409, 'RESTORE_JOB_NOT_CANCELLABLE'));
+
+    // Act
+    const report = await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(f.atlas.count('cancelRestoreJob')).toBe(1);
+    expect(f.atlas.allJobs()).toMatchObject([{ cancelled: false }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('left running');
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('RESTORE_JOB_NOT_CANCELLABLE');
+  });
+
+  it.each([
+    ['Atlas fails it for a passing reason (503)', () => atlasError('cancelBackupRestoreJob', 503)],
+    ['it fails outside Atlas', () => new TypeError('socket hang up')],
+  ])('retries the cancel of a timed-out download when %s, then records it cancelled', async (_case, error) => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+    f.atlas.failNext('cancelRestoreJob', error);
+
+    // Act
+    const report = await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess: the failed cancel failed its message, whose redelivery cancelled; one outcome, a timeout.
+    expect(report.failures).toHaveLength(1);
+    expect(f.atlas.count('cancelRestoreJob')).toBe(2);
+    expect(f.atlas.allJobs()).toMatchObject([{ cancelled: true }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
+  });
+
+  it('reports a completed restore as succeeded with no error code', async () => {
+    // Prepare
+    const f = fixture();
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toHaveLength(1);
+    expect(f.reporter.outcomes[0]?.outcome).toBe('succeeded');
+    expect(f.reporter.outcomes[0]).not.toHaveProperty('errorCode');
+  });
+
   it('leaves the job running on timeout when CANCEL_ON_TIMEOUT is off', async () => {
     // Prepare
     const f = fixture();
