@@ -345,3 +345,43 @@ describe('Workflow: dry run', () => {
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'refused' }]);
   });
 });
+
+describe('Workflow: start at the deadline and after a claim (issue 18)', () => {
+  it('submits nothing once maxWait has run out, from the deadline itself on', async () => {
+    // Prepare: the target is paused, so the first start defers for 60 s: the second start lands on the deadline.
+    const f = fixture({ config: { pollMinDelaySeconds: 60, deferMaxAttempts: 100 } });
+    f.atlas.addCluster(GROUP, TARGET, { paused: true });
+    const requestedAt = f.clock.now();
+
+    // Act
+    await runRequest(f, requests.automated({ maxWaitMinutes: 1 }));
+
+    // Assess
+    expect(f.reporter.deferrals).toHaveLength(1);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.finishedAt).toBe(requestedAt + 60_000);
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
+  });
+
+  it('fails the message with the Atlas error, and keeps the operation, when a permanent error follows its own unanswered POST', async () => {
+    // Prepare: the POST fails in flight without effect, then listing the jobs to find it is refused (403).
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    f.atlas.failNext('createRestoreJob', () => {
+      f.atlas.failNext('listRestoreJobs', () => atlasError('listBackupRestoreJobs', 403, 'USER_UNAUTHORIZED'));
+      return atlasError('createBackupRestoreJob', undefined, undefined, { ambiguous: true, retryable: true });
+    });
+
+    // Act
+    const error = await service
+      .handleMessage(JSON.stringify(requests.automated()), { messageId: 'm-1' }, { deadline: Date.now() + 60_000 })
+      .catch((caught: unknown) => caught);
+    const stored = await f.ledger.get('drill-2026-11-28');
+
+    // Assess: a job may exist, so nothing is decided: the message fails with what Atlas said, the claim stays.
+    expect(error).toMatchObject({ status: 403, errorCode: 'USER_UNAUTHORIZED' });
+    expect(stored?.outcome).toBeUndefined();
+    expect(stored?.claimToken).toBeTypeOf('string');
+    expect(f.reporter.outcomes).toEqual([]);
+  });
+});
