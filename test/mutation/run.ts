@@ -2,8 +2,8 @@
 // when only some files were mutated (`-- --mutate functions/core/workflow/poll.ts`), then writes docs/mutation.md.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
 import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
 import { writeMutationTable } from './table.ts';
 
 export const INCREMENTAL_FILE = 'test/mutation/stryker-incremental.json';
@@ -48,5 +48,9 @@ if (before !== undefined && after !== undefined) {
   }
   writeFileSync(INCREMENTAL_FILE, `${JSON.stringify(after, null, 2)}\n`);
 }
-writeMutationTable(INCREMENTAL_FILE, 'docs/mutation.md', `last run: \`npm run mutate ${process.argv.slice(2).join(' ')}\`, ${minutes} min`);
+writeMutationTable(
+  INCREMENTAL_FILE,
+  'docs/mutation.md',
+  `last run: \`npm run mutate ${process.argv.slice(2).join(' ')}\`, ${minutes} min`,
+);
 console.log(`docs/mutation.md written (stryker took ${minutes} min)`);

@@ -190,7 +190,9 @@ describe('Workflow: poll', () => {
     // Prepare
     const f = fixture({ config: { cancelOnTimeout: true } });
     f.atlas.restoreMs = 10 * 3600_000;
-    f.atlas.failNext('cancelRestoreJob', () => atlasError('cancelBackupRestoreJob', 409, 'RESTORE_JOB_NOT_CANCELLABLE'));
+    f.atlas.failNext('cancelRestoreJob', () =>
+      atlasError('cancelBackupRestoreJob', 409, 'RESTORE_JOB_NOT_CANCELLABLE'),
+    );
 
     // Act
     const report = await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
