@@ -1,5 +1,8 @@
 // The per-file score table of docs/mutation.md, from Stryker's report (the incremental file is a full mutation report).
+import { spawnSync } from 'node:child_process';
 import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join } from 'node:path';
 
 interface Mutant {
   readonly mutatorName: string;
@@ -91,6 +94,9 @@ export function renderMutationTable(report: { files: Record<string, FileResult> 
 export function writeMutationTable(reportFile: string, out: string, note: string): void {
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { files: Record<string, FileResult> };
   writeFileSync(out, renderMutationTable(report, note));
+  // Biome formats Markdown too (npm run lint checks it): align the table as it would.
+  const biome = join(dirname(createRequire(import.meta.url).resolve('@biomejs/biome/package.json')), 'bin', 'biome');
+  spawnSync(process.execPath, [biome, 'format', '--write', out], { stdio: 'ignore' });
 }
 
 if (import.meta.main) {
