@@ -7,11 +7,15 @@ import {
   chooseSnapshot,
   findSubmittedJobs,
   isSharded,
+  isShardedSnapshot,
   matchingJobs,
+  permanentFailureReason,
+  pointInTimeOutsideWindow,
   restoreJobBody,
   restoreRunningOnto,
+  snapshotInProgress,
 } from '../../../../functions/core/workflow/preflight.ts';
-import { GROUP, objectId, requests, SOURCE, TARGET } from './fakes.ts';
+import { atlasError, GROUP, objectId, requests, SOURCE, TARGET } from './fakes.ts';
 
 const T0 = Date.UTC(2026, 10, 28, 6, 0, 0);
 
@@ -338,5 +342,151 @@ describe('Preflight: topology', () => {
 
     // Assess
     expect(kinds).toEqual([false, true, true]);
+  });
+});
+
+describe('Preflight: snapshot topology and choice (issue 18)', () => {
+  it('reads a snapshot type in either spelling, and leaves one it does not know undecided', () => {
+    // Act
+    const kinds = ['shardedCluster', 'SHARDED_CLUSTER', 'replicaSet', 'REPLICA_SET', 'config', undefined].map((type) =>
+      isShardedSnapshot({ ...snapshot('completed', T0), type } as Snapshot),
+    );
+
+    // Assess
+    expect(kinds).toEqual([true, true, false, false, undefined, undefined]);
+  });
+
+  it('uses snapshots of any topology when the cluster type is unknown, and untyped snapshots on either', () => {
+    // Prepare
+    const sharded = { ...snapshot('completed', T0 - 3600_000), type: 'shardedCluster' };
+    const replicaSet = { ...snapshot('completed', T0 - 7200_000), type: 'replicaSet' };
+    const untyped = snapshot('completed', T0 - 1800_000);
+
+    // Act
+    const unknownCluster = chooseSnapshot(requests.automated(), [replicaSet, sharded]);
+    const explicitUnknown = chooseSnapshot(requests.automated({ snapshotId: replicaSet.id }), [replicaSet], {});
+    const untypedOnSharded = chooseSnapshot(requests.automated(), [sharded, untyped], { sharded: true });
+    const untypedOnReplicaSet = chooseSnapshot(requests.automated(), [replicaSet, untyped], { sharded: false });
+
+    // Assess
+    expect(unknownCluster).toMatchObject({ kind: 'chosen', snapshotId: sharded.id });
+    expect(explicitUnknown).toMatchObject({ kind: 'chosen', snapshotId: replicaSet.id });
+    expect(untypedOnSharded).toMatchObject({ kind: 'chosen', snapshotId: untyped.id });
+    expect(untypedOnReplicaSet).toMatchObject({ kind: 'chosen', snapshotId: untyped.id });
+  });
+
+  it('says which way an explicit snapshot mismatches the cluster', () => {
+    // Prepare
+    const sharded = { ...snapshot('completed', T0), type: 'shardedCluster' };
+    const replicaSet = { ...snapshot('completed', T0), type: 'replicaSet' };
+
+    // Act
+    const onSharded = chooseSnapshot(requests.automated({ snapshotId: replicaSet.id }), [replicaSet], {
+      sharded: true,
+    });
+    const onReplicaSet = chooseSnapshot(requests.automated({ snapshotId: sharded.id }), [sharded], { sharded: false });
+
+    // Assess
+    expect(onSharded).toMatchObject({ kind: 'fail', code: 'SNAPSHOT_TOPOLOGY_MISMATCH' });
+    expect(onSharded.kind === 'fail' && onSharded.reason).toContain('a replica-set snapshot of a sharded cluster');
+    expect(onReplicaSet.kind === 'fail' && onReplicaSet.reason).toContain('a sharded snapshot of a replica set');
+  });
+
+  it('never picks as latest a completed snapshot whose creation time cannot be read', () => {
+    // Prepare
+    const unreadable = { ...snapshot('completed', T0), createdAt: 'yesterday' };
+    const readable = snapshot('completed', T0 - 3600_000);
+
+    // Act
+    const choice = chooseSnapshot(requests.automated(), [unreadable, readable]);
+
+    // Assess
+    expect(choice).toEqual({ kind: 'chosen', snapshotId: readable.id, snapshotAt: T0 - 3600_000 });
+  });
+
+  it('defers on an on-demand or untyped snapshot being taken, not on a scheduled one', () => {
+    // Prepare
+    const taking = (snapshotType?: string) => ({ ...snapshot('inProgress', T0), snapshotType }) as Snapshot;
+
+    // Act
+    const verdicts = [taking(undefined), taking('onDemand'), taking('scheduled'), taking('fallback')].map(
+      (each) => snapshotInProgress([each])?.code,
+    );
+
+    // Assess
+    expect(verdicts).toEqual(['SNAPSHOT_IN_PROGRESS', 'SNAPSHOT_IN_PROGRESS', undefined, undefined]);
+  });
+});
+
+describe('Preflight: the point-in-time window (issue 18)', () => {
+  const cluster = { name: SOURCE, stateName: 'IDLE', paused: false, pitEnabled: true } as Cluster;
+  const instant = Math.floor(T0 / 1000) - 7200;
+
+  it('starts the window at the oldest completed snapshot: failed, unfinished and undated ones do not count', () => {
+    // Prepare: the only snapshots older than the instant failed, are still running, or cannot be dated.
+    const snapshots = [
+      { ...snapshot('completed', T0), createdAt: 'not a date' },
+      snapshot('failed', T0 - 9 * 3600_000),
+      snapshot('inProgress', T0 - 8 * 3600_000),
+      snapshot('completed', T0 - 3600_000),
+    ];
+
+    // Act
+    const byTime = pointInTimeOutsideWindow(
+      requests.pointInTime({ pointInTimeUTCSeconds: instant }),
+      cluster,
+      snapshots,
+    );
+    const byOplog = pointInTimeOutsideWindow(
+      requests.pointInTime({ pointInTimeUTCSeconds: undefined, oplogTs: instant, oplogInc: 1 }),
+      cluster,
+      snapshots,
+    );
+
+    // Assess
+    expect(byTime?.code).toBe('PIT_OUTSIDE_WINDOW');
+    expect(byTime?.reason).toMatch(/^pointInTimeUTCSeconds /);
+    expect(byOplog?.code).toBe('PIT_OUTSIDE_WINDOW');
+    expect(byOplog?.reason).toMatch(/^oplogTs /);
+  });
+
+  it('refuses any instant of a source with no completed snapshot', () => {
+    // Act
+    const refusal = pointInTimeOutsideWindow(requests.pointInTime({ pointInTimeUTCSeconds: instant }), cluster, [
+      snapshot('failed', T0 - 9 * 3600_000),
+    ]);
+
+    // Assess
+    expect(refusal?.code).toBe('PIT_OUTSIDE_WINDOW');
+    expect(refusal?.reason).toContain('no completed snapshot');
+  });
+});
+
+describe('Preflight: permanent failures and running downloads (issue 18)', () => {
+  it("gives Atlas's own words for a permanent error, and the Flex endpoint for a Flex cluster", () => {
+    // Prepare
+    const refused = atlasError('createBackupRestoreJob', 400, 'INVALID_PIT_RESTORE_TIME');
+    const flex = atlasError('getCluster', 400, 'CANNOT_USE_FLEX_CLUSTER_IN_CLUSTER_API');
+
+    // Act
+    const plain = permanentFailureReason(refused);
+    const flexReason = permanentFailureReason(flex);
+
+    // Assess
+    expect(plain).toBe(refused.message);
+    expect(flexReason).toContain(
+      'POST /api/atlas/v2/groups/{groupId}/flexClusters/{name}/backup/restoreJobs, which this tool does not call',
+    );
+  });
+
+  it('is not blocked by a download of the source being prepared, even one listed with the target', () => {
+    // Act
+    const blocker = restoreRunningOnto([job(T0, { deliveryType: 'download' })], {
+      groupId: GROUP,
+      clusterName: TARGET,
+    });
+
+    // Assess
+    expect(blocker).toBeUndefined();
   });
 });
