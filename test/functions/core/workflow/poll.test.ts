@@ -239,6 +239,77 @@ describe('Workflow: poll', () => {
     expect(f.reporter.outcomes[0]).not.toHaveProperty('errorCode');
   });
 
+  it('ends as timed out at the deadline itself when Atlas stays unreachable past it, counting every poll', async () => {
+    // Prepare: every poll fails for a passing reason, for longer than maxWait.
+    const f = fixture();
+    f.atlas.restoreMs = 10 * 3600_000;
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 503), { times: 1000 });
+
+    // Act
+    const report = await runRequest(f, requests.automated({ maxWaitMinutes: 60 }));
+
+    // Assess
+    const stored = [...f.ledger.items.values()][0];
+    expect(report.failures).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.finishedAt).toBe(stored?.deadlineAt);
+    expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+  });
+
+  it('fails a job that disappears with RESTORE_JOB_NOT_FOUND when Atlas gives no code, counting the poll', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 404));
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'RESTORE_JOB_NOT_FOUND' }]);
+    expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+  });
+
+  it('counts every poll of a timed-out download it cancels, the one that decided the cancel included', async () => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+
+    // Act
+    await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut' }]);
+    expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+  });
+
+  it('backs off from a second outage from the start again, the first being over', async () => {
+    // Prepare: an outage of three polls, answered polls, then another outage.
+    const f = fixture();
+    f.atlas.restoreMs = 3 * 3600_000;
+    let polls = 0;
+    const failing = new Set([2, 3, 4, 9]);
+    const atlas = new Proxy(f.atlas, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'getRestoreJob' || typeof value !== 'function') return value.bind?.(target) ?? value;
+        return async (...args: unknown[]) => {
+          polls += 1;
+          if (failing.has(polls)) throw atlasError('getBackupRestoreJob', 503);
+          return value.apply(target, args);
+        };
+      },
+    });
+    const withAtlas = createRestoreService({ ...f.deps, atlas });
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    await drain(f, withAtlas);
+
+    // Assess: the fourth failure is the first of a new outage: it waits the minimum again.
+    const backoffs = f.log.lines.filter((line) => line.message === 'Atlas unreachable; polling later');
+    expect(backoffs.map((line) => line.attributes.delaySeconds)).toEqual([60, 60, 120, 60]);
+  });
+
   it('leaves the job running on timeout when CANCEL_ON_TIMEOUT is off', async () => {
     // Prepare
     const f = fixture();

@@ -64,3 +64,21 @@ describe('Workflow steps: finishing while holding the submit claim (issue 18)', 
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
   });
 });
+
+describe('Workflow steps: two deliveries of one step (issue 18)', () => {
+  it('lets only the delivery that advanced the step send the next one; the other fails, sending nothing', async () => {
+    // Prepare
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    const report = await drain(f, service, { duplicate: () => true });
+
+    // Assess: one message per step, however many copies ran it.
+    const steps = f.queue.sent.map(({ message }) => message.step);
+    expect(steps).toEqual([...new Set(steps)]);
+    expect(report.failures.map(({ error }) => codeOf(error))).toContain('STEP_CONTENDED');
+    expect(f.reporter.outcomes).toHaveLength(1);
+  });
+});
