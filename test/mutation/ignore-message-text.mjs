@@ -19,6 +19,11 @@ function isLogCall(node) {
   return name === 'log';
 }
 
+/** A log call, or the statement that is one. */
+function isLogStatement(node) {
+  return isLogCall(node) || (node.type === 'ExpressionStatement' && isLogCall(node.expression));
+}
+
 /** A block that only logs (a catch that logs and carries on): emptying it loses a log line, nothing else. */
 function isLogOnlyBlock(node) {
   return (
@@ -60,7 +65,7 @@ export const strykerPlugins = [
   declareValuePlugin(PluginKind.Ignore, 'message-text', {
     shouldIgnore(path) {
       if (isText(path.node) && isMessageSlot(path)) return 'Message text: readable words, excluded by config';
-      if (isLogCall(path.node) || isLogOnlyBlock(path.node) || isLogAttributesBody(path))
+      if (isLogStatement(path.node) || isLogOnlyBlock(path.node) || isLogAttributesBody(path))
         return 'Message text: a log line, excluded by config';
       return undefined;
     },

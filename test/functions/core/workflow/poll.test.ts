@@ -237,6 +237,49 @@ describe('Workflow: poll', () => {
     expect(f.reporter.outcomes).toHaveLength(1);
     expect(f.reporter.outcomes[0]?.outcome).toBe('succeeded');
     expect(f.reporter.outcomes[0]).not.toHaveProperty('errorCode');
+    expect(f.reporter.outcomes[0]?.outcomeReason).toMatch(/^restore job [0-9a-f]{24} completed$/);
+  });
+
+  it('says how a job ended: a download ready until it expires, a failure by its state', async () => {
+    // Prepare
+    const download = fixture();
+    const failed = fixture();
+    failed.atlas.jobOutcome = 'failed';
+
+    // Act
+    await runRequest(download, requests.download());
+    await runRequest(failed, requests.automated());
+
+    // Assess
+    const [ready] = download.reporter.outcomes;
+    expect(ready?.outcomeReason).toMatch(/^restore job [0-9a-f]{24} download ready until \S+$/);
+    expect(failed.reporter.outcomes[0]?.outcomeReason).toMatch(/^restore job [0-9a-f]{24} failed$/);
+  });
+
+  it.each([
+    ['restore job', 'restoreJobId'],
+    ['submission time', 'submittedAt'],
+  ] as const)('refuses a poll step whose operation has no %s, asking Atlas nothing', async (_what, field) => {
+    // Prepare: an operation at its first poll, its ledger item then missing one field.
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    f.queue.put(JSON.stringify(requests.automated()));
+    await drain(f, service, { maxDeliveries: 1 }).catch(() => undefined);
+    const item = [...f.ledger.items.values()][0] as unknown as Record<string, unknown>;
+    delete item[field];
+    const polls = f.atlas.count('getRestoreJob');
+
+    // Act
+    const poll = f.queue.takeNext();
+    const error = await service
+      .handleMessage(poll?.body ?? '', { messageId: poll?.id ?? '' }, { deadline: Date.now() + 60_000 })
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(JSON.parse(poll?.body ?? '{}')).toMatchObject({ kind: 'poll' });
+    expect(error).toMatchObject({ code: 'OPERATION_INCONSISTENT' });
+    expect(f.atlas.count('getRestoreJob')).toBe(polls);
+    expect(f.reporter.outcomes).toEqual([]);
   });
 
   it('ends as timed out at the deadline itself when Atlas stays unreachable past it, counting every poll', async () => {
@@ -254,6 +297,7 @@ describe('Workflow: poll', () => {
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
     expect(f.reporter.outcomes[0]?.finishedAt).toBe(stored?.deadlineAt);
     expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('within 60 minutes');
   });
 
   it('fails a job that disappears with RESTORE_JOB_NOT_FOUND when Atlas gives no code, counting the poll', async () => {
@@ -280,6 +324,7 @@ describe('Workflow: poll', () => {
     // Assess
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut' }]);
     expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('still running after 60 minutes');
   });
 
   it('backs off from a second outage from the start again, the first being over', async () => {

@@ -285,6 +285,23 @@ describe('Preflight: finding our own job when Atlas leaves fields out (issue 18)
     expect(found.map((each) => each.id)).toEqual([same.id, incrementLeftOut.id]);
   });
 
+  it('never takes a point-in-time job that echoes no instant for ours: Atlas promises the instant', () => {
+    // Prepare
+    const pit = { deliveryType: 'pointInTime', snapshotId: undefined, targetClusterName: undefined } as const;
+    const silent = job(T0, { ...pit, targetGroupId: undefined });
+    const byTime = restoreJobBody(requests.pointInTime({ pointInTimeUTCSeconds: 1_764_300_000 }), undefined);
+    const byOplog = restoreJobBody(
+      requests.pointInTime({ pointInTimeUTCSeconds: undefined, oplogTs: 1_764_300_000, oplogInc: 3 }),
+      undefined,
+    );
+
+    // Act
+    const found = [matchingJobs([silent], byTime), matchingJobs([silent], byOplog)];
+
+    // Assess
+    expect(found).toEqual([[], []]);
+  });
+
   it('never takes a restore of another delivery type for ours, even of the same snapshot with its target left out', () => {
     // Prepare: an automated restore of the snapshot our download asks for, listed with its target nulled.
     const downloadBody = restoreJobBody(requests.download({ snapshotId: SNAP }), SNAP);
