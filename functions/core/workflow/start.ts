@@ -125,6 +125,7 @@ async function start(context: StepContext, submission: Submission): Promise<void
     await (request.dryRun ? finishDryRun(context, `would wait: ${blocker.reason}`) : defer(context, blocker));
     return;
   }
+  // Stryker disable next-line ConditionalExpression: equivalent, unreachable (a deferring choice is a blocker)
   if (choice.kind !== 'chosen') return; // unreachable: a deferring choice is a blocker
 
   const body = restoreJobBody(request, choice.snapshotId);
@@ -207,17 +208,21 @@ async function submitOnce(
     if (!(error instanceof AtlasApiError)) throw error;
     if (error.ambiguous) {
       // The POST may have created the job: look for it before anything else.
+      // Stryker disable next-line StringLiteral: message text
       const why = 'the POST failed in flight and no job is visible yet';
       await adoptElseRetry(claimedContext, source, body, claimToken, why, error);
       return;
     }
     // Atlas answered: the POST certainly took no effect, so the claim can go.
     await deps.ledger.releaseClaim(operation.operationId, claimToken);
+    // Stryker disable next-line BooleanLiteral: equivalent, nothing after this point calls Atlas before deciding
     submission.claimed = false;
+    // Stryker disable next-line ConditionalExpression: equivalent for `errorCode !== undefined`: no code is in the set
     if (error.errorCode !== undefined && DEFERRING_ATLAS_ERRORS.has(error.errorCode)) {
       await defer(context, { code: error.errorCode, reason: error.message });
       return;
     }
+    // Stryker disable next-line ConditionalExpression: equivalent as `true`, runStart fails a permanent error unclaimed
     if (error.retryable) throw error;
     await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, error.message);
     return;
@@ -225,6 +230,7 @@ async function submitOnce(
   if (!(await deps.ledger.ownJob(job.id, operation))) {
     // Another operation restoring the same thing, whose own POST failed in flight, adopted this job before it was
     // recorded here: the job is that operation's now. This one adopts another match, or submits after its lease.
+    // Stryker disable next-line StringLiteral: message text
     const why = `restore job ${job.id} was adopted by another operation`;
     await adoptElseRetry(claimedContext, source, body, claimToken, why);
     return;
@@ -256,6 +262,7 @@ async function adoptSubmittedJob(
   claimToken: string,
 ): Promise<boolean> {
   const { deps, operation } = context;
+  // Stryker disable next-line ArrayDeclaration: equivalent, an id that is no job's excludes nothing
   const candidates = findSubmittedJobs(jobs, body, operation.priorJobIds ?? []);
   // One read at a time: there is rarely more than one candidate, and a step's port calls stay in sequence.
   const owners: (string | undefined)[] = [];
@@ -332,6 +339,7 @@ async function defer(context: StepContext, deferral: Deferral): Promise<void> {
     { lastDeferReason: `${deferral.code}: ${deferral.reason}` },
     { deferAttempts: 1 },
   );
+  // Stryker disable next-line ConditionalExpression: equivalent, handOff answers true or throws
   if (advanced) deps.reporter.deferred({ ...operation, deferAttempts: attempt }, { ...deferral, delaySeconds });
 }
 
