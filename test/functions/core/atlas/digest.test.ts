@@ -100,3 +100,42 @@ describe('Class: DigestSession', () => {
     expect(concurrent).toBeUndefined();
   });
 });
+
+describe('Function: parseDigestChallenge, what it does not answer (issue 18)', () => {
+  it('answers only a Digest challenge with a realm, a nonce and MD5', () => {
+    // Act
+    const answers = [
+      'Bearer realm="atlas", nonce="n"',
+      'Digest realm="atlas"',
+      'Digest nonce="n"',
+      'Digest realm="atlas", nonce="n", algorithm=SHA-256',
+      'Digest realm="atlas", nonce="n", algorithm=md5',
+    ].map((header) => parseDigestChallenge(header)?.nonce);
+
+    // Assess
+    expect(answers).toEqual([undefined, undefined, undefined, undefined, 'n']);
+  });
+
+  it("reads only the Digest challenge's own parameters, spaces around = allowed", () => {
+    // Act
+    const challenge = parseDigestChallenge('Newauth realm="apps", opaque="theirs", Digest realm = "atlas", nonce= "n"');
+
+    // Assess
+    expect(challenge).toEqual({ realm: 'atlas', nonce: 'n', qopAuth: false, stale: false });
+  });
+});
+
+describe('Class: DigestSession, idle nonces (issue 18)', () => {
+  it('keeps the 16 most recently released nonces and forgets older ones', () => {
+    // Prepare
+    const session = new DigestSession(() => 'c');
+    for (let i = 1; i <= 17; i++)
+      session.release(session.leaseFrom({ realm: 'r', nonce: `n${i}`, qopAuth: true, stale: false }));
+
+    // Act
+    const leased = Array.from({ length: 17 }, () => session.lease()?.challenge.nonce);
+
+    // Assess
+    expect(leased).toEqual([...Array.from({ length: 16 }, (_, i) => `n${17 - i}`), undefined]);
+  });
+});
