@@ -24,6 +24,19 @@ rmSync('.stryker-tmp/shared', { force: true });
 symlinkSync(resolve('..', 'shared'), '.stryker-tmp/shared');
 
 const before = readReport();
+// Incremental mode reuses a survivor when no new test covers it; a static mutant (module scope) is covered by no test
+// in particular, so a new test that kills it would never be tried. Static survivors are few: forget them, so every
+// run tries them again against the whole suite.
+if (before !== undefined) {
+  const files = before.files as Record<string, { mutants: { static?: boolean; status: string }[] }>;
+  const forgotten = Object.fromEntries(
+    Object.entries(files).map(([file, result]) => [
+      file,
+      { ...result, mutants: result.mutants.filter((mutant) => !(mutant.static && mutant.status !== 'Killed')) },
+    ]),
+  );
+  writeFileSync(INCREMENTAL_FILE, `${JSON.stringify({ ...before, files: forgotten }, null, 2)}\n`);
+}
 const started = Date.now();
 const stryker = join(
   dirname(createRequire(import.meta.url).resolve('@stryker-mutator/core/package.json')),

