@@ -24,15 +24,22 @@ rmSync('.stryker-tmp/shared', { force: true });
 symlinkSync(resolve('..', 'shared'), '.stryker-tmp/shared');
 
 const before = readReport();
+const args = process.argv.slice(2);
+const mutateIndex = args.findIndex((arg) => arg === '--mutate' || arg === '-m');
+/** The files this run mutates, when named on the command line (else all of the config's: undefined). */
+const mutating = mutateIndex >= 0 ? new Set((args[mutateIndex + 1] ?? '').split(',')) : undefined;
+const thisRun = (file: string) => mutating === undefined || mutating.has(file);
 // Incremental mode reuses a survivor when no new test covers it; a static mutant (module scope) is covered by no test
-// in particular, so a new test that kills it would never be tried. Static survivors are few: forget them, so every
-// run tries them again against the whole suite.
+// in particular, so a new test that kills it would never be tried. Static survivors are few: forget those of the
+// files mutated now, so every run tries them again against the whole suite.
 if (before !== undefined) {
   const files = before.files as Record<string, { mutants: { static?: boolean; status: string }[] }>;
   const forgotten = Object.fromEntries(
     Object.entries(files).map(([file, result]) => [
       file,
-      { ...result, mutants: result.mutants.filter((mutant) => !(mutant.static && mutant.status !== 'Killed')) },
+      thisRun(file)
+        ? { ...result, mutants: result.mutants.filter((mutant) => !(mutant.static && mutant.status !== 'Killed')) }
+        : result,
     ]),
   );
   writeFileSync(INCREMENTAL_FILE, `${JSON.stringify({ ...before, files: forgotten }, null, 2)}\n`);
@@ -44,7 +51,7 @@ const stryker = join(
   'stryker.js',
 );
 // process.execPath: the Node 24 that runs this script, so Stryker's workers run the TypeScript sources natively too.
-const run = spawnSync(process.execPath, [stryker, 'run', ...process.argv.slice(2)], { stdio: 'inherit' });
+const run = spawnSync(process.execPath, [stryker, 'run', ...args], { stdio: 'inherit' });
 const minutes = ((Date.now() - started) / 60_000).toFixed(1);
 if (run.status !== 0) {
   console.error(`stryker exited with ${run.status ?? run.signal}`);
@@ -57,7 +64,7 @@ if (run.status !== 0) {
 const after = readReport();
 if (before !== undefined && after !== undefined) {
   for (const [file, result] of Object.entries(before.files)) {
-    if (!(file in after.files)) after.files[file] = result;
+    if (!thisRun(file)) after.files[file] = result;
   }
   writeFileSync(INCREMENTAL_FILE, `${JSON.stringify(after, null, 2)}\n`);
 }
