@@ -36,6 +36,12 @@ export function isShardedSnapshot(snapshot: Snapshot): boolean | undefined {
   return undefined;
 }
 
+/** A snapshot's creation time (epoch ms); NaN when Atlas gives none, or one that is not a date. */
+function createdAtMs(snapshot: Snapshot): number {
+  // Stryker disable next-line StringLiteral: equivalent, any text that is not a date parses to NaN
+  return Date.parse(snapshot.createdAt ?? '');
+}
+
 /**
  * The snapshot a request restores, and the restored data's time (RPO). `latest` is the newest completed snapshot of
  * the cluster's topology (a cluster converted to sharded keeps its replica-set snapshots, which Atlas cannot restore
@@ -61,9 +67,9 @@ export function chooseSnapshot(
     // documentation treats it as a last resort; a drill that silently restored one would prove the wrong thing.
     // Named by id, it is restored as asked.
     const newest = snapshots
-      .filter((snapshot) => snapshot.status === 'completed' && snapshot.createdAt !== undefined)
+      .filter((snapshot) => snapshot.status === 'completed')
       .filter((snapshot) => snapshot.snapshotType !== 'fallback' && !otherTopology(snapshot))
-      .map((snapshot) => ({ snapshot, at: Date.parse(snapshot.createdAt ?? '') }))
+      .map((snapshot) => ({ snapshot, at: createdAtMs(snapshot) }))
       .filter(({ at }) => Number.isFinite(at))
       .sort((a, b) => b.at - a.at)[0];
     if (newest === undefined) return { kind: 'fail', code: 'NO_COMPLETED_SNAPSHOT', reason: 'no completed snapshot' };
@@ -81,7 +87,7 @@ export function chooseSnapshot(
   }
   switch (snapshot.status) {
     case 'completed': {
-      const at = Date.parse(snapshot.createdAt ?? '');
+      const at = createdAtMs(snapshot);
       return { kind: 'chosen', snapshotId: snapshot.id, snapshotAt: Number.isFinite(at) ? at : 0 };
     }
     case 'failed':
@@ -123,7 +129,7 @@ export function pointInTimeOutsideWindow(
   const seconds = request.pointInTimeUTCSeconds ?? request.oplogTs ?? 0;
   const oldest = snapshots
     .filter((snapshot) => snapshot.status === 'completed')
-    .map((snapshot) => Date.parse(snapshot.createdAt ?? ''))
+    .map(createdAtMs)
     .filter((at) => Number.isFinite(at))
     .sort((a, b) => a - b)[0];
   if (oldest === undefined) {
@@ -201,6 +207,7 @@ export function restoreRunningOnto(
 /** The createBackupRestoreJob body for a request and its chosen snapshot. */
 export function restoreJobBody(request: RestoreRequest, snapshotId: string | undefined): RestoreJobRequest {
   const target =
+    // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, the contract requires both or neither
     request.targetGroupId !== undefined && request.targetClusterName !== undefined
       ? { targetGroupId: request.targetGroupId, targetClusterName: request.targetClusterName }
       : {};

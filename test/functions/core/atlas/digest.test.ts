@@ -100,3 +100,85 @@ describe('Class: DigestSession', () => {
     expect(concurrent).toBeUndefined();
   });
 });
+
+describe('Function: parseDigestChallenge, what it does not answer (issue 18)', () => {
+  it('answers only a Digest challenge with a realm, a nonce and MD5', () => {
+    // Act
+    const answers = [
+      'Bearer realm="atlas", nonce="n"',
+      'Digest realm="atlas"',
+      'Digest nonce="n"',
+      'Digest realm="atlas", nonce="n", algorithm=SHA-256',
+      'Digest realm="atlas", nonce="n", algorithm=md5',
+    ].map((header) => parseDigestChallenge(header)?.nonce);
+
+    // Assess
+    expect(answers).toEqual([undefined, undefined, undefined, undefined, 'n']);
+  });
+
+  it("reads only the Digest challenge's own parameters, spaces around = allowed", () => {
+    // Act
+    const challenge = parseDigestChallenge('Newauth realm="apps", opaque="theirs", Digest realm = "atlas", nonce= "n"');
+
+    // Assess
+    expect(challenge).toStrictEqual({ realm: 'atlas', nonce: 'n', qopAuth: false, stale: false });
+  });
+});
+
+describe('Class: DigestSession, idle nonces (issue 18)', () => {
+  it('keeps the 16 most recently released nonces and forgets older ones', () => {
+    // Prepare
+    const session = new DigestSession(() => 'c');
+    for (let i = 1; i <= 17; i++)
+      session.release(session.leaseFrom({ realm: 'r', nonce: `n${i}`, qopAuth: true, stale: false }));
+
+    // Act
+    const leased = Array.from({ length: 17 }, () => session.lease()?.challenge.nonce);
+
+    // Assess
+    expect(leased).toEqual([...Array.from({ length: 16 }, (_, i) => `n${17 - i}`), undefined]);
+  });
+});
+
+describe('Function: digestAuthorization, the header it writes (issue 18)', () => {
+  it('answers qop=auth only when offered, whatever its case, and adds no field it was not given', () => {
+    // Prepare
+    const intOnly = parseDigestChallenge('Digest realm="r", nonce="n", qop="auth-int"');
+    const auth = parseDigestChallenge('Digest realm="r", nonce="n", qop=" Auth-Int , AUTH "');
+
+    // Act
+    const header = digestAuthorization({
+      username: 'u',
+      password: 'p',
+      method: 'GET',
+      uri: '/',
+      challenge: { realm: 'r', nonce: 'n', qopAuth: false, stale: false },
+      nc: 1,
+      cnonce: 'c',
+    });
+
+    // Assess
+    expect(intOnly?.qopAuth).toBe(false);
+    expect(auth?.qopAuth).toBe(true);
+    expect(header).toMatch(
+      /^Digest username="u", realm="r", nonce="n", uri="\/", algorithm=MD5, response="[0-9a-f]{32}"$/,
+    );
+  });
+
+  it('escapes quotes and backslashes in quoted values', () => {
+    // Act
+    const header = digestAuthorization({
+      username: 'a"b\\c',
+      password: 'p',
+      method: 'GET',
+      uri: '/',
+      challenge: { realm: 'r', nonce: 'n', opaque: 'o', qopAuth: true, stale: false },
+      nc: 1,
+      cnonce: 'c',
+    });
+
+    // Assess
+    expect(header).toContain('username="a\\"b\\\\c"');
+    expect(header).toContain('opaque="o", qop=auth, nc=00000001, cnonce="c"');
+  });
+});

@@ -134,6 +134,30 @@ describe('Function: withRetries', () => {
     expect(time()).toBeLessThan(12_000);
   });
 
+  it('waits only when the wait ends before the deadline: a wait ending on it is not taken (issue 18)', async () => {
+    // Prepare: the first wait is 5 s (half the 10 s base); one deadline falls on its end, one a millisecond later.
+    const onIt = harness(5_000);
+    const justAfter = harness(5_001);
+    const attemptsUntilSuccess = (count: { n: number }) => async () => {
+      count.n += 1;
+      if (count.n < 2) throw retryable();
+      return 'done';
+    };
+    const a = { n: 0 };
+    const b = { n: 0 };
+
+    // Act
+    const refused = await withRetries(attemptsUntilSuccess(a), onIt.options).catch((caught: unknown) => caught);
+    const retried = await withRetries(attemptsUntilSuccess(b), justAfter.options);
+
+    // Assess
+    expect(refused).toBeInstanceOf(AtlasApiError);
+    expect(a.n).toBe(1);
+    expect(onIt.sleeps).toEqual([]);
+    expect(retried).toBe('done');
+    expect(justAfter.sleeps).toEqual([5_000]);
+  });
+
   it('never retries an ambiguous or permanent failure', async () => {
     // Prepare
     const { options, sleeps } = harness();

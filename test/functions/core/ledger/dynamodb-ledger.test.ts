@@ -6,7 +6,8 @@ import { jobKey, operationKey } from '../../../../functions/core/ledger/item.ts'
 import type { Ledger } from '../../../../functions/core/workflow/ports.ts';
 import { type LocalAws, startLocalAws } from '../../../support/local-aws.ts';
 import { operatorStartsTheSameDownload, twoOperationsOneSnapshot } from '../workflow/adoption-scenarios.ts';
-import { fixture } from '../workflow/fakes.ts';
+import { fixture, requests } from '../workflow/fakes.ts';
+import { runRequest } from '../workflow/harness.ts';
 import { ledgerContract, sampleOperation } from './ledger-contract.ts';
 
 let aws: LocalAws;
@@ -117,5 +118,28 @@ describe('DynamoDB ledger: item layout', () => {
 
     // Assess
     await expect(read).rejects.toMatchObject({ code: 'LEDGER_ITEM_INVALID', message: expect.stringContaining('step') });
+  });
+});
+
+describe('DynamoDB ledger: outcomes of operations that never claimed a submission (issue 18)', () => {
+  it('records and reports a refusal and a dry run, which hold no claim', async () => {
+    // Prepare
+    const f = fixture();
+    const deps = { ...f.deps, ledger };
+    const suffix = randomBytes(4).toString('hex');
+
+    // Act
+    await runRequest(
+      { ...f, deps },
+      requests.automated({ requestId: `refused-${suffix}`, targetClusterName: 'elsewhere' }),
+    );
+    await runRequest({ ...f, deps }, requests.automated({ requestId: `dry-${suffix}`, dryRun: true }));
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([
+      { outcome: 'refused', errorCode: 'TARGET_NOT_ALLOWED' },
+      { outcome: 'dryRun' },
+    ]);
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
   });
 });

@@ -186,6 +186,175 @@ describe('Workflow: poll', () => {
     expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
   });
 
+  it('ends a timed-out download as timed out, left running, when Atlas refuses the cancel (CANCEL_ON_TIMEOUT)', async () => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+    f.atlas.failNext('cancelRestoreJob', () =>
+      atlasError('cancelBackupRestoreJob', 409, 'RESTORE_JOB_NOT_CANCELLABLE'),
+    );
+
+    // Act
+    const report = await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(f.atlas.count('cancelRestoreJob')).toBe(1);
+    expect(f.atlas.allJobs()).toMatchObject([{ cancelled: false }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('left running');
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('RESTORE_JOB_NOT_CANCELLABLE');
+  });
+
+  it.each([
+    ['Atlas fails it for a passing reason (503)', () => atlasError('cancelBackupRestoreJob', 503)],
+    ['it fails outside Atlas', () => new TypeError('socket hang up')],
+  ])('retries the cancel of a timed-out download when %s, then records it cancelled', async (_case, error) => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+    f.atlas.failNext('cancelRestoreJob', error);
+
+    // Act
+    const report = await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess: the failed cancel failed its message, whose redelivery cancelled; one outcome, a timeout.
+    expect(report.failures).toHaveLength(1);
+    expect(f.atlas.count('cancelRestoreJob')).toBe(2);
+    expect(f.atlas.allJobs()).toMatchObject([{ cancelled: true }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('was cancelled');
+  });
+
+  it('reports a completed restore as succeeded with no error code', async () => {
+    // Prepare
+    const f = fixture();
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toHaveLength(1);
+    expect(f.reporter.outcomes[0]?.outcome).toBe('succeeded');
+    expect(f.reporter.outcomes[0]).not.toHaveProperty('errorCode');
+    expect(f.reporter.outcomes[0]?.outcomeReason).toMatch(/^restore job [0-9a-f]{24} completed$/);
+  });
+
+  it('says how a job ended: a download ready until it expires, a failure by its state', async () => {
+    // Prepare
+    const download = fixture();
+    const failed = fixture();
+    failed.atlas.jobOutcome = 'failed';
+
+    // Act
+    await runRequest(download, requests.download());
+    await runRequest(failed, requests.automated());
+
+    // Assess
+    const [ready] = download.reporter.outcomes;
+    expect(ready?.outcomeReason).toMatch(/^restore job [0-9a-f]{24} download ready until \S+$/);
+    expect(failed.reporter.outcomes[0]?.outcomeReason).toMatch(/^restore job [0-9a-f]{24} failed$/);
+  });
+
+  it.each([
+    ['restore job', 'restoreJobId'],
+    ['submission time', 'submittedAt'],
+  ] as const)('refuses a poll step whose operation has no %s, asking Atlas nothing', async (_what, field) => {
+    // Prepare: an operation at its first poll, its ledger item then missing one field.
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    f.queue.put(JSON.stringify(requests.automated()));
+    await drain(f, service, { maxDeliveries: 1 }).catch(() => undefined);
+    const item = [...f.ledger.items.values()][0] as unknown as Record<string, unknown>;
+    delete item[field];
+    const polls = f.atlas.count('getRestoreJob');
+
+    // Act
+    const poll = f.queue.takeNext();
+    const error = await service
+      .handleMessage(poll?.body ?? '', { messageId: poll?.id ?? '' }, { deadline: Date.now() + 60_000 })
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(JSON.parse(poll?.body ?? '{}')).toMatchObject({ kind: 'poll' });
+    expect(error).toMatchObject({ code: 'OPERATION_INCONSISTENT' });
+    expect(f.atlas.count('getRestoreJob')).toBe(polls);
+    expect(f.reporter.outcomes).toEqual([]);
+  });
+
+  it('ends as timed out at the deadline itself when Atlas stays unreachable past it, counting every poll', async () => {
+    // Prepare: every poll fails for a passing reason, for longer than maxWait.
+    const f = fixture();
+    f.atlas.restoreMs = 10 * 3600_000;
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 503), { times: 1000 });
+
+    // Act
+    const report = await runRequest(f, requests.automated({ maxWaitMinutes: 60 }));
+
+    // Assess
+    const stored = [...f.ledger.items.values()][0];
+    expect(report.failures).toEqual([]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.finishedAt).toBe(stored?.deadlineAt);
+    expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('within 60 minutes');
+  });
+
+  it('fails a job that disappears with RESTORE_JOB_NOT_FOUND when Atlas gives no code, counting the poll', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('getRestoreJob', () => atlasError('getBackupRestoreJob', 404));
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'RESTORE_JOB_NOT_FOUND' }]);
+    expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+  });
+
+  it('counts every poll of a timed-out download it cancels, the one that decided the cancel included', async () => {
+    // Prepare
+    const f = fixture({ config: { cancelOnTimeout: true } });
+    f.atlas.restoreMs = 10 * 3600_000;
+
+    // Act
+    await runRequest(f, requests.download({ maxWaitMinutes: 60 }));
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut' }]);
+    expect(f.reporter.outcomes[0]?.polls).toBe(f.atlas.count('getRestoreJob'));
+    expect(f.reporter.outcomes[0]?.outcomeReason).toContain('still running after 60 minutes');
+  });
+
+  it('backs off from a second outage from the start again, the first being over', async () => {
+    // Prepare: an outage of three polls, answered polls, then another outage.
+    const f = fixture();
+    f.atlas.restoreMs = 3 * 3600_000;
+    let polls = 0;
+    const failing = new Set([2, 3, 4, 9]);
+    const atlas = new Proxy(f.atlas, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (property !== 'getRestoreJob' || typeof value !== 'function') return value.bind?.(target) ?? value;
+        return async (...args: unknown[]) => {
+          polls += 1;
+          if (failing.has(polls)) throw atlasError('getBackupRestoreJob', 503);
+          return value.apply(target, args);
+        };
+      },
+    });
+    const withAtlas = createRestoreService({ ...f.deps, atlas });
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    await drain(f, withAtlas);
+
+    // Assess: the fourth failure is the first of a new outage: it waits the minimum again.
+    const backoffs = f.log.lines.filter((line) => line.message === 'Atlas unreachable; polling later');
+    expect(backoffs.map((line) => line.attributes.delaySeconds)).toEqual([60, 60, 120, 60]);
+  });
+
   it('leaves the job running on timeout when CANCEL_ON_TIMEOUT is off', async () => {
     // Prepare
     const f = fixture();

@@ -372,3 +372,145 @@ describe('Workflow: dry run', () => {
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'refused' }]);
   });
 });
+
+describe('Workflow: start at the deadline and after a claim (issue 18)', () => {
+  it('submits nothing once maxWait has run out, from the deadline itself on', async () => {
+    // Prepare: the target is paused, so the first start defers for 60 s: the second start lands on the deadline.
+    const f = fixture({ config: { pollMinDelaySeconds: 60, deferMaxAttempts: 100 } });
+    f.atlas.addCluster(GROUP, TARGET, { paused: true });
+    const requestedAt = f.clock.now();
+
+    // Act
+    await runRequest(f, requests.automated({ maxWaitMinutes: 1 }));
+
+    // Assess
+    expect(f.reporter.deferrals).toHaveLength(1);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+    expect(f.reporter.outcomes[0]?.finishedAt).toBe(requestedAt + 60_000);
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
+  });
+
+  it('fails the message with the Atlas error, and keeps the operation, when a permanent error follows its own unanswered POST', async () => {
+    // Prepare: the POST fails in flight without effect, then listing the jobs to find it is refused (403).
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    f.atlas.failNext('createRestoreJob', () => {
+      f.atlas.failNext('listRestoreJobs', () => atlasError('listBackupRestoreJobs', 403, 'USER_UNAUTHORIZED'));
+      return atlasError('createBackupRestoreJob', undefined, undefined, { ambiguous: true, retryable: true });
+    });
+
+    // Act
+    const error = await service
+      .handleMessage(JSON.stringify(requests.automated()), { messageId: 'm-1' }, { deadline: Date.now() + 60_000 })
+      .catch((caught: unknown) => caught);
+    const stored = await f.ledger.get('drill-2026-11-28');
+
+    // Assess: a job may exist, so nothing is decided: the message fails with what Atlas said, the claim stays.
+    expect(error).toMatchObject({ status: 403, errorCode: 'USER_UNAUTHORIZED' });
+    expect(stored?.outcome).toBeUndefined();
+    expect(stored?.claimToken).toBeTypeOf('string');
+    expect(f.reporter.outcomes).toEqual([]);
+  });
+});
+
+describe('Workflow: start, what Atlas refuses and what a dry run says (issue 18)', () => {
+  it.each([
+    'UNFINISHED_ON_DEMAND_SNAPSHOT',
+    'CANNOT_START_RESTORE_JOB_FOR_INCOMPLETE_CLUSTER_SNAPSHOT',
+    'CLUSTER_PAUSED_CANNOT_RESTORE',
+  ])('defers, then submits once, when Atlas refuses the POST with %s', async (errorCode) => {
+    // Prepare
+    const f = fixture();
+    f.atlas.failNext('createRestoreJob', () => atlasError('createBackupRestoreJob', 409, errorCode));
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.reporter.deferrals).toMatchObject([{ code: errorCode, operation: { operationId: 'drill-2026-11-28' } }]);
+    expect(f.reporter.deferrals[0]?.operation.deferAttempts).toBe(1);
+    expect(f.atlas.allJobs()).toHaveLength(1);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded' }]);
+  });
+
+  it('fails with HTTP_<status> when Atlas refuses for good without an error code, before or at the POST', async () => {
+    // Prepare
+    const atPost = fixture();
+    atPost.atlas.failNext('createRestoreJob', () => atlasError('createBackupRestoreJob', 400));
+    const before = fixture();
+    before.atlas.failNext('getCluster', () => atlasError('getCluster', 403));
+
+    // Act
+    await runRequest(atPost, requests.automated());
+    await runRequest(before, requests.automated());
+
+    // Assess
+    expect(atPost.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'HTTP_400' }]);
+    expect(before.reporter.outcomes).toMatchObject([{ outcome: 'failed', errorCode: 'HTTP_403' }]);
+  });
+
+  it('waits for a snapshot named explicitly that is still being taken, even a scheduled one', async () => {
+    // Prepare
+    const f = fixture({ config: { deferMaxAttempts: 1 } });
+    const taking = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'inProgress', snapshotType: 'scheduled' });
+
+    // Act
+    await runRequest(f, requests.automated({ snapshotId: taking }));
+
+    // Assess
+    expect(f.reporter.deferrals).toMatchObject([{ code: 'SNAPSHOT_IN_PROGRESS' }]);
+    expect(f.atlas.count('createRestoreJob')).toBe(0);
+  });
+
+  it('keeps what Atlas said as the cause when its own unanswered POST shows no job yet', async () => {
+    // Prepare
+    const f = fixture();
+    const lost = atlasError('createBackupRestoreJob', undefined, undefined, { ambiguous: true, retryable: true });
+    f.atlas.failNext('createRestoreJob', () => lost);
+    const service = createRestoreService(f.deps);
+
+    // Act
+    const error = await service
+      .handleMessage(JSON.stringify(requests.automated()), { messageId: 'm-1' }, { deadline: Date.now() + 60_000 })
+      .catch((caught: unknown) => caught);
+
+    // Assess
+    expect(error).toMatchObject({ code: 'SUBMIT_UNCONFIRMED' });
+    expect((error as Error).cause).toBe(lost);
+  });
+
+  it('reports the snapshot, its time and the RPO a dry run would restore; a point in time by its instant', async () => {
+    // Prepare
+    const f = fixture();
+    const requestedAt = f.clock.now();
+    const pit = fixture();
+    const instant = Math.floor(requestedAt / 1000) - 3600;
+
+    // Act
+    await runRequest(f, requests.automated({ dryRun: true }));
+    await runRequest(pit, requests.pointInTime({ dryRun: true, pointInTimeUTCSeconds: instant }));
+
+    // Assess
+    const [dry] = f.reporter.outcomes;
+    expect(dry).toMatchObject({ outcome: 'dryRun', snapshotAt: requestedAt - 3 * 3600_000, rpoSeconds: 3 * 3600 });
+    expect(dry?.snapshotId).toMatch(/^[0-9a-f]{24}$/);
+    expect(pit.reporter.outcomes[0]).toMatchObject({ outcome: 'dryRun', snapshotAt: instant * 1000, rpoSeconds: 3600 });
+    expect(pit.reporter.outcomes[0]?.outcomeReason).toContain(`point in time ${instant} `);
+  });
+});
+
+describe('Workflow: a dry run that would wait (issue 18)', () => {
+  it('reports no snapshot time or RPO when it would wait', async () => {
+    // Prepare
+    const f = fixture();
+    f.atlas.addCluster(GROUP, TARGET, { paused: true });
+
+    // Act
+    await runRequest(f, requests.automated({ dryRun: true }));
+
+    // Assess
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'dryRun' }]);
+    expect(f.reporter.outcomes[0]?.outcomeReason).toMatch(/^would wait: /);
+    expect(f.reporter.outcomes[0]).not.toHaveProperty('rpoSeconds');
+  });
+});
