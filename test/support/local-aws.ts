@@ -32,6 +32,7 @@ import { BY_CLUSTER_INDEX } from '../../functions/core/ledger/dynamodb-ledger.ts
 import { fakeLambdaContext } from './lambda-context.ts';
 import { deployedPlatform, type LambdaPlatform } from './lambda-platform/deployed.ts';
 import {
+  type InvocationScope,
   invocationLineage,
   lineageOfHeader,
   lineageOfSend,
@@ -280,8 +281,13 @@ export async function pollOnce(options: ConsumerOptions): Promise<PollResult> {
   const all = new Set(delivered.map((message) => message.MessageId ?? ''));
   const timeoutMs = options.functionTimeoutMs ?? platform.function.timeoutSeconds * 1000;
   const startedAt = Date.now();
+  const scope: InvocationScope = {
+    lineage: invocationLineage(Messages.map(lineageOf)),
+    killedAt: startedAt + timeoutMs,
+    now: Date.now,
+  };
   const invocation = runInvocation(
-    { lineage: invocationLineage(Messages.map(lineageOf)), killedAt: startedAt + timeoutMs, now: Date.now },
+    scope,
     async () =>
       (await options.handler(toSqsEvent(delivered, aws.workQueueArn), fakeLambdaContext({ timeoutMs }))) as
         | SQSBatchResponse
@@ -298,6 +304,7 @@ export async function pollOnce(options: ConsumerOptions): Promise<PollResult> {
     if (response === 'timeout') {
       // Lambda ends the invocation: whatever it would have answered is lost (its later sends are refused).
       timedOut = true;
+      scope.killed = true;
       invocation.catch(() => undefined);
       failedIds = all;
     } else {

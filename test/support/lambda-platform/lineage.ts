@@ -22,6 +22,8 @@ export interface InvocationScope {
   readonly killedAt: number;
   /** The loop's real clock. */
   readonly now: () => number;
+  /** Set when the loop ended the invocation at its timeout (a timer may fire a millisecond before `killedAt`). */
+  killed?: boolean;
 }
 
 const scope = new AsyncLocalStorage<InvocationScope>();
@@ -45,7 +47,7 @@ export function lineageOfSend(): number {
 /** Whether a send now comes from an invocation Lambda already ended at its timeout. */
 export function sentAfterKill(): boolean {
   const invocation = scope.getStore();
-  return invocation !== undefined && invocation.now() > invocation.killedAt;
+  return invocation !== undefined && (invocation.killed === true || invocation.now() > invocation.killedAt);
 }
 
 /**
