@@ -33,7 +33,8 @@ export const watch: CliCommand = {
     'Polls the job as the deployed poller does (POLL_MIN_DELAY_SECONDS, default 60, plus 5 % of the time the job has',
     'run, at most POLL_MAX_DELAY_SECONDS), or every --interval seconds; shows progress on stderr (on a terminal, a',
     'countdown to the next poll) and prints the job when it ends. A download job ends when its links are ready: it',
-    'then says how to get them (`jobs describe`).',
+    'then says how to get them (`jobs describe`). Its running time and RTO are on Atlas’s clock (the job id’s',
+    'creation second, finishedAt, and the Date header of Atlas’s answers), not this machine’s.',
     '',
     'Exit status: 0 the job completed, 1 it failed, was cancelled or expired (or --maxWaitMinutes passed, or Atlas',
     'kept failing), 2 bad flags or id.',
@@ -73,6 +74,8 @@ export const watch: CliCommand = {
     try {
       followed = await follow(jobId, {
         read: (deadline) => atlas.getRestoreJob(cluster, jobId, { deadline }),
+        // Atlas's clock, not this machine's: the job's age is measured between two of Atlas's timestamps.
+        atlasNow: () => atlas.serverDate?.() ?? Date.now(),
         delaySeconds: (running) => flags.interval ?? nextPollDelay(running, cadence),
         giveUpAt,
         onPending(polls, running, delaySeconds) {
@@ -114,6 +117,7 @@ export const watch: CliCommand = {
         ['Target', restoreTarget(job)],
         ['Submitted', view.submittedAt],
         ['Finished', job.finishedAt],
+        ['RTO', formatDuration(view.rtoSeconds)],
         ['Expires', job.expiresAt],
         ['Polls', polls],
       ]);
@@ -141,6 +145,8 @@ async function follow(
   jobId: string,
   loop: {
     read(deadline: number): Promise<RestoreJob>;
+    /** Now on Atlas's clock (the Date of its latest answer). */
+    atlasNow(): number;
     delaySeconds(runningSeconds: number): number;
     giveUpAt: number;
     onPending(polls: number, runningSeconds: number, delaySeconds: number): void;
@@ -158,7 +164,7 @@ async function follow(
       if (!(error instanceof AtlasApiError) || !error.retryable || ++failures >= MAX_FAILED_POLLS) throw error;
       loop.onFailure(error);
     }
-    const running = Math.max(0, (Date.now() - atlasIdCreatedAt(jobId).getTime()) / 1000);
+    const running = Math.max(0, (loop.atlasNow() - atlasIdCreatedAt(jobId).getTime()) / 1000);
     const delaySeconds = loop.delaySeconds(running);
     if (Date.now() + delaySeconds * 1000 > loop.giveUpAt) throw new WatchTimedOut();
     loop.onPending(polls, running, delaySeconds);
@@ -169,7 +175,19 @@ async function follow(
 /** The job for scripts, without its download links: a watch often runs in CI logs, and a link is a credential. */
 function watchedJob(job: RestoreJob, polls: number) {
   const { deliveryUrl: _links, components: _components, ...rest } = job;
-  return { ...rest, state: restoreJobState(job), submittedAt: atlasIdCreatedAt(job.id).toISOString(), polls };
+  const submittedAt = atlasIdCreatedAt(job.id);
+  const finishedAt = job.finishedAt === undefined ? Number.NaN : Date.parse(job.finishedAt);
+  // Both ends on Atlas's clock (the id's creation second, finishedAt), as the workflow measures a restore's RTO.
+  const rtoSeconds = Number.isFinite(finishedAt)
+    ? Math.max(0, Math.round((finishedAt - submittedAt.getTime()) / 1000))
+    : undefined;
+  return {
+    ...rest,
+    state: restoreJobState(job),
+    submittedAt: submittedAt.toISOString(),
+    ...(rtoSeconds === undefined ? {} : { rtoSeconds }),
+    polls,
+  };
 }
 
 /** How often `watch --stack` reads the operation's ledger item, and how long it waits for an item not yet written. */
