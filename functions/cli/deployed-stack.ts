@@ -13,7 +13,7 @@ export const STACK_OUTPUTS = { queueUrl: 'WorkQueueUrl', tableName: 'LedgerTable
 
 export const queueUrl = z.url({ protocol: /^https?$/, error: 'must be an SQS queue URL' });
 export const tableName = z.string().regex(/^[a-zA-Z0-9_.-]{3,255}$/, 'must be a DynamoDB table name');
-const stackName = z
+export const stackName = z
   .string()
   .regex(/^([A-Za-z][A-Za-z0-9-]{0,127}|arn:[\w+=/,.@:-]+)$/, 'must be a CloudFormation stack name or ARN');
 

@@ -29,10 +29,15 @@ export function parseBody(text: string, contentType: string | undefined): Parsed
   }
 }
 
-export function send(response: ServerResponse, answer: Answer): void {
+/** Writes the answer with a `Date` header from `now` (the simulated clock: Atlas's own clock, as real Atlas sends it). */
+export function send(response: ServerResponse, answer: Answer, now: number): void {
   if (response.destroyed) return;
   const text =
     answer.body === undefined ? '' : typeof answer.body === 'string' ? answer.body : JSON.stringify(answer.body);
-  response.writeHead(answer.status, { ...answer.headers, 'Content-Length': String(Buffer.byteLength(text)) });
+  response.writeHead(answer.status, {
+    ...answer.headers,
+    Date: new Date(now).toUTCString(),
+    'Content-Length': String(Buffer.byteLength(text)),
+  });
   response.end(text);
 }

@@ -75,7 +75,7 @@ export function createPipeline(
         () => parts.auth.challenge(),
       );
       log(answer.status);
-      send(response, answer);
+      send(response, answer, parts.clock.now());
       return;
     }
     if (fault?.kind === 'delay') {
@@ -90,7 +90,7 @@ export function createPipeline(
       return;
     }
     log(answer.status);
-    send(response, answer);
+    send(response, answer, parts.clock.now());
   };
 }
 

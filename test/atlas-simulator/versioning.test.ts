@@ -34,6 +34,21 @@ describe('Atlas simulator: versioned media types', () => {
     expect(answer.headers['x-error-code']).toBe(errorCode);
   });
 
+  it('dates every answer, errors included, with its simulated clock (HTTP Date), not the machine’s', async () => {
+    // Prepare: a frozen clock moved two days ahead of the machine's
+    simulator.clock.advance(2 * 86_400_000);
+    const now = simulator.clock.now();
+
+    // Act
+    const ok = await client.call(snapshots, { accept: V2023 });
+    const refused = await client.call(snapshots, { accept: 'application/json' });
+
+    // Assess
+    expect(ok.status).toBe(200);
+    expect(refused.status).toBe(406);
+    for (const answer of [ok, refused]) expect(answer.headers.date).toBe(new Date(now).toUTCString());
+  });
+
   it('resolves a later date to the newest version not after it, and says so in Content-Type', async () => {
     // Act
     const snapshotList = await client.call(snapshots, { accept: 'application/vnd.atlas.2025-06-01+json' });

@@ -1,6 +1,5 @@
 import * as z from 'zod';
 import { clusterKey } from '../../core/contract/restore-request.ts';
-import { outcomeRecord } from '../../core/reporting/reporter.ts';
 import { type Operation, requestFingerprint } from '../../core/workflow/operation.ts';
 import type { Log, Reporter } from '../../core/workflow/ports.ts';
 import type { IdentifiedRequest } from '../../core/workflow/service.ts';
@@ -16,10 +15,11 @@ import {
   stackFromEnvironment,
 } from '../deployed-stack.ts';
 import { runOperationInProcess } from '../in-process/run-operation.ts';
-import { describeOutcome, narrateSteps, sinceRequest } from '../operation-narrative.ts';
+import { describeOutcome } from '../operation-narrative.ts';
+import { stepNarrator, writeOperation } from '../operation-report.ts';
 import { OperationFailedError, RequestConflictError } from '../outcome-error.ts';
 import { writeFields, writeJson } from '../output.ts';
-import { createProgress, formatDuration } from '../progress.ts';
+import { createProgress } from '../progress.ts';
 import {
   deliveryTypeArgument,
   newRequestId,
@@ -124,15 +124,11 @@ export const start: CliCommand = {
     const ledger = deployed ? deployedLedger(deployed, context.env) : await localLedger(flags.ledger, context.env);
     const stderr = context.stderr ?? process.stderr;
     const progress = createProgress(stderr);
-    let previous: Operation | undefined;
-    const onStep = (next: Operation) => {
-      const now = Date.now();
-      for (const line of narrateSteps(previous, next, now)) progress.line(`${sinceRequest(next, now)} ${line}`);
-      previous = next;
-    };
+    const narrator = stepNarrator(progress.line);
+    const onStep = narrator.onStep;
     const interrupted = () => {
       progress.stop();
-      stderr.write(`atlas-restore: interrupted; ${whatIsLeft(previous, deployed)}\n`);
+      stderr.write(`atlas-restore: interrupted; ${whatIsLeft(narrator.last, deployed)}\n`);
       process.exit(130);
     };
     process.once('SIGINT', interrupted);
@@ -192,8 +188,7 @@ export const start: CliCommand = {
       context.stdout.write(`Follow it with: atlas-restore history --tableName ${deployed?.tableName}\n`);
       return;
     }
-    if (flags.json) writeJson(context.stdout, { ...outcomeRecord(operation), state: stateOf(operation) });
-    else writeSummary(context.stdout, operation);
+    writeOperation(context.stdout, operation, flags.json);
     if (operation.outcome === undefined || operation.outcome === 'succeeded' || operation.outcome === 'dryRun') return;
     const hint = operation.outcome === 'refused' ? `; ${deployed ? DEPLOYED_REFUSAL_HINT : REFUSAL_HINT}` : '';
     throw new OperationFailedError(
@@ -248,40 +243,6 @@ function whatIsLeft(operation: Operation | undefined, deployed: DeployedStack | 
     return `restore job ${operation.restoreJobId} keeps running in Atlas; follow it with: atlas-restore watch ${operation.restoreJobId} --projectId ${groupId} --clusterName ${clusterName}`;
   }
   return 'no restore job was recorded (if a submission was in flight, `atlas-restore jobs list` shows it)';
-}
-
-function stateOf(operation: Operation): string {
-  if (operation.outcome === 'dryRun') return 'dry run';
-  return operation.outcome ?? (operation.restoreJobId ? 'submitted' : 'pending');
-}
-
-function writeSummary(stdout: NodeJS.WritableStream, operation: Operation): void {
-  const record = outcomeRecord(operation);
-  const { request } = operation;
-  const fields: [string, string | number | undefined][] = [
-    ['Operation', operation.operationId],
-    ['Outcome', stateOf(operation)],
-    ['Reason', operation.outcomeReason],
-    ['Error code', operation.errorCode],
-    ['Restore job', operation.restoreJobId],
-    ['Snapshot', operation.snapshotId],
-    ['Snapshot time', record.snapshotAt as string | undefined],
-    ['Submitted', record.submittedAt as string | undefined],
-    ['Finished', record.finishedAt as string | undefined],
-    ['RTO', formatDuration(operation.rtoSeconds)],
-    ['RPO', formatDuration(operation.rpoSeconds)],
-    ['Polls', operation.polls],
-    ['Atlas calls', operation.atlasCalls],
-  ];
-  writeFields(
-    stdout,
-    fields.filter(([, value]) => value !== undefined),
-  );
-  if (operation.outcome === undefined && operation.restoreJobId !== undefined) {
-    stdout.write(
-      `Follow it with: atlas-restore watch ${operation.restoreJobId} --projectId ${request.groupId} --clusterName ${request.clusterName}\n`,
-    );
-  }
 }
 
 /** The workflow's warnings as progress lines; its info and debug lines are what the narrative already tells. */

@@ -4,6 +4,15 @@ import { AtlasApiError } from '../../core/atlas/errors.ts';
 import { atlasId, atlasIdCreatedAt, type RestoreJob, restoreJobState } from '../../core/atlas/model.ts';
 import { nextPollDelay } from '../../core/workflow/cadence.ts';
 import { type CliCommand, clusterFlags, clusterOptions, parseCommandLine, requiredText } from '../command.ts';
+import {
+  deployedLedger,
+  followOnStack,
+  resolveDeployedStack,
+  stackFromEnvironment,
+  stackName,
+} from '../deployed-stack.ts';
+import { describeOutcome } from '../operation-narrative.ts';
+import { stepNarrator, writeOperation } from '../operation-report.ts';
 import { OperationFailedError } from '../outcome-error.ts';
 import { writeFields, writeJson } from '../output.ts';
 import { createProgress, formatDuration } from '../progress.ts';
@@ -18,21 +27,29 @@ const MAX_FAILED_POLLS = 3;
 export const watch: CliCommand = {
   name: 'watch',
   summary: 'Follow one restore job to its end, polling at the workflow’s own cadence',
-  usage: 'JOB_ID --projectId ID --clusterName NAME [--interval S] [--maxWaitMinutes N] [--json]',
+  usage:
+    'JOB_ID --projectId ID --clusterName NAME [--interval S] [--maxWaitMinutes N] [--json] | OPERATION_ID --stack NAME [--refreshSeconds S] [--json]',
   help: [
     'Polls the job as the deployed poller does (POLL_MIN_DELAY_SECONDS, default 60, plus 5 % of the time the job has',
     'run, at most POLL_MAX_DELAY_SECONDS), or every --interval seconds; shows progress on stderr (on a terminal, a',
     'countdown to the next poll) and prints the job when it ends. A download job ends when its links are ready: it',
-    'then says how to get them (`jobs describe`).',
+    'then says how to get them (`jobs describe`). Its running time and RTO are on Atlas’s clock (the job id’s',
+    'creation second, finishedAt, and the Date header of Atlas’s answers), not this machine’s.',
     '',
     'Exit status: 0 the job completed, 1 it failed, was cancelled or expired (or --maxWaitMinutes passed, or Atlas',
     'kept failing), 2 bad flags or id.',
     '',
+    'With --stack NAME (or ATLAS_RESTORE_STACK, when no --projectId or --clusterName is given) it follows an operation',
+    '(its requestId) in the deployed stack’s ledger every --refreshSeconds (default 10) until it has an outcome,',
+    'printing its steps and its outcome as `start --stack` does; exit status 0 it succeeded, 1 it did not.',
+    '',
     'Examples:',
     '  atlas-restore watch 6650d1e2f3a4b5c6d7e8f9a0 --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod',
     '  atlas-restore watch 6650d1e2f3a4b5c6d7e8f9a0 --projectId 5f1a2b3c4d5e6f7a8b9c0d1e --clusterName prod --json',
+    '  atlas-restore watch drill-2026-05-01 --stack AtlasRestoreOrchestrator',
   ].join('\n'),
   async run(args, context) {
+    if (followsOperation(args, context.env)) return watchOperation(args, context);
     const { flags, positionals } = parseCommandLine(args, {
       options: { ...clusterOptions, maxWaitMinutes: { type: 'string' }, interval: { type: 'string' } },
       flags: clusterFlags.extend({
@@ -57,6 +74,8 @@ export const watch: CliCommand = {
     try {
       followed = await follow(jobId, {
         read: (deadline) => atlas.getRestoreJob(cluster, jobId, { deadline }),
+        // Atlas's clock, not this machine's: the job's age is measured between two of Atlas's timestamps.
+        atlasNow: () => atlas.serverDate?.() ?? Date.now(),
         delaySeconds: (running) => flags.interval ?? nextPollDelay(running, cadence),
         giveUpAt,
         onPending(polls, running, delaySeconds) {
@@ -98,6 +117,7 @@ export const watch: CliCommand = {
         ['Target', restoreTarget(job)],
         ['Submitted', view.submittedAt],
         ['Finished', job.finishedAt],
+        ['RTO', formatDuration(view.rtoSeconds)],
         ['Expires', job.expiresAt],
         ['Polls', polls],
       ]);
@@ -125,6 +145,8 @@ async function follow(
   jobId: string,
   loop: {
     read(deadline: number): Promise<RestoreJob>;
+    /** Now on Atlas's clock (the Date of its latest answer). */
+    atlasNow(): number;
     delaySeconds(runningSeconds: number): number;
     giveUpAt: number;
     onPending(polls: number, runningSeconds: number, delaySeconds: number): void;
@@ -142,7 +164,7 @@ async function follow(
       if (!(error instanceof AtlasApiError) || !error.retryable || ++failures >= MAX_FAILED_POLLS) throw error;
       loop.onFailure(error);
     }
-    const running = Math.max(0, (Date.now() - atlasIdCreatedAt(jobId).getTime()) / 1000);
+    const running = Math.max(0, (loop.atlasNow() - atlasIdCreatedAt(jobId).getTime()) / 1000);
     const delaySeconds = loop.delaySeconds(running);
     if (Date.now() + delaySeconds * 1000 > loop.giveUpAt) throw new WatchTimedOut();
     loop.onPending(polls, running, delaySeconds);
@@ -153,5 +175,70 @@ async function follow(
 /** The job for scripts, without its download links: a watch often runs in CI logs, and a link is a credential. */
 function watchedJob(job: RestoreJob, polls: number) {
   const { deliveryUrl: _links, components: _components, ...rest } = job;
-  return { ...rest, state: restoreJobState(job), submittedAt: atlasIdCreatedAt(job.id).toISOString(), polls };
+  const submittedAt = atlasIdCreatedAt(job.id);
+  const finishedAt = job.finishedAt === undefined ? Number.NaN : Date.parse(job.finishedAt);
+  // Both ends on Atlas's clock (the id's creation second, finishedAt), as the workflow measures a restore's RTO.
+  const rtoSeconds = Number.isFinite(finishedAt)
+    ? Math.max(0, Math.round((finishedAt - submittedAt.getTime()) / 1000))
+    : undefined;
+  return {
+    ...rest,
+    state: restoreJobState(job),
+    submittedAt: submittedAt.toISOString(),
+    ...(rtoSeconds === undefined ? {} : { rtoSeconds }),
+    polls,
+  };
+}
+
+/** How often `watch --stack` reads the operation's ledger item, and how long it waits for an item not yet written. */
+const DEFAULT_REFRESH_SECONDS = 10;
+const APPEAR_WITHIN_MS = 60_000;
+
+/** `--stack`, or ATLAS_RESTORE_STACK when the flags name no Atlas cluster: the id is an operation's, not a job's. */
+function followsOperation(args: readonly string[], env: NodeJS.ProcessEnv): boolean {
+  const named = (flag: string) => args.some((arg) => arg === flag || arg.startsWith(`${flag}=`));
+  if (named('--stack')) return true;
+  return !named('--projectId') && !named('--clusterName') && stackFromEnvironment(env) !== undefined;
+}
+
+/** Follows an operation the deployed function runs, through the stack's ledger, as `start --stack` does. */
+async function watchOperation(args: readonly string[], context: Parameters<CliCommand['run']>[1]): Promise<void> {
+  const { flags, positionals } = parseCommandLine(args, {
+    options: {
+      stack: { type: 'string' },
+      refreshSeconds: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    },
+    flags: z.object({
+      stack: stackName.optional(),
+      refreshSeconds: z.coerce.number().positive().max(3_600).optional(),
+      json: z.boolean(),
+    }),
+    positionals: z.tuple([z.string().min(1, 'is required')], z.never({ error: 'unexpected extra argument' })),
+    positionalNames: ['OPERATION_ID'],
+  });
+  const [operationId] = positionals;
+  const stack = flags.stack ?? stackFromEnvironment(context.env);
+  const deployed = await resolveDeployedStack({ stack }, context.env);
+  if (deployed === undefined) throw new Error('watch: no deployed stack named');
+  const ledger = deployedLedger(deployed, context.env);
+  const progress = createProgress(context.stderr ?? process.stderr);
+  const narrator = stepNarrator(progress.line);
+  let operation: Awaited<ReturnType<typeof followOnStack>>;
+  try {
+    operation = await followOnStack(ledger, operationId, {
+      refreshMs: (flags.refreshSeconds ?? DEFAULT_REFRESH_SECONDS) * 1000,
+      appearWithinMs: APPEAR_WITHIN_MS,
+      onStep: narrator.onStep,
+    });
+  } finally {
+    progress.stop();
+    ledger.close();
+  }
+  writeOperation(context.stdout, operation, flags.json);
+  if (operation.outcome === 'succeeded' || operation.outcome === 'dryRun') return;
+  throw new OperationFailedError(
+    operation.outcome ?? 'pending',
+    `restore ${describeOutcome(operation)} (operation ${operationId})`,
+  );
 }

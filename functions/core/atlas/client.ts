@@ -61,6 +61,12 @@ export interface AtlasClientOptions {
 export interface AtlasClient extends AtlasApi {
   /** Closes the keep-alive connections. */
   close(): Promise<void>;
+  /**
+   * Atlas's clock at its latest answer, in epoch ms: the HTTP `Date` header (RFC 9110 §6.6.1) of the last response
+   * that had one, or undefined before any. Durations shown against Atlas's own timestamps use it, not this machine's
+   * clock (which may disagree, and does with a simulator that runs faster than real time).
+   */
+  serverDate?(): number | undefined;
 }
 
 /** Stops a listing that never ends (a server that ignores pageNum); 200 pages of 500 is far past any real cluster. */
@@ -99,6 +105,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     digest: new DigestSession(),
   });
   const noticesLogged = new Set<string>();
+  let lastServerDate: number | undefined;
   let closing: Promise<void> | undefined;
 
   interface Call {
@@ -151,6 +158,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
           durationMs: now() - startedAt,
         });
         noteDeprecation(operation, response);
+        noteServerDate(response);
         if (response.status >= 200 && response.status < 300) return read(response, located);
         throw errorFromResponse(located, response, now());
       },
@@ -175,6 +183,12 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
           }),
       },
     );
+  }
+
+  function noteServerDate(response: HttpResponse) {
+    const date = response.headers.date;
+    const ms = date === undefined ? Number.NaN : Date.parse(date);
+    if (Number.isFinite(ms)) lastServerDate = ms;
   }
 
   /** Deprecation and Sunset headers announce the end of a resource version: worth one warning per client. */
@@ -234,6 +248,8 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
   const cluster = (ref: ClusterRef): PathParameters => ({ groupId: ref.groupId, clusterName: ref.clusterName });
 
   return {
+    serverDate: () => lastServerDate,
+
     getCluster(ref, callOptions) {
       return getOne<Cluster>(clusterSchema, {
         operation: OPERATIONS.getCluster,

@@ -187,6 +187,48 @@ describe('CLI: atlas-restore start on the deployed stack', () => {
     expect(cloudFormation.calls()).toHaveLength(0);
   });
 
+  it('watch --stack follows an operation sent with --no-watch through the ledger to its outcome, telling its steps', async () => {
+    // Prepare
+    const deployed = deployedFunction();
+    const sent = await runInProcess([...drill('by-hand-8'), '--stack', STACK, '--no-watch'], env);
+
+    // Act
+    const watching = runInProcess(['watch', 'by-hand-8', '--stack', STACK, '--refreshSeconds', '0.1', '--json'], env);
+    await runSentRequests(deployed);
+    const result = await watching;
+
+    // Assess
+    expect(sent.code).toBe(0);
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({ operationId: 'by-hand-8', outcome: 'succeeded' });
+    expect(result.stderr).toMatch(/^\+[\d:]+ accepted: automated restore/m);
+    expect(result.stderr).toContain('succeeded: restore job');
+    expect(deployed.f.atlas.count('createRestoreJob')).toBe(1);
+  });
+
+  it('watch follows an operation on ATLAS_RESTORE_STACK, printing its summary; watch JOB_ID --projectId stays a job watch', async () => {
+    // Prepare
+    const deployed = deployedFunction();
+    const first = runInProcess([...drill('by-hand-9'), '--stack', STACK, '--refreshSeconds', '0.1'], env);
+    await runSentRequests(deployed);
+    await first;
+
+    // Act
+    const result = await runInProcess(['watch', 'by-hand-9'], { ...env, ATLAS_RESTORE_STACK: STACK });
+    const job = await runInProcess(['watch', 'by-hand-9', '--projectId', GROUP, '--clusterName', SOURCE], {
+      ...env,
+      ATLAS_RESTORE_STACK: STACK,
+    });
+
+    // Assess
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^Operation\s+by-hand-9$/m);
+    expect(result.stdout).toMatch(/^Outcome\s+succeeded$/m);
+    expect(result.stdout).toMatch(/^RTO\s+/m);
+    expect(job.code).toBe(2);
+    expect(job.stderr).toContain('JOB_ID');
+  });
+
   it('exits 1 naming the stack when CloudFormation does not know it', async () => {
     // Prepare
     cloudFormation

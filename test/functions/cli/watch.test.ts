@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, it } from 'vitest';
+import { formatDuration } from '../../../functions/cli/progress.ts';
+import { atlasIdCreatedAt } from '../../../functions/core/atlas/model.ts';
 import { nextPollDelay } from '../../../functions/core/workflow/cadence.ts';
-import type { AtlasSimulator } from '../../atlas-simulator/index.ts';
+import { type AtlasSimulator, SimulatedClock, startAtlasSimulator } from '../../atlas-simulator/index.ts';
 import { addClusterPair, atlasEnv, runCli, runInProcess, startCli, startRealTimeSimulator } from './run-cli.ts';
 
 describe.concurrent('CLI: atlas-restore watch', () => {
@@ -216,5 +218,52 @@ describe.concurrent('CLI: atlas-restore watch', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore [a-z ]*--help\)\n$/);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+/** `npm run sim -- --scale 60`: Atlas's clock runs 60 times faster than this machine's, and is ahead of it. */
+describe('CLI: atlas-restore watch against a simulator at scale 60', () => {
+  let sim: AtlasSimulator;
+  let env: Record<string, string>;
+
+  beforeAll(async () => {
+    sim = await startAtlasSimulator({ clock: new SimulatedClock({ scale: 60 }), rateLimit: false });
+    // Atlas's clock three hours ahead of the machine's: a job it created is in this machine's future.
+    sim.clock.advance(3 * 3_600_000);
+    env = { ...atlasEnv(sim), POLL_MIN_DELAY_SECONDS: '1', POLL_MAX_DELAY_SECONDS: '2' };
+  });
+  afterAll(() => sim.close());
+
+  it('shows the running time and the RTO on Atlas’s clock (its Date header, the job id, finishedAt)', async ({
+    expect,
+  }) => {
+    // Prepare: a job Atlas submitted 20 simulated minutes ago
+    const pair = addClusterPair(sim);
+    const jobId = sim.state.addRestoreJob(pair.groupId, pair.source, {
+      deliveryType: 'automated',
+      targetGroupId: pair.groupId,
+      targetClusterName: pair.target,
+      snapshotId: pair.snapshotId,
+      submittedAt: sim.clock.now() - 20 * 60_000,
+      durationMs: 10 * 3_600_000,
+    });
+
+    // Act
+    const watching = startCli(['watch', jobId, '--projectId', pair.groupId, '--clusterName', pair.source], env);
+    await watching.stderrMatches(/^poll 1: /m);
+    sim.state.completeRestoreJob(jobId);
+    const result = await watching.result;
+
+    // Assess: the machine's clock would say 0s (the job is in its future); Atlas's says 20 minutes and more
+    expect(result.code).toBe(0);
+    const running = /^poll 1: restore job \w+ pending, running for (\d+)m (\d+)s;/m.exec(result.stderr);
+    expect(running, result.stderr).not.toBeNull();
+    const runningSeconds = Number(running?.[1]) * 60 + Number(running?.[2]);
+    expect(runningSeconds).toBeGreaterThanOrEqual(20 * 60);
+    expect(runningSeconds).toBeLessThan(60 * 60);
+    const job = sim.state.restoreJob(pair.groupId, pair.source, jobId);
+    const rto = Math.round((Date.parse(job?.finishedAt ?? '') - atlasIdCreatedAt(jobId).getTime()) / 1000);
+    expect(rto).toBeGreaterThanOrEqual(runningSeconds);
+    expect(result.stdout).toMatch(new RegExp(`^RTO\\s+${formatDuration(rto)}$`, 'm'));
   });
 });
