@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import { Runtime } from 'aws-cdk-lib/aws-lambda';
-import { type BundlingOptions, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
+import { Architecture, Runtime } from 'aws-cdk-lib/aws-lambda';
+import { type BundlingOptions, type NodejsFunctionProps, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import type { BuildOptions } from 'esbuild';
 
 /**
@@ -49,6 +49,19 @@ export function nodejsFunctionBundling(): BundlingOptions {
     externalModules: [...handlerBundle.externalModules],
     forceDockerBundling: false,
   };
+}
+
+/** A NodejsFunction of ours: this entry point, bundled as above, on the pinned runtime (arm64). */
+export function bundledFunction(entry: string) {
+  return {
+    entry,
+    handler: HANDLER_EXPORT,
+    projectRoot: PROJECT_ROOT,
+    depsLockFilePath: DEPS_LOCK_FILE,
+    runtime: HANDLER_RUNTIME,
+    architecture: Architecture.ARM_64,
+    bundling: nodejsFunctionBundling(),
+  } satisfies NodejsFunctionProps;
 }
 
 /**

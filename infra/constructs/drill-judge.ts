@@ -1,7 +1,7 @@
 import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { Architecture, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
@@ -14,14 +14,7 @@ import {
 import { Construct } from 'constructs';
 import type { DrillDefinition } from '../../functions/core/drills/judge.ts';
 import { BY_CLUSTER_INDEX } from '../../functions/core/ledger/dynamodb-ledger.ts';
-import {
-  DEPS_LOCK_FILE,
-  DRILL_JUDGE_ENTRY,
-  HANDLER_EXPORT,
-  HANDLER_RUNTIME,
-  nodejsFunctionBundling,
-  PROJECT_ROOT,
-} from '../handler-bundling.ts';
+import { bundledFunction, DRILL_JUDGE_ENTRY } from '../handler-bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../restore-metrics.ts';
 
 /** How often the judge looks: a missed run is marked at most this long after its deadline. */
@@ -66,13 +59,7 @@ export class DrillJudge extends Construct {
     this.logGroup.grantWrite(role);
 
     this.function = new NodejsFunction(this, 'Handler', {
-      entry: DRILL_JUDGE_ENTRY,
-      handler: HANDLER_EXPORT,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: DEPS_LOCK_FILE,
-      runtime: HANDLER_RUNTIME,
-      architecture: Architecture.ARM_64,
-      bundling: nodejsFunctionBundling(),
+      ...bundledFunction(DRILL_JUDGE_ENTRY),
       memorySize: 256,
       timeout: Duration.minutes(2),
       // One judge at a time: two would only tell the same verdicts twice.

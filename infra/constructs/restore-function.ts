@@ -1,27 +1,14 @@
 import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import {
-  ApplicationLogLevel,
-  Architecture,
-  LoggingFormat,
-  RecursiveLoop,
-  SystemLogLevel,
-} from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel, LoggingFormat, RecursiveLoop, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
 import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import {
-  DEPS_LOCK_FILE,
-  HANDLER_ENTRY,
-  HANDLER_EXPORT,
-  HANDLER_RUNTIME,
-  nodejsFunctionBundling,
-  PROJECT_ROOT,
-} from '../handler-bundling.ts';
+import { bundledFunction, HANDLER_ENTRY } from '../handler-bundling.ts';
 
 /** The DynamoDB calls the workflow makes on the ledger (functions/core/ledger/dynamodb-ledger.ts). */
 export const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -83,13 +70,7 @@ export class RestoreFunction extends Construct {
     this.logGroup.grantWrite(role);
 
     this.function = new NodejsFunction(this, 'Handler', {
-      entry: HANDLER_ENTRY,
-      handler: HANDLER_EXPORT,
-      projectRoot: PROJECT_ROOT,
-      depsLockFilePath: DEPS_LOCK_FILE,
-      runtime: HANDLER_RUNTIME,
-      architecture: Architecture.ARM_64,
-      bundling: nodejsFunctionBundling(),
+      ...bundledFunction(HANDLER_ENTRY),
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
       role,
