@@ -83,48 +83,34 @@ export interface LambdaConfig {
 
 const CLUSTER_KEY = new RegExp(`^${ATLAS_ID_PATTERN.source.slice(1, -1)}/${CLUSTER_NAME_PATTERN.source.slice(1, -1)}$`);
 
-const clusterList = z
-  .string()
-  .default('')
-  .transform((value, context) => {
-    const entries = value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry.length > 0);
-    entries.forEach((entry, index) => {
-      if (!CLUSTER_KEY.test(entry)) {
-        context.addIssue({
-          code: 'custom',
-          message: `entry ${index + 1} must be groupId/clusterName (24 hex characters, a slash, a cluster name)`,
-        });
-      }
+/** A comma-separated list whose every entry matches `pattern` (the issue names the entry and its rule). */
+function patternList(pattern: RegExp, rule: string) {
+  return z
+    .string()
+    .default('')
+    .transform((value, context) => {
+      const entries = value
+        .split(',')
+        .map((entry) => entry.trim())
+        .filter((entry) => entry.length > 0);
+      entries.forEach((entry, index) => {
+        if (!pattern.test(entry)) context.addIssue({ code: 'custom', message: `entry ${index + 1} must be ${rule}` });
+      });
+      return new Set(entries);
     });
-    return new Set(entries);
-  });
+}
+
+const clusterList = patternList(CLUSTER_KEY, 'groupId/clusterName (24 hex characters, a slash, a cluster name)');
 
 /** A source pattern: `groupId/clusterName`, or `groupId/*` for every cluster of the project. */
 export const SOURCE_PATTERN = new RegExp(
   `^${ATLAS_ID_PATTERN.source.slice(1, -1)}/(\\*|${CLUSTER_NAME_PATTERN.source.slice(1, -1)})$`,
 );
 
-const sourceList = z
-  .string()
-  .default('')
-  .transform((value, context) => {
-    const entries = value
-      .split(',')
-      .map((entry) => entry.trim())
-      .filter((entry) => entry.length > 0);
-    entries.forEach((entry, index) => {
-      if (!SOURCE_PATTERN.test(entry)) {
-        context.addIssue({
-          code: 'custom',
-          message: `entry ${index + 1} must be groupId/clusterName or groupId/* (24 hex characters, a slash, a cluster name or *)`,
-        });
-      }
-    });
-    return new Set(entries);
-  });
+const sourceList = patternList(
+  SOURCE_PATTERN,
+  'groupId/clusterName or groupId/* (24 hex characters, a slash, a cluster name or *)',
+);
 
 /**
  * The shortest ledger retention, in days: TTL must never delete an operation that may still be waiting, and a request
