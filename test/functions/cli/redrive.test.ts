@@ -3,6 +3,7 @@ import { GetQueueAttributesCommand, SQSClient, StartMessageMoveTaskCommand } fro
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { runInProcess } from './run-cli.ts';
+import { stackWithOutputs } from './stack-outputs.ts';
 
 const STACK = 'AtlasRestoreOrchestrator';
 const DLQ_URL = 'https://sqs.eu-west-1.amazonaws.com/123456789012/dlq';
@@ -27,20 +28,11 @@ describe('CLI: atlas-restore redrive', () => {
   beforeEach(() => {
     cloudFormation.reset();
     sqs.reset();
-    cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({
-      Stacks: [
-        {
-          StackName: STACK,
-          CreationTime: new Date(),
-          StackStatus: 'UPDATE_COMPLETE',
-          Outputs: [
-            { OutputKey: 'DeadLetterQueueUrl', OutputValue: DLQ_URL },
-            { OutputKey: 'DeadLetterQueueArn', OutputValue: DLQ_ARN },
-            { OutputKey: 'WorkQueueArn', OutputValue: WORK_ARN },
-          ],
-        },
-      ],
-    });
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: STACK })
+      .resolves(
+        stackWithOutputs(STACK, { DeadLetterQueueUrl: DLQ_URL, DeadLetterQueueArn: DLQ_ARN, WorkQueueArn: WORK_ARN }),
+      );
     sqs.on(GetQueueAttributesCommand).resolves({ Attributes: { ApproximateNumberOfMessages: '3' } });
     sqs.on(StartMessageMoveTaskCommand).resolves({ TaskHandle: 'task-1' });
   });

@@ -4,6 +4,7 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LocalAws, peekMessages, startLocalAws } from '../../support/local-aws.ts';
 import { runInProcess } from './run-cli.ts';
+import { stackWithOutputs } from './stack-outputs.ts';
 
 const STACK = 'AtlasRestoreOrchestrator';
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
@@ -35,19 +36,9 @@ describe('CLI: the deployed stack by name', () => {
   });
   beforeEach(async () => {
     cloudFormation.reset();
-    cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({
-      Stacks: [
-        {
-          StackName: STACK,
-          CreationTime: new Date(),
-          StackStatus: 'UPDATE_COMPLETE',
-          Outputs: [
-            { OutputKey: 'WorkQueueUrl', OutputValue: aws.workQueueUrl },
-            { OutputKey: 'LedgerTableName', OutputValue: aws.tableName },
-          ],
-        },
-      ],
-    });
+    cloudFormation
+      .on(DescribeStacksCommand, { StackName: STACK })
+      .resolves(stackWithOutputs(STACK, { WorkQueueUrl: aws.workQueueUrl, LedgerTableName: aws.tableName }));
     await aws.sqs.send(new PurgeQueueCommand({ QueueUrl: aws.workQueueUrl }));
   });
 

@@ -9,6 +9,7 @@ import { type LocalAws, peekMessages, startLocalAws } from '../../support/local-
 import { type Fixture, fixture, GROUP, SOURCE, TARGET } from '../core/workflow/fakes.ts';
 import { drain } from '../core/workflow/harness.ts';
 import { runInProcess } from './run-cli.ts';
+import { stackWithOutputs } from './stack-outputs.ts';
 
 const STACK = 'AtlasRestoreOrchestrator';
 
@@ -41,20 +42,13 @@ describe('CLI: atlas-restore start on the deployed stack', () => {
   });
   beforeEach(async () => {
     cloudFormation.reset();
-    cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves({
-      Stacks: [
-        {
-          StackName: STACK,
-          CreationTime: new Date(),
-          StackStatus: 'UPDATE_COMPLETE',
-          Outputs: [
-            { OutputKey: 'WorkQueueUrl', OutputValue: aws.workQueueUrl },
-            { OutputKey: 'WorkQueueArn', OutputValue: aws.workQueueArn },
-            { OutputKey: 'LedgerTableName', OutputValue: aws.tableName },
-          ],
-        },
-      ],
-    });
+    cloudFormation.on(DescribeStacksCommand, { StackName: STACK }).resolves(
+      stackWithOutputs(STACK, {
+        WorkQueueUrl: aws.workQueueUrl,
+        WorkQueueArn: aws.workQueueArn,
+        LedgerTableName: aws.tableName,
+      }),
+    );
     await aws.sqs.send(new PurgeQueueCommand({ QueueUrl: aws.workQueueUrl }));
   });
 
