@@ -177,12 +177,13 @@ function loadDocument(): Document {
 
 /** Adds the other slice's paths (method by method) and components; the shared ones are the same text in both. */
 function mergeDocument(into: Document, other: Document): void {
-  const paths = (into.paths ??= {});
-  for (const [path, item] of Object.entries(other.paths ?? {})) paths[path] = { ...item, ...paths[path] };
-  const components = (into.components ??= {}) as Record<string, Record<string, unknown>>;
+  into.paths = { ...into.paths };
+  for (const [path, item] of Object.entries(other.paths ?? {})) into.paths[path] = { ...item, ...into.paths[path] };
+  const components: Record<string, Record<string, unknown> | undefined> = { ...into.components };
   for (const [kind, entries] of Object.entries(other.components ?? {})) {
     components[kind] = { ...(entries as Record<string, unknown>), ...components[kind] };
   }
+  into.components = components;
 }
 
 function aliasVersionedAsJson(content: Record<string, { schema?: unknown }>): void {
