@@ -336,6 +336,33 @@ describe('Atlas simulator: cluster lifecycle', () => {
   });
 });
 
+describe('Atlas simulator: cluster endpoints and the Cloud Backups bucket', () => {
+  it('does not count cluster calls against the Cloud Backups token bucket', async () => {
+    // Prepare
+    const limited = await startAtlasSimulator({
+      clock: new SimulatedClock({ scale: 0 }),
+      rateLimit: { capacity: 1, refillPerMinute: 1 },
+    });
+    const client = new TestClient(limited);
+    try {
+      // Act
+      const reads = [];
+      for (let call = 0; call < 3; call += 1) {
+        reads.push((await client.call(`/clusters/${limited.seed.sourceClusterName}`, { accept: V2024 })).status);
+        reads.push((await client.call('/clusters', { accept: V2024 })).status);
+      }
+      await client.call(`/clusters/${limited.seed.sourceClusterName}/backup/snapshots`);
+      const backups = await client.call(`/clusters/${limited.seed.sourceClusterName}/backup/snapshots`);
+
+      // Assess
+      expect(reads).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(backups.status).toBe(429);
+    } finally {
+      await limited.close();
+    }
+  });
+});
+
 describe('Atlas simulator: restore-target compatibility', () => {
   let simulator: AtlasSimulator;
   let client: TestClient;
