@@ -327,11 +327,13 @@ describe('Atlas simulator: cluster lifecycle', () => {
     const retagged = await update(name, { tags });
     await update(name, { paused: true });
     const whilePaused = await update(name, { tags: [] });
+    const resumeAndRetag = await update(name, { paused: false, tags: [] });
 
     // Assess
     expect([both.status, field(both, 'errorCode')]).toEqual([409, 'CANNOT_UPDATE_AND_PAUSE_CLUSTER']);
     expect(retagged.json).toMatchObject({ tags });
     expect([whilePaused.status, field(whilePaused, 'errorCode')]).toEqual([409, 'CANNOT_UPDATE_PAUSED_CLUSTER']);
+    expect([resumeAndRetag.status, field(resumeAndRetag, 'errorCode')]).toEqual([409, 'CANNOT_UPDATE_PAUSED_CLUSTER']);
     expect(field(await read(name), 'tags')).toEqual(tags);
   });
 });
