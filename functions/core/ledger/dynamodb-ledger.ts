@@ -46,6 +46,12 @@
  *   they land: the outcome log line carries `operationId` (count distinct ids), the alarms on RestoreFailed and
  *   RestoreTimedOut fire on a sum ≥ 1 and SNS notifies on the alarm's state change only, the drill alarm wants at
  *   least one RestoreSucceeded, and a repeated duration sample has the same value.
+ * - After the restore. When phases follow the job's end (verify, …; see workflow/after-restore.ts), the poll that
+ *   sees it end advances with `restoreEnd` instead of finishing, and the last phase writes the outcome, once, as
+ *   above. The verifier writes beside the chain, never on its step: `sourceInventory` and `verification` (the result,
+ *   JSON) each on `attribute_not_exists`, so the first result wins, whether the verifier's or the `unknown` the chain
+ *   records when it did not answer in time; the chain marks the request with `verificationRequestedAt`, a separate
+ *   attribute, so it never overwrites a result recorded first.
  * - Retention. `expiresAt` (TTL) is pushed to now + LEDGER_RETENTION_DAYS by every advance and by the outcome, so
  *   an operation that lives is never deleted under its messages; the retention must exceed the longest maxWait by a
  *   day (both config validators refuse less). A message whose operation is unknown is dead-lettered with its reason.
@@ -70,6 +76,7 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { sourceInventory, verificationResult } from '../contract/verification.ts';
 import type { Operation, PendingMessage, StepRef } from '../workflow/operation.ts';
 import type { Finish, Ledger, OperationCounters, OperationUpdate } from '../workflow/ports.ts';
 import { UpdateExpression } from './expression.ts';
@@ -131,6 +138,9 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .set('restoreJobId', update.restoreJobId)
       .set('submittedAt', optionalIso(update.submittedAt))
       .set('adopted', update.adopted)
+      .set('restoreEnd', update.restoreEnd && JSON.stringify(update.restoreEnd))
+      .set('verificationRequestedAt', optionalIso(update.verificationRequestedAt))
+      .set('inventoryRequestedAt', optionalIso(update.inventoryRequestedAt))
       .set('expiresAt', update.expiresAt)
       .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt));
     // 0 clears it: a poll reached Atlas again.
@@ -220,6 +230,9 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .setIfAbsent('firstClaimedAt', iso(claim.at))
         .set('priorJobIds', JSON.stringify(claim.priorJobIds))
         .set('snapshotAt', optionalIso(claim.snapshotAt));
+      if (claim.inventoryRequestedAt !== undefined) {
+        expression.setIfAbsent('inventoryRequestedAt', iso(claim.inventoryRequestedAt));
+      }
       if (claim.snapshotId === undefined) expression.remove('snapshotId');
       else expression.set('snapshotId', claim.snapshotId);
       if (takeOver === undefined) expression.whereAbsent('claimToken');
@@ -292,6 +305,26 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       return conditionalUpdate(
         operationId,
         new UpdateExpression().set('reportedAt', iso(at)).whereExists('outcome').whereAbsent('reportedAt'),
+      );
+    },
+
+    async recordInventory(operationId, inventory) {
+      return conditionalUpdate(
+        operationId,
+        new UpdateExpression()
+          .set('sourceInventory', JSON.stringify(sourceInventory.parse(inventory)))
+          .whereExists('pk')
+          .whereAbsent('sourceInventory'),
+      );
+    },
+
+    async recordVerification(operationId, result) {
+      return conditionalUpdate(
+        operationId,
+        new UpdateExpression()
+          .set('verification', JSON.stringify(verificationResult.parse(result)))
+          .whereExists('pk')
+          .whereAbsent('verification'),
       );
     },
 

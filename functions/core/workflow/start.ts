@@ -5,6 +5,7 @@ import { clusterKey, restoreTarget } from '../contract/restore-request.ts';
 import { deferDelay, nextPollDelay } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import { checkGuardrails } from './guardrails.ts';
+import type { OperationUpdate } from './ports.ts';
 import {
   chooseSnapshot,
   type Deferral,
@@ -91,7 +92,14 @@ async function start(context: StepContext, submission: Submission): Promise<void
     return;
   }
 
-  const refusal = checkGuardrails(request, deps.config);
+  const refusal =
+    checkGuardrails(request, deps.config) ??
+    (request.verify !== undefined && deps.verificationQueue === undefined
+      ? {
+          code: 'VERIFICATION_NOT_CONFIGURED',
+          reason: 'the request asks to verify the restore, and no verifier is configured (VERIFICATION_QUEUE_URL)',
+        }
+      : undefined);
   if (refusal) {
     await finishOperation(context, {
       outcome: 'refused',
@@ -142,7 +150,31 @@ async function start(context: StepContext, submission: Submission): Promise<void
     );
     return;
   }
+  if (await awaitSourceInventory(context, target)) return;
   await submitOnce(context, submission, source, body, choice.snapshotAt, await listJobs());
+}
+
+/**
+ * A verified restore onto its own source overwrites what the verifier compares the result with: the source's
+ * inventory must be recorded before the submission, not merely asked for. Asks for it (once, marked with the
+ * deferral) and defers until the verifier recorded it; DEFER_MAX_ATTEMPTS bounds the wait (DEFER_LIMIT_REACHED).
+ * Answers whether it deferred.
+ */
+async function awaitSourceInventory(context: StepContext, target: ClusterRef | undefined): Promise<boolean> {
+  const { operation } = context;
+  const { request } = operation;
+  if (request.verify === undefined || target === undefined || clusterKey(target) !== clusterKey(request)) return false;
+  if (operation.sourceInventory !== undefined) return false;
+  const asked = operation.inventoryRequestedAt === undefined ? await requestInventory(context) : undefined;
+  await defer(
+    context,
+    {
+      code: 'SOURCE_INVENTORY_PENDING',
+      reason: "the restore overwrites its own source: waiting for the verifier's inventory of it before submitting",
+    },
+    asked === undefined ? {} : { inventoryRequestedAt: asked },
+  );
+  return true;
 }
 
 /** Checks before acting: anything that makes Atlas refuse, or that a restore must not race with. */
@@ -179,6 +211,7 @@ async function submitOnce(
   const claimToken = newToken(deps);
   const claimedAt = deps.clock.now();
   const priorJobIds = matchingJobs(jobs, body).map((job) => job.id);
+  const inventoryRequestedAt = await requestInventory(context);
   const claimed = await deps.ledger.claim(
     at,
     {
@@ -187,6 +220,7 @@ async function submitOnce(
       snapshotAt,
       priorJobIds,
       ...(body.snapshotId ? { snapshotId: body.snapshotId } : {}),
+      ...(inventoryRequestedAt !== undefined ? { inventoryRequestedAt } : {}),
     },
     operation.claimToken,
   );
@@ -251,6 +285,20 @@ async function submitOnce(
     {},
     { claimToken },
   );
+}
+
+/**
+ * Verified drills: asks the verifier for the source's inventory before the first submission, once per operation
+ * (the claim marks it; an attempt that dies before its claim asks again, which the verifier's first-wins write makes
+ * harmless). Answers the time to mark, or undefined when there is nothing to ask.
+ */
+async function requestInventory(context: StepContext): Promise<number | undefined> {
+  const { deps, operation } = context;
+  if (operation.request.verify === undefined || operation.inventoryRequestedAt !== undefined) return undefined;
+  // Stryker disable next-line ConditionalExpression: equivalent, the start refuses `verify` without a verifier queue
+  if (deps.verificationQueue === undefined) return undefined;
+  await deps.verificationQueue.send({ v: 1, kind: 'inventory', operationId: operation.operationId });
+  return deps.clock.now();
 }
 
 /**
@@ -326,7 +374,7 @@ async function adopt(context: StepContext, job: RestoreJob, claimToken: string):
 }
 
 /** Waits and starts again, with backoff; past DEFER_MAX_ATTEMPTS the operation fails with the last reason. */
-async function defer(context: StepContext, deferral: Deferral): Promise<void> {
+async function defer(context: StepContext, deferral: Deferral, update: OperationUpdate = {}): Promise<void> {
   const { deps, operation } = context;
   const attempt = operation.deferAttempts + 1;
   if (attempt > deps.config.deferMaxAttempts) {
@@ -341,7 +389,7 @@ async function defer(context: StepContext, deferral: Deferral): Promise<void> {
   const advanced = await handOff(
     context,
     { kind: 'start', delaySeconds },
-    { lastDeferReason: `${deferral.code}: ${deferral.reason}` },
+    { ...update, lastDeferReason: `${deferral.code}: ${deferral.reason}` },
     { deferAttempts: 1 },
   );
   // Stryker disable next-line ConditionalExpression: equivalent, handOff answers true or throws
