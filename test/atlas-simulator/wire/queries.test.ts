@@ -176,7 +176,9 @@ describe('Wire protocol: queries, cursors and counts', () => {
 
   it('refuses an unknown query operator or pipeline stage as MongoDB does', async () => {
     // Act
-    const operator = await heartbeats.findOne({ seq: { $near: 1 } }).catch((caught: unknown) => caught);
+    const operator = await heartbeats
+      .findOne({ seq: { $near: 1 } } as Record<string, unknown>)
+      .catch((caught: unknown) => caught);
     const stage = await heartbeats
       .aggregate([{ $lookup: { from: 'x' } }])
       .toArray()
