@@ -11,6 +11,15 @@ import { authorize, type CommandContext, collectionName, namespace } from './con
 
 /** WiredTiger's smallest file: each collection and index takes at least this on disk. */
 const FILE_BYTES = 4096;
+/**
+ * Every Atlas cluster also holds these (users and roles, sharding metadata, the oplog); listDatabases shows them to
+ * users holding the listDatabases privilege. Their sizes are illustrative: the simulator stores no data in them.
+ */
+const SYSTEM_DATABASES = [
+  { name: 'admin', sizeOnDisk: 40_960, empty: false },
+  { name: 'config', sizeOnDisk: 110_592, empty: false },
+  { name: 'local', sizeOnDisk: 1_073_741_824, empty: false },
+] as const;
 
 function sizeOnDisk(context: CommandContext, db: string): number {
   return context.data.collectionNames(db).reduce((total, name) => {
@@ -28,10 +37,14 @@ export function listDatabases(context: CommandContext): Document {
     throw notAuthorized(context.db, context.name, context.body[context.name]);
   }
   const names = context.data.databaseNames().filter((db) => mayListAll || hasRoleOn(context.user, db));
-  const databases = names.map((name) => {
-    const size = sizeOnDisk(context, name);
-    return { name, sizeOnDisk: size, empty: size === 0 };
-  });
+  const system = mayListAll ? SYSTEM_DATABASES.filter(({ name }) => !names.includes(name)) : [];
+  const databases = [
+    ...names.map((name) => {
+      const size = sizeOnDisk(context, name);
+      return { name, sizeOnDisk: size, empty: size === 0 };
+    }),
+    ...system,
+  ].sort((left, right) => (left.name < right.name ? -1 : 1));
   const predicate = compileFilter(context.body.filter);
   const listed = databases.filter((database) => predicate(database));
   if (context.body.nameOnly === true) return { databases: listed.map(({ name }) => ({ name })), ok: 1 };
