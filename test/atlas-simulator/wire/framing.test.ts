@@ -29,7 +29,7 @@ function opQuery(requestId: number, collection: string, query: Document): Buffer
 }
 
 function opMsg(requestId: number, body: Document, sequences: Record<string, Document[]>, flagBits = 0): Buffer {
-  const parts: Buffer[] = [Buffer.from([0]), serialize(body)];
+  const parts: Uint8Array[] = [Buffer.from([0]), serialize(body)];
   for (const [identifier, documents] of Object.entries(sequences)) {
     const payload = Buffer.concat([
       Buffer.from(`${identifier}\u0000`),
