@@ -36,8 +36,12 @@ export function listDatabases(context: CommandContext): Document {
   if (!mayListAll && context.body.authorizedDatabases === false) {
     throw notAuthorized(context.db, context.name, context.body[context.name]);
   }
-  const names = context.data.databaseNames().filter((db) => mayListAll || hasRoleOn(context.user, db));
-  const system = mayListAll ? SYSTEM_DATABASES.filter(({ name }) => !names.includes(name)) : [];
+  // authorizedDatabases: true narrows even a listDatabases holder to the databases it may read.
+  const listsAll = mayListAll && context.body.authorizedDatabases !== true;
+  const names = context.data
+    .databaseNames()
+    .filter((db) => listsAll || hasRoleOn(context.user, db) || isAuthorized(context.user, 'find', { db }));
+  const system = listsAll ? SYSTEM_DATABASES.filter(({ name }) => !names.includes(name)) : [];
   const databases = [
     ...names.map((name) => {
       const size = sizeOnDisk(context, name);
