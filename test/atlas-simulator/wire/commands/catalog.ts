@@ -207,8 +207,8 @@ export function drop(context: CommandContext): Document {
   const name = collectionName(context);
   authorize(context, 'dropCollection', name);
   const existing = context.data.collection(context.db, name);
-  // Since MongoDB 7.0 dropping a collection that does not exist succeeds.
-  if (existing === undefined) return { ok: 1 };
+  // mongod answers "ns not found" (SERVER-36317); the driver's collection.drop() turns it into `false`.
+  if (existing === undefined) throw new CommandError('NamespaceNotFound', 'ns not found');
   context.data.apply({ kind: 'dropCollection', db: context.db, collection: name }, context.now());
   return { nIndexesWas: existing.indexes.length, ns: namespace(context, name), ok: 1 };
 }
