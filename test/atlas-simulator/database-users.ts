@@ -28,7 +28,7 @@ export interface StoredDatabaseUser extends DatabaseUserRecord {
   /** The authentication database: `admin` for SCRAM users. */
   readonly databaseName: string;
   readonly description?: string;
-  readonly labels?: readonly { readonly key?: string; readonly value?: string }[];
+  readonly labels?: readonly { readonly key?: string | undefined; readonly value?: string | undefined }[];
 }
 
 /**
