@@ -1,26 +1,5 @@
 import type { SimulatedClock } from './clock.ts';
-
-export interface DatabaseUserRole {
-  readonly roleName: string;
-  readonly databaseName: string;
-  readonly collectionName?: string;
-}
-
-export interface DatabaseUserScope {
-  readonly name: string;
-  readonly type: string;
-}
-
-/** A database user as the wire server authenticates and authorises it (the shared design's DatabaseUserRecord). */
-export interface DatabaseUserRecord {
-  readonly username: string;
-  /** SCRAM credentials are computed from it; never rendered by the Admin API. */
-  readonly password: string;
-  readonly roles: readonly DatabaseUserRole[];
-  readonly scopes?: readonly DatabaseUserScope[];
-  /** Simulated epoch ms at which Atlas deletes the user. */
-  readonly deleteAfterDate?: number;
-}
+import type { DatabaseUserRecord } from './wire/host.ts';
 
 /** A project's database user as the Admin API stores it. */
 export interface StoredDatabaseUser extends DatabaseUserRecord {

@@ -260,13 +260,21 @@ export class SimulatorStore implements SimulatorState {
     }
   }
 
-  /** The data a restore job brings back: its snapshot's at the snapshot's createdAt, or the point in time's. */
+  /**
+   * The data a restore job brings back: its snapshot's at the snapshot's createdAt (as rendered, whole seconds, so a
+   * client comparing heartbeats with createdAt finds none newer), or the point in time's.
+   */
   #restoredInstant(job: RestoreJobRecord): number | undefined {
     if (job.deliveryType === 'pointInTime') return (job.pointInTimeUTCSeconds ?? job.oplogTs ?? 0) * 1000;
-    return this.#snapshots.find((snapshot) => snapshot.id === job.snapshotId)?.startedAt;
+    const startedAt = this.#snapshots.find((snapshot) => snapshot.id === job.snapshotId)?.startedAt;
+    return startedAt === undefined ? undefined : Math.floor(startedAt / 1000) * 1000;
   }
 
   // Lookups for the API operations.
+
+  allClusters(): ClusterRecord[] {
+    return [...this.#projects.values()].flatMap((clusters) => [...clusters.values()]);
+  }
 
   hasProject(groupId: string): boolean {
     return this.#projects.has(groupId);

@@ -42,7 +42,10 @@ export type OnDemandSnapshotRequest = z.infer<typeof onDemandSnapshotRequest>;
 
 const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
 
-/** createDatabaseUser's body, SCRAM users only (the data plane authenticates with SCRAM-SHA-256). */
+/**
+ * createDatabaseUser's body, SCRAM users only (the data plane authenticates with SCRAM-SHA-256), scoped to clusters
+ * only (the simulator has no data lakes nor stream workspaces).
+ */
 const databaseUserRequest = z.object({
   groupId: z.string().regex(ATLAS_ID),
   databaseName: z.literal('admin'),
@@ -53,9 +56,7 @@ const databaseUserRequest = z.object({
       z.object({ roleName: z.string().min(1), databaseName: z.string().min(1), collectionName: z.string().optional() }),
     )
     .min(1),
-  scopes: z
-    .array(z.object({ name: z.string().regex(CLUSTER_NAME), type: z.enum(['CLUSTER', 'DATA_LAKE', 'STREAM']) }))
-    .optional(),
+  scopes: z.array(z.object({ name: z.string().regex(CLUSTER_NAME), type: z.literal('CLUSTER') })).optional(),
   deleteAfterDate: z.string().regex(ISO_DATE_TIME).optional(),
   description: z.string().max(100).optional(),
   labels: z.array(z.object({ key: z.string().optional(), value: z.string().optional() })).optional(),

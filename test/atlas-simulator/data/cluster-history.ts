@@ -6,10 +6,23 @@ import { ClusterData } from './cluster-data.ts';
  * computed only when a restore needs it (no copy per snapshot).
  */
 export class ClusterHistory {
-  /** The live data the wire server reads and writes. */
-  readonly data = new ClusterData();
+  readonly #data = new ClusterData();
+  #seed: ((data: ClusterData) => void) | undefined;
   /** The data before each restore, oldest first: it answers every instant before `until`. */
   readonly #before: { readonly until: number; readonly data: ClusterData }[] = [];
+
+  /** The live data the wire server reads and writes. */
+  get data(): ClusterData {
+    const seed = this.#seed;
+    this.#seed = undefined;
+    seed?.(this.#data);
+    return this.#data;
+  }
+
+  /** Writes `seed` into the data on first use (seeded worlds cost nothing until a test reads their data). */
+  seedLazily(seed: (data: ClusterData) => void): void {
+    this.#seed = seed;
+  }
 
   /** The data as it was at `at` (writes at `at` included). */
   stateAt(at: number): ClusterData {
