@@ -148,7 +148,7 @@ describe('Simulated clusters: snapshots and restores carry data through time', (
     expect(names('target')).toEqual(['target-old']);
   });
 
-  it('breaks restores on demand: a missing collection, only some kept, a truncated one; and an unreachable cluster', () => {
+  it('breaks restores on demand: a missing collection, only some kept, a truncated one; an unreachable cluster; a paused one', () => {
     // Prepare
     const { clock, store, groupId, data, write, names } = world();
     for (let index = 0; index < 10; index += 1) write('source', 'orders', { name: `order-${index}` });
@@ -175,6 +175,7 @@ describe('Simulated clusters: snapshots and restores carry data through time', (
     const truncated = restore();
     const truncatedOrders = names('target');
     store.dataFaults.setReachable(groupId, 'source', false);
+    store.updateCluster(groupId, 'target', { paused: true });
 
     // Assess
     expect(dropped).toEqual(['orders']);
@@ -182,6 +183,7 @@ describe('Simulated clusters: snapshots and restores carry data through time', (
     expect(truncated).toEqual(['customers', 'orders']);
     expect(truncatedOrders).toEqual(['order-0', 'order-1', 'order-2', 'order-3', 'order-4']);
     expect(store.dataPlaneReachable(groupId, 'source')).toBe(false);
+    expect(store.dataPlaneReachable(groupId, 'target')).toBe(false);
     expect(() => store.dataFaults.breakRestoresOnto(groupId, 'target', { keepFraction: 1.5 })).toThrow(RangeError);
   });
 });

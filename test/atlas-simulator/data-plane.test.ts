@@ -104,6 +104,33 @@ describe('Atlas simulator: the clusters hold data the official driver reads', ()
     expect(databases).toEqual(expect.arrayContaining(['atlas_restore', 'shop']));
   });
 
+  it('restores a point in time through the API: the heartbeat of that minute is the newest on the target', async () => {
+    // Prepare
+    const { groupId, sourceClusterName, targetClusterName, databaseUsers } = simulator.seed;
+    const pointInTime = Math.floor((simulator.clock.now() - 90 * MINUTE) / 1000);
+
+    // Act
+    const job = await api.call(`/clusters/${sourceClusterName}/backup/restoreJobs`, {
+      body: {
+        deliveryType: 'pointInTime',
+        pointInTimeUTCSeconds: pointInTime,
+        targetGroupId: groupId,
+        targetClusterName,
+      },
+    });
+    simulator.clock.advance(10 * MINUTE);
+    const reader = await connect(targetClusterName, databaseUsers?.verifier ?? { username: '', password: '' });
+    const heartbeats = reader.db('atlas_restore').collection('heartbeats');
+    const newest = await heartbeats.find().sort({ at: -1 }).limit(1).toArray();
+    const newer = await heartbeats.countDocuments({ at: { $gt: new Date(pointInTime * 1000) } });
+
+    // Assess
+    expect(job.status).toBe(200);
+    expect(newest[0]?.at.getTime()).toBeLessThanOrEqual(pointInTime * 1000);
+    expect(newest[0]?.at.getTime()).toBeGreaterThan(pointInTime * 1000 - MINUTE);
+    expect(newer).toBe(0);
+  });
+
   it('refuses connections to an unreachable cluster and a wrong password', async () => {
     // Prepare
     const { groupId, sourceClusterName, databaseUsers } = simulator.seed;
