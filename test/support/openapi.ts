@@ -176,7 +176,8 @@ function loadDocument(): Document {
 /** Adds the paths and components `from` has and `into` lacks (the first slice wins where both have one). */
 function mergeDocument(into: Document, from: Document): void {
   into.paths = { ...from.paths, ...into.paths };
-  const components = (into.components ??= {}) as Record<string, Record<string, unknown>>;
+  into.components ??= {};
+  const components = into.components as Record<string, Record<string, unknown>>;
   for (const [kind, entries] of Object.entries(from.components ?? {})) {
     components[kind] = { ...(entries as Record<string, unknown>), ...components[kind] };
   }
