@@ -41,7 +41,7 @@
  * - `seed: false` leaves the state empty; `seed` then has empty ids and only the credentials are usable.
  *
  * Data plane (FIDELITY.md, "Cluster data, snapshots and database users"): every cluster holds data (data/) and, once
- * started (`await sim.dataPlane.ready()`, or any getCluster), listens on 127.0.0.1 with TLS (CA file from `ready()`)
+ * started (`const { caFile } = await sim.dataPlane.ready()`), listens on 127.0.0.1 with TLS (CA file from `ready()`)
  * and SCRAM-SHA-256 for the project's database users (`POST /databaseUsers`, or the seeded `seed.databaseUsers`);
  * getCluster's `connectionStrings.standard` names the listener. A snapshot restores the source's data at its
  * createdAt, a point in time at that second; a restore replaces the target's data when the job finishes, and the
