@@ -186,7 +186,8 @@ export function projectDocument(document: Document, projection: Document | undef
   if (entries.length === 0) return document;
   const included = entries.filter(([path, flag]) => path !== '_id' && Boolean(numericValue(flag) ?? flag));
   const excludeId = entries.some(([path, flag]) => path === '_id' && !(numericValue(flag) ?? flag));
-  if (included.length > 0) {
+  const onlyId = entries.length === 1 && entries[0]?.[0] === '_id' && !excludeId;
+  if (included.length > 0 || onlyId) {
     const result: Record<string, unknown> = {};
     if (!excludeId && '_id' in document) result._id = document._id;
     for (const [path] of included) pick(document, path.split('.'), result);

@@ -1,4 +1,5 @@
 /** A small DataPlaneHost for the wire server's tests: clusters' data, database users, a settable clock and faults. */
+import { MongoClient, type MongoClientOptions } from 'mongodb';
 import { ClusterData } from '../data/cluster-data.ts';
 import type { DatabaseUserRecord, DataPlaneHost } from './host.ts';
 
@@ -46,5 +47,35 @@ export class TestHost implements DataPlaneHost {
 
   reachable(groupId: string, clusterName: string): boolean {
     return !this.#unreachable.has(`${groupId}/${clusterName}`);
+  }
+}
+
+/** Official-driver clients of a data plane, closed together (tests must not leave monitors running). */
+export class DriverClients {
+  readonly #clients: MongoClient[] = [];
+  readonly #caFile: string;
+
+  constructor(caFile: string) {
+    this.#caFile = caFile;
+  }
+
+  connect(
+    connectionString: string,
+    credentials?: { username: string; password: string },
+    options: MongoClientOptions = {},
+  ): MongoClient {
+    const client = new MongoClient(connectionString, {
+      ...(credentials === undefined ? {} : { auth: credentials }),
+      tlsCAFile: this.#caFile,
+      serverSelectionTimeoutMS: 1500,
+      connectTimeoutMS: 1500,
+      ...options,
+    });
+    this.#clients.push(client);
+    return client;
+  }
+
+  async closeAll(): Promise<void> {
+    await Promise.all(this.#clients.splice(0).map((client) => client.close()));
   }
 }

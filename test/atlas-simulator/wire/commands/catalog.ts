@@ -11,6 +11,15 @@ import { authorize, type CommandContext, collectionName, namespace } from './con
 
 /** WiredTiger's smallest file: each collection and index takes at least this on disk. */
 const FILE_BYTES = 4096;
+/**
+ * Every Atlas cluster also holds these (users and roles, sharding metadata, the oplog); listDatabases shows them to
+ * users holding the listDatabases privilege. Their sizes are illustrative: the simulator stores no data in them.
+ */
+const SYSTEM_DATABASES = [
+  { name: 'admin', sizeOnDisk: 40_960, empty: false },
+  { name: 'config', sizeOnDisk: 110_592, empty: false },
+  { name: 'local', sizeOnDisk: 1_073_741_824, empty: false },
+] as const;
 
 function sizeOnDisk(context: CommandContext, db: string): number {
   return context.data.collectionNames(db).reduce((total, name) => {
@@ -27,11 +36,19 @@ export function listDatabases(context: CommandContext): Document {
   if (!mayListAll && context.body.authorizedDatabases === false) {
     throw notAuthorized(context.db, context.name, context.body[context.name]);
   }
-  const names = context.data.databaseNames().filter((db) => mayListAll || hasRoleOn(context.user, db));
-  const databases = names.map((name) => {
-    const size = sizeOnDisk(context, name);
-    return { name, sizeOnDisk: size, empty: size === 0 };
-  });
+  // authorizedDatabases: true narrows even a listDatabases holder to the databases it may read.
+  const listsAll = mayListAll && context.body.authorizedDatabases !== true;
+  const names = context.data
+    .databaseNames()
+    .filter((db) => listsAll || hasRoleOn(context.user, db) || isAuthorized(context.user, 'find', { db }));
+  const system = listsAll ? SYSTEM_DATABASES.filter(({ name }) => !names.includes(name)) : [];
+  const databases = [
+    ...names.map((name) => {
+      const size = sizeOnDisk(context, name);
+      return { name, sizeOnDisk: size, empty: size === 0 };
+    }),
+    ...system,
+  ].sort((left, right) => (left.name < right.name ? -1 : 1));
   const predicate = compileFilter(context.body.filter);
   const listed = databases.filter((database) => predicate(database));
   if (context.body.nameOnly === true) return { databases: listed.map(({ name }) => ({ name })), ok: 1 };
@@ -190,8 +207,8 @@ export function drop(context: CommandContext): Document {
   const name = collectionName(context);
   authorize(context, 'dropCollection', name);
   const existing = context.data.collection(context.db, name);
-  // Since MongoDB 7.0 dropping a collection that does not exist succeeds.
-  if (existing === undefined) return { ok: 1 };
+  // mongod answers "ns not found" (SERVER-36317); the driver's collection.drop() turns it into `false`.
+  if (existing === undefined) throw new CommandError('NamespaceNotFound', 'ns not found');
   context.data.apply({ kind: 'dropCollection', db: context.db, collection: name }, context.now());
   return { nIndexesWas: existing.indexes.length, ns: namespace(context, name), ok: 1 };
 }
