@@ -43,8 +43,16 @@
  *   IDLE), listClusters, deleteCluster (202, DELETING for `clusterDeleteMs`, then 404), updateCluster with `paused`
  *   (UPDATING for `clusterUpdateMs`; Atlas's pause rules and codes) or `tags`. Seeded clusters run M10 on AWS, MongoDB
  *   8.0, 10 GB. Restores check the target: ready, same topology and shard count, same major version, enough disk.
+ *
+ * Data plane (FIDELITY.md, "Cluster data, snapshots and database users"): every cluster holds data (data/) and, once
+ * started (`const { caFile } = await sim.dataPlane.ready()`), listens on 127.0.0.1 with TLS (CA file from `ready()`)
+ * and SCRAM-SHA-256 for the project's database users (`POST /databaseUsers`, or the seeded `seed.databaseUsers`);
+ * getCluster's `connectionStrings.standard` names the listener. A snapshot restores the source's data at its
+ * createdAt, a point in time at that second; a restore replaces the target's data when the job finishes, and the
+ * target refuses connections while it runs. Faults: `sim.dataPlane.faults.breakRestoresOnto(...)`, `setReachable(...)`.
  */
 export { SimulatedClock } from './clock.ts';
+export type { RestoreFault } from './data-plane-faults.ts';
 export { startAtlasSimulator } from './server.ts';
 export type {
   AtlasSimulator,
@@ -54,6 +62,7 @@ export type {
   ClusterStateName,
   ClusterType,
   Credentials,
+  DatabaseUserCredentials,
   DeliveryType,
   Fault,
   FaultInjector,
@@ -67,6 +76,7 @@ export type {
   RestoreJobSpec,
   SeedInfo,
   SeedOptions,
+  SimulatorDataPlane,
   SimulatorOptions,
   SimulatorState,
   SnapshotJson,

@@ -1,4 +1,5 @@
 import { createCluster, deleteCluster, getCluster, listClusters, updateCluster } from './cluster-operations.ts';
+import { createDatabaseUser, deleteDatabaseUser, getDatabaseUser } from './database-user-operations.ts';
 import type { Operation, OperationRequest, OperationResult } from './operation-support.ts';
 import {
   cancelBackupRestoreJob,
@@ -31,6 +32,9 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   createBackupRestoreJob,
   getBackupRestoreJob,
   cancelBackupRestoreJob,
+  createDatabaseUser,
+  getDatabaseUser,
+  deleteDatabaseUser,
 };
 
 /** Runs one API operation after checking its path parameters; throws AtlasError for error answers. */

@@ -25,7 +25,17 @@ export interface PipelineParts {
   readonly requests: RecordedRequest[];
   /** Aborts pending `delay` faults when the server closes. */
   readonly closing: AbortSignal;
+  /** Once the data plane runs, waits for listeners still opening (clusters just added) before showing their ports. */
+  readonly dataPlaneListening?: () => Promise<unknown>;
 }
+
+/** Operations whose answers carry `connectionStrings`. */
+const SHOWS_CONNECTION_STRINGS: ReadonlySet<string> = new Set([
+  'getCluster',
+  'listClusters',
+  'createCluster',
+  'updateCluster',
+]);
 
 /**
  * One request, in the order a proxy and Atlas would see it: route, scripted fault, authentication, version
@@ -83,6 +93,7 @@ export function createPipeline(
       if (!slept) return;
     }
 
+    if (operationId !== undefined && SHOWS_CONNECTION_STRINGS.has(operationId)) await parts.dataPlaneListening?.();
     const answer = answerRequest(parts, request, route, url, body);
     if (fault?.kind === 'dropAfterApply') {
       log(null);

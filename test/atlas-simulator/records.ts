@@ -1,3 +1,4 @@
+import type { ClusterHistory } from './data/cluster-history.ts';
 import type {
   ClusterStateName,
   ClusterType,
@@ -36,6 +37,8 @@ export interface ClusterRecord {
   tags: readonly ResourceTag[];
   /** Atlas names replica sets after an internal cluster id, not the cluster name. */
   readonly replicaSetNames: readonly string[];
+  /** The cluster's data through time (the data plane serves `history.data`). */
+  readonly history: ClusterHistory;
 }
 
 export interface ReplicationSpecRecord {
@@ -82,4 +85,6 @@ export interface RestoreJobRecord {
   readonly sharded: boolean;
   readonly replicaSetNames: readonly string[];
   readonly privateDownload: boolean;
+  /** The restore has replaced its target's data (automated and point-in-time jobs, once finished). */
+  dataRestored: boolean;
 }

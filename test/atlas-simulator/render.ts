@@ -9,6 +9,8 @@ export interface RenderContext {
   readonly clusterStatus: (cluster: ClusterRecord) => ClusterStatus;
   readonly baseUrl: string;
   readonly durations: LifecycleDurations;
+  /** The port the cluster's data plane listens on, once it listens. */
+  readonly dataPlanePort: (groupId: string, clusterName: string) => number | undefined;
   readonly snapshot: (snapshotId: string) => SnapshotRecord | undefined;
 }
 
@@ -34,7 +36,7 @@ export function renderCluster(cluster: ClusterRecord, context: RenderContext): C
     mongoDBVersion: mongoDBVersion(cluster.mongoDBMajorVersion),
     versionReleaseSystem: 'LTS',
     terminationProtectionEnabled: false,
-    connectionStrings: { standardSrv: `mongodb+srv://${host}` },
+    connectionStrings: connectionStrings(cluster, status.stateName, host, context),
     replicationSpecs: cluster.replicationSpecs.map((spec) => ({
       id: spec.id,
       zoneId: spec.zoneId,
@@ -53,6 +55,20 @@ export function renderCluster(cluster: ClusterRecord, context: RenderContext): C
     labels: [],
     tags: cluster.tags.map((tag) => ({ key: tag.key, value: tag.value })),
     links: [link(context, path, 'self')],
+  };
+}
+
+/**
+ * `standard` points at the cluster's local wire-protocol listener (TLS, SCRAM users in `admin`): the verifier connects
+ * with it, needing no SRV lookup. `standardSrv` keeps Atlas's form (a DNS name only Atlas resolves).
+ */
+function connectionStrings(cluster: ClusterRecord, stateName: string, host: string, context: RenderContext) {
+  // Atlas returns connection strings once the cluster is operational, not while it builds it.
+  const port = stateName === 'CREATING' ? undefined : context.dataPlanePort(cluster.groupId, cluster.name);
+  const replicaSet = cluster.clusterType === 'REPLICASET' ? `&replicaSet=${cluster.replicaSetNames[0]}` : '';
+  return {
+    ...(port !== undefined ? { standard: `mongodb://127.0.0.1:${port}/?tls=true&authSource=admin${replicaSet}` } : {}),
+    standardSrv: `mongodb+srv://${host}`,
   };
 }
 

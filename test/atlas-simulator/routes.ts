@@ -1,6 +1,7 @@
 /** The operations the simulator serves, by method and path template (operationIds from the OpenAPI slice). */
 const CLUSTERS = '/api/atlas/v2/groups/{groupId}/clusters';
 const CLUSTER = `${CLUSTERS}/{clusterName}`;
+const DATABASE_USERS = '/api/atlas/v2/groups/{groupId}/databaseUsers';
 const ROUTES: readonly (readonly [method: string, template: string, operationId: string])[] = [
   ['GET', CLUSTERS, 'listClusters'],
   ['POST', CLUSTERS, 'createCluster'],
@@ -17,17 +18,17 @@ const ROUTES: readonly (readonly [method: string, template: string, operationId:
   ['POST', `${CLUSTER}/backup/restoreJobs`, 'createBackupRestoreJob'],
   ['GET', `${CLUSTER}/backup/restoreJobs/{restoreJobId}`, 'getBackupRestoreJob'],
   ['DELETE', `${CLUSTER}/backup/restoreJobs/{restoreJobId}`, 'cancelBackupRestoreJob'],
+  ['POST', DATABASE_USERS, 'createDatabaseUser'],
+  ['GET', `${DATABASE_USERS}/{databaseName}/{username}`, 'getDatabaseUser'],
+  ['DELETE', `${DATABASE_USERS}/{databaseName}/{username}`, 'deleteDatabaseUser'],
 ];
 
 export const TOKEN_PATH = '/api/oauth/token';
 export const REVOKE_PATH = '/api/oauth/revoke';
 
-/** The cluster lifecycle, outside the Cloud Backups rate-limit set. */
-const CLUSTER_OPERATIONS = new Set(['listClusters', 'createCluster', 'getCluster', 'updateCluster', 'deleteCluster']);
-
-/** Every snapshot and restore-job call: the Cloud Backups rate-limit set. */
+/** Every snapshot and restore-job call: the Cloud Backups rate-limit set (the cluster and user calls are outside it). */
 export const CLOUD_BACKUP_OPERATIONS: ReadonlySet<string> = new Set(
-  ROUTES.map(([, , operationId]) => operationId).filter((operationId) => !CLUSTER_OPERATIONS.has(operationId)),
+  ROUTES.filter(([, template]) => template.includes('/backup/')).map(([, , operationId]) => operationId),
 );
 
 export type RouteMatch =
