@@ -1,13 +1,13 @@
 import type { RestoreRequest } from '../contract/restore-request.ts';
-import type { SourceInventory, VerificationResult, VerifyOptions } from '../contract/verification.ts';
+import type { SourceInventory, VerificationResult } from '../contract/verification.ts';
 
 /** What the verifier reads of an operation: the request (its `verify`), the restored instant, what is recorded. */
 export interface VerifiableOperation {
   readonly operationId: string;
   readonly request: Pick<
     RestoreRequest,
-    'groupId' | 'clusterName' | 'deliveryType' | 'targetGroupId' | 'targetClusterName'
-  > & { readonly verify?: VerifyOptions };
+    'groupId' | 'clusterName' | 'deliveryType' | 'targetGroupId' | 'targetClusterName' | 'verify'
+  >;
   /** The restored data's time (epoch ms): the snapshot's, or the point in time. */
   readonly snapshotAt?: number;
   /** An ephemeral drill target (issue 15): verified instead of the request's target when present. */
