@@ -1,6 +1,6 @@
 import { type Collection, Long, type MongoClient, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataPlane, startDataPlane } from './server.ts';
+import { type DataPlane, startDataPlane } from './index.ts';
 import { DriverClients, TestHost } from './test-host.ts';
 
 const GROUP = '6789abcdef0123456789abcd';
@@ -142,6 +142,22 @@ describe('Wire protocol: queries, cursors and counts', () => {
     expect(all).toHaveLength(7);
     expect(commands.filter((command) => command === 'getMore').length).toBeGreaterThanOrEqual(3);
     expect(commands).toContain('killCursors');
+  });
+
+  it('answers 101 documents in a first batch by default, the rest on getMore', async () => {
+    // Prepare
+    const many = client.db('atlas_restore').collection('many');
+    await many.insertMany(Array.from({ length: 150 }, (_, seq) => ({ seq })));
+
+    // Act
+    const cursor = many.find({});
+    await cursor.hasNext();
+    const firstBatch = cursor.bufferedCount();
+    const all = await cursor.toArray();
+
+    // Assess
+    expect(firstBatch).toBe(101);
+    expect(all).toHaveLength(150);
   });
 
   it('counts with countDocuments (aggregate) and estimatedDocumentCount (count)', async () => {
