@@ -1,3 +1,4 @@
+import type { DatabaseUser, DatabaseUserRequest } from './database-users.ts';
 import type { Cluster, RestoreJob, RestoreJobRequest, Snapshot } from './model.ts';
 import type { NewCluster } from './requests.ts';
 
@@ -59,4 +60,14 @@ export interface AtlasApi {
    */
   createRestoreJob(cluster: ClusterRef, request: RestoreJobRequest, options?: CallOptions): Promise<RestoreJob>;
   cancelRestoreJob(cluster: ClusterRef, restoreJobId: string, options?: CallOptions): Promise<void>;
+}
+
+/** Database users, for the verifier's temporary users (the restore workflow never calls these). */
+export interface AtlasDatabaseUsersApi {
+  /** Never retried blindly (a POST); a user that may exist is deleted by its `deleteAfterDate` anyway. */
+  createDatabaseUser(user: DatabaseUserRequest, options?: CallOptions): Promise<DatabaseUser>;
+  deleteDatabaseUser(
+    user: { readonly groupId: string; readonly databaseName: 'admin'; readonly username: string },
+    options?: CallOptions,
+  ): Promise<void>;
 }
