@@ -2,7 +2,7 @@
  * In-memory ports for workflow tests (and benchmarks): a manual clock, a ledger with DynamoDB's conditional
  * semantics, a queue that delivers by due time, a scriptable Atlas, and recorders for logs and reports.
  */
-import type { AtlasApi, ClusterRef } from '../../../../functions/core/atlas/api.ts';
+import type { AtlasApi, ClusterCreateRequest, ClusterRef } from '../../../../functions/core/atlas/api.ts';
 import { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
 import type { Cluster, RestoreJob, RestoreJobRequest, Snapshot } from '../../../../functions/core/atlas/model.ts';
 import { type WorkflowConfig, workflowConfig } from '../../../../functions/core/config.ts';
@@ -10,7 +10,15 @@ import type { InternalMessage } from '../../../../functions/core/contract/intern
 import type { RestoreRequest } from '../../../../functions/core/contract/restore-request.ts';
 import { InMemoryLedger } from '../../../../functions/core/ledger/memory-ledger.ts';
 import type { Operation } from '../../../../functions/core/workflow/operation.ts';
-import type { DeadLetter, Log, Queue, Reporter, WorkflowDeps } from '../../../../functions/core/workflow/ports.ts';
+import type {
+  DeadLetter,
+  EphemeralAlarm,
+  Log,
+  Queue,
+  ReaperSchedules,
+  Reporter,
+  WorkflowDeps,
+} from '../../../../functions/core/workflow/ports.ts';
 
 export { InMemoryLedger };
 
@@ -259,6 +267,7 @@ export class FakeAtlas implements AtlasApi {
   }
 
   #cluster(ref: ClusterRef): Cluster {
+    this.#settleLifecycle(`${ref.groupId}/${ref.clusterName}`);
     const cluster = this.clusters.get(`${ref.groupId}/${ref.clusterName}`);
     if (!cluster) throw atlasError('getCluster', 404, 'CLUSTER_NOT_FOUND');
     return cluster;
@@ -326,6 +335,54 @@ export class FakeAtlas implements AtlasApi {
     });
   }
 
+  // Ephemeral drill targets: clusters created and deleted, CREATING → IDLE → DELETING → gone on the clock.
+  /** How long a created cluster stays CREATING, and a deleted one DELETING. */
+  readonly clusterLifecycle = { createMs: 10 * 60_000, deleteMs: 5 * 60_000 };
+  readonly #lifecycle = new Map<string, { readyAt?: number; goneAt?: number }>();
+
+  #settleLifecycle(key: string): void {
+    const due = this.#lifecycle.get(key);
+    const cluster = this.clusters.get(key);
+    if (due === undefined || cluster === undefined) return;
+    const now = this.#clock.now();
+    if (due.goneAt !== undefined && now >= due.goneAt) {
+      this.clusters.delete(key);
+      this.#lifecycle.delete(key);
+    } else if (due.readyAt !== undefined && now >= due.readyAt && cluster.stateName === 'CREATING') {
+      this.clusters.set(key, { ...cluster, stateName: 'IDLE' });
+    }
+  }
+
+  createCluster(groupId: string, request: ClusterCreateRequest, options?: { deadline?: number }) {
+    return this.#call('createCluster', options, () => {
+      const key = `${groupId}/${request.name}`;
+      if (this.clusters.has(key)) throw atlasError('createCluster', 400, 'DUPLICATE_CLUSTER_NAME');
+      const now = this.#clock.now();
+      const cluster: Cluster = {
+        ...structuredClone(request),
+        groupId,
+        stateName: 'CREATING',
+        paused: false,
+        pitEnabled: false,
+        createDate: new Date(now).toISOString(),
+      };
+      this.clusters.set(key, cluster);
+      this.#lifecycle.set(key, { readyAt: now + this.clusterLifecycle.createMs });
+      return structuredClone(cluster);
+    });
+  }
+
+  deleteCluster(ref: ClusterRef, options?: { deadline?: number }) {
+    return this.#call('deleteCluster', options, () => {
+      const key = `${ref.groupId}/${ref.clusterName}`;
+      const cluster = this.#cluster(ref);
+      if (cluster.stateName !== 'DELETING') {
+        this.clusters.set(key, { ...cluster, stateName: 'DELETING' });
+        this.#lifecycle.set(key, { goneAt: this.#clock.now() + this.clusterLifecycle.deleteMs });
+      }
+    });
+  }
+
   cancelRestoreJob(ref: ClusterRef, id: string, options?: { deadline?: number }) {
     return this.#call('cancelRestoreJob', options, () => {
       const list = this.jobs.get(`${ref.groupId}/${ref.clusterName}`) ?? [];
@@ -390,6 +447,24 @@ export class RecordingReporter implements Reporter {
   }
   rejected(letter: DeadLetter) {
     this.rejections.push(letter);
+  }
+  readonly ephemeralAlarms: EphemeralAlarm[] = [];
+  ephemeralAlarm(alarm: EphemeralAlarm) {
+    this.ephemeralAlarms.push(alarm);
+  }
+}
+
+/** The reaper's schedules in memory: what is scheduled now, and every call. */
+export class RecordingReaper implements ReaperSchedules {
+  readonly scheduled = new Map<string, number>();
+  readonly calls: { kind: 'schedule' | 'cancel'; operationId: string; at?: number }[] = [];
+  async schedule(operationId: string, at: number) {
+    this.calls.push({ kind: 'schedule', operationId, at });
+    this.scheduled.set(operationId, at);
+  }
+  async cancel(operationId: string) {
+    this.calls.push({ kind: 'cancel', operationId });
+    this.scheduled.delete(operationId);
   }
 }
 
