@@ -5,6 +5,7 @@
 import type { AtlasApi, ClusterCreateRequest, ClusterRef } from '../../../../functions/core/atlas/api.ts';
 import { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
 import type { Cluster, RestoreJob, RestoreJobRequest, Snapshot } from '../../../../functions/core/atlas/model.ts';
+import type { NewCluster } from '../../../../functions/core/atlas/requests.ts';
 import { type WorkflowConfig, workflowConfig } from '../../../../functions/core/config.ts';
 import type { InternalMessage } from '../../../../functions/core/contract/internal-messages.ts';
 import type { RestoreRequest } from '../../../../functions/core/contract/restore-request.ts';
@@ -174,6 +175,12 @@ export class FakeAtlas implements AtlasApi {
       paused: false,
       clusterType: 'REPLICASET',
       pitEnabled: true,
+      backupEnabled: true,
+      createDate: undefined,
+      mongoDBMajorVersion: '8.0',
+      mongoDBVersion: undefined,
+      replicationSpecs: [],
+      tags: [],
       ...patch,
     });
   }
@@ -293,6 +300,62 @@ export class FakeAtlas implements AtlasApi {
 
   getCluster(ref: ClusterRef, options?: { deadline?: number }) {
     return this.#call('getCluster', options, () => structuredClone(this.#cluster(ref)));
+  }
+
+  listClusters(groupId: string, options?: { deadline?: number }) {
+    return this.#call('listClusters', options, () =>
+      [...this.clusters.values()].filter((cluster) => cluster.groupId === groupId).map((each) => structuredClone(each)),
+    );
+  }
+
+  /** Created IDLE at once, with the spec's version, shards, hardware and tags. */
+  createCluster(groupId: string, spec: NewCluster, options?: { deadline?: number }) {
+    return this.#call('createCluster', options, () => {
+      if (this.clusters.has(`${groupId}/${spec.name}`))
+        throw atlasError('createCluster', 400, 'DUPLICATE_CLUSTER_NAME');
+      const electableSpecs = {
+        instanceSize: spec.instanceSize,
+        nodeCount: spec.nodeCount ?? 3,
+        diskSizeGB: spec.diskSizeGB,
+      };
+      const region = { providerName: spec.providerName, regionName: spec.regionName, priority: 7, electableSpecs };
+      this.addCluster(groupId, spec.name, {
+        clusterType: spec.clusterType,
+        mongoDBMajorVersion: spec.mongoDBMajorVersion,
+        createDate: new Date(this.#clock.now()).toISOString(),
+        replicationSpecs: Array.from({ length: spec.shardCount ?? 1 }, () => ({
+          id: undefined,
+          zoneName: undefined,
+          regionConfigs: [region],
+        })),
+        tags: spec.tags ?? [],
+      });
+      return structuredClone(this.#cluster({ groupId, clusterName: spec.name }));
+    });
+  }
+
+  /** Gone at once. */
+  deleteCluster(ref: ClusterRef, options?: { deadline?: number }) {
+    return this.#call('deleteCluster', options, () => {
+      this.#cluster(ref);
+      this.clusters.delete(`${ref.groupId}/${ref.clusterName}`);
+    });
+  }
+
+  pauseCluster(ref: ClusterRef, options?: { deadline?: number }) {
+    return this.#call('pauseCluster', options, () => {
+      const cluster = this.#cluster(ref);
+      cluster.paused = true;
+      return structuredClone(cluster);
+    });
+  }
+
+  resumeCluster(ref: ClusterRef, options?: { deadline?: number }) {
+    return this.#call('resumeCluster', options, () => {
+      const cluster = this.#cluster(ref);
+      cluster.paused = false;
+      return structuredClone(cluster);
+    });
   }
 
   listSnapshots(ref: ClusterRef, options?: { deadline?: number; sharded?: boolean }) {
