@@ -18,6 +18,8 @@ const sourceDescription: Partial<Cluster> = {
   mongoDBMajorVersion: '7.0',
   replicationSpecs: [
     {
+      id: undefined,
+      zoneName: undefined,
       regionConfigs: [
         {
           providerName: 'AWS',
@@ -39,6 +41,8 @@ function ephemeralFixture(
     deps: { reaperSchedules: reaper },
   });
   f.atlas.addCluster(GROUP, SOURCE, sourceDescription);
+  // As Atlas: about 10 minutes CREATING, a few DELETING.
+  Object.assign(f.atlas.clusterLifecycle, { createMs: 10 * 60_000, deleteMs: 5 * 60_000 });
   return { f, reaper };
 }
 
@@ -123,24 +127,17 @@ describe('Workflow: ephemeral drill targets', () => {
     expect(created).toEqual({
       name: clusterName,
       clusterType: 'REPLICASET',
+      shardCount: 1,
       mongoDBMajorVersion: '7.0',
+      providerName: 'GCP',
+      regionName: 'EUROPE_WEST_1',
+      instanceSize: 'M10',
+      diskSizeGB: 60,
+      nodeCount: 3,
       backupEnabled: false,
-      terminationProtectionEnabled: false,
       tags: [
         { key: 'atlas-restore-operation', value: OPERATION },
         { key: 'atlas-restore-created-by', value: 'atlas-restore-orchestrator' },
-      ],
-      replicationSpecs: [
-        {
-          regionConfigs: [
-            {
-              providerName: 'GCP',
-              regionName: 'EUROPE_WEST_1',
-              priority: 7,
-              electableSpecs: { instanceSize: 'M10', nodeCount: 3, diskSizeGB: 60 },
-            },
-          ],
-        },
       ],
     });
   });

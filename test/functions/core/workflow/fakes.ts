@@ -2,7 +2,7 @@
  * In-memory ports for workflow tests (and benchmarks): a manual clock, a ledger with DynamoDB's conditional
  * semantics, a queue that delivers by due time, a scriptable Atlas, and recorders for logs and reports.
  */
-import type { AtlasApi, ClusterCreateRequest, ClusterRef } from '../../../../functions/core/atlas/api.ts';
+import type { AtlasApi, ClusterRef } from '../../../../functions/core/atlas/api.ts';
 import { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
 import type { Cluster, RestoreJob, RestoreJobRequest, Snapshot } from '../../../../functions/core/atlas/model.ts';
 import type { NewCluster } from '../../../../functions/core/atlas/requests.ts';
@@ -308,40 +308,6 @@ export class FakeAtlas implements AtlasApi {
     );
   }
 
-  /** Created IDLE at once, with the spec's version, shards, hardware and tags. */
-  createCluster(groupId: string, spec: NewCluster, options?: { deadline?: number }) {
-    return this.#call('createCluster', options, () => {
-      if (this.clusters.has(`${groupId}/${spec.name}`))
-        throw atlasError('createCluster', 400, 'DUPLICATE_CLUSTER_NAME');
-      const electableSpecs = {
-        instanceSize: spec.instanceSize,
-        nodeCount: spec.nodeCount ?? 3,
-        diskSizeGB: spec.diskSizeGB,
-      };
-      const region = { providerName: spec.providerName, regionName: spec.regionName, priority: 7, electableSpecs };
-      this.addCluster(groupId, spec.name, {
-        clusterType: spec.clusterType,
-        mongoDBMajorVersion: spec.mongoDBMajorVersion,
-        createDate: new Date(this.#clock.now()).toISOString(),
-        replicationSpecs: Array.from({ length: spec.shardCount ?? 1 }, () => ({
-          id: undefined,
-          zoneName: undefined,
-          regionConfigs: [region],
-        })),
-        tags: spec.tags ?? [],
-      });
-      return structuredClone(this.#cluster({ groupId, clusterName: spec.name }));
-    });
-  }
-
-  /** Gone at once. */
-  deleteCluster(ref: ClusterRef, options?: { deadline?: number }) {
-    return this.#call('deleteCluster', options, () => {
-      this.#cluster(ref);
-      this.clusters.delete(`${ref.groupId}/${ref.clusterName}`);
-    });
-  }
-
   pauseCluster(ref: ClusterRef, options?: { deadline?: number }) {
     return this.#call('pauseCluster', options, () => {
       const cluster = this.#cluster(ref);
@@ -399,8 +365,8 @@ export class FakeAtlas implements AtlasApi {
   }
 
   // Ephemeral drill targets: clusters created and deleted, CREATING → IDLE → DELETING → gone on the clock.
-  /** How long a created cluster stays CREATING, and a deleted one DELETING. */
-  readonly clusterLifecycle = { createMs: 10 * 60_000, deleteMs: 5 * 60_000 };
+  /** How long a created cluster stays CREATING, and a deleted one DELETING (0: IDLE, and gone, at the next read). */
+  readonly clusterLifecycle = { createMs: 0, deleteMs: 0 };
   readonly #lifecycle = new Map<string, { readyAt?: number; goneAt?: number }>();
 
   #settleLifecycle(key: string): void {
@@ -416,22 +382,34 @@ export class FakeAtlas implements AtlasApi {
     }
   }
 
-  createCluster(groupId: string, request: ClusterCreateRequest, options?: { deadline?: number }) {
+  /** CREATING, then IDLE after `clusterLifecycle.createMs`, with the spec's version, shards, hardware and tags. */
+  createCluster(groupId: string, spec: NewCluster, options?: { deadline?: number }) {
     return this.#call('createCluster', options, () => {
-      const key = `${groupId}/${request.name}`;
+      const key = `${groupId}/${spec.name}`;
       if (this.clusters.has(key)) throw atlasError('createCluster', 400, 'DUPLICATE_CLUSTER_NAME');
       const now = this.#clock.now();
-      const cluster: Cluster = {
-        ...structuredClone(request),
-        groupId,
-        stateName: 'CREATING',
-        paused: false,
-        pitEnabled: false,
-        createDate: new Date(now).toISOString(),
+      const electableSpecs = {
+        instanceSize: spec.instanceSize,
+        nodeCount: spec.nodeCount ?? 3,
+        diskSizeGB: spec.diskSizeGB,
       };
-      this.clusters.set(key, cluster);
+      const region = { providerName: spec.providerName, regionName: spec.regionName, priority: 7, electableSpecs };
+      this.addCluster(groupId, spec.name, {
+        stateName: 'CREATING',
+        pitEnabled: false,
+        backupEnabled: spec.backupEnabled ?? true,
+        clusterType: spec.clusterType,
+        mongoDBMajorVersion: spec.mongoDBMajorVersion,
+        createDate: new Date(now).toISOString(),
+        replicationSpecs: Array.from({ length: spec.shardCount ?? 1 }, () => ({
+          id: undefined,
+          zoneName: undefined,
+          regionConfigs: [region],
+        })),
+        tags: spec.tags ?? [],
+      });
       this.#lifecycle.set(key, { readyAt: now + this.clusterLifecycle.createMs });
-      return structuredClone(cluster);
+      return structuredClone(this.#cluster({ groupId, clusterName: spec.name }));
     });
   }
 
