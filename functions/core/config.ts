@@ -33,6 +33,8 @@ export interface WorkflowConfig {
    * the new drill's estimate); undefined: no budget.
    */
   readonly drillMonthlyBudgetUsd: number | undefined;
+  /** Verified drills: how long the verify phase waits for the verifier's result before recording it unknown. */
+  readonly verifyMaxMinutes: number;
 }
 
 /**
@@ -56,6 +58,7 @@ export const defaultWorkflowConfig: WorkflowConfig = {
   allowedDrillProjects: new Set(),
   tierPricesUsdPerHour: new Map(),
   drillMonthlyBudgetUsd: undefined,
+  verifyMaxMinutes: 30,
 };
 
 type ListKey =
@@ -105,6 +108,8 @@ export interface LambdaConfig {
   readonly workQueueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly ledgerTableName: string;
+  /** The verifier's queue (verified drills); unset, requests with `verify` are refused. */
+  readonly verificationQueueUrl: string | undefined;
   readonly workflow: WorkflowConfig;
 }
 
@@ -204,6 +209,8 @@ const environment = z
     ALLOWED_DRILL_PROJECTS: projectList,
     DRILL_TIER_PRICES: tierPrices,
     DRILL_MONTHLY_BUDGET_USD: z.coerce.number().min(0).max(1_000_000).optional(),
+    VERIFICATION_QUEUE_URL: z.url().optional(),
+    VERIFY_MAX_MINUTES: z.coerce.number().int().min(1).max(720).default(30),
   })
   .superRefine((env, context) => {
     if (env.POLL_MAX_DELAY_SECONDS < env.POLL_MIN_DELAY_SECONDS) {
@@ -252,6 +259,7 @@ export function loadLambdaConfig(env: Readonly<Record<string, string | undefined
     workQueueUrl: e.WORK_QUEUE_URL,
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     ledgerTableName: e.LEDGER_TABLE_NAME,
+    verificationQueueUrl: e.VERIFICATION_QUEUE_URL,
     workflow: {
       ...defaultWorkflowConfig,
       allowedTargets: e.ALLOWED_TARGETS,
@@ -268,6 +276,7 @@ export function loadLambdaConfig(env: Readonly<Record<string, string | undefined
       allowedDrillProjects: e.ALLOWED_DRILL_PROJECTS,
       tierPricesUsdPerHour: e.DRILL_TIER_PRICES,
       drillMonthlyBudgetUsd: e.DRILL_MONTHLY_BUDGET_USD,
+      verifyMaxMinutes: e.VERIFY_MAX_MINUTES,
     },
   };
 }

@@ -1,7 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { restoreRequestSchema } from '../contract/restore-request.ts';
-import type { Operation, PendingMessage } from '../workflow/operation.ts';
+import { sourceInventory, verificationResult } from '../contract/verification.ts';
+import type { Operation, OperationVerification, PendingMessage } from '../workflow/operation.ts';
 import { attribute, type Scalar } from './expression.ts';
 
 /**
@@ -76,13 +77,31 @@ export function toItem(operation: Operation): Record<string, AttributeValue> {
     rpoSeconds: operation.rpoSeconds,
     outcomeRecordedAt: optionalIso(operation.outcomeRecordedAt),
     reportedAt: optionalIso(operation.reportedAt),
-    // Ephemeral drill target (issue 15): JSON text attributes.
+    ...verificationFields(operation),
+    // Ephemeral drill target (issue 15): a JSON text attribute.
     ephemeralCluster: operation.ephemeralCluster && JSON.stringify(operation.ephemeralCluster),
-    restoreEnd: operation.restoreEnd && JSON.stringify(operation.restoreEnd),
   };
   const item: Record<string, AttributeValue> = { ...operationKey(operation.operationId) };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) item[name] = attribute(value);
   return item;
+}
+
+/**
+ * Verified drills' attributes: the request for the inventory, the inventory and the verification result as JSON (the
+ * verifier writes them, see `recordInventory` / `recordVerification`), `restoreEnd` as JSON. The verification's
+ * request time and its result are two attributes, so that marking it requested never overwrites a result the
+ * verifier recorded first.
+ */
+export function verificationFields(
+  operation: Pick<Operation, 'inventoryRequestedAt' | 'sourceInventory' | 'verification' | 'restoreEnd'>,
+): Record<string, Scalar | undefined> {
+  return {
+    inventoryRequestedAt: optionalIso(operation.inventoryRequestedAt),
+    sourceInventory: operation.sourceInventory && JSON.stringify(operation.sourceInventory),
+    verificationRequestedAt: optionalIso(operation.verification?.requestedAt),
+    verification: operation.verification?.result && JSON.stringify(operation.verification.result),
+    restoreEnd: operation.restoreEnd && JSON.stringify(operation.restoreEnd),
+  };
 }
 
 /** The pending message as flat attributes; undefined ones are removed by updates. */
@@ -112,6 +131,15 @@ const json = z.string().transform((text, context): unknown => {
 });
 
 const outcomeKind = z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun', 'reaped']);
+
+const restoreEnd = z.strictObject({
+  outcome: outcomeKind,
+  errorCode: z.string().optional(),
+  reason: z.string(),
+  finishedAt: z.number(),
+  rtoSeconds: z.number().optional(),
+});
+
 const epochMs = z.number().int().min(0);
 
 // Ephemeral drill target (issue 15): the records as the workflow writes them (epoch ms inside the JSON).
@@ -134,16 +162,6 @@ const ephemeralClusterRecord = z.object({
   clusterHours: z.number().optional(),
   estimatedCostUsd: z.number().optional(),
 });
-const restoreEndRecord = z.object({
-  outcome: outcomeKind,
-  outcomeReason: z.string(),
-  errorCode: z.string().optional(),
-  finishedAt: epochMs,
-  rtoSeconds: z.number().optional(),
-  rpoSeconds: z.number().optional(),
-  snapshotId: z.string().optional(),
-  snapshotAt: epochMs.optional(),
-});
 
 const storedOperation = z.object({
   operationId: z.string(),
@@ -156,10 +174,10 @@ const storedOperation = z.object({
   step: count,
   stepToken: z.string(),
   previousToken: z.string().optional(),
-  pendingKind: z.enum(['start', 'poll', 'wait', 'teardown']).optional(),
+  pendingKind: z.enum(['start', 'poll', 'wait', 'verify', 'teardown']).optional(),
   pendingDueAt: time.optional(),
   pendingUntil: time.optional(),
-  pendingNext: z.enum(['start', 'poll', 'teardown']).optional(),
+  pendingNext: z.enum(['start', 'poll', 'verify', 'teardown']).optional(),
   handedOff: z.boolean().default(false),
   deferAttempts: count.default(0),
   lastDeferReason: z.string().optional(),
@@ -184,9 +202,13 @@ const storedOperation = z.object({
   rpoSeconds: z.coerce.number().optional(),
   outcomeRecordedAt: time.optional(),
   reportedAt: time.optional(),
+  inventoryRequestedAt: time.optional(),
+  sourceInventory: json.pipe(sourceInventory).optional(),
+  verificationRequestedAt: time.optional(),
+  verification: json.pipe(verificationResult).optional(),
+  restoreEnd: json.pipe(restoreEnd).optional(),
   // Ephemeral drill target (issue 15).
   ephemeralCluster: json.pipe(ephemeralClusterRecord).optional(),
-  restoreEnd: json.pipe(restoreEndRecord).optional(),
 });
 
 export class LedgerItemError extends Error {
@@ -210,7 +232,15 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
   if (!parsed.success) {
     throw new LedgerItemError(`ledger item ${String(plain.pk)} is invalid: ${z.prettifyError(parsed.error)}`);
   }
-  const { pendingKind, pendingDueAt, pendingUntil, pendingNext, ...rest } = parsed.data;
+  const {
+    pendingKind,
+    pendingDueAt,
+    pendingUntil,
+    pendingNext,
+    verificationRequestedAt,
+    verification: result,
+    ...rest
+  } = parsed.data;
   const pending: PendingMessage | undefined =
     pendingKind && pendingDueAt !== undefined
       ? {
@@ -220,7 +250,19 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
           ...(pendingNext !== undefined ? { next: pendingNext } : {}),
         }
       : undefined;
-  return dropUndefined({ ...rest, ...(pending ? { pending } : {}) }) as Operation;
+  const verification: OperationVerification | undefined =
+    result !== undefined || verificationRequestedAt !== undefined
+      ? {
+          status: result === undefined ? 'pending' : 'recorded',
+          ...(verificationRequestedAt !== undefined ? { requestedAt: verificationRequestedAt } : {}),
+          ...(result !== undefined ? { result } : {}),
+        }
+      : undefined;
+  return dropUndefined({
+    ...rest,
+    ...(pending ? { pending } : {}),
+    ...(verification ? { verification } : {}),
+  }) as Operation;
 }
 
 function dropUndefined<T extends Record<string, unknown>>(value: T): T {

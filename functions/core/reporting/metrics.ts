@@ -11,6 +11,11 @@ export const METRIC_NAMES = {
   // Ephemeral drill targets (issue 15): both alarm.
   ephemeralLeftover: 'EphemeralClusterLeftover',
   ephemeralDeleteRefused: 'EphemeralDeleteRefused',
+  /** Verified drills: one of the three per verified restore, and the RPO proven by heartbeats when known. */
+  verificationPassed: 'VerificationPassed',
+  verificationFailed: 'VerificationFailed',
+  verificationUnknown: 'VerificationUnknown',
+  achievedRpoSeconds: 'AchievedRpoSeconds',
 } as const;
 
 export const CLUSTER_DIMENSION = 'ClusterName';

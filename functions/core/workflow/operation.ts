@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RestoreRequest } from '../contract/restore-request.ts';
+import type { SourceInventory, VerificationResult } from '../contract/verification.ts';
 
 /**
  * How an operation ended. `failed` covers Atlas failures, permanent errors and exhausted deferrals; `dryRun` is a
@@ -16,14 +17,17 @@ export type OutcomeKind =
   // The reaper deleted an ephemeral target whose chain had died before recording an outcome.
   | 'reaped';
 
+/** The steps a wait hop can lead to: every step kind but the wait itself (after-restore phases add theirs). */
+export type DueStepKind = 'start' | 'poll' | 'verify' | 'teardown';
+
 /** What the next internal message will be, kept in the ledger so a lost send can be repeated exactly. */
 export interface PendingMessage {
-  readonly kind: 'start' | 'poll' | 'wait' | 'teardown';
+  readonly kind: DueStepKind | 'wait';
   /** Clock time (epoch ms) at which the message is due. */
   readonly dueAt: number;
   /** For waits: when the waited-for step is due, and which step it is. */
   readonly until?: number;
-  readonly next?: 'start' | 'poll' | 'teardown';
+  readonly next?: DueStepKind;
 }
 
 /**
@@ -47,7 +51,7 @@ export interface EphemeralCluster {
   /** Atlas answered the create with a refusal: nothing was created, nothing is deleted. */
   readonly createRefused?: string;
   readonly idleAt?: number;
-  /** The teardown began (after the restore, the verification and the hold). */
+  /** When the teardown deletes it: after the restore, its verification and the hold. */
   readonly teardownAt?: number;
   readonly deleteRequestedAt?: number;
   /** getCluster answered 404 after the delete. */
@@ -57,6 +61,30 @@ export interface EphemeralCluster {
   /** From createdAt to deletedAt (or the teardown's end), hours. */
   readonly clusterHours?: number;
   readonly estimatedCostUsd?: number;
+}
+
+/**
+ * How the restore job ended, kept on the operation while phases after it run (verify, …): the outcome written by
+ * the last phase is this one, with those phases' facts beside it.
+ */
+export interface RestoreEnd {
+  readonly outcome: OutcomeKind;
+  readonly errorCode?: string;
+  readonly reason: string;
+  readonly finishedAt: number;
+  readonly rtoSeconds?: number;
+}
+
+/**
+ * The verification of a restored target: `pending` once the verify phase asked the verifier, `recorded` once a
+ * result is in (the verifier's, or `unknown` written by the chain when the verifier did not answer in time). The
+ * first result recorded wins.
+ */
+export interface OperationVerification {
+  readonly status: 'pending' | 'recorded';
+  /** Clock time the verify phase sent its message to the verifier. */
+  readonly requestedAt?: number;
+  readonly result?: VerificationResult;
 }
 
 /** One restore operation, as the ledger stores it. Times are epoch milliseconds of the workflow's clock. */
@@ -128,26 +156,17 @@ export interface Operation {
   /** Clock time the outcome was reported (logged and counted). */
   readonly reportedAt?: number;
 
+  /** Verified drills: clock time the start step asked the verifier for the source's inventory (once). */
+  readonly inventoryRequestedAt?: number;
+  /** The source's inventory, as the verifier recorded it before the restore. */
+  readonly sourceInventory?: SourceInventory;
+  readonly verification?: OperationVerification;
+  /** How the restore job ended, while after-restore phases run (see after-restore.ts). */
+  readonly restoreEnd?: RestoreEnd;
+
   // Ephemeral drill target (issue 15).
   /** The cluster this operation creates as its target, and its lifecycle. */
   readonly ephemeralCluster?: EphemeralCluster;
-  /**
-   * The restore's end (outcome, reason, times), recorded when a later phase (teardown) follows; the outcome is
-   * written once, after that phase, from it.
-   */
-  readonly restoreEnd?: RestoreEnd;
-}
-
-/** The outcome the restore phase decided, held until the phases after it end. */
-export interface RestoreEnd {
-  readonly outcome: OutcomeKind;
-  readonly outcomeReason: string;
-  readonly errorCode?: string;
-  readonly finishedAt: number;
-  readonly rtoSeconds?: number;
-  readonly rpoSeconds?: number;
-  readonly snapshotId?: string;
-  readonly snapshotAt?: number;
 }
 
 /** Identifies the step a message was sent for. */

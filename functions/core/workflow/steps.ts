@@ -3,7 +3,7 @@ import type { InternalMessage } from '../contract/internal-messages.ts';
 import { SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import type { MeteredAtlas } from './metered-atlas.ts';
-import type { Operation, PendingMessage, RestoreEnd, StepRef } from './operation.ts';
+import type { DueStepKind, Operation, PendingMessage, RestoreEnd, StepRef } from './operation.ts';
 import type { Finish, Invocation, OperationCounters, OperationUpdate, WorkflowDeps } from './ports.ts';
 
 /** One step being processed: the operation as read, the step it is at, and this step's metered Atlas port. */
@@ -32,7 +32,7 @@ export function logAttributes(operation: Operation, extra: Record<string, unknow
 
 /** The next step: which message, after how many clock seconds. */
 export interface NextStep {
-  readonly kind: 'start' | 'poll' | 'teardown';
+  readonly kind: DueStepKind;
   readonly delaySeconds: number;
 }
 
@@ -81,7 +81,8 @@ export async function handOff(
   const pending = pendingFor(next, deps.clock.now());
   const calls = takeCalls(context);
   const kind = context.operation.pending?.kind;
-  const sendFirst = kind === 'poll' || kind === 'wait';
+  // After-restore phase steps read and write like polls (nothing is submitted): one write each.
+  const sendFirst = kind === 'poll' || kind === 'wait' || kind === 'verify' || kind === 'teardown';
   // At least 1 s of delay, so the message is rarely seen before its advance is written (it would be held back).
   if (sendFirst) await sendMessage(deps, at.operationId, at.step + 1, token, pending, 1);
   const advanced = await deps.ledger.advance(
@@ -188,10 +189,10 @@ export async function finishOperation(
 }
 
 /**
- * Whether an ephemeral target may still exist: one was claimed, Atlas did not refuse it, and the outcome at hand does
- * not record its deletion (or a refusal to delete it). Then the outcome waits for the teardown.
+ * Whether an ephemeral target may still exist: one was claimed, Atlas did not refuse it, and neither the operation nor
+ * the outcome at hand records its deletion (or a refusal to delete it). Then the outcome waits for the teardown phase.
  */
-function teardownPending(operation: Operation, outcome: Omit<Finish, 'outcomeRecordedAt'>): boolean {
+export function teardownPending(operation: Operation, outcome: Pick<Finish, 'ephemeralCluster'> = {}): boolean {
   const cluster = outcome.ephemeralCluster ?? operation.ephemeralCluster;
   return (
     cluster !== undefined &&
@@ -202,9 +203,9 @@ function teardownPending(operation: Operation, outcome: Omit<Finish, 'outcomeRec
 }
 
 /**
- * The restore phase ended with an ephemeral target up: its end is recorded (`restoreEnd`) and the teardown step
- * follows, after the hold when the restore succeeded (the hold is for looking at restored data). The advance is
- * guarded as `finish` is: never while another delivery holds the submit claim without a recorded job.
+ * An operation that ends before its restore job did (refused, failed or timed out while its ephemeral target was
+ * created or awaited) still tears the target down first: its end is recorded (`restoreEnd`) and the teardown phase
+ * follows. The advance is guarded as `finish` is: never while another delivery holds the submit claim without a job.
  */
 async function handOffToTeardown(
   context: StepContext,
@@ -212,23 +213,19 @@ async function handOffToTeardown(
   counters: OperationCounters,
 ): Promise<boolean> {
   const { operation } = context;
-  const holdMinutes = outcome.outcome === 'succeeded' ? (operation.request.ephemeralTarget?.holdMinutes ?? 0) : 0;
   const restoreEnd: RestoreEnd = {
     outcome: outcome.outcome,
-    outcomeReason: outcome.outcomeReason,
+    reason: outcome.outcomeReason,
     finishedAt: outcome.finishedAt,
     ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
     ...(outcome.rtoSeconds === undefined ? {} : { rtoSeconds: outcome.rtoSeconds }),
-    ...(outcome.rpoSeconds === undefined ? {} : { rpoSeconds: outcome.rpoSeconds }),
-    ...(outcome.snapshotId === undefined ? {} : { snapshotId: outcome.snapshotId }),
-    ...(outcome.snapshotAt === undefined ? {} : { snapshotAt: outcome.snapshotAt }),
   };
   context.deps.log.info(
-    'restore phase ended; the ephemeral target is torn down next',
-    logAttributes(operation, { outcome: outcome.outcome, holdMinutes }),
+    'operation ended before its restore; the ephemeral target is torn down first',
+    logAttributes(operation, { outcome: outcome.outcome }),
   );
   const guard = operation.claimToken === undefined ? {} : { claimToken: operation.claimToken };
-  return handOff(context, { kind: 'teardown', delaySeconds: holdMinutes * 60 }, { restoreEnd }, counters, guard);
+  return handOff(context, { kind: 'teardown', delaySeconds: 0 }, { restoreEnd }, counters, guard);
 }
 
 /** An outcome written this long ago (clock time) and still unreported was orphaned by a crash. */

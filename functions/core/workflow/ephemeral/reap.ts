@@ -6,7 +6,7 @@ import type { Invocation, WorkflowDeps } from '../ports.ts';
 import { finishOperation, recordUnwrittenCalls, type StepContext } from '../steps.ts';
 import { deleteEphemeralCluster } from './delete-guard.ts';
 import { cancelReaper } from './provision.ts';
-import { teardownFinish, withCost } from './teardown.ts';
+import { describeFate, withCost } from './teardown.ts';
 
 export type ReapResult = 'nothing-to-reap' | 'reaped' | 'refused';
 
@@ -57,13 +57,14 @@ export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocati
     if (operation.outcome === undefined) {
       const now = deps.clock.now();
       const final = withCost({ ...record, deletedAt: now });
-      const { outcomeReason, ...facts } = teardownFinish(operation, final);
+      const end = operation.restoreEnd;
       await finishOperation(context, {
-        ...facts,
         outcome: 'reaped',
         errorCode: 'REAPED',
-        outcomeReason: `the workflow stopped before recording an outcome; the reaper deleted its target: ${outcomeReason}`,
+        outcomeReason: `the workflow stopped before recording an outcome${end ? ` (its restore: ${end.reason})` : ''}; the reaper deleted its target: ${describeFate(final)}`,
         finishedAt: now,
+        ...(end?.rtoSeconds === undefined ? {} : { rtoSeconds: end.rtoSeconds }),
+        ephemeralCluster: final,
       });
       deps.log.warn('reaped the ephemeral target of an operation without an outcome', {
         operationId: operation.operationId,

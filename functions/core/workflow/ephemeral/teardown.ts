@@ -1,9 +1,9 @@
 import { AtlasApiError } from '../../atlas/errors.ts';
+import { completePhase, restoreEndOf } from '../after-restore.ts';
 import { nextPollDelay, SQS_MAX_DELAY_SECONDS } from '../cadence.ts';
 import { WorkflowError } from '../errors.ts';
-import type { EphemeralCluster, Operation } from '../operation.ts';
-import type { Finish } from '../ports.ts';
-import { finishOperation, handOff, logAttributes, type StepContext, secondsBetween } from '../steps.ts';
+import type { EphemeralCluster } from '../operation.ts';
+import { handOff, logAttributes, type StepContext, secondsBetween } from '../steps.ts';
 import { hoursBetween, usd } from './budget.ts';
 import { deleteEphemeralCluster } from './delete-guard.ts';
 import { cancelReaper } from './provision.ts';
@@ -21,12 +21,33 @@ export const LEFTOVER_AFTER_MS = 60 * 60_000;
 export async function runTeardown(context: StepContext): Promise<void> {
   const { deps, operation } = context;
   const record = operation.ephemeralCluster;
-  const end = operation.restoreEnd;
-  if (record === undefined || end === undefined) {
-    throw new WorkflowError('OPERATION_INCONSISTENT', operation.operationId, 'teardown step without a cluster or end');
+  const end = restoreEndOf(operation);
+  if (record === undefined) {
+    throw new WorkflowError('OPERATION_INCONSISTENT', operation.operationId, 'teardown step without a cluster');
   }
   const now = deps.clock.now();
-  const teardownAt = record.teardownAt ?? now;
+  if (record.teardownAt === undefined || now < record.teardownAt) {
+    // The hold, counted from the end of the phases before (a restore that did not succeed left nothing to look at).
+    const holdMs = end.outcome === 'succeeded' ? (operation.request.ephemeralTarget?.holdMinutes ?? 0) * 60_000 : 0;
+    const teardownAt = record.teardownAt ?? now + holdMs;
+    if (now < teardownAt) {
+      await handOff(
+        context,
+        { kind: 'teardown', delaySeconds: Math.ceil((teardownAt - now) / 1000) },
+        { ephemeralCluster: { ...record, teardownAt } },
+      );
+      return;
+    }
+    await tearDown(context, { ...record, teardownAt });
+    return;
+  }
+  await tearDown(context, { ...record, teardownAt: record.teardownAt });
+}
+
+async function tearDown(context: StepContext, record: EphemeralCluster & { teardownAt: number }): Promise<void> {
+  const { deps, operation } = context;
+  const now = deps.clock.now();
+  const { teardownAt } = record;
   let result: Awaited<ReturnType<typeof deleteEphemeralCluster>>;
   try {
     result = await deleteEphemeralCluster(
@@ -35,21 +56,24 @@ export async function runTeardown(context: StepContext): Promise<void> {
     );
   } catch (error) {
     if (!(error instanceof AtlasApiError)) throw error;
-    await retryLater(context, { ...record, teardownAt }, error);
+    await retryLater(context, record, error);
     return;
   }
   if (result.state === 'gone' || result.state === 'refused') {
     const final: EphemeralCluster =
       result.state === 'gone'
-        ? withCost({ ...record, teardownAt, deletedAt: now })
-        : withCost({ ...record, teardownAt, deleteRefused: result.reason }, now);
-    await finishOperation(context, teardownFinish(operation, final), { polls: 1 });
+        ? withCost({ ...record, deletedAt: now })
+        : withCost({ ...record, deleteRefused: result.reason }, now);
+    deps.log.info(
+      result.state === 'gone' ? 'ephemeral target deleted' : 'ephemeral target left in place (delete refused)',
+      logAttributes(operation, { clusterName: record.clusterName, clusterHours: final.clusterHours }),
+    );
+    await completePhase(context, 'teardown', { facts: { ephemeralCluster: final } });
     if (result.state === 'gone') await cancelReaper(context, operation.operationId);
     return;
   }
   const updated: EphemeralCluster = {
     ...record,
-    teardownAt,
     ...(result.requested && record.deleteRequestedAt === undefined ? { deleteRequestedAt: now } : {}),
   };
   reportIfLeftover(context, updated, now, `still there ${secondsBetween(teardownAt, now)} s after its teardown began`);
@@ -114,33 +138,8 @@ export function withCost(record: EphemeralCluster, now?: number): EphemeralClust
   };
 }
 
-/** The outcome after a teardown: the restore's end, its reason told with the cluster's fate. */
-export function teardownFinish(operation: Operation, record: EphemeralCluster): Omit<Finish, 'outcomeRecordedAt'> {
-  const end = operation.restoreEnd;
-  const fate = describeFate(record);
-  if (end === undefined) {
-    return {
-      outcome: 'reaped',
-      errorCode: 'REAPED',
-      outcomeReason: fate,
-      finishedAt: record.deletedAt ?? 0,
-      ephemeralCluster: record,
-    };
-  }
-  return {
-    outcome: end.outcome,
-    outcomeReason: `${end.outcomeReason}; ${fate}`,
-    ...(end.errorCode === undefined ? {} : { errorCode: end.errorCode }),
-    finishedAt: end.finishedAt,
-    ...(end.rtoSeconds === undefined ? {} : { rtoSeconds: end.rtoSeconds }),
-    ...(end.rpoSeconds === undefined ? {} : { rpoSeconds: end.rpoSeconds }),
-    ...(end.snapshotId === undefined ? {} : { snapshotId: end.snapshotId }),
-    ...(end.snapshotAt === undefined ? {} : { snapshotAt: end.snapshotAt }),
-    ephemeralCluster: record,
-  };
-}
-
-function describeFate(record: EphemeralCluster): string {
+/** What became of the cluster, for an outcome's reason. */
+export function describeFate(record: EphemeralCluster): string {
   const cost = record.estimatedCostUsd === undefined ? '' : `, about ${usd(record.estimatedCostUsd)}`;
   const hours = record.clusterHours === undefined ? '' : ` after ${record.clusterHours} cluster-hours${cost}`;
   if (record.deleteRefused !== undefined) {
