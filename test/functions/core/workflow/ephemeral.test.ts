@@ -8,6 +8,7 @@ import { LEFTOVER_AFTER_MS } from '../../../../functions/core/workflow/ephemeral
 import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
 import { atlasError, crashAfter, type Fixture, fixture, GROUP, RecordingReaper, requests, SOURCE } from './fakes.ts';
 import { drain, runRequest } from './harness.ts';
+import { FakeVerifier } from './verifier-fake.ts';
 
 const DRILL_PROJECT = '6a1b2c3d4e5f6a7b8c9d0e1f';
 const OPERATION = 'drill-2026-11-28';
@@ -140,6 +141,29 @@ describe('Workflow: ephemeral drill targets', () => {
         { key: 'atlas-restore-created-by', value: 'atlas-restore-orchestrator' },
       ],
     });
+  });
+
+  it('verifies the restored target before deleting it, and records both in the one outcome', async () => {
+    // Prepare
+    const { f } = ephemeralFixture();
+    const verifier = new FakeVerifier(f.clock);
+    const deps = { ...f.deps, ledger: verifier.observe(f.ledger), verificationQueue: verifier };
+    f.queue.put(JSON.stringify(ephemeralRequest({}, { verify: {} })));
+
+    // Act
+    await drain(f, createRestoreService(deps));
+
+    // Assess: create, IDLE, restore, verify, delete, in that order
+    const operation = await outcomeOf(f);
+    const verifyAsked = verifier.received.find(({ message }) => message.kind === 'verify')?.at ?? Number.NaN;
+    const recordedAt = operation?.verification?.result?.recordedAt ?? Number.NaN;
+    expect(operation?.outcome).toBe('succeeded');
+    expect(operation?.verification?.status).toBe('recorded');
+    expect(verifyAsked).toBeGreaterThanOrEqual(operation?.restoreEnd?.finishedAt ?? Number.NaN);
+    expect(operation?.ephemeralCluster?.deleteRequestedAt).toBeGreaterThanOrEqual(recordedAt);
+    expect(operation?.ephemeralCluster?.deletedAt).toBeTypeOf('number');
+    expect(f.reporter.outcomes).toHaveLength(1);
+    expect(f.reporter.outcomes[0]?.ephemeralCluster?.deletedAt).toBeTypeOf('number');
   });
 
   it('keeps the cluster for holdMinutes after a successful restore before deleting it', async () => {
