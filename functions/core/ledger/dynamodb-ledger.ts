@@ -57,6 +57,11 @@
  *   outlives any outage shorter than what is left of maxWait; past the deadline it ends as timed out. A start step
  *   still fails its message (nothing is submitted yet) and may reach the DLQ; moved back to the work queue once
  *   Atlas answers, it resumes where it stopped (retention ≥ the DLQ's 14 days keeps its operation).
+ * - Ephemeral targets, one cluster per operation. Before createCluster, `claimEphemeralCluster` writes the cluster's
+ *   record (`ephemeralCluster`, JSON: project, name, claim token and time) on `step = k AND stepToken = T AND
+ *   attribute_not_exists(ephemeralCluster)`: one delivery creates; the record is also the ledger's word that this
+ *   operation created that cluster, which the delete path requires. Creation, IDLE, teardown and deletion times are
+ *   written with the steps' advances, the final record with the outcome.
  */
 import {
   type AttributeValue,
