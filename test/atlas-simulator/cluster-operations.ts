@@ -70,7 +70,8 @@ export const updateCluster: Operation = (store, { params, body }) => {
       },
     );
   }
-  if (status.paused && update.paused !== false && update.changesBesidesPause) {
+  // "You must call this endpoint to set paused: false", then change the cluster in a second call.
+  if (status.paused && update.changesBesidesPause) {
     throw new AtlasError(
       409,
       'CANNOT_UPDATE_PAUSED_CLUSTER',

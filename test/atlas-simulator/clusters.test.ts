@@ -327,12 +327,41 @@ describe('Atlas simulator: cluster lifecycle', () => {
     const retagged = await update(name, { tags });
     await update(name, { paused: true });
     const whilePaused = await update(name, { tags: [] });
+    const resumeAndRetag = await update(name, { paused: false, tags: [] });
 
     // Assess
     expect([both.status, field(both, 'errorCode')]).toEqual([409, 'CANNOT_UPDATE_AND_PAUSE_CLUSTER']);
     expect(retagged.json).toMatchObject({ tags });
     expect([whilePaused.status, field(whilePaused, 'errorCode')]).toEqual([409, 'CANNOT_UPDATE_PAUSED_CLUSTER']);
+    expect([resumeAndRetag.status, field(resumeAndRetag, 'errorCode')]).toEqual([409, 'CANNOT_UPDATE_PAUSED_CLUSTER']);
     expect(field(await read(name), 'tags')).toEqual(tags);
+  });
+});
+
+describe('Atlas simulator: cluster endpoints and the Cloud Backups bucket', () => {
+  it('does not count cluster calls against the Cloud Backups token bucket', async () => {
+    // Prepare
+    const limited = await startAtlasSimulator({
+      clock: new SimulatedClock({ scale: 0 }),
+      rateLimit: { capacity: 1, refillPerMinute: 1 },
+    });
+    const client = new TestClient(limited);
+    try {
+      // Act
+      const reads = [];
+      for (let call = 0; call < 3; call += 1) {
+        reads.push((await client.call(`/clusters/${limited.seed.sourceClusterName}`, { accept: V2024 })).status);
+        reads.push((await client.call('/clusters', { accept: V2024 })).status);
+      }
+      await client.call(`/clusters/${limited.seed.sourceClusterName}/backup/snapshots`);
+      const backups = await client.call(`/clusters/${limited.seed.sourceClusterName}/backup/snapshots`);
+
+      // Assess
+      expect(reads).toEqual([200, 200, 200, 200, 200, 200]);
+      expect(backups.status).toBe(429);
+    } finally {
+      await limited.close();
+    }
   });
 });
 

@@ -39,6 +39,10 @@
  *   CLUSTER_NOT_FOUND; target of the other topology → 403 CANNOT_RESTORE_TO_TARGET.
  * - Lists come in a stable, non-chronological order (by a hash of the id); download jobs get no `finishedAt`.
  * - `seed: false` leaves the state empty; `seed` then has empty ids and only the credentials are usable.
+ * - Cluster lifecycle (FIDELITY.md, "Cluster lifecycle"): createCluster (201, CREATING for `clusterCreateMs`, then
+ *   IDLE), listClusters, deleteCluster (202, DELETING for `clusterDeleteMs`, then 404), updateCluster with `paused`
+ *   (UPDATING for `clusterUpdateMs`; Atlas's pause rules and codes) or `tags`. Seeded clusters run M10 on AWS, MongoDB
+ *   8.0, 10 GB. Restores check the target: ready, same topology and shard count, same major version, enough disk.
  */
 export { SimulatedClock } from './clock.ts';
 export { startAtlasSimulator } from './server.ts';
