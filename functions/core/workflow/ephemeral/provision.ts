@@ -18,12 +18,16 @@ import { carriesOperationTags, clusterNameAndTags, ephemeralClusterName } from '
 export const REAPER_MARGIN_MS = 60 * 60_000;
 
 /**
- * When the reaper deletes the cluster whatever the chain did: past the deadline, the hold, one claim lease and a
- * margin, when the chain, alive, has torn it down long before.
+ * When the reaper deletes the cluster whatever the chain did: past the deadline, the verification's longest wait, the
+ * hold, one claim lease and a margin, when the chain, alive, has torn it down long before.
  */
-export function reaperAt(operation: Operation, config: Pick<WorkflowConfig, 'claimLeaseSeconds'>): number {
+export function reaperAt(
+  operation: Operation,
+  config: Pick<WorkflowConfig, 'claimLeaseSeconds' | 'verifyMaxMinutes'>,
+): number {
   const holdMs = (operation.request.ephemeralTarget?.holdMinutes ?? 0) * 60_000;
-  return operation.deadlineAt + holdMs + config.claimLeaseSeconds * 1000 + REAPER_MARGIN_MS;
+  const verifyMs = operation.request.verify === undefined ? 0 : config.verifyMaxMinutes * 60_000;
+  return operation.deadlineAt + verifyMs + holdMs + config.claimLeaseSeconds * 1000 + REAPER_MARGIN_MS;
 }
 
 export type ProvisionResult =
