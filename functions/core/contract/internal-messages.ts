@@ -17,6 +17,9 @@ import { requestId } from './restore-request.ts';
  * - wait: one hop of a wait longer than SQS's 900 s delay; calls nothing, then sends `next` when `until` is near.
  * - verify (added in v1, after-restore phase): ask the verifier once, then read the ledger until its result is in.
  *   A deployment older than it dead-letters the message (INVALID_INTERNAL_MESSAGE): deploy before sending `verify`.
+ * - teardown (added in v1, after-restore phase): delete an ephemeral target (after its hold), wait until it is gone.
+ * - reap (added in v1): from the reaper's one-off schedule, no step: delete the operation's ephemeral target if it
+ *   still exists, whatever the chain's state (`{ "v": 1, "kind": "reap", "operationId": "drill-2026-11-28" }`).
  */
 
 const stepFields = {
@@ -34,11 +37,23 @@ export const waitMessage = z.strictObject({
   kind: z.literal('wait'),
   /** Clock time (epoch ms) at which the waited-for step is due. */
   until: z.int().min(0),
-  next: z.enum(['start', 'poll', 'verify']),
+  next: z.enum(['start', 'poll', 'verify', 'teardown']),
 });
+export const teardownMessage = z.strictObject({ ...stepFields, kind: z.literal('teardown') });
+export const reapMessage = z.strictObject({ v: z.literal(1), kind: z.literal('reap'), operationId: requestId });
 
-export const internalMessage = z.discriminatedUnion('kind', [startMessage, pollMessage, waitMessage, verifyMessage]);
-export type InternalMessage = z.infer<typeof internalMessage>;
+export const internalMessage = z.discriminatedUnion('kind', [
+  startMessage,
+  pollMessage,
+  waitMessage,
+  verifyMessage,
+  teardownMessage,
+  reapMessage,
+]);
+/** Every internal message; `InternalMessage`: those of the step chain (all but reap). */
+export type AnyInternalMessage = z.infer<typeof internalMessage>;
+export type InternalMessage = Exclude<AnyInternalMessage, { kind: 'reap' }>;
+export type ReapMessage = z.infer<typeof reapMessage>;
 export type StartMessage = z.infer<typeof startMessage>;
 export type PollMessage = z.infer<typeof pollMessage>;
 export type WaitMessage = z.infer<typeof waitMessage>;

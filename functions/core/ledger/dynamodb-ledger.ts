@@ -63,6 +63,11 @@
  *   outlives any outage shorter than what is left of maxWait; past the deadline it ends as timed out. A start step
  *   still fails its message (nothing is submitted yet) and may reach the DLQ; moved back to the work queue once
  *   Atlas answers, it resumes where it stopped (retention ≥ the DLQ's 14 days keeps its operation).
+ * - Ephemeral targets, one cluster per operation. Before createCluster, `claimEphemeralCluster` writes the cluster's
+ *   record (`ephemeralCluster`, JSON: project, name, claim token and time) on `step = k AND stepToken = T AND
+ *   attribute_not_exists(ephemeralCluster)`: one delivery creates; the record is also the ledger's word that this
+ *   operation created that cluster, which the delete path requires. Creation, IDLE, teardown and deletion times are
+ *   written with the steps' advances, the final record with the outcome.
  */
 import {
   type AttributeValue,
@@ -142,7 +147,9 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .set('verificationRequestedAt', optionalIso(update.verificationRequestedAt))
       .set('inventoryRequestedAt', optionalIso(update.inventoryRequestedAt))
       .set('expiresAt', update.expiresAt)
-      .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt));
+      .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt))
+      // Ephemeral drill target (issue 15).
+      .set('ephemeralCluster', update.ephemeralCluster && JSON.stringify(update.ephemeralCluster));
     // 0 clears it: a poll reached Atlas again.
     if (update.outageSince === 0) expression.remove('outageSince');
     else expression.set('outageSince', optionalIso(update.outageSince));
@@ -209,11 +216,19 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('stepToken', next.token)
         .set('previousToken', at.token)
         .set('handedOff', next.handedOff ?? false);
-      if (guard) expression.whereEquals('claimToken', guard.claimToken);
+      if (guard?.claimToken !== undefined) expression.whereEquals('claimToken', guard.claimToken);
+      else if (guard) expression.whereAny({ absent: 'claimToken' }, { exists: 'restoreJobId' });
       setPending(expression, next.pending);
       setUpdate(expression, update);
       addCounters(expression, counters);
       return conditionalUpdate(at.operationId, expression);
+    },
+
+    async claimEphemeralCluster(at, cluster) {
+      return conditionalUpdate(
+        at.operationId,
+        atStep(at).whereAbsent('ephemeralCluster').set('ephemeralCluster', JSON.stringify(cluster)),
+      );
     },
 
     async markHandedOff(operationId, token) {
@@ -293,6 +308,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('snapshotAt', optionalIso(finish.snapshotAt))
         .set('outcomeRecordedAt', iso(finish.outcomeRecordedAt))
         .set('expiresAt', finish.expiresAt)
+        .set('ephemeralCluster', finish.ephemeralCluster && JSON.stringify(finish.ephemeralCluster))
         .remove('pendingKind')
         .remove('pendingDueAt')
         .remove('pendingUntil')

@@ -78,6 +78,8 @@ export function toItem(operation: Operation): Record<string, AttributeValue> {
     outcomeRecordedAt: optionalIso(operation.outcomeRecordedAt),
     reportedAt: optionalIso(operation.reportedAt),
     ...verificationFields(operation),
+    // Ephemeral drill target (issue 15): a JSON text attribute.
+    ephemeralCluster: operation.ephemeralCluster && JSON.stringify(operation.ephemeralCluster),
   };
   const item: Record<string, AttributeValue> = { ...operationKey(operation.operationId) };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) item[name] = attribute(value);
@@ -128,7 +130,7 @@ const json = z.string().transform((text, context): unknown => {
   }
 });
 
-const outcomeKind = z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun']);
+const outcomeKind = z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun', 'reaped']);
 
 const restoreEnd = z.strictObject({
   outcome: outcomeKind,
@@ -136,6 +138,29 @@ const restoreEnd = z.strictObject({
   reason: z.string(),
   finishedAt: z.number(),
   rtoSeconds: z.number().optional(),
+});
+
+const epochMs = z.number().int().min(0);
+
+// Ephemeral drill target (issue 15): the records as the workflow writes them (epoch ms inside the JSON).
+const ephemeralClusterRecord = z.object({
+  groupId: z.string(),
+  clusterName: z.string(),
+  createdByOperation: z.string(),
+  claimToken: z.string(),
+  claimedAt: epochMs,
+  instanceSize: z.string(),
+  hourlyPriceUsd: z.number().optional(),
+  createdAt: epochMs.optional(),
+  adopted: z.boolean().optional(),
+  createRefused: z.string().optional(),
+  idleAt: epochMs.optional(),
+  teardownAt: epochMs.optional(),
+  deleteRequestedAt: epochMs.optional(),
+  deletedAt: epochMs.optional(),
+  deleteRefused: z.string().optional(),
+  clusterHours: z.number().optional(),
+  estimatedCostUsd: z.number().optional(),
 });
 
 const storedOperation = z.object({
@@ -149,10 +174,10 @@ const storedOperation = z.object({
   step: count,
   stepToken: z.string(),
   previousToken: z.string().optional(),
-  pendingKind: z.enum(['start', 'poll', 'wait', 'verify']).optional(),
+  pendingKind: z.enum(['start', 'poll', 'wait', 'verify', 'teardown']).optional(),
   pendingDueAt: time.optional(),
   pendingUntil: time.optional(),
-  pendingNext: z.enum(['start', 'poll', 'verify']).optional(),
+  pendingNext: z.enum(['start', 'poll', 'verify', 'teardown']).optional(),
   handedOff: z.boolean().default(false),
   deferAttempts: count.default(0),
   lastDeferReason: z.string().optional(),
@@ -182,6 +207,8 @@ const storedOperation = z.object({
   verificationRequestedAt: time.optional(),
   verification: json.pipe(verificationResult).optional(),
   restoreEnd: json.pipe(restoreEnd).optional(),
+  // Ephemeral drill target (issue 15).
+  ephemeralCluster: json.pipe(ephemeralClusterRecord).optional(),
 });
 
 export class LedgerItemError extends Error {

@@ -8,6 +8,9 @@ export const METRIC_NAMES = {
   deferred: 'RestoreDeferred',
   durationSeconds: 'RestoreDurationSeconds',
   snapshotAgeSeconds: 'SnapshotAgeSeconds',
+  // Ephemeral drill targets (issue 15): both alarm.
+  ephemeralLeftover: 'EphemeralClusterLeftover',
+  ephemeralDeleteRefused: 'EphemeralDeleteRefused',
   /** Verified drills: one of the three per verified restore, and the RPO proven by heartbeats when known. */
   verificationPassed: 'VerificationPassed',
   verificationFailed: 'VerificationFailed',

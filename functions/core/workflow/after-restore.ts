@@ -1,7 +1,7 @@
 import { WorkflowError } from './errors.ts';
 import type { DueStepKind, Operation, RestoreEnd } from './operation.ts';
 import type { Finish, OperationCounters, OperationUpdate } from './ports.ts';
-import { finishOperation, handOff, type StepContext, secondsBetween } from './steps.ts';
+import { finishOperation, handOff, type StepContext, secondsBetween, teardownPending } from './steps.ts';
 
 /**
  * Phases after the restore job ends. The poll that sees the job end (completed, failed, gone, timed out) calls
@@ -28,6 +28,12 @@ export const AFTER_RESTORE_PHASES: readonly AfterRestorePhase[] = [
     step: 'verify',
     // Only a restore that completed left data to check (a download restores no cluster; the contract refuses it).
     applies: (operation, end) => operation.request.verify !== undefined && end.outcome === 'succeeded',
+  },
+  {
+    // Ephemeral drill targets (issue 15): delete the cluster the operation created, whatever the restore did.
+    name: 'teardown',
+    step: 'teardown',
+    applies: (operation) => teardownPending(operation),
   },
 ];
 

@@ -6,10 +6,19 @@ import type { SourceInventory, VerificationResult } from '../contract/verificati
  * How an operation ended. `failed` covers Atlas failures, permanent errors and exhausted deferrals; `dryRun` is a
  * dry run's verdict (nothing was submitted). Rejected messages never become operations: they go to the DLQ.
  */
-export type OutcomeKind = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'timedOut' | 'refused' | 'dryRun';
+export type OutcomeKind =
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'expired'
+  | 'timedOut'
+  | 'refused'
+  | 'dryRun'
+  // The reaper deleted an ephemeral target whose chain had died before recording an outcome.
+  | 'reaped';
 
 /** The steps a wait hop can lead to: every step kind but the wait itself (after-restore phases add theirs). */
-export type DueStepKind = 'start' | 'poll' | 'verify';
+export type DueStepKind = 'start' | 'poll' | 'verify' | 'teardown';
 
 /** What the next internal message will be, kept in the ledger so a lost send can be repeated exactly. */
 export interface PendingMessage {
@@ -19,6 +28,39 @@ export interface PendingMessage {
   /** For waits: when the waited-for step is due, and which step it is. */
   readonly until?: number;
   readonly next?: DueStepKind;
+}
+
+/**
+ * An ephemeral drill target (issue 15), as the ledger records it. Claimed (this record written, conditionally)
+ * before createCluster: the record is the ledger's word that this operation created the cluster, which the delete
+ * path requires. Times are clock epoch ms.
+ */
+export interface EphemeralCluster {
+  readonly groupId: string;
+  readonly clusterName: string;
+  readonly createdByOperation: string;
+  /** The creation claim: a later attempt within its lease waits; after it, adopts the cluster found by name. */
+  readonly claimToken: string;
+  readonly claimedAt: number;
+  readonly instanceSize: string;
+  /** From the tier price table when the claim was taken; absent when the table has no price for the tier. */
+  readonly hourlyPriceUsd?: number;
+  /** Atlas accepted the create (or the cluster an earlier attempt created was adopted). */
+  readonly createdAt?: number;
+  readonly adopted?: boolean;
+  /** Atlas answered the create with a refusal: nothing was created, nothing is deleted. */
+  readonly createRefused?: string;
+  readonly idleAt?: number;
+  /** When the teardown deletes it: after the restore, its verification and the hold. */
+  readonly teardownAt?: number;
+  readonly deleteRequestedAt?: number;
+  /** getCluster answered 404 after the delete. */
+  readonly deletedAt?: number;
+  /** The delete path refused to delete it (see delete-guard.ts): the reason. */
+  readonly deleteRefused?: string;
+  /** From createdAt to deletedAt (or the teardown's end), hours. */
+  readonly clusterHours?: number;
+  readonly estimatedCostUsd?: number;
 }
 
 /**
@@ -121,6 +163,10 @@ export interface Operation {
   readonly verification?: OperationVerification;
   /** How the restore job ended, while after-restore phases run (see after-restore.ts). */
   readonly restoreEnd?: RestoreEnd;
+
+  // Ephemeral drill target (issue 15).
+  /** The cluster this operation creates as its target, and its lifecycle. */
+  readonly ephemeralCluster?: EphemeralCluster;
 }
 
 /** Identifies the step a message was sent for. */

@@ -3,7 +3,7 @@ import type { InternalMessage } from '../contract/internal-messages.ts';
 import { SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import type { MeteredAtlas } from './metered-atlas.ts';
-import type { DueStepKind, Operation, PendingMessage, StepRef } from './operation.ts';
+import type { DueStepKind, Operation, PendingMessage, RestoreEnd, StepRef } from './operation.ts';
 import type { Finish, Invocation, OperationCounters, OperationUpdate, WorkflowDeps } from './ports.ts';
 
 /** One step being processed: the operation as read, the step it is at, and this step's metered Atlas port. */
@@ -74,7 +74,7 @@ export async function handOff(
   next: NextStep,
   update: OperationUpdate = {},
   counters: OperationCounters = {},
-  guard?: { readonly claimToken: string },
+  guard?: { readonly claimToken?: string },
 ): Promise<boolean> {
   const { deps, at } = context;
   const token = newToken(deps);
@@ -82,7 +82,7 @@ export async function handOff(
   const calls = takeCalls(context);
   const kind = context.operation.pending?.kind;
   // After-restore phase steps read and write like polls (nothing is submitted): one write each.
-  const sendFirst = kind === 'poll' || kind === 'wait' || kind === 'verify';
+  const sendFirst = kind === 'poll' || kind === 'wait' || kind === 'verify' || kind === 'teardown';
   // At least 1 s of delay, so the message is rarely seen before its advance is written (it would be held back).
   if (sendFirst) await sendMessage(deps, at.operationId, at.step + 1, token, pending, 1);
   const advanced = await deps.ledger.advance(
@@ -153,6 +153,7 @@ export async function finishOperation(
   outcome: Omit<Finish, 'outcomeRecordedAt'>,
   counters: OperationCounters = {},
 ): Promise<boolean> {
+  if (teardownPending(context.operation, outcome)) return handOffToTeardown(context, outcome, counters);
   const { deps, at, operation } = context;
   const calls = takeCalls(context);
   const atlasCalls = (counters.atlasCalls ?? 0) + calls;
@@ -185,6 +186,46 @@ export async function finishOperation(
   }
   // Stryker disable next-line BooleanLiteral: equivalent, every caller awaits finishOperation for its effect only
   return true;
+}
+
+/**
+ * Whether an ephemeral target may still exist: one was claimed, Atlas did not refuse it, and neither the operation nor
+ * the outcome at hand records its deletion (or a refusal to delete it). Then the outcome waits for the teardown phase.
+ */
+export function teardownPending(operation: Operation, outcome: Pick<Finish, 'ephemeralCluster'> = {}): boolean {
+  const cluster = outcome.ephemeralCluster ?? operation.ephemeralCluster;
+  return (
+    cluster !== undefined &&
+    cluster.createRefused === undefined &&
+    cluster.deletedAt === undefined &&
+    cluster.deleteRefused === undefined
+  );
+}
+
+/**
+ * An operation that ends before its restore job did (refused, failed or timed out while its ephemeral target was
+ * created or awaited) still tears the target down first: its end is recorded (`restoreEnd`) and the teardown phase
+ * follows. The advance is guarded as `finish` is: never while another delivery holds the submit claim without a job.
+ */
+async function handOffToTeardown(
+  context: StepContext,
+  outcome: Omit<Finish, 'outcomeRecordedAt'>,
+  counters: OperationCounters,
+): Promise<boolean> {
+  const { operation } = context;
+  const restoreEnd: RestoreEnd = {
+    outcome: outcome.outcome,
+    reason: outcome.outcomeReason,
+    finishedAt: outcome.finishedAt,
+    ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
+    ...(outcome.rtoSeconds === undefined ? {} : { rtoSeconds: outcome.rtoSeconds }),
+  };
+  context.deps.log.info(
+    'operation ended before its restore; the ephemeral target is torn down first',
+    logAttributes(operation, { outcome: outcome.outcome }),
+  );
+  const guard = operation.claimToken === undefined ? {} : { claimToken: operation.claimToken };
+  return handOff(context, { kind: 'teardown', delaySeconds: 0 }, { restoreEnd }, counters, guard);
 }
 
 /** An outcome written this long ago (clock time) and still unreported was orphaned by a crash. */

@@ -27,7 +27,7 @@ describe('Module: after-restore phases', () => {
 
     // Assess
     expect(phases).toEqual(['verify', undefined, undefined, undefined]);
-    expect(AFTER_RESTORE_PHASES.map((phase) => phase.name)).toEqual(['verify']);
+    expect(AFTER_RESTORE_PHASES.map((phase) => phase.name)).toEqual(['verify', 'teardown']);
   });
 
   it('takes the phases in their order, skipping those that do not apply (a list another phase extends)', () => {
