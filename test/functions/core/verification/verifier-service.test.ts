@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AtlasDatabaseUsersApi, ClusterRef } from '../../../../functions/core/atlas/api.ts';
+import { clusterSchema } from '../../../../functions/core/atlas/model.ts';
 import type { SourceInventory, VerificationResult } from '../../../../functions/core/contract/verification.ts';
 import { databaseLogins } from '../../../../functions/core/verification/database-logins.ts';
 import { DatabaseError } from '../../../../functions/core/verification/database-port.ts';
@@ -121,14 +122,13 @@ function setup(
     store: ledger.store,
     atlas: {
       async getCluster(ref: ClusterRef) {
-        return {
+        return clusterSchema.parse({
           name: ref.clusterName,
           stateName: 'IDLE',
           paused: false,
           pitEnabled: false,
-          clusterType: undefined,
           connectionStrings: { standard: `mongodb://${ref.clusterName}:1/?tls=true` },
-        };
+        });
       },
     },
     connector: connection.connector,

@@ -1,4 +1,5 @@
 import type { ClusterRef } from '../../../../functions/core/atlas/api.ts';
+import { clusterSchema } from '../../../../functions/core/atlas/model.ts';
 import type { ClusterData } from '../../../atlas-simulator/data/cluster-data.ts';
 import { type DataPlane, startDataPlane } from '../../../atlas-simulator/wire/server.ts';
 import { TestHost } from '../../../atlas-simulator/wire/test-host.ts';
@@ -87,14 +88,14 @@ export async function startWireFixture(clusters: readonly string[]) {
     /** Our Atlas port's getCluster, answering each cluster's wire connection string as Atlas's `standard`. */
     atlas: {
       async getCluster(ref: ClusterRef) {
-        return {
+        return clusterSchema.parse({
           name: ref.clusterName,
           stateName: 'IDLE',
           paused: false,
           pitEnabled: true,
           clusterType: 'REPLICASET',
           connectionStrings: { standard: uri(ref.clusterName) },
-        };
+        });
       },
     },
   };
