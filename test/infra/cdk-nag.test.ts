@@ -59,6 +59,15 @@ describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
   it.each([
     ['the sample configuration', sampleConfig()],
     ['every option set', FULL_CONFIG],
+    [
+      'ephemeral drill targets (the reaper), with no acknowledgement of its own',
+      {
+        ...FULL_CONFIG,
+        allowedDrillProjects: ['6a1b2c3d4e5f6a7b8c9d0e1f'],
+        drillTierHourlyPricesUsd: { M10: 0.08 },
+        drillMonthlyBudgetsUsd: { 'weekly-prod-drill': 25 },
+      },
+    ],
   ])('finds nothing unacknowledged in the stack from %s, errors or warnings', (_case, input) => {
     // Act
     const { stack, synthError, report, nagReports, findings, acknowledged } = checkWithCdkNag(

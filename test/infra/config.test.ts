@@ -81,6 +81,11 @@ describe('Function: parseOrchestratorConfig', () => {
       cancelOnTimeout: false,
       ledgerRetentionDays: 400,
       removalPolicy: 'retain',
+      allowedDrillProjects: [],
+      ephemeralHoldMinutes: 0,
+      reaperGraceMinutes: 60,
+      drillTierHourlyPricesUsd: {},
+      drillMonthlyBudgetsUsd: {},
     });
   });
 
