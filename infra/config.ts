@@ -225,7 +225,9 @@ const orchestratorConfigFields = z.strictObject({
   allowedDrillProjects: z
     .array(atlasId)
     .default([])
-    .describe('Atlas projects (24-hex ids) ephemeral drill clusters may be created, and deleted, in; none: no ephemeral drills'),
+    .describe(
+      'Atlas projects (24-hex ids) ephemeral drill clusters may be created, and deleted, in; none: no ephemeral drills',
+    ),
   ephemeralHoldMinutes: z
     .int()
     .min(0, 'must be 0 or more')
@@ -245,7 +247,9 @@ const orchestratorConfigFields = z.strictObject({
   drillMonthlyBudgetsUsd: z
     .record(z.string(), usd)
     .default({})
-    .describe('Per drill (schedule name): the estimated cost of its ephemeral clusters in a calendar month may not pass it'),
+    .describe(
+      'Per drill (schedule name): the estimated cost of its ephemeral clusters in a calendar month may not pass it',
+    ),
 });
 
 export const orchestratorConfigSchema = orchestratorConfigFields.superRefine(checkCombinations);
@@ -317,7 +321,10 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
   for (const drill of Object.keys(config.drillMonthlyBudgetsUsd)) {
     if (!scheduleNames.has(drill)) issue(['drillMonthlyBudgetsUsd', drill], `names no drill in schedules ("${drill}")`);
   }
-  if (Object.keys(config.drillMonthlyBudgetsUsd).length > 0 && Object.keys(config.drillTierHourlyPricesUsd).length === 0) {
+  if (
+    Object.keys(config.drillMonthlyBudgetsUsd).length > 0 &&
+    Object.keys(config.drillTierHourlyPricesUsd).length === 0
+  ) {
     issue(['drillTierHourlyPricesUsd'], 'must price the tiers: a budget is checked against the estimated cost');
   }
 

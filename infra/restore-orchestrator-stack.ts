@@ -1,11 +1,12 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
-import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
+import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { EPHEMERAL_METRIC_NAMES } from '../functions/core/reporting/metrics.ts';
 import type { OrchestratorConfig } from './config.ts';
 import { DRILL_JUDGE_RATE, DrillJudge } from './constructs/drill-judge.ts';
 import { DrillReaper } from './constructs/drill-reaper.ts';
@@ -15,7 +16,6 @@ import { RestoreFunction } from './constructs/restore-function.ts';
 import { RestoreMonitoring } from './constructs/restore-monitoring.ts';
 import { RestoreTriggers } from './constructs/restore-triggers.ts';
 import { WorkQueues } from './constructs/work-queues.ts';
-import { EPHEMERAL_METRIC_NAMES } from '../functions/core/reporting/metrics.ts';
 import { restoreFunctionEnvironment } from './lambda-environment.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './restore-metrics.ts';
 

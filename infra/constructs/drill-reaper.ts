@@ -6,7 +6,11 @@ import { Construct } from 'constructs';
 import { REAPER_SCHEDULE_NAME_PATTERN } from '../../functions/core/scheduler/reaper-schedules.ts';
 
 /** What the restore function does with the reaper's schedules (functions/core/scheduler/reaper-schedules.ts). */
-export const REAPER_SCHEDULE_ACTIONS = ['scheduler:CreateSchedule', 'scheduler:GetSchedule', 'scheduler:DeleteSchedule'];
+export const REAPER_SCHEDULE_ACTIONS = [
+  'scheduler:CreateSchedule',
+  'scheduler:GetSchedule',
+  'scheduler:DeleteSchedule',
+];
 
 export interface DrillReaperProps {
   /** Where the reap message goes: the work queue. */

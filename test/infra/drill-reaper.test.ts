@@ -182,8 +182,8 @@ describe('Stack: RestoreOrchestratorStack, without drill projects', () => {
     );
     expect(Object.keys(fn?.Properties.Environment.Variables ?? {})).not.toContain('REAPER_SCHEDULE_GROUP');
     expect(Object.keys(fn?.Properties.Environment.Variables ?? {})).not.toContain('ALLOWED_DRILL_PROJECTS');
-    expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'EphemeralClusterLeftover' } })).toEqual(
-      {},
-    );
+    expect(
+      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'EphemeralClusterLeftover' } }),
+    ).toEqual({});
   });
 });
