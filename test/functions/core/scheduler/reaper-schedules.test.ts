@@ -40,8 +40,14 @@ function reapers() {
   });
 }
 
-const conflict = () => new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: {} });
-const notFound = () => new ResourceNotFoundException({ message: 'Schedule does not exist.', Message: 'Schedule does not exist.', $metadata: {} });
+const conflict = () =>
+  new ConflictException({ message: 'Schedule already exists.', Message: 'Schedule already exists.', $metadata: {} });
+const notFound = () =>
+  new ResourceNotFoundException({
+    message: 'Schedule does not exist.',
+    Message: 'Schedule does not exist.',
+    $metadata: {},
+  });
 
 describe('Function: createReaperSchedules', () => {
   it('creates one one-off schedule in the reaper group that sends the reap message to the work queue at the lease end', async () => {
@@ -116,7 +122,9 @@ describe('Function: createReaperSchedules', () => {
 
   it('passes any other refusal on', async () => {
     // Prepare
-    scheduler.on(CreateScheduleCommand).rejects(new ValidationException({ message: 'bad', Message: 'bad', $metadata: {} }));
+    scheduler
+      .on(CreateScheduleCommand)
+      .rejects(new ValidationException({ message: 'bad', Message: 'bad', $metadata: {} }));
 
     // Act / Assess
     await expect(reapers().schedule(OPERATION, Date.now())).rejects.toBeInstanceOf(ValidationException);
