@@ -151,7 +151,7 @@ export const DEFAULT_EVENT_PATTERN: EventPatternConfig = {
 };
 
 /** An Atlas cluster tier (instanceSize) such as M10 or R40, as a key of the price table. */
-const TIER_NAME = /^[A-Z][A-Z0-9_]{1,31}$/;
+const TIER_NAME = /^(M|R)[0-9]{1,3}(_NVME)?$/;
 const usd = z.number().finite().min(0, 'must be 0 or more (US dollars)');
 
 const orchestratorConfigFields = z.strictObject({
@@ -228,27 +228,15 @@ const orchestratorConfigFields = z.strictObject({
     .describe(
       'Atlas projects (24-hex ids) ephemeral drill clusters may be created, and deleted, in; none: no ephemeral drills',
     ),
-  ephemeralHoldMinutes: z
-    .int()
-    .min(0, 'must be 0 or more')
-    .max(10_080, 'must be at most 10080 (7 days)')
-    .default(0)
-    .describe('How long an ephemeral drill cluster is kept after its drill ends, before it is deleted'),
-  reaperGraceMinutes: z
-    .int()
-    .min(5, 'must be at least 5: the reaper must not race a workflow that is still tearing down')
-    .max(1440, 'must be at most 1440 (1 day)')
-    .default(60)
-    .describe("Time past an ephemeral cluster's lease end after which the reaper schedule deletes it"),
-  drillTierHourlyPricesUsd: z
-    .record(z.string(), usd)
+  drillTierPricesUsdPerHour: z
+    .record(z.string(), usd.max(1000, 'must be at most 1000 (US dollars per hour)'))
     .default({})
-    .describe('Hourly price per tier, for the cost estimate of each ephemeral drill and its budget'),
-  drillMonthlyBudgetsUsd: z
-    .record(z.string(), usd)
-    .default({})
+    .describe('US dollars per hour per tier, for the cost estimate of each ephemeral drill and the budget'),
+  drillMonthlyBudgetUsd: usd
+    .max(1_000_000, 'must be at most 1000000 (US dollars)')
+    .optional()
     .describe(
-      'Per drill (schedule name): the estimated cost of its ephemeral clusters in a calendar month may not pass it',
+      "US dollars a calendar month (UTC) of one source's ephemeral drills may cost; a drill past it is refused",
     ),
 });
 
@@ -306,26 +294,20 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
   });
 
   if (config.allowedDrillProjects.length === 0) {
-    for (const key of ['drillMonthlyBudgetsUsd', 'drillTierHourlyPricesUsd'] as const) {
-      if (Object.keys(config[key]).length > 0) {
-        issue([key], 'has no effect without allowedDrillProjects: ephemeral drills are off');
-      }
+    if (Object.keys(config.drillTierPricesUsdPerHour).length > 0) {
+      issue(['drillTierPricesUsdPerHour'], 'has no effect without allowedDrillProjects: ephemeral drills are off');
+    }
+    if (config.drillMonthlyBudgetUsd !== undefined) {
+      issue(['drillMonthlyBudgetUsd'], 'has no effect without allowedDrillProjects: ephemeral drills are off');
     }
   }
-  for (const tier of Object.keys(config.drillTierHourlyPricesUsd)) {
+  for (const tier of Object.keys(config.drillTierPricesUsdPerHour)) {
     if (!TIER_NAME.test(tier)) {
-      issue(['drillTierHourlyPricesUsd', tier], 'must be an Atlas tier (instanceSize) such as M10 or R40');
+      issue(['drillTierPricesUsdPerHour', tier], 'must be an Atlas tier (instanceSize) such as M10, R40 or M40_NVME');
     }
   }
-  const scheduleNames = new Set(config.schedules.map((schedule) => schedule.name));
-  for (const drill of Object.keys(config.drillMonthlyBudgetsUsd)) {
-    if (!scheduleNames.has(drill)) issue(['drillMonthlyBudgetsUsd', drill], `names no drill in schedules ("${drill}")`);
-  }
-  if (
-    Object.keys(config.drillMonthlyBudgetsUsd).length > 0 &&
-    Object.keys(config.drillTierHourlyPricesUsd).length === 0
-  ) {
-    issue(['drillTierHourlyPricesUsd'], 'must price the tiers: a budget is checked against the estimated cost');
+  if (config.drillMonthlyBudgetUsd !== undefined && Object.keys(config.drillTierPricesUsdPerHour).length === 0) {
+    issue(['drillTierPricesUsdPerHour'], 'must price the tiers: the budget is checked against the estimated cost');
   }
 
   const names = new Set<string>();

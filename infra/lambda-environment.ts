@@ -33,10 +33,8 @@ type EnvironmentSettings = Pick<
   | 'ledgerRetentionDays'
   | 'timeoutSeconds'
   | 'allowedDrillProjects'
-  | 'ephemeralHoldMinutes'
-  | 'reaperGraceMinutes'
-  | 'drillTierHourlyPricesUsd'
-  | 'drillMonthlyBudgetsUsd'
+  | 'drillTierPricesUsdPerHour'
+  | 'drillMonthlyBudgetUsd'
 >;
 
 /**
@@ -81,10 +79,10 @@ function ephemeralDrillEnvironment(
   if (settings.allowedDrillProjects.length === 0 || reaper === undefined) return {};
   return {
     ALLOWED_DRILL_PROJECTS: settings.allowedDrillProjects.join(','),
-    EPHEMERAL_HOLD_MINUTES: String(settings.ephemeralHoldMinutes),
-    REAPER_GRACE_MINUTES: String(settings.reaperGraceMinutes),
-    DRILL_TIER_HOURLY_PRICES_USD: JSON.stringify(settings.drillTierHourlyPricesUsd),
-    DRILL_MONTHLY_BUDGETS_USD: JSON.stringify(settings.drillMonthlyBudgetsUsd),
+    DRILL_TIER_PRICES: JSON.stringify(settings.drillTierPricesUsdPerHour),
+    ...(settings.drillMonthlyBudgetUsd === undefined
+      ? {}
+      : { DRILL_MONTHLY_BUDGET_USD: String(settings.drillMonthlyBudgetUsd) }),
     REAPER_SCHEDULE_GROUP: reaper.scheduleGroupName,
     REAPER_ROLE_ARN: reaper.roleArn,
     WORK_QUEUE_ARN: reaper.workQueueArn,

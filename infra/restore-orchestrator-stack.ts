@@ -6,7 +6,6 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
-import { EPHEMERAL_METRIC_NAMES } from '../functions/core/reporting/metrics.ts';
 import type { OrchestratorConfig } from './config.ts';
 import { DRILL_JUDGE_RATE, DrillJudge } from './constructs/drill-judge.ts';
 import { DrillReaper } from './constructs/drill-reaper.ts';
@@ -164,19 +163,20 @@ export class RestoreOrchestratorStack extends Stack {
     });
 
     if (this.reaper !== undefined) {
-      this.monitoring.addAlarm('EphemeralClusterLeftover', {
-        description:
-          'An ephemeral drill cluster could not be deleted (or was found still there after its drill): it costs money until someone deletes it',
-        metric: new Metric({
-          namespace: METRICS_NAMESPACE,
-          metricName: EPHEMERAL_METRIC_NAMES.clusterLeftover,
-          dimensionsMap: { service: SERVICE_NAME },
-          statistic: 'Sum',
-          period: Duration.minutes(5),
-        }),
-        threshold: 1,
-        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-      });
+      for (const [metricName, description] of EPHEMERAL_ALARMS) {
+        this.monitoring.addAlarm(metricName, {
+          description,
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName,
+            dimensionsMap: { service: SERVICE_NAME },
+            statistic: 'Sum',
+            period: Duration.minutes(5),
+          }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        });
+      }
     }
 
     this.acknowledgeNagFindings();
@@ -280,6 +280,18 @@ export class RestoreOrchestratorStack extends Stack {
       : Secret.fromSecretNameV2(this, 'AtlasSecret', secret);
   }
 }
+
+/** The workflow's ephemeral-target metrics ([service] only) that alarm, with what each means. */
+const EPHEMERAL_ALARMS = [
+  [
+    'EphemeralClusterLeftover',
+    'An ephemeral drill cluster could not be deleted, or was found still there after its drill: it costs money until someone deletes it',
+  ],
+  [
+    'EphemeralDeleteRefused',
+    'The delete path refused to delete a cluster (not in a drill project, not our name, tags or ledger record): look at what asked for it',
+  ],
+] as const;
 
 /** The roles the drill schedules send with (one per target queue, shared by the schedules). */
 function scheduleRoleArns(triggers: RestoreTriggers): string[] {

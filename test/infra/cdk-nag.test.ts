@@ -64,8 +64,8 @@ describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
       {
         ...FULL_CONFIG,
         allowedDrillProjects: ['6a1b2c3d4e5f6a7b8c9d0e1f'],
-        drillTierHourlyPricesUsd: { M10: 0.08 },
-        drillMonthlyBudgetsUsd: { 'weekly-prod-drill': 25 },
+        drillTierPricesUsdPerHour: { M10: 0.08 },
+        drillMonthlyBudgetUsd: 25,
       },
     ],
   ])(

@@ -82,10 +82,7 @@ describe('Function: parseOrchestratorConfig', () => {
       ledgerRetentionDays: 400,
       removalPolicy: 'retain',
       allowedDrillProjects: [],
-      ephemeralHoldMinutes: 0,
-      reaperGraceMinutes: 60,
-      drillTierHourlyPricesUsd: {},
-      drillMonthlyBudgetsUsd: {},
+      drillTierPricesUsdPerHour: {},
     });
   });
 

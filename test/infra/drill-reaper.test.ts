@@ -9,10 +9,8 @@ const DRILL_PROJECT = '6a1b2c3d4e5f6a7b8c9d0e1f';
 const EPHEMERAL: OrchestratorConfigInput = {
   ...sampleConfig(),
   allowedDrillProjects: [DRILL_PROJECT],
-  ephemeralHoldMinutes: 30,
-  reaperGraceMinutes: 90,
-  drillTierHourlyPricesUsd: { M10: 0.08, M30: 0.54 },
-  drillMonthlyBudgetsUsd: { 'weekly-prod-drill': 25 },
+  drillTierPricesUsdPerHour: { M10: 0.08, M30: 0.54 },
+  drillMonthlyBudgetUsd: 25,
 };
 
 /** `schedule/<group>/reap-` and one `?` per hex digit of the adapter's names. */
@@ -27,9 +25,10 @@ describe('Stack: RestoreOrchestratorStack, with ephemeral drill targets', () => 
     return stack.reaper;
   };
 
+  // The first synthesis of a process loads aws-cdk-lib: 30 s and more on a loaded machine.
   beforeAll(() => {
     ({ stack, template } = synthesize(EPHEMERAL));
-  });
+  }, 120_000);
 
   it('creates one schedule group for the reapers, and the reaper role', () => {
     // Assess
@@ -125,16 +124,14 @@ describe('Stack: RestoreOrchestratorStack, with ephemeral drill targets', () => 
     expect(as(`arn:aws:iam::${ACCOUNT}:role/Administrator`)).toBe(false);
   });
 
-  it('gives the function the drill projects, hold, grace, prices, budgets and the reaper’s names', () => {
+  it('gives the function the drill projects, the tier prices, the budget and the reaper’s names', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {
       Environment: {
         Variables: Match.objectLike({
           ALLOWED_DRILL_PROJECTS: DRILL_PROJECT,
-          EPHEMERAL_HOLD_MINUTES: '30',
-          REAPER_GRACE_MINUTES: '90',
-          DRILL_TIER_HOURLY_PRICES_USD: JSON.stringify({ M10: 0.08, M30: 0.54 }),
-          DRILL_MONTHLY_BUDGETS_USD: JSON.stringify({ 'weekly-prod-drill': 25 }),
+          DRILL_TIER_PRICES: JSON.stringify({ M10: 0.08, M30: 0.54 }),
+          DRILL_MONTHLY_BUDGET_USD: '25',
           REAPER_SCHEDULE_GROUP: reaper().group.scheduleGroupName,
           REAPER_ROLE_ARN: ref(reaper().role.roleArn),
           WORK_QUEUE_ARN: ref(stack.queues.queue.queueArn),
@@ -144,12 +141,12 @@ describe('Stack: RestoreOrchestratorStack, with ephemeral drill targets', () => 
     });
   });
 
-  it('alarms on any ephemeral drill cluster left over, to the topic', () => {
+  it.each(['EphemeralClusterLeftover', 'EphemeralDeleteRefused'])('alarms on any %s, to the topic', (metricName) => {
     // Assess
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
-      AlarmName: 'Test-EphemeralClusterLeftover',
+      AlarmName: `Test-${metricName}`,
       Namespace: 'AtlasRestore',
-      MetricName: 'EphemeralClusterLeftover',
+      MetricName: metricName,
       Dimensions: [{ Name: 'service', Value: 'atlas-restore-orchestrator' }],
       Statistic: 'Sum',
       Period: 300,
@@ -163,7 +160,9 @@ describe('Stack: RestoreOrchestratorStack, with ephemeral drill targets', () => 
 });
 
 describe('Stack: RestoreOrchestratorStack, without drill projects', () => {
-  it('makes no reaper: no schedule group, no Scheduler permission, no ephemeral settings, no leftover alarm', () => {
+  it('makes no reaper: no schedule group, no Scheduler permission, no ephemeral settings, no ephemeral alarms', {
+    timeout: 120_000,
+  }, () => {
     // Act
     const { stack, template } = synthesize(sampleConfig());
 
@@ -182,8 +181,8 @@ describe('Stack: RestoreOrchestratorStack, without drill projects', () => {
     );
     expect(Object.keys(fn?.Properties.Environment.Variables ?? {})).not.toContain('REAPER_SCHEDULE_GROUP');
     expect(Object.keys(fn?.Properties.Environment.Variables ?? {})).not.toContain('ALLOWED_DRILL_PROJECTS');
-    expect(
-      template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: 'EphemeralClusterLeftover' } }),
-    ).toEqual({});
+    for (const metricName of ['EphemeralClusterLeftover', 'EphemeralDeleteRefused']) {
+      expect(template.findResources('AWS::CloudWatch::Alarm', { Properties: { MetricName: metricName } })).toEqual({});
+    }
   });
 });

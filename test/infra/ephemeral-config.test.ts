@@ -15,24 +15,20 @@ function issuesOf(input: OrchestratorConfigInput): readonly { key: string; messa
 }
 
 describe('Function: parseOrchestratorConfig, ephemeral drill targets', () => {
-  it('accepts drill projects, a hold, a grace, a price per tier and a budget per drill', () => {
+  it('accepts drill projects, a price per tier and a monthly budget', () => {
     // Act
     const config = parseOrchestratorConfig({
       ...sampleConfig(),
       allowedDrillProjects: [DRILL_PROJECT],
-      ephemeralHoldMinutes: 120,
-      reaperGraceMinutes: 30,
-      drillTierHourlyPricesUsd: { M10: 0.08, M30: 0.54, R40: 1.2 },
-      drillMonthlyBudgetsUsd: { 'weekly-prod-drill': 40 },
+      drillTierPricesUsdPerHour: { M10: 0.08, M30: 0.54, R40: 1.2, M40_NVME: 2.5 },
+      drillMonthlyBudgetUsd: 40,
     });
 
     // Assess
     expect(config).toMatchObject({
       allowedDrillProjects: [DRILL_PROJECT],
-      ephemeralHoldMinutes: 120,
-      reaperGraceMinutes: 30,
-      drillTierHourlyPricesUsd: { M10: 0.08, M30: 0.54, R40: 1.2 },
-      drillMonthlyBudgetsUsd: { 'weekly-prod-drill': 40 },
+      drillTierPricesUsdPerHour: { M10: 0.08, M30: 0.54, R40: 1.2, M40_NVME: 2.5 },
+      drillMonthlyBudgetUsd: 40,
     });
   });
 
@@ -44,45 +40,34 @@ describe('Function: parseOrchestratorConfig, ephemeral drill targets', () => {
       /./,
     ],
     [
-      'a budget for a drill that is not scheduled',
-      {
-        ...sampleConfig(),
-        allowedDrillProjects: [DRILL_PROJECT],
-        drillTierHourlyPricesUsd: { M10: 0.08 },
-        drillMonthlyBudgetsUsd: { 'nightly-drill': 10 },
-      },
-      'atlasRestore.drillMonthlyBudgetsUsd.nightly-drill',
-      /names no drill in schedules/,
-    ],
-    [
       'a budget without a price table',
-      { ...sampleConfig(), allowedDrillProjects: [DRILL_PROJECT], drillMonthlyBudgetsUsd: { 'weekly-prod-drill': 10 } },
-      'atlasRestore.drillTierHourlyPricesUsd',
+      { ...sampleConfig(), allowedDrillProjects: [DRILL_PROJECT], drillMonthlyBudgetUsd: 10 },
+      'atlasRestore.drillTierPricesUsdPerHour',
       /must price the tiers/,
     ],
     [
       'prices while ephemeral drills are off',
-      { ...sampleConfig(), drillTierHourlyPricesUsd: { M10: 0.08 } },
-      'atlasRestore.drillTierHourlyPricesUsd',
+      { ...sampleConfig(), drillTierPricesUsdPerHour: { M10: 0.08 } },
+      'atlasRestore.drillTierPricesUsdPerHour',
+      /without allowedDrillProjects/,
+    ],
+    [
+      'a budget while ephemeral drills are off',
+      { ...sampleConfig(), drillMonthlyBudgetUsd: 10 },
+      'atlasRestore.drillMonthlyBudgetUsd',
       /without allowedDrillProjects/,
     ],
     [
       'a negative price',
-      { ...sampleConfig(), allowedDrillProjects: [DRILL_PROJECT], drillTierHourlyPricesUsd: { M10: -1 } },
-      'atlasRestore.drillTierHourlyPricesUsd.M10',
+      { ...sampleConfig(), allowedDrillProjects: [DRILL_PROJECT], drillTierPricesUsdPerHour: { M10: -1 } },
+      'atlasRestore.drillTierPricesUsdPerHour.M10',
       /0 or more/,
     ],
     [
       'a price for something that is not a tier',
-      { ...sampleConfig(), allowedDrillProjects: [DRILL_PROJECT], drillTierHourlyPricesUsd: { 'm 10': 1 } },
-      'atlasRestore.drillTierHourlyPricesUsd.m 10',
+      { ...sampleConfig(), allowedDrillProjects: [DRILL_PROJECT], drillTierPricesUsdPerHour: { 'm 10': 1 } },
+      'atlasRestore.drillTierPricesUsdPerHour.m 10',
       /Atlas tier/,
-    ],
-    [
-      'a reaper grace too short to let a teardown finish',
-      { ...sampleConfig(), allowedDrillProjects: [DRILL_PROJECT], reaperGraceMinutes: 1 },
-      'atlasRestore.reaperGraceMinutes',
-      /at least 5/,
     ],
   ])('refuses %s, naming the key', (_case, input, key, rule) => {
     // Act
