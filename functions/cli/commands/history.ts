@@ -33,6 +33,9 @@ export const HISTORY_COLUMNS = [
   'deferrals',
   'polls',
   'atlasCalls',
+  'ephemeralCluster',
+  'clusterHours',
+  'costUsd',
 ] as const;
 
 export const history: CliCommand = {
@@ -43,7 +46,8 @@ export const history: CliCommand = {
   help: [
     'Reads the operation ledger (DynamoDB) the Lambda writes: when each restore was asked for, which snapshot it',
     'restored, how long it took (RTO, seconds from submission to the end of the job), how old the restored data was',
-    '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. The table comes from',
+    '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. A drill that created its own',
+    'target (an ephemeral cluster) also shows the cluster, its cluster-hours and their estimated cost. The table comes from',
     '--stack NAME (its LedgerTableName output), --tableName, LEDGER_TABLE_NAME or ATLAS_RESTORE_STACK; AWS_ENDPOINT_URL_DYNAMODB points at',
     'another DynamoDB endpoint. Without a',
     'table, it reads the ledger file of restores run with `atlas-restore start`: --ledger PATH, else',
@@ -105,19 +109,33 @@ export const history: CliCommand = {
       context.stdout.write('No restore operations recorded.\n');
       return;
     }
+    // Cluster-hours and cost only when an ephemeral drill is listed: other deployments see the table they know.
+    const ephemeral = records.some((record) => record.ephemeralCluster !== undefined);
     writeTable(
       context.stdout,
-      ['REQUESTED', 'OPERATION', 'DELIVERY', 'SOURCE', 'TARGET', 'SNAPSHOT TIME', 'OUTCOME', 'RTO', 'RPO'],
+      [
+        'REQUESTED',
+        'OPERATION',
+        'DELIVERY',
+        'SOURCE',
+        'TARGET',
+        'SNAPSHOT TIME',
+        'OUTCOME',
+        'RTO',
+        'RPO',
+        ...(ephemeral ? ['CLUSTER-HOURS', 'COST'] : []),
+      ],
       records.map((record) => [
         text(record.requestedAt),
         text(record.operationId),
         record.dryRun ? `${text(record.deliveryType)} (dry run)` : text(record.deliveryType),
         text(record.source),
-        text(record.target),
+        text(record.target ?? record.ephemeralCluster),
         text(record.snapshotAt),
         text(record.state),
         formatDuration(record.rtoSeconds as number | undefined),
         formatDuration(record.rpoSeconds as number | undefined),
+        ...(ephemeral ? [formatClusterHours(record.clusterHours), formatUsd(record.costUsd)] : []),
       ]),
     );
   },
@@ -190,10 +208,37 @@ async function listOperations(
     .slice(0, limit);
 }
 
-/** The outcome log line's record, with `state` for operations still running. */
+/** The outcome log line's record, with `state` for operations still running, and an ephemeral target's cost. */
 function historyRecord(operation: Operation): Record<string, unknown> {
   const state = operation.outcome ?? (operation.restoreJobId ? 'running' : 'starting');
-  return { state, ...outcomeRecord(operation) };
+  return { state, ...outcomeRecord(operation), ...ephemeralCost(operation) };
+}
+
+/** An ephemeral drill target's cluster (`groupId/name`), cluster-hours and estimated cost, as the workflow recorded them. */
+function ephemeralCost(operation: Operation): Record<string, unknown> {
+  // The workflow's field (functions/core/workflow/operation.ts, issue 15), read as far as history needs it.
+  const cluster = (operation as Operation & { readonly ephemeralCluster?: RecordedCluster }).ephemeralCluster;
+  if (cluster === undefined) return {};
+  return {
+    ephemeralCluster: `${cluster.groupId}/${cluster.clusterName}`,
+    ...(cluster.clusterHours === undefined ? {} : { clusterHours: cluster.clusterHours }),
+    ...(cluster.estimatedCostUsd === undefined ? {} : { costUsd: cluster.estimatedCostUsd }),
+  };
+}
+
+interface RecordedCluster {
+  readonly groupId: string;
+  readonly clusterName: string;
+  readonly clusterHours?: number;
+  readonly estimatedCostUsd?: number;
+}
+
+function formatClusterHours(value: unknown): string | undefined {
+  return typeof value === 'number' ? `${value.toFixed(2)} h` : undefined;
+}
+
+function formatUsd(value: unknown): string | undefined {
+  return typeof value === 'number' ? `$${value.toFixed(2)}` : undefined;
 }
 
 function text(value: unknown): string | undefined {

@@ -209,6 +209,9 @@ describe.concurrent('CLI: atlas-restore history', () => {
       '1',
       '4',
       '9',
+      '',
+      '',
+      '',
     ]);
   });
 
