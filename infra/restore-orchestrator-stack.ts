@@ -6,6 +6,7 @@ import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { METRIC_NAMES } from '../functions/core/reporting/metrics.ts';
 import type { OrchestratorConfig } from './config.ts';
 import { DRILL_JUDGE_RATE, DrillJudge } from './constructs/drill-judge.ts';
 import { DrillReaper } from './constructs/drill-reaper.ts';
@@ -284,11 +285,11 @@ export class RestoreOrchestratorStack extends Stack {
 /** The workflow's ephemeral-target metrics ([service] only) that alarm, with what each means. */
 const EPHEMERAL_ALARMS = [
   [
-    'EphemeralClusterLeftover',
+    METRIC_NAMES.ephemeralLeftover,
     'An ephemeral drill cluster could not be deleted, or was found still there after its drill: it costs money until someone deletes it',
   ],
   [
-    'EphemeralDeleteRefused',
+    METRIC_NAMES.ephemeralDeleteRefused,
     'The delete path refused to delete a cluster (not in a drill project, not our name, tags or ledger record): look at what asked for it',
   ],
 ] as const;

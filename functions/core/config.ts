@@ -23,6 +23,16 @@ export interface WorkflowConfig {
    * claim younger than this is never taken over, so two POSTs cannot race.
    */
   readonly claimLeaseSeconds: number;
+  // Ephemeral drill targets (issue 15).
+  /** Projects (groupIds) an ephemeral drill target may be created in, and the only ones it is ever deleted from. */
+  readonly allowedDrillProjects: ReadonlySet<string>;
+  /** USD per hour per instance size (`M10` → 0.08): the cost estimate of an ephemeral target. */
+  readonly tierPricesUsdPerHour: ReadonlyMap<string, number>;
+  /**
+   * USD per calendar month (UTC) that ephemeral targets of one source may cost (cluster-hours spent this month plus
+   * the new drill's estimate); undefined: no budget.
+   */
+  readonly drillMonthlyBudgetUsd: number | undefined;
 }
 
 /**
@@ -43,9 +53,18 @@ export const defaultWorkflowConfig: WorkflowConfig = {
   cancelOnTimeout: false,
   ledgerRetentionDays: 400,
   claimLeaseSeconds: 900,
+  allowedDrillProjects: new Set(),
+  tierPricesUsdPerHour: new Map(),
+  drillMonthlyBudgetUsd: undefined,
 };
 
-type ListKey = 'allowedTargets' | 'sourceOverwriteAllowed' | 'allowedSources' | 'downloadAllowedSources';
+type ListKey =
+  | 'allowedTargets'
+  | 'sourceOverwriteAllowed'
+  | 'allowedSources'
+  | 'downloadAllowedSources'
+  | 'allowedDrillProjects'
+  | 'tierPricesUsdPerHour';
 
 /**
  * A workflow config from defaults; lists may be given as arrays. For tests and local runs from a terminal: source
@@ -57,6 +76,8 @@ export function workflowConfig(
     readonly sourceOverwriteAllowed?: Iterable<string>;
     readonly allowedSources?: Iterable<string> | 'any';
     readonly downloadAllowedSources?: Iterable<string> | 'any';
+    readonly allowedDrillProjects?: Iterable<string>;
+    readonly tierPricesUsdPerHour?: Readonly<Record<string, number>> | ReadonlyMap<string, number>;
   } = {},
 ): WorkflowConfig {
   const sources = (list: Iterable<string> | 'any' | undefined): SourceAllowList =>
@@ -68,6 +89,12 @@ export function workflowConfig(
     sourceOverwriteAllowed: new Set(overrides.sourceOverwriteAllowed ?? []),
     allowedSources: sources(overrides.allowedSources),
     downloadAllowedSources: sources(overrides.downloadAllowedSources),
+    allowedDrillProjects: new Set(overrides.allowedDrillProjects ?? []),
+    tierPricesUsdPerHour: new Map(
+      overrides.tierPricesUsdPerHour instanceof Map
+        ? overrides.tierPricesUsdPerHour
+        : Object.entries(overrides.tierPricesUsdPerHour ?? {}),
+    ),
   };
 }
 
@@ -131,6 +158,28 @@ export function ledgerRetentionRule(keys: {
   );
 }
 
+const projectList = patternList(ATLAS_ID_PATTERN, 'a groupId (24 hex characters)');
+
+/** `{"M10": 0.08, "M30": 0.54}`: USD per hour per instance size. */
+const tierPrices = z
+  .string()
+  .default('{}')
+  .transform((text, context) => {
+    try {
+      return JSON.parse(text) as unknown;
+    } catch {
+      context.addIssue({ code: 'custom', message: 'must be a JSON object of instance size to USD per hour' });
+      return z.NEVER;
+    }
+  })
+  .pipe(
+    z.record(
+      z.string().regex(/^(M|R)[0-9]{1,3}(_NVME)?$/, 'keys must be instance sizes (M10, R40, M40_NVME, …)'),
+      z.number().min(0, 'prices must be USD per hour, 0 or more').max(1000, 'prices must be at most 1000 USD per hour'),
+    ),
+  )
+  .transform((prices) => new Map(Object.entries(prices)));
+
 const seconds = (defaultValue: number, max: number) => z.coerce.number().int().min(1).max(max).default(defaultValue);
 
 const environment = z
@@ -152,6 +201,9 @@ const environment = z
     CANCEL_ON_TIMEOUT: z.stringbool().default(false),
     LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
     CLAIM_LEASE_SECONDS: seconds(900, 3600),
+    ALLOWED_DRILL_PROJECTS: projectList,
+    DRILL_TIER_PRICES: tierPrices,
+    DRILL_MONTHLY_BUDGET_USD: z.coerce.number().min(0).max(1_000_000).optional(),
   })
   .superRefine((env, context) => {
     if (env.POLL_MAX_DELAY_SECONDS < env.POLL_MIN_DELAY_SECONDS) {
@@ -213,6 +265,9 @@ export function loadLambdaConfig(env: Readonly<Record<string, string | undefined
       cancelOnTimeout: e.CANCEL_ON_TIMEOUT,
       ledgerRetentionDays: e.LEDGER_RETENTION_DAYS,
       claimLeaseSeconds: e.CLAIM_LEASE_SECONDS,
+      allowedDrillProjects: e.ALLOWED_DRILL_PROJECTS,
+      tierPricesUsdPerHour: e.DRILL_TIER_PRICES,
+      drillMonthlyBudgetUsd: e.DRILL_MONTHLY_BUDGET_USD,
     },
   };
 }

@@ -117,4 +117,53 @@ describe('Config: the Lambda environment', () => {
       expect(error.message).toContain('maxWaitMinutes');
     },
   );
+
+  describe('ephemeral drill targets', () => {
+    it('reads the drill projects, the tier prices and the monthly budget', () => {
+      // Act
+      const { workflow } = loadLambdaConfig({
+        ...required,
+        ALLOWED_DRILL_PROJECTS: ` ${GROUP} ,6a1b2c3d4e5f6a7b8c9d0e1f`,
+        DRILL_TIER_PRICES: '{"M10": 0.08, "M30": 0.54, "R40": 0.9}',
+        DRILL_MONTHLY_BUDGET_USD: '120.5',
+      });
+
+      // Assess
+      expect(workflow.allowedDrillProjects).toEqual(new Set([GROUP, '6a1b2c3d4e5f6a7b8c9d0e1f']));
+      expect(workflow.tierPricesUsdPerHour).toEqual(
+        new Map([
+          ['M10', 0.08],
+          ['M30', 0.54],
+          ['R40', 0.9],
+        ]),
+      );
+      expect(workflow.drillMonthlyBudgetUsd).toBe(120.5);
+    });
+
+    it('allows no drill project, knows no price and has no budget by default', () => {
+      // Act
+      const { workflow } = loadLambdaConfig(required);
+
+      // Assess
+      expect(workflow.allowedDrillProjects.size).toBe(0);
+      expect(workflow.tierPricesUsdPerHour.size).toBe(0);
+      expect(workflow.drillMonthlyBudgetUsd).toBeUndefined();
+    });
+
+    it.each([
+      [{ ALLOWED_DRILL_PROJECTS: `${GROUP}/prod` }, 'ALLOWED_DRILL_PROJECTS'],
+      [{ DRILL_TIER_PRICES: 'M10=0.08' }, 'DRILL_TIER_PRICES'],
+      [{ DRILL_TIER_PRICES: '{"large": 1}' }, 'DRILL_TIER_PRICES'],
+      [{ DRILL_TIER_PRICES: '{"M10": -1}' }, 'DRILL_TIER_PRICES'],
+      [{ DRILL_MONTHLY_BUDGET_USD: 'lots' }, 'DRILL_MONTHLY_BUDGET_USD'],
+      [{ DRILL_MONTHLY_BUDGET_USD: '-5' }, 'DRILL_MONTHLY_BUDGET_USD'],
+    ])('refuses %j naming %s', (overrides, variable) => {
+      // Act
+      const error = failure({ ...required, ...overrides });
+
+      // Assess
+      expect(error.variables).toEqual([variable]);
+      expect(error.message).toContain(variable);
+    });
+  });
 });

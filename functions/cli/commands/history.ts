@@ -216,21 +216,13 @@ function historyRecord(operation: Operation): Record<string, unknown> {
 
 /** An ephemeral drill target's cluster (`groupId/name`), cluster-hours and estimated cost, as the workflow recorded them. */
 function ephemeralCost(operation: Operation): Record<string, unknown> {
-  // The workflow's field (functions/core/workflow/operation.ts, issue 15), read as far as history needs it.
-  const cluster = (operation as Operation & { readonly ephemeralCluster?: RecordedCluster }).ephemeralCluster;
+  const cluster = operation.ephemeralCluster;
   if (cluster === undefined) return {};
   return {
     ephemeralCluster: `${cluster.groupId}/${cluster.clusterName}`,
     ...(cluster.clusterHours === undefined ? {} : { clusterHours: cluster.clusterHours }),
     ...(cluster.estimatedCostUsd === undefined ? {} : { costUsd: cluster.estimatedCostUsd }),
   };
-}
-
-interface RecordedCluster {
-  readonly groupId: string;
-  readonly clusterName: string;
-  readonly clusterHours?: number;
-  readonly estimatedCostUsd?: number;
 }
 
 function formatClusterHours(value: unknown): string | undefined {

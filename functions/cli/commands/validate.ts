@@ -43,9 +43,10 @@ export const validate: CliCommand = {
     }
     if (message.kind === 'internal') {
       // Only the workflow writes these; valid, but an operator should not send one.
-      const { kind, operationId, step } = message.message;
+      const { kind, operationId } = message.message;
       if (flags.json) return writeJson(context.stdout, { valid: true, kind: 'internal', message: message.message });
-      context.stdout.write(`valid internal ${kind} message for operation ${operationId}, step ${step}\n`);
+      const step = 'step' in message.message ? `, step ${message.message.step}` : '';
+      context.stdout.write(`valid internal ${kind} message for operation ${operationId}${step}\n`);
       return;
     }
     if (flags.json) {

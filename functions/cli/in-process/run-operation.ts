@@ -169,5 +169,5 @@ function deadLettered(letter: DeadLetter): InProcessRunError {
 
 function internalMessageOf(body: string): InternalMessage | undefined {
   const parsed = parseWorkMessageBody(body, { now: systemClock.now() });
-  return parsed.ok && parsed.kind === 'internal' ? parsed.message : undefined;
+  return parsed.ok && parsed.kind === 'internal' && parsed.message.kind !== 'reap' ? parsed.message : undefined;
 }

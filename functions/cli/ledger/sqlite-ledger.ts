@@ -193,6 +193,10 @@ export class SqliteLedger implements Ledger {
     return this.#transact({ operations: [args[0].operationId] }, (memory) => memory.advance(...args));
   }
 
+  claimEphemeralCluster(...args: Parameters<Ledger['claimEphemeralCluster']>) {
+    return this.#transact({ operations: [args[0].operationId] }, (memory) => memory.claimEphemeralCluster(...args));
+  }
+
   markHandedOff(...args: Parameters<Ledger['markHandedOff']>) {
     return this.#transact({ operations: [args[0]] }, (memory) => memory.markHandedOff(...args));
   }

@@ -38,4 +38,39 @@ export interface AtlasApi {
    */
   createRestoreJob(cluster: ClusterRef, request: RestoreJobRequest, options?: CallOptions): Promise<RestoreJob>;
   cancelRestoreJob(cluster: ClusterRef, restoreJobId: string, options?: CallOptions): Promise<void>;
+  /**
+   * Ephemeral drill targets: createCluster (resource version 2024-10-23). Never retried blindly (a POST); a failure
+   * whose effect is unknown throws with `ambiguous: true`. Optional until every implementation has it.
+   */
+  createCluster?(groupId: string, request: ClusterCreateRequest, options?: CallOptions): Promise<Cluster>;
+  /** deleteCluster: Atlas answers 202 and the cluster reads DELETING, then 404. */
+  deleteCluster?(cluster: ClusterRef, options?: CallOptions): Promise<void>;
+}
+
+/** A cluster's tag (`ResourceTag`: key and value, 1 to 255 characters each). */
+export interface ClusterTag {
+  readonly key: string;
+  readonly value: string;
+}
+
+/** The createCluster body this tool sends (ClusterDescription20240805): one region per shard, electable nodes only. */
+export interface ClusterCreateRequest {
+  readonly name: string;
+  readonly clusterType: 'REPLICASET' | 'SHARDED';
+  readonly mongoDBMajorVersion: string;
+  readonly backupEnabled: boolean;
+  readonly terminationProtectionEnabled: boolean;
+  readonly tags: readonly ClusterTag[];
+  readonly replicationSpecs: readonly {
+    readonly regionConfigs: readonly {
+      readonly providerName: string;
+      readonly regionName: string;
+      readonly priority: number;
+      readonly electableSpecs: {
+        readonly instanceSize: string;
+        readonly nodeCount: number;
+        readonly diskSizeGB: number;
+      };
+    }[];
+  }[];
 }

@@ -14,6 +14,9 @@ import { requestId } from './restore-request.ts';
  * - start: check and submit (a start after a deferral is just a start at a later step).
  * - poll: read the restore job once.
  * - wait: one hop of a wait longer than SQS's 900 s delay; calls nothing, then sends `next` when `until` is near.
+ * - teardown: delete an ephemeral target (after its hold) and wait until it is gone, then record the outcome.
+ * - reap: from the reaper's one-off schedule, no step: delete the operation's ephemeral target if it still exists,
+ *   whatever the chain's state (`{ "v": 1, "kind": "reap", "operationId": "drill-2026-11-28" }`).
  */
 
 const stepFields = {
@@ -30,11 +33,22 @@ export const waitMessage = z.strictObject({
   kind: z.literal('wait'),
   /** Clock time (epoch ms) at which the waited-for step is due. */
   until: z.int().min(0),
-  next: z.enum(['start', 'poll']),
+  next: z.enum(['start', 'poll', 'teardown']),
 });
+export const teardownMessage = z.strictObject({ ...stepFields, kind: z.literal('teardown') });
+export const reapMessage = z.strictObject({ v: z.literal(1), kind: z.literal('reap'), operationId: requestId });
 
-export const internalMessage = z.discriminatedUnion('kind', [startMessage, pollMessage, waitMessage]);
-export type InternalMessage = z.infer<typeof internalMessage>;
+export const internalMessage = z.discriminatedUnion('kind', [
+  startMessage,
+  pollMessage,
+  waitMessage,
+  teardownMessage,
+  reapMessage,
+]);
+/** Every internal message; `InternalMessage`: those of the step chain (all but reap). */
+export type AnyInternalMessage = z.infer<typeof internalMessage>;
+export type InternalMessage = Exclude<AnyInternalMessage, { kind: 'reap' }>;
+export type ReapMessage = z.infer<typeof reapMessage>;
 export type StartMessage = z.infer<typeof startMessage>;
 export type PollMessage = z.infer<typeof pollMessage>;
 export type WaitMessage = z.infer<typeof waitMessage>;

@@ -1,5 +1,6 @@
 import * as z from 'zod';
 import { atlasId, clusterName, deliveryType } from '../atlas/model.ts';
+import { ephemeralTargetSchema } from './ephemeral-target.ts';
 import { type ContractIssue, ruleIssue } from './issues.ts';
 
 /**
@@ -85,10 +86,21 @@ export const restoreRequestFields = z.strictObject({
     .union([atlasId, z.literal('latest')], { error: 'must be a 24-hex snapshot id or "latest"' })
     .optional()
     .describe('Snapshot to restore, or "latest" (default) for the newest completed one. Not used with pointInTime.'),
-  targetGroupId: atlasId.optional().describe('Project of the target cluster. Required for automated and pointInTime.'),
+  targetGroupId: atlasId
+    .optional()
+    .describe(
+      'Project of the target cluster. Required for automated and pointInTime, unless ephemeralTarget is given.',
+    ),
   targetClusterName: clusterName
     .optional()
-    .describe('Target cluster: it is OVERWRITTEN. Required for automated and pointInTime, refused for download.'),
+    .describe(
+      'Target cluster: it is OVERWRITTEN. Required for automated and pointInTime (unless ephemeralTarget is given), refused for download.',
+    ),
+  ephemeralTarget: ephemeralTargetSchema
+    .optional()
+    .describe(
+      'automated and pointInTime only, instead of targetGroupId/targetClusterName: create the target in a drill project, restore into it, delete it after holdMinutes.',
+    ),
   pointInTimeUTCSeconds: epochSeconds
     .optional()
     .describe(
@@ -126,12 +138,35 @@ const POINT_IN_TIME_FIELDS = ['pointInTimeUTCSeconds', 'oplogTs', 'oplogInc'] as
 function checkFieldCombinations(request: RestoreRequestFields, context: z.RefinementCtx): void {
   const present = (field: keyof RestoreRequestFields) => request[field] !== undefined;
   const kind = request.deliveryType;
-  if (kind === 'automated' || kind === 'pointInTime') {
+  const ephemeral = present('ephemeralTarget');
+  if ((kind === 'automated' || kind === 'pointInTime') && !ephemeral) {
     for (const field of TARGET_FIELDS) {
       if (!present(field)) context.addIssue(ruleIssue(field, 'required', `required for deliveryType ${kind}`));
     }
   }
+  if (ephemeral && kind !== 'download') {
+    for (const field of TARGET_FIELDS) {
+      if (present(field)) {
+        context.addIssue(
+          ruleIssue(
+            field,
+            'not_with_ephemeral_target',
+            'not allowed with ephemeralTarget (the drill creates its target)',
+          ),
+        );
+      }
+    }
+  }
   if (kind === 'download') {
+    if (ephemeral) {
+      context.addIssue(
+        ruleIssue(
+          'ephemeralTarget',
+          'refused_for_download',
+          'not allowed for deliveryType download (it restores no cluster)',
+        ),
+      );
+    }
     for (const field of TARGET_FIELDS) {
       if (present(field)) {
         context.addIssue(
@@ -226,9 +261,19 @@ function whenDeliveryType(types: readonly string[], then: Record<string, unknown
  * next to `checkFieldCombinations` so the two change together; a property test checks they agree.
  */
 export const restoreRequestJsonSchemaRules = [
-  whenDeliveryType(['automated', 'pointInTime'], { required: ['targetGroupId', 'targetClusterName'] }),
+  whenDeliveryType(['automated', 'pointInTime'], {
+    oneOf: [
+      { required: ['targetGroupId', 'targetClusterName'], not: { required: ['ephemeralTarget'] } },
+      {
+        required: ['ephemeralTarget'],
+        not: { anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }] },
+      },
+    ],
+  }),
   whenDeliveryType(['download'], {
-    not: { anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }] },
+    not: {
+      anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }, { required: ['ephemeralTarget'] }],
+    },
   }),
   whenDeliveryType(['automated', 'download'], {
     not: { anyOf: [{ required: ['pointInTimeUTCSeconds'] }, { required: ['oplogTs'] }, { required: ['oplogInc'] }] },

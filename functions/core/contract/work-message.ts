@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { type InternalMessage, internalMessage } from './internal-messages.ts';
+import { type AnyInternalMessage, internalMessage } from './internal-messages.ts';
 import { type ContractIssue, contractIssues, formatPath } from './issues.ts';
 import {
   pointInTimeIssues,
@@ -19,7 +19,7 @@ export type WorkMessage =
       /** The EventBridge event id when the request came as an event's `detail`. */
       readonly eventId?: string;
     }
-  | { readonly ok: true; readonly kind: 'internal'; readonly message: InternalMessage };
+  | { readonly ok: true; readonly kind: 'internal'; readonly message: AnyInternalMessage };
 
 export type Rejection = { readonly ok: false; readonly code: RejectionCode; readonly issues: readonly ContractIssue[] };
 

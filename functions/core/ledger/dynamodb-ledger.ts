@@ -132,7 +132,9 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .set('submittedAt', optionalIso(update.submittedAt))
       .set('adopted', update.adopted)
       .set('expiresAt', update.expiresAt)
-      .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt));
+      .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt))
+      .set('ephemeralCluster', update.ephemeralCluster && JSON.stringify(update.ephemeralCluster))
+      .set('restoreEnd', update.restoreEnd && JSON.stringify(update.restoreEnd));
     // 0 clears it: a poll reached Atlas again.
     if (update.outageSince === 0) expression.remove('outageSince');
     else expression.set('outageSince', optionalIso(update.outageSince));
@@ -199,11 +201,19 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('stepToken', next.token)
         .set('previousToken', at.token)
         .set('handedOff', next.handedOff ?? false);
-      if (guard) expression.whereEquals('claimToken', guard.claimToken);
+      if (guard?.claimToken !== undefined) expression.whereEquals('claimToken', guard.claimToken);
+      else if (guard) expression.whereAny({ absent: 'claimToken' }, { exists: 'restoreJobId' });
       setPending(expression, next.pending);
       setUpdate(expression, update);
       addCounters(expression, counters);
       return conditionalUpdate(at.operationId, expression);
+    },
+
+    async claimEphemeralCluster(at, cluster) {
+      return conditionalUpdate(
+        at.operationId,
+        atStep(at).whereAbsent('ephemeralCluster').set('ephemeralCluster', JSON.stringify(cluster)),
+      );
     },
 
     async markHandedOff(operationId, token) {
@@ -280,6 +290,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .set('snapshotAt', optionalIso(finish.snapshotAt))
         .set('outcomeRecordedAt', iso(finish.outcomeRecordedAt))
         .set('expiresAt', finish.expiresAt)
+        .set('ephemeralCluster', finish.ephemeralCluster && JSON.stringify(finish.ephemeralCluster))
         .remove('pendingKind')
         .remove('pendingDueAt')
         .remove('pendingUntil')

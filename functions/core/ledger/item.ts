@@ -76,6 +76,9 @@ export function toItem(operation: Operation): Record<string, AttributeValue> {
     rpoSeconds: operation.rpoSeconds,
     outcomeRecordedAt: optionalIso(operation.outcomeRecordedAt),
     reportedAt: optionalIso(operation.reportedAt),
+    // Ephemeral drill target (issue 15): JSON text attributes.
+    ephemeralCluster: operation.ephemeralCluster && JSON.stringify(operation.ephemeralCluster),
+    restoreEnd: operation.restoreEnd && JSON.stringify(operation.restoreEnd),
   };
   const item: Record<string, AttributeValue> = { ...operationKey(operation.operationId) };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) item[name] = attribute(value);
@@ -108,6 +111,40 @@ const json = z.string().transform((text, context): unknown => {
   }
 });
 
+const outcomeKind = z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun', 'reaped']);
+const epochMs = z.number().int().min(0);
+
+// Ephemeral drill target (issue 15): the records as the workflow writes them (epoch ms inside the JSON).
+const ephemeralClusterRecord = z.object({
+  groupId: z.string(),
+  clusterName: z.string(),
+  createdByOperation: z.string(),
+  claimToken: z.string(),
+  claimedAt: epochMs,
+  instanceSize: z.string(),
+  hourlyPriceUsd: z.number().optional(),
+  createdAt: epochMs.optional(),
+  adopted: z.boolean().optional(),
+  createRefused: z.string().optional(),
+  idleAt: epochMs.optional(),
+  teardownAt: epochMs.optional(),
+  deleteRequestedAt: epochMs.optional(),
+  deletedAt: epochMs.optional(),
+  deleteRefused: z.string().optional(),
+  clusterHours: z.number().optional(),
+  estimatedCostUsd: z.number().optional(),
+});
+const restoreEndRecord = z.object({
+  outcome: outcomeKind,
+  outcomeReason: z.string(),
+  errorCode: z.string().optional(),
+  finishedAt: epochMs,
+  rtoSeconds: z.number().optional(),
+  rpoSeconds: z.number().optional(),
+  snapshotId: z.string().optional(),
+  snapshotAt: epochMs.optional(),
+});
+
 const storedOperation = z.object({
   operationId: z.string(),
   request: json.pipe(restoreRequestSchema),
@@ -119,10 +156,10 @@ const storedOperation = z.object({
   step: count,
   stepToken: z.string(),
   previousToken: z.string().optional(),
-  pendingKind: z.enum(['start', 'poll', 'wait']).optional(),
+  pendingKind: z.enum(['start', 'poll', 'wait', 'teardown']).optional(),
   pendingDueAt: time.optional(),
   pendingUntil: time.optional(),
-  pendingNext: z.enum(['start', 'poll']).optional(),
+  pendingNext: z.enum(['start', 'poll', 'teardown']).optional(),
   handedOff: z.boolean().default(false),
   deferAttempts: count.default(0),
   lastDeferReason: z.string().optional(),
@@ -139,7 +176,7 @@ const storedOperation = z.object({
   atlasCalls: count.default(0),
   timeoutDecidedAt: time.optional(),
   outageSince: time.optional(),
-  outcome: z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun']).optional(),
+  outcome: outcomeKind.optional(),
   outcomeReason: z.string().optional(),
   errorCode: z.string().optional(),
   finishedAt: time.optional(),
@@ -147,6 +184,9 @@ const storedOperation = z.object({
   rpoSeconds: z.coerce.number().optional(),
   outcomeRecordedAt: time.optional(),
   reportedAt: time.optional(),
+  // Ephemeral drill target (issue 15).
+  ephemeralCluster: json.pipe(ephemeralClusterRecord).optional(),
+  restoreEnd: json.pipe(restoreEndRecord).optional(),
 });
 
 export class LedgerItemError extends Error {

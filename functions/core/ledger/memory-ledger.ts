@@ -33,7 +33,7 @@ export class InMemoryLedger implements Ledger {
 
   async advance(...[at, next, update = {}, counters = {}, guard]: Parameters<Ledger['advance']>) {
     const item = this.#atStep(at);
-    if (!item || (guard && item.claimToken !== guard.claimToken)) return false;
+    if (!item || (guard && !this.#guardHolds(item, guard))) return false;
     const { outageSince, ...rest } = update;
     // 0 clears it, as in the DynamoDB ledger: a poll reached Atlas again.
     if (outageSince === 0) delete item.outageSince;
@@ -46,6 +46,18 @@ export class InMemoryLedger implements Ledger {
       handedOff: next.handedOff ?? false,
     });
     this.#add(item, counters);
+    return true;
+  }
+
+  #guardHolds(item: Operation, guard: { readonly claimToken?: string }): boolean {
+    if (guard.claimToken !== undefined) return item.claimToken === guard.claimToken;
+    return item.claimToken === undefined || item.restoreJobId !== undefined;
+  }
+
+  async claimEphemeralCluster(...[at, cluster]: Parameters<Ledger['claimEphemeralCluster']>) {
+    const item = this.#atStep(at);
+    if (!item || item.ephemeralCluster !== undefined) return false;
+    item.ephemeralCluster = structuredClone(cluster);
     return true;
   }
 

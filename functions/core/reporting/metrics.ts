@@ -8,6 +8,9 @@ export const METRIC_NAMES = {
   deferred: 'RestoreDeferred',
   durationSeconds: 'RestoreDurationSeconds',
   snapshotAgeSeconds: 'SnapshotAgeSeconds',
+  // Ephemeral drill targets (issue 15): both alarm.
+  ephemeralLeftover: 'EphemeralClusterLeftover',
+  ephemeralDeleteRefused: 'EphemeralDeleteRefused',
 } as const;
 
 export const CLUSTER_DIMENSION = 'ClusterName';

@@ -96,6 +96,15 @@ export function createPowertoolsReporter(options: ReporterOptions): Reporter {
       emit(operation.request, (metrics) => metrics.addMetric(METRIC_NAMES.deferred, MetricUnit.Count, 1));
     },
 
+    ephemeralAlarm(alarm) {
+      log.error(alarm.kind === 'leftover' ? 'ephemeral target left behind' : 'ephemeral target delete refused', {
+        ...alarm,
+      });
+      const metric = alarm.kind === 'leftover' ? METRIC_NAMES.ephemeralLeftover : METRIC_NAMES.ephemeralDeleteRefused;
+      // Only [service]: one alarm for every drill project.
+      emit(undefined, (metrics) => metrics.addMetric(metric, MetricUnit.Count, 1));
+    },
+
     rejected(letter: DeadLetter) {
       log.warn('request rejected', { code: letter.code, origin: letter.origin, issues: letter.issues });
       // Only [service]: the cluster of a malformed message may be unknown or made up.
@@ -114,6 +123,9 @@ function outcomeMetric(operation: Operation): string | undefined {
       return METRIC_NAMES.failed;
     case 'timedOut':
       return METRIC_NAMES.timedOut;
+    case 'reaped':
+      // The chain died before its outcome: a failed drill, whatever its restore did.
+      return METRIC_NAMES.failed;
     case 'refused':
       return METRIC_NAMES.refused;
     default:

@@ -15,14 +15,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { SchedulerClient, SchedulerClientConfig } from '@aws-sdk/client-scheduler';
-
-/** What the workflow asks of the reaper's schedules (the ReaperSchedules port). */
-export interface ReaperScheduleOperations {
-  /** One-off schedule that sends {v:1, kind:'reap', operationId} to the work queue at `at` (epoch ms); idempotent. */
-  schedule(operationId: string, at: number): Promise<void>;
-  /** Deletes it; no error when it is gone. */
-  cancel(operationId: string): Promise<void>;
-}
+import type { ReaperSchedules } from '../workflow/ports.ts';
 
 export interface ReaperSchedulesOptions {
   /** The reaper's schedule group (REAPER_SCHEDULE_GROUP). */
@@ -87,7 +80,7 @@ function loadSdk(): Promise<SchedulerSdk> {
 const errorName = (error: unknown) => (error instanceof Error ? error.name : undefined);
 
 /** The ReaperSchedules port on EventBridge Scheduler. */
-export function createReaperSchedules(options: ReaperSchedulesOptions): ReaperScheduleOperations {
+export function createReaperSchedules(options: ReaperSchedulesOptions): ReaperSchedules {
   let client: SchedulerClient | undefined;
   const connect = async () => {
     const { SchedulerClient } = await loadSdk();

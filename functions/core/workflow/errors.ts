@@ -4,7 +4,11 @@ export type WorkflowErrorCode =
   | 'STEP_CONTENDED'
   | 'STEP_NOT_RECORDED'
   | 'REPORT_PENDING'
-  | 'OPERATION_INCONSISTENT';
+  | 'OPERATION_INCONSISTENT'
+  // Ephemeral targets.
+  | 'CLUSTER_CREATE_IN_PROGRESS'
+  | 'CLUSTER_CREATE_UNCONFIRMED'
+  | 'CLUSTER_DELETING';
 
 /**
  * The workflow cannot finish this step now; the message should be delivered again later (SQS retries it after its

@@ -28,6 +28,15 @@ export function meterAtlas(atlas: AtlasApi, deadline: number): MeteredAtlas {
     createRestoreJob: (cluster, request, options) =>
       count(() => atlas.createRestoreJob(cluster, request, limit(options))),
     cancelRestoreJob: (cluster, id, options) => count(() => atlas.cancelRestoreJob(cluster, id, limit(options))),
+    // Read when called, never when wrapped: wrappers of the port (tests' proxies) need not know these yet.
+    createCluster: (groupId, request, options) =>
+      count(() => atlas.createCluster?.(groupId, request, limit(options)) ?? missing('createCluster')),
+    deleteCluster: (cluster, options) =>
+      count(() => atlas.deleteCluster?.(cluster, limit(options)) ?? missing('deleteCluster')),
   };
   return { api, calls: () => calls };
+}
+
+function missing(method: string): never {
+  throw new Error(`the Atlas client has no ${method}`);
 }

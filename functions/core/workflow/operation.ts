@@ -5,16 +5,58 @@ import type { RestoreRequest } from '../contract/restore-request.ts';
  * How an operation ended. `failed` covers Atlas failures, permanent errors and exhausted deferrals; `dryRun` is a
  * dry run's verdict (nothing was submitted). Rejected messages never become operations: they go to the DLQ.
  */
-export type OutcomeKind = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'timedOut' | 'refused' | 'dryRun';
+export type OutcomeKind =
+  | 'succeeded'
+  | 'failed'
+  | 'cancelled'
+  | 'expired'
+  | 'timedOut'
+  | 'refused'
+  | 'dryRun'
+  // The reaper deleted an ephemeral target whose chain had died before recording an outcome.
+  | 'reaped';
 
 /** What the next internal message will be, kept in the ledger so a lost send can be repeated exactly. */
 export interface PendingMessage {
-  readonly kind: 'start' | 'poll' | 'wait';
+  readonly kind: 'start' | 'poll' | 'wait' | 'teardown';
   /** Clock time (epoch ms) at which the message is due. */
   readonly dueAt: number;
   /** For waits: when the waited-for step is due, and which step it is. */
   readonly until?: number;
-  readonly next?: 'start' | 'poll';
+  readonly next?: 'start' | 'poll' | 'teardown';
+}
+
+/**
+ * An ephemeral drill target (issue 15), as the ledger records it. Claimed (this record written, conditionally)
+ * before createCluster: the record is the ledger's word that this operation created the cluster, which the delete
+ * path requires. Times are clock epoch ms.
+ */
+export interface EphemeralCluster {
+  readonly groupId: string;
+  readonly clusterName: string;
+  readonly createdByOperation: string;
+  /** The creation claim: a later attempt within its lease waits; after it, adopts the cluster found by name. */
+  readonly claimToken: string;
+  readonly claimedAt: number;
+  readonly instanceSize: string;
+  /** From the tier price table when the claim was taken; absent when the table has no price for the tier. */
+  readonly hourlyPriceUsd?: number;
+  /** Atlas accepted the create (or the cluster an earlier attempt created was adopted). */
+  readonly createdAt?: number;
+  readonly adopted?: boolean;
+  /** Atlas answered the create with a refusal: nothing was created, nothing is deleted. */
+  readonly createRefused?: string;
+  readonly idleAt?: number;
+  /** The teardown began (after the restore, the verification and the hold). */
+  readonly teardownAt?: number;
+  readonly deleteRequestedAt?: number;
+  /** getCluster answered 404 after the delete. */
+  readonly deletedAt?: number;
+  /** The delete path refused to delete it (see delete-guard.ts): the reason. */
+  readonly deleteRefused?: string;
+  /** From createdAt to deletedAt (or the teardown's end), hours. */
+  readonly clusterHours?: number;
+  readonly estimatedCostUsd?: number;
 }
 
 /** One restore operation, as the ledger stores it. Times are epoch milliseconds of the workflow's clock. */
@@ -85,6 +127,27 @@ export interface Operation {
   readonly outcomeRecordedAt?: number;
   /** Clock time the outcome was reported (logged and counted). */
   readonly reportedAt?: number;
+
+  // Ephemeral drill target (issue 15).
+  /** The cluster this operation creates as its target, and its lifecycle. */
+  readonly ephemeralCluster?: EphemeralCluster;
+  /**
+   * The restore's end (outcome, reason, times), recorded when a later phase (teardown) follows; the outcome is
+   * written once, after that phase, from it.
+   */
+  readonly restoreEnd?: RestoreEnd;
+}
+
+/** The outcome the restore phase decided, held until the phases after it end. */
+export interface RestoreEnd {
+  readonly outcome: OutcomeKind;
+  readonly outcomeReason: string;
+  readonly errorCode?: string;
+  readonly finishedAt: number;
+  readonly rtoSeconds?: number;
+  readonly rpoSeconds?: number;
+  readonly snapshotId?: string;
+  readonly snapshotAt?: number;
 }
 
 /** Identifies the step a message was sent for. */

@@ -4,7 +4,7 @@ import type { InternalMessage } from '../contract/internal-messages.ts';
 import type { ContractIssue } from '../contract/issues.ts';
 import type { RestoreRequest } from '../contract/restore-request.ts';
 import type { RejectionCode } from '../contract/work-message.ts';
-import type { Operation, OutcomeKind, PendingMessage, StepRef } from './operation.ts';
+import type { EphemeralCluster, Operation, OutcomeKind, PendingMessage, StepRef } from './operation.ts';
 
 /** Epoch milliseconds. Atlas's time in effect: the simulator's clock in local runs, the real one in Lambda. */
 export interface Clock {
@@ -52,6 +52,8 @@ export type OperationUpdate = Partial<
     | 'restoreJobId'
     | 'submittedAt'
     | 'adopted'
+    | 'ephemeralCluster'
+    | 'restoreEnd'
   >
 >;
 
@@ -74,6 +76,8 @@ export interface Finish {
   readonly outcomeRecordedAt: number;
   /** The TTL pushed forward: retention counts from the outcome. */
   readonly expiresAt?: number;
+  /** An ephemeral target's final record (teardown facts, cluster-hours, cost). */
+  readonly ephemeralCluster?: EphemeralCluster;
 }
 
 /**
@@ -85,7 +89,8 @@ export interface Ledger {
   create(operation: Operation): Promise<{ readonly created: boolean; readonly operation: Operation }>;
   get(operationId: string): Promise<Operation | undefined>;
   /**
-   * Moves from `at` to step + 1 with `nextToken`, applying `update` and `counters`; `claimToken` also guards it.
+   * Moves from `at` to step + 1 with `nextToken`, applying `update` and `counters`. A guard's `claimToken` must be the
+   * item's; a guard without one requires that no submit claim is held without a recorded job (as `finish` does).
    * `next.handedOff`: the next step's message was sent before this write (a poll's hand-off), so the write marks it
    * sent; otherwise it is marked unsent until `markHandedOff`.
    */
@@ -94,8 +99,13 @@ export interface Ledger {
     next: { readonly token: string; readonly pending: PendingMessage; readonly handedOff?: boolean },
     update?: OperationUpdate,
     counters?: OperationCounters,
-    guard?: { readonly claimToken: string },
+    guard?: { readonly claimToken?: string },
   ): Promise<boolean>;
+  /**
+   * Ephemeral targets: records the cluster this operation is about to create, at `at`, only if none is recorded (the
+   * creation claim). False when another delivery claimed first.
+   */
+  claimEphemeralCluster(at: StepRef, cluster: EphemeralCluster): Promise<boolean>;
   /** Marks the current step's message as sent (best effort: a redelivery re-sends it otherwise). */
   markHandedOff(operationId: string, token: string): Promise<void>;
   /**
@@ -162,6 +172,28 @@ export interface Reporter {
     deferral: { readonly reason: string; readonly code: string; readonly delaySeconds: number },
   ): void;
   rejected(letter: DeadLetter): void;
+  /** An ephemeral target left behind or a delete refused: an error log line and a metric, which alarm. */
+  ephemeralAlarm?(alarm: EphemeralAlarm): void;
+}
+
+/** What the ephemeral-target metrics tell (EphemeralClusterLeftover, EphemeralDeleteRefused): both alarm. */
+export interface EphemeralAlarm {
+  readonly kind: 'leftover' | 'deleteRefused';
+  readonly operationId: string;
+  readonly groupId: string;
+  readonly clusterName: string;
+  readonly reason: string;
+}
+
+/**
+ * The reaper of ephemeral targets: a one-off schedule per operation (EventBridge Scheduler `at(...)` in AWS) that puts
+ * `{v:1, kind:'reap', operationId}` on the work queue, so a cluster whose chain died is deleted all the same.
+ */
+export interface ReaperSchedules {
+  /** One-off schedule that sends {v:1, kind:'reap', operationId} to the work queue at `at` (epoch ms); idempotent per operation. */
+  schedule(operationId: string, at: number): Promise<void>;
+  /** Deletes it; no error when it is gone. */
+  cancel(operationId: string): Promise<void>;
 }
 
 /** Everything the workflow runs on. A local consumer builds the same with fauxqs, dynalite and the simulator. */
@@ -175,6 +207,8 @@ export interface WorkflowDeps {
   readonly reporter: Reporter;
   /** New step and claim tokens; random by default, fixed in some tests. */
   readonly newToken?: () => string;
+  /** Ephemeral targets' reaper; without it, requests with an ephemeralTarget are refused. */
+  readonly reaperSchedules?: ReaperSchedules;
 }
 
 /** Limits of one invocation: Atlas calls must end before `deadline` (real epoch ms). */

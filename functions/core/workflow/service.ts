@@ -8,6 +8,8 @@ import {
   parseWorkMessageBody,
   type Rejection,
 } from '../contract/work-message.ts';
+import { runReap } from './ephemeral/reap.ts';
+import { runTeardown } from './ephemeral/teardown.ts';
 import { WorkflowError } from './errors.ts';
 import { meterAtlas } from './metered-atlas.ts';
 import { type Operation, requestFingerprint, stepRef } from './operation.ts';
@@ -69,6 +71,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
     try {
       if (message.kind === 'start') await runStart(context);
       else if (message.kind === 'poll') await runPoll(context);
+      else if (message.kind === 'teardown') await runTeardown(context);
       else await runWait(context, message);
     } finally {
       await recordUnwrittenCalls(context);
@@ -192,7 +195,12 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
         await reject(deadLetterOf(body, parsed, origin.messageId));
         return 'rejected';
       }
-      if (parsed.kind === 'internal') return handleInternal(parsed.message, body, origin.messageId, invocation);
+      if (parsed.kind === 'internal') {
+        const { message } = parsed;
+        if (message.kind !== 'reap') return handleInternal(message, body, origin.messageId, invocation);
+        await runReap(deps, message, invocation);
+        return 'processed';
+      }
       const identified = identifiedRequest(parsed);
       if (!identified.ok) {
         await reject(deadLetterOf(body, identified, origin.messageId));

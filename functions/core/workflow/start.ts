@@ -3,6 +3,7 @@ import { AtlasApiError } from '../atlas/errors.ts';
 import { atlasIdCreatedAt, type RestoreJob, type RestoreJobRequest, type Snapshot } from '../atlas/model.ts';
 import { clusterKey, restoreTarget } from '../contract/restore-request.ts';
 import { deferDelay, nextPollDelay } from './cadence.ts';
+import { provisionEphemeralTarget } from './ephemeral/provision.ts';
 import { WorkflowError } from './errors.ts';
 import { checkGuardrails } from './guardrails.ts';
 import {
@@ -59,7 +60,13 @@ interface Submission {
 
 async function start(context: StepContext, submission: Submission): Promise<void> {
   const { deps, operation } = context;
-  const { request } = operation;
+  let { request } = operation;
+  if (request.ephemeralTarget !== undefined) {
+    // The provision phase: the target is created (and waited for) before anything else is decided.
+    const provision = await provisionEphemeralTarget(context);
+    if (provision.kind === 'handled') return;
+    request = provision.request;
+  }
   const atlas = context.atlas.api;
   const now = deps.clock.now();
 
@@ -91,7 +98,7 @@ async function start(context: StepContext, submission: Submission): Promise<void
     return;
   }
 
-  const refusal = checkGuardrails(request, deps.config);
+  const refusal = checkGuardrails(request, deps.config, operation);
   if (refusal) {
     await finishOperation(context, {
       outcome: 'refused',

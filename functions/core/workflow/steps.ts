@@ -3,7 +3,7 @@ import type { InternalMessage } from '../contract/internal-messages.ts';
 import { SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import type { MeteredAtlas } from './metered-atlas.ts';
-import type { Operation, PendingMessage, StepRef } from './operation.ts';
+import type { Operation, PendingMessage, RestoreEnd, StepRef } from './operation.ts';
 import type { Finish, Invocation, OperationCounters, OperationUpdate, WorkflowDeps } from './ports.ts';
 
 /** One step being processed: the operation as read, the step it is at, and this step's metered Atlas port. */
@@ -32,7 +32,7 @@ export function logAttributes(operation: Operation, extra: Record<string, unknow
 
 /** The next step: which message, after how many clock seconds. */
 export interface NextStep {
-  readonly kind: 'start' | 'poll';
+  readonly kind: 'start' | 'poll' | 'teardown';
   readonly delaySeconds: number;
 }
 
@@ -74,7 +74,7 @@ export async function handOff(
   next: NextStep,
   update: OperationUpdate = {},
   counters: OperationCounters = {},
-  guard?: { readonly claimToken: string },
+  guard?: { readonly claimToken?: string },
 ): Promise<boolean> {
   const { deps, at } = context;
   const token = newToken(deps);
@@ -152,6 +152,7 @@ export async function finishOperation(
   outcome: Omit<Finish, 'outcomeRecordedAt'>,
   counters: OperationCounters = {},
 ): Promise<boolean> {
+  if (teardownPending(context.operation, outcome)) return handOffToTeardown(context, outcome, counters);
   const { deps, at, operation } = context;
   const calls = takeCalls(context);
   const atlasCalls = (counters.atlasCalls ?? 0) + calls;
@@ -184,6 +185,50 @@ export async function finishOperation(
   }
   // Stryker disable next-line BooleanLiteral: equivalent, every caller awaits finishOperation for its effect only
   return true;
+}
+
+/**
+ * Whether an ephemeral target may still exist: one was claimed, Atlas did not refuse it, and the outcome at hand does
+ * not record its deletion (or a refusal to delete it). Then the outcome waits for the teardown.
+ */
+function teardownPending(operation: Operation, outcome: Omit<Finish, 'outcomeRecordedAt'>): boolean {
+  const cluster = outcome.ephemeralCluster ?? operation.ephemeralCluster;
+  return (
+    cluster !== undefined &&
+    cluster.createRefused === undefined &&
+    cluster.deletedAt === undefined &&
+    cluster.deleteRefused === undefined
+  );
+}
+
+/**
+ * The restore phase ended with an ephemeral target up: its end is recorded (`restoreEnd`) and the teardown step
+ * follows, after the hold when the restore succeeded (the hold is for looking at restored data). The advance is
+ * guarded as `finish` is: never while another delivery holds the submit claim without a recorded job.
+ */
+async function handOffToTeardown(
+  context: StepContext,
+  outcome: Omit<Finish, 'outcomeRecordedAt'>,
+  counters: OperationCounters,
+): Promise<boolean> {
+  const { operation } = context;
+  const holdMinutes = outcome.outcome === 'succeeded' ? (operation.request.ephemeralTarget?.holdMinutes ?? 0) : 0;
+  const restoreEnd: RestoreEnd = {
+    outcome: outcome.outcome,
+    outcomeReason: outcome.outcomeReason,
+    finishedAt: outcome.finishedAt,
+    ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
+    ...(outcome.rtoSeconds === undefined ? {} : { rtoSeconds: outcome.rtoSeconds }),
+    ...(outcome.rpoSeconds === undefined ? {} : { rpoSeconds: outcome.rpoSeconds }),
+    ...(outcome.snapshotId === undefined ? {} : { snapshotId: outcome.snapshotId }),
+    ...(outcome.snapshotAt === undefined ? {} : { snapshotAt: outcome.snapshotAt }),
+  };
+  context.deps.log.info(
+    'restore phase ended; the ephemeral target is torn down next',
+    logAttributes(operation, { outcome: outcome.outcome, holdMinutes }),
+  );
+  const guard = operation.claimToken === undefined ? {} : { claimToken: operation.claimToken };
+  return handOff(context, { kind: 'teardown', delaySeconds: holdMinutes * 60 }, { restoreEnd }, counters, guard);
 }
 
 /** An outcome written this long ago (clock time) and still unreported was orphaned by a crash. */

@@ -61,8 +61,28 @@ const pointInTime = fc
   )
   .map(([base, when]) => ({ ...base, ...when }));
 
+/** An ephemeral drill target, optional fields present or not. */
+export const ephemeralTargetArb = fc.record(
+  {
+    groupId: hex24,
+    namePrefix: fc.stringMatching(/^[a-zA-Z][a-zA-Z0-9-]{0,12}$/),
+    instanceSize: fc.stringMatching(/^(M|R)[1-9][0-9]{1,2}(_NVME)?$/),
+    providerName: fc.constantFrom('AWS', 'GCP', 'AZURE'),
+    regionName: fc.stringMatching(/^[A-Z][A-Z0-9_]{1,20}$/),
+    diskSizeGB: fc.integer({ min: 10, max: 14_400 }),
+    holdMinutes: fc.integer({ min: 0, max: 1440 }),
+  },
+  { requiredKeys: ['groupId'] },
+);
+
+/** Automated and point-in-time requests that bring their own target instead of naming one. */
+const ephemeral = fc.tuple(fc.oneof(automated, pointInTime), ephemeralTargetArb).map(([request, ephemeralTarget]) => {
+  const { targetGroupId: _group, targetClusterName: _name, ...rest } = request;
+  return { ...rest, ephemeralTarget };
+});
+
 /** Every shape of valid request: each delivery type, optional fields present or not. */
-export const validRequest = fc.oneof(automated, download, pointInTime);
+export const validRequest = fc.oneof(automated, download, pointInTime, ephemeral);
 export type GeneratedRequest = Record<string, unknown> & { deliveryType: 'automated' | 'download' | 'pointInTime' };
 
 /** A string that is not a 24-hex id. */
@@ -165,11 +185,75 @@ const mutators: Mutator[] = [
         })),
       );
     }
+    if ('ephemeralTarget' in request) {
+      return fc.oneof(
+        fc.constant({
+          name: 'neither target nor ephemeralTarget',
+          value: without(request, 'ephemeralTarget'),
+          expect: [{ path: 'targetGroupId', rule: 'required' }],
+        }),
+        fc.constantFrom('targetGroupId', 'targetClusterName').map((field) => ({
+          name: 'target with ephemeralTarget',
+          value: { ...request, [field]: field === 'targetGroupId' ? '5f1a2b3c4d5e6f7a8b9c0d1e' : 'dr-drill' },
+          expect: [{ path: field, rule: 'not_with_ephemeral_target' }],
+        })),
+      );
+    }
     return fc.constantFrom('targetGroupId', 'targetClusterName').map((field) => ({
       name: 'missing target',
       value: without(request, field),
       expect: [{ path: field, rule: 'required' }],
     }));
+  },
+  (request) => {
+    if (request.deliveryType === 'download') {
+      return ephemeralTargetArb.map((ephemeralTarget) => ({
+        name: 'ephemeralTarget on a download',
+        value: { ...request, ephemeralTarget },
+        expect: [{ path: 'ephemeralTarget', rule: 'refused_for_download' }],
+      }));
+    }
+    const target = (request.ephemeralTarget as Record<string, unknown> | undefined) ?? {
+      groupId: '5f1a2b3c4d5e6f7a8b9c0d1e',
+    };
+    const base = 'ephemeralTarget' in request ? request : without(request, 'targetGroupId', 'targetClusterName');
+    const broken = (field: string, values: fc.Arbitrary<unknown>) =>
+      values.map((value) => ({
+        name: `bad ephemeralTarget.${field}`,
+        value: { ...base, ephemeralTarget: { ...target, [field]: value } },
+        expect: [{ path: `ephemeralTarget.${field}` }],
+      }));
+    return fc.oneof(
+      broken('groupId', notHex24),
+      broken(
+        'namePrefix',
+        fc.oneof(fc.constant(''), fc.stringMatching(/^[0-9-][a-z]{0,5}$/), fc.stringMatching(/^[a-z]{14,20}$/)),
+      ),
+      broken('instanceSize', fc.constantFrom('M0', 'M2', 'M5', 'FLEX', 'm10', 'M10x')),
+      broken('providerName', fc.constantFrom('TENANT', 'aws', 'SERVERLESS')),
+      broken('diskSizeGB', fc.oneof(fc.integer({ max: 9 }), fc.integer({ min: 14_401 }))),
+      broken('holdMinutes', fc.oneof(fc.integer({ max: -1 }), fc.integer({ min: 1441 }), fc.constant(1.5))),
+      fc
+        .string({ minLength: 1, maxLength: 8 })
+        .filter(
+          (key) =>
+            ![
+              'groupId',
+              'namePrefix',
+              'instanceSize',
+              'providerName',
+              'regionName',
+              'diskSizeGB',
+              'holdMinutes',
+              '__proto__',
+            ].includes(key),
+        )
+        .map((key) => ({
+          name: 'unknown key in ephemeralTarget',
+          value: { ...base, ephemeralTarget: { ...target, [key]: 1 } },
+          expect: [{ path: `ephemeralTarget.${key}`, rule: 'unrecognized_keys' }],
+        })),
+    );
   },
   (request) => {
     if (request.deliveryType !== 'pointInTime') {

@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { workflowConfig } from '../../../../functions/core/config.ts';
-import type { Operation } from '../../../../functions/core/workflow/operation.ts';
+import type { EphemeralCluster, Operation } from '../../../../functions/core/workflow/operation.ts';
 import type { Ledger } from '../../../../functions/core/workflow/ports.ts';
 import { newOperation } from '../../../../functions/core/workflow/service.ts';
 import { requests } from '../workflow/fakes.ts';
@@ -504,6 +504,107 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       expect(all.map((operation) => operation.requestedAt)).toEqual(
         [...all.map((operation) => operation.requestedAt)].sort((a, b) => b - a),
       );
+    });
+
+    // Ephemeral drill targets (issue 15).
+    describe('ephemeral targets', () => {
+      const cluster = (operation: Operation, overrides: Partial<EphemeralCluster> = {}): EphemeralCluster => ({
+        groupId: '6a1b2c3d4e5f6a7b8c9d0e1f',
+        clusterName: 'drill-0123456789',
+        createdByOperation: operation.operationId,
+        claimToken: 'e1',
+        claimedAt: T0 + 100,
+        instanceSize: 'M30',
+        hourlyPriceUsd: 0.54,
+        ...overrides,
+      });
+
+      it('claims the creation once: only at the step, only if no cluster is recorded', async () => {
+        // Prepare
+        const ledger = makeLedger();
+        const operation = sampleOperation();
+        await ledger.create(operation);
+
+        // Act
+        const stale = await ledger.claimEphemeralCluster(at(operation, 0, 'other'), cluster(operation));
+        const results = await Promise.all(
+          ['e1', 'e2', 'e3'].map((token) =>
+            ledger.claimEphemeralCluster(at(operation), cluster(operation, { claimToken: token })),
+          ),
+        );
+
+        // Assess
+        expect(stale).toBe(false);
+        expect(results.filter(Boolean)).toHaveLength(1);
+        const stored = await ledger.get(operation.operationId);
+        expect(stored?.ephemeralCluster?.claimToken).toBe(['e1', 'e2', 'e3'][results.indexOf(true)]);
+      });
+
+      it('round-trips the cluster record and the restore end through advance and finish', async () => {
+        // Prepare
+        const ledger = makeLedger();
+        const operation = sampleOperation();
+        await ledger.create(operation);
+        await ledger.claimEphemeralCluster(at(operation), cluster(operation));
+        const created = cluster(operation, { createdAt: T0 + 200, idleAt: T0 + 900, adopted: true });
+        const restoreEnd = {
+          outcome: 'succeeded' as const,
+          outcomeReason: 'restore job x completed',
+          finishedAt: T0 + 5000,
+          rtoSeconds: 4,
+          rpoSeconds: 9,
+          snapshotId: '6650d1e2f3a4b5c6d7e8f9a0',
+          snapshotAt: T0 - 9000,
+        };
+
+        // Act
+        await ledger.advance(at(operation), { token: 't1', pending: poll }, { ephemeralCluster: created });
+        await ledger.advance(
+          at(operation, 1, 't1'),
+          { token: 't2', pending: { kind: 'teardown', dueAt: T0 + 6000 } },
+          { restoreEnd },
+        );
+        const midway = await ledger.get(operation.operationId);
+        const final = {
+          ...created,
+          teardownAt: T0 + 6000,
+          deletedAt: T0 + 7000,
+          clusterHours: 0.5,
+          estimatedCostUsd: 0.27,
+        };
+        await ledger.finish(at(operation, 2, 't2'), {
+          outcome: 'succeeded',
+          outcomeReason: 'done',
+          finishedAt: T0 + 5000,
+          outcomeRecordedAt: T0 + 7100,
+          ephemeralCluster: final,
+        });
+
+        // Assess
+        expect(midway).toMatchObject({ ephemeralCluster: created, restoreEnd, pending: { kind: 'teardown' } });
+        expect(await ledger.get(operation.operationId)).toMatchObject({
+          ephemeralCluster: final,
+          restoreEnd,
+          outcome: 'succeeded',
+        });
+      });
+
+      it('advances under a guard without a claim token only while no submit claim is held without a job', async () => {
+        // Prepare
+        const ledger = makeLedger();
+        const operation = sampleOperation();
+        await ledger.create(operation);
+        await ledger.claim(at(operation), { token: 'c1', at: T0, priorJobIds: [] });
+
+        // Act
+        const underClaim = await ledger.advance(at(operation), { token: 't1', pending: poll }, {}, {}, {});
+        await ledger.releaseClaim(operation.operationId, 'c1');
+        const released = await ledger.advance(at(operation), { token: 't1', pending: poll }, {}, {}, {});
+
+        // Assess
+        expect(underClaim).toBe(false);
+        expect(released).toBe(true);
+      });
     });
   });
 }

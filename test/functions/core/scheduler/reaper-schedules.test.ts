@@ -10,6 +10,7 @@ import {
 import { mockClient } from 'aws-sdk-client-mock';
 import fc from 'fast-check';
 import { beforeEach, describe, expect, it } from 'vitest';
+import { reapMessage } from '../../../../functions/core/contract/internal-messages.ts';
 import {
   atExpression,
   createReaperSchedules,
@@ -78,6 +79,13 @@ describe('Function: createReaperSchedules', () => {
       },
     ]);
     expect(scheduler.calls()).toHaveLength(1);
+    // What the work queue receives is the workflow's reap message.
+    const [call] = scheduler.commandCalls(CreateScheduleCommand);
+    expect(reapMessage.parse(JSON.parse(call?.args[0].input.Target?.Input ?? ''))).toEqual({
+      v: 1,
+      kind: 'reap',
+      operationId: OPERATION,
+    });
   });
 
   it('takes a schedule of the same name that reaps this operation as its own (a redelivered step)', async () => {

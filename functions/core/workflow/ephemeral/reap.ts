@@ -1,0 +1,78 @@
+import type { ReapMessage } from '../../contract/internal-messages.ts';
+import { WorkflowError } from '../errors.ts';
+import { meterAtlas } from '../metered-atlas.ts';
+import { stepRef } from '../operation.ts';
+import type { Invocation, WorkflowDeps } from '../ports.ts';
+import { finishOperation, recordUnwrittenCalls, type StepContext } from '../steps.ts';
+import { deleteEphemeralCluster } from './delete-guard.ts';
+import { cancelReaper } from './provision.ts';
+import { teardownFinish, withCost } from './teardown.ts';
+
+export type ReapResult = 'nothing-to-reap' | 'reaped' | 'refused';
+
+/**
+ * A reap message, from the reaper's one-off schedule: the operation's ephemeral target is deleted through the delete
+ * path if it still exists, whatever the chain's state (a dead chain's cluster is deleted too). While Atlas shows the
+ * cluster (deleting), the message fails and SQS delivers it again; once it is gone, an operation without an outcome
+ * gets one, `reaped`, recorded at its current step (conditionally, as any outcome).
+ */
+export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocation: Invocation): Promise<ReapResult> {
+  const operation = await deps.ledger.get(message.operationId);
+  const record = operation?.ephemeralCluster;
+  if (operation === undefined || record === undefined || record.createRefused !== undefined) {
+    deps.log.info('reap: no ephemeral target recorded; nothing to delete', { operationId: message.operationId });
+    return 'nothing-to-reap';
+  }
+  const context: StepContext = {
+    deps,
+    operation,
+    at: stepRef(operation),
+    atlas: meterAtlas(deps.atlas, invocation.deadline),
+    invocation,
+    tally: { recordedCalls: 0 },
+  };
+  try {
+    if (record.deletedAt !== undefined) return 'nothing-to-reap';
+    const result = await deleteEphemeralCluster(
+      { api: context.atlas.api, config: deps.config, log: deps.log, reporter: deps.reporter },
+      operation,
+    );
+    if (result.state === 'refused') return 'refused';
+    if (result.state === 'deleting') {
+      const alarm = {
+        kind: 'leftover' as const,
+        operationId: operation.operationId,
+        groupId: record.groupId,
+        clusterName: record.clusterName,
+        reason: 'the reaper found it still there',
+      };
+      deps.log.error('ephemeral target left behind; the reaper is deleting it', { ...alarm });
+      deps.reporter.ephemeralAlarm?.(alarm);
+      throw new WorkflowError(
+        'CLUSTER_DELETING',
+        operation.operationId,
+        `cluster ${record.clusterName} is being deleted`,
+      );
+    }
+    if (operation.outcome === undefined) {
+      const now = deps.clock.now();
+      const final = withCost({ ...record, deletedAt: now });
+      const { outcomeReason, ...facts } = teardownFinish(operation, final);
+      await finishOperation(context, {
+        ...facts,
+        outcome: 'reaped',
+        errorCode: 'REAPED',
+        outcomeReason: `the workflow stopped before recording an outcome; the reaper deleted its target: ${outcomeReason}`,
+        finishedAt: now,
+      });
+      deps.log.warn('reaped the ephemeral target of an operation without an outcome', {
+        operationId: operation.operationId,
+        clusterName: record.clusterName,
+      });
+    }
+    await cancelReaper(context, operation.operationId);
+    return 'reaped';
+  } finally {
+    await recordUnwrittenCalls(context);
+  }
+}
