@@ -259,6 +259,64 @@ describe.concurrent('CLI: atlas-restore history', () => {
     expect(existsSync(join(directory, 'state'))).toBe(false);
   });
 
+  it('shows an ephemeral drill’s cluster, cluster-hours and cost estimate as the workflow recorded them', async ({
+    expect,
+  }) => {
+    // Prepare
+    const DRILL_PROJECT = '6a1b2c3d4e5f6a7b8c9d0e1f';
+    const table = 'history-ephemeral';
+    await createLedgerTable(aws.dynamodb, table);
+    const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: table });
+    const { targetGroupId: _group, targetClusterName: _name, ...source } = drill;
+    await ledger.create(
+      operation(
+        'ephemeral-2026-11-27',
+        1,
+        { ...source, ephemeralTarget: { groupId: DRILL_PROJECT } },
+        {
+          outcome: 'succeeded',
+          outcomeReason: `restore job ${JOB} completed`,
+          ephemeralCluster: {
+            groupId: DRILL_PROJECT,
+            clusterName: 'drill-0a1b2c3d4e',
+            createdByOperation: 'ephemeral-2026-11-27',
+            claimToken: 'claim-1',
+            claimedAt: NOW - DAY_MS,
+            instanceSize: 'M30',
+            hourlyPriceUsd: 0.54,
+            clusterHours: 1.25,
+            estimatedCostUsd: 0.675,
+          },
+        },
+      ),
+    );
+    await ledger.create(OPERATIONS[2] as Operation);
+    const ephemeralEnv = { ...env, LEDGER_TABLE_NAME: table };
+
+    // Act
+    const listed = await runCli(['history'], ephemeralEnv);
+    const json = await runCli(['history', '--json'], ephemeralEnv);
+    const csv = await runCli(['history', '--csv'], ephemeralEnv);
+
+    // Assess
+    const [header, ephemeralRow, fixedRow] = listed.stdout.trimEnd().split('\n');
+    expect(header).toMatch(/\sRTO\s+RPO\s+CLUSTER-HOURS\s+COST$/);
+    expect(ephemeralRow).toMatch(
+      new RegExp(
+        `ephemeral-2026-11-27\\s+automated\\s+\\S+/prod\\s+${DRILL_PROJECT}/drill-0a1b2c3d4e\\s.*\\s1\\.25 h\\s+\\$0\\.68$`,
+      ),
+    );
+    expect(fixedRow).toMatch(/drill-2026-11-25\s.*\s3h 00m\s+-\s+-$/);
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({
+      operationId: 'ephemeral-2026-11-27',
+      ephemeralCluster: `${DRILL_PROJECT}/drill-0a1b2c3d4e`,
+      clusterHours: 1.25,
+      costUsd: 0.675,
+    });
+    expect(JSON.parse(json.stdout)[1]).not.toHaveProperty('clusterHours');
+    expect(csv.stdout.split('\r\n')[1]).toMatch(new RegExp(`,${DRILL_PROJECT}/drill-0a1b2c3d4e,1\\.25,0\\.675$`));
+  });
+
   it('documents RTO, RPO, exit statuses and examples with --help', async ({ expect }) => {
     // Act
     const result = await runInProcess(['history', '--help']);
