@@ -1,5 +1,5 @@
-import type { RestoreJobRecord, SnapshotRecord } from './records.ts';
-import type { DeliveryType, LifecycleDurations, SnapshotStatus } from './types.ts';
+import type { ClusterRecord, RestoreJobRecord, SnapshotRecord } from './records.ts';
+import type { ClusterStateName, DeliveryType, LifecycleDurations, SnapshotStatus } from './types.ts';
 
 /**
  * Lifecycles are computed from the clock on every read, never advanced by timers: stepping or scaling the clock
@@ -12,7 +12,42 @@ export const DEFAULT_DURATIONS: LifecycleDurations = {
   pointInTimeRestoreMs: 360_000,
   downloadPrepareMs: 120_000,
   downloadExpiresAfterMs: 3_600_000,
+  clusterCreateMs: 600_000,
+  clusterDeleteMs: 300_000,
+  clusterUpdateMs: 300_000,
 };
+
+/** Atlas resumes a cluster paused this long. */
+export const MAX_PAUSE_MS = 30 * 86_400_000;
+
+export interface ClusterStatus {
+  readonly stateName: ClusterStateName;
+  readonly paused: boolean;
+  /** The last resume, by a request or by Atlas after 30 days of pause. */
+  readonly resumedAt: number | undefined;
+  /** Deleted and past DELETING: the API answers 404. */
+  readonly gone: boolean;
+}
+
+/** Where a cluster stands now: DELETING over CREATING over UPDATING over the state a test set. */
+export function clusterStatus(cluster: ClusterRecord, now: number): ClusterStatus {
+  const autoResumeAt = cluster.pausedAt === undefined ? undefined : cluster.pausedAt + MAX_PAUSE_MS;
+  const autoResumed = autoResumeAt !== undefined && now >= autoResumeAt;
+  const deleting = cluster.deletedAt !== undefined;
+  const stateName: ClusterStateName = deleting
+    ? 'DELETING'
+    : now < cluster.createdAt + cluster.createMs
+      ? 'CREATING'
+      : cluster.updatingUntil !== undefined && now < cluster.updatingUntil
+        ? 'UPDATING'
+        : cluster.stateName;
+  return {
+    stateName,
+    paused: cluster.pausedAt !== undefined && !autoResumed,
+    resumedAt: autoResumed ? autoResumeAt : cluster.resumedAt,
+    gone: cluster.deletedAt !== undefined && now >= cluster.deletedAt,
+  };
+}
 
 export function snapshotStatus(snapshot: SnapshotRecord, now: number): SnapshotStatus {
   const elapsed = now - snapshot.startedAt;

@@ -6,6 +6,10 @@ import { type CallOptions, type CallResult, TestClient, V2024 } from './test-cli
 
 const OPERATIONS = [
   'getCluster',
+  'listClusters',
+  'createCluster',
+  'updateCluster',
+  'deleteCluster',
   'listBackupSnapshots',
   'takeSnapshots',
   'getClusterBackupSnapshot',
@@ -272,6 +276,61 @@ describe('Atlas simulator: every answer validates against the OpenAPI document',
     expect((await expectConformant('getBackupRestoreJob', `${jobs}/${(pit.json as { id: string }).id}`)).status).toBe(
       200,
     );
+  });
+
+  it('answers the cluster lifecycle, and its errors, as documented', async () => {
+    // Prepare
+    const V2024_10 = 'application/vnd.atlas.2024-10-23+json';
+    const V2023_02 = 'application/vnd.atlas.2023-02-01+json';
+    const body = {
+      name: 'conformance-drill',
+      clusterType: 'SHARDED',
+      mongoDBMajorVersion: '8.0',
+      tags: [{ key: 'atlas-restore-operation', value: 'op-1' }],
+      replicationSpecs: [1, 2].map(() => ({
+        regionConfigs: [
+          {
+            providerName: 'AWS',
+            regionName: 'EU_WEST_1',
+            priority: 7,
+            electableSpecs: { instanceSize: 'M10', nodeCount: 3, diskSizeGB: 10 },
+          },
+        ],
+      })),
+    };
+    const create = (json: unknown) =>
+      expectConformant('createCluster', '/clusters', { body: json, accept: V2024_10, contentType: V2024_10 });
+    const patch = (name: string, json: unknown) =>
+      expectConformant('updateCluster', `/clusters/${name}`, {
+        method: 'PATCH',
+        body: json,
+        accept: V2024_10,
+        contentType: V2024_10,
+      });
+    const remove = (name: string) =>
+      expectConformant('deleteCluster', `/clusters/${name}`, { method: 'DELETE', accept: V2023_02 });
+
+    // Act and assess
+    expect((await create(body)).status).toBe(201);
+    expect((await create(body)).status).toBe(400);
+    expect((await create({ ...body, stateName: 'IDLE' })).status).toBe(400);
+    expect((await expectConformant('getCluster', '/clusters/conformance-drill', { accept: V2024 })).status).toBe(200);
+    expect((await expectConformant('listClusters', '/clusters?itemsPerPage=2', { accept: V2024 })).status).toBe(200);
+    expect(
+      (await expectConformant('listClusters', `/api/atlas/v2/groups/${missingId}/clusters`, { accept: V2024 })).status,
+    ).toBe(404);
+    expect((await patch('conformance-drill', { paused: true })).status).toBe(409);
+    simulator.clock.advance(10 * 60_000);
+    expect((await patch('conformance-drill', { paused: true })).status).toBe(200);
+    expect((await patch('conformance-drill', { paused: false })).status).toBe(200);
+    simulator.clock.advance(6 * 60_000);
+    expect((await patch('conformance-drill', { paused: true })).status).toBe(400);
+    expect((await patch('nope', { paused: true })).status).toBe(404);
+    expect((await remove('conformance-drill')).status).toBe(202);
+    expect((await remove('conformance-drill')).status).toBe(400);
+    simulator.clock.advance(10 * 60_000);
+    expect((await remove('conformance-drill')).status).toBe(404);
+    expect((await expectConformant('getCluster', '/clusters/conformance-drill', { accept: V2024 })).status).toBe(404);
   });
 
   it('answers 429 as documented when the Cloud Backups bucket is empty', async () => {

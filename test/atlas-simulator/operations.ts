@@ -1,5 +1,5 @@
-import { type Operation, type OperationRequest, type OperationResult, requireCluster } from './operation-support.ts';
-import { renderCluster } from './render.ts';
+import { createCluster, deleteCluster, getCluster, listClusters, updateCluster } from './cluster-operations.ts';
+import type { Operation, OperationRequest, OperationResult } from './operation-support.ts';
 import {
   cancelBackupRestoreJob,
   createBackupRestoreJob,
@@ -17,10 +17,11 @@ import type { SimulatorStore } from './state.ts';
 import { validatePathParams } from './validation.ts';
 
 const OPERATIONS: Readonly<Record<string, Operation>> = {
-  getCluster: (store, { params }) => ({
-    status: 200,
-    body: renderCluster(requireCluster(store, params), store.renderContext()),
-  }),
+  getCluster,
+  listClusters,
+  createCluster,
+  updateCluster,
+  deleteCluster,
   listBackupSnapshots,
   takeSnapshots,
   listBackupShardedClusters,

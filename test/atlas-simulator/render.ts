@@ -1,16 +1,17 @@
-import { restoreJobProgress, snapshotStatus } from './lifecycle.ts';
+import { mongoDBVersion } from './cluster-specs.ts';
+import { type ClusterStatus, restoreJobProgress, snapshotStatus } from './lifecycle.ts';
 import type { ClusterRecord, RestoreJobRecord, SnapshotRecord } from './records.ts';
 import type { ClusterJson, LifecycleDurations, RestoreJobJson, SnapshotJson } from './types.ts';
 
 /** Renders stored records as Atlas answers them now, quirks included (see the shared README). */
 export interface RenderContext {
   readonly now: number;
+  readonly clusterStatus: (cluster: ClusterRecord) => ClusterStatus;
   readonly baseUrl: string;
   readonly durations: LifecycleDurations;
   readonly snapshot: (snapshotId: string) => SnapshotRecord | undefined;
 }
 
-const MONGODB_VERSION = '7.0.14';
 /** An AWS interface endpoint id, in the spec's pattern `^vpce-[0-9a-f]{17}$`. */
 const PRIVATE_ENDPOINT_ID = 'vpce-0a1b2c3d4e5f60718';
 const DAY_MS = 86_400_000;
@@ -18,35 +19,39 @@ const DAY_MS = 86_400_000;
 export function renderCluster(cluster: ClusterRecord, context: RenderContext): ClusterJson {
   const path = `/api/atlas/v2/groups/${cluster.groupId}/clusters/${cluster.name}`;
   const host = `${cluster.name.toLowerCase()}.x1y2z.mongodb.net`;
+  const status = context.clusterStatus(cluster);
   return {
     id: cluster.id,
     groupId: cluster.groupId,
     name: cluster.name,
     clusterType: cluster.clusterType,
-    stateName: cluster.stateName,
-    paused: cluster.paused,
-    backupEnabled: true,
+    stateName: status.stateName,
+    paused: status.paused,
+    backupEnabled: cluster.backupEnabled,
     pitEnabled: cluster.pitEnabled,
     createDate: iso(cluster.createdAt),
-    mongoDBMajorVersion: '7.0',
-    mongoDBVersion: MONGODB_VERSION,
+    mongoDBMajorVersion: cluster.mongoDBMajorVersion,
+    mongoDBVersion: mongoDBVersion(cluster.mongoDBMajorVersion),
     versionReleaseSystem: 'LTS',
     terminationProtectionEnabled: false,
     connectionStrings: { standardSrv: `mongodb+srv://${host}` },
-    replicationSpecs: cluster.replicaSetNames.map((_, index) => ({
-      zoneName: 'Zone 1',
-      regionConfigs: [
-        {
-          providerName: 'AWS',
-          regionName: 'EU_WEST_1',
-          priority: 7,
-          electableSpecs: { instanceSize: 'M10', nodeCount: 3, diskSizeGB: 10 },
+    replicationSpecs: cluster.replicationSpecs.map((spec) => ({
+      id: spec.id,
+      zoneId: spec.zoneId,
+      zoneName: spec.zoneName,
+      regionConfigs: spec.regionConfigs.map((region) => ({
+        providerName: region.providerName,
+        regionName: region.regionName,
+        priority: region.priority,
+        electableSpecs: {
+          instanceSize: region.instanceSize,
+          nodeCount: region.nodeCount,
+          diskSizeGB: region.diskSizeGB,
         },
-      ],
-      zoneId: cluster.id.slice(0, 16) + index.toString(16).padStart(8, '0'),
+      })),
     })),
     labels: [],
-    tags: [],
+    tags: cluster.tags.map((tag) => ({ key: tag.key, value: tag.value })),
     links: [link(context, path, 'self')],
   };
 }
@@ -67,7 +72,7 @@ export function renderSnapshot(
     ...(snapshot.description !== undefined ? { description: snapshot.description } : {}),
     expiresAt: iso(snapshot.startedAt + snapshot.retentionDays * DAY_MS),
     frequencyType: snapshot.frequencyType,
-    mongodVersion: MONGODB_VERSION,
+    mongodVersion: snapshot.mongodVersion,
     policyItems: snapshot.snapshotType === 'scheduled' ? [`${snapshot.id.slice(0, 18)}${frequencyCode(snapshot)}`] : [],
     snapshotType: snapshot.snapshotType,
     status,

@@ -1,3 +1,4 @@
+import { clusterDiskSizeGB, majorOf } from './cluster-specs.ts';
 import { AtlasError } from './errors.ts';
 import { type Operation, paginate, requireCluster } from './operation-support.ts';
 import type { ClusterRecord, RestoreJobRecord, SnapshotRecord } from './records.ts';
@@ -27,7 +28,7 @@ export const createBackupRestoreJob: Operation = (store, { params, body }) => {
       ? snapshotBefore(store, source, request)
       : completedSnapshot(store, source, request);
   if (request.deliveryType === 'download') checkNoActiveDownload(store, source, snapshot);
-  else checkTarget(store, source, request);
+  else checkTarget(store, source, request, snapshot);
   const id = store.addRestoreJob(source.groupId, source.name, {
     deliveryType: request.deliveryType,
     snapshotId: snapshot.id,
@@ -165,8 +166,17 @@ function checkNoActiveDownload(store: SimulatorStore, source: ClusterRecord, sna
   }
 }
 
-/** The target must exist, match the source's topology, not be paused, and not be under another restore. */
-function checkTarget(store: SimulatorStore, source: ClusterRecord, request: RestoreJobRequest): void {
+/**
+ * The target must exist and be ready (not CREATING or DELETING), match the source's topology and shard count, run the
+ * snapshot's MongoDB major version, have at least the snapshot's size of disk, not be paused, and not be under another
+ * restore.
+ */
+function checkTarget(
+  store: SimulatorStore,
+  source: ClusterRecord,
+  request: RestoreJobRequest,
+  snapshot: SnapshotRecord,
+): void {
   const groupId = request.targetGroupId ?? '';
   const name = request.targetClusterName ?? '';
   const target = store.findCluster(groupId, name);
@@ -175,17 +185,14 @@ function checkTarget(store: SimulatorStore, source: ClusterRecord, request: Rest
       parameters: [name, groupId],
     });
   }
-  if (target.clusterType !== source.clusterType) {
-    throw new AtlasError(
-      403,
-      'CANNOT_RESTORE_TO_TARGET',
-      `Cannot restore a ${source.clusterType} snapshot to ${target.clusterType} cluster ${name}.`,
-      {
-        parameters: [name],
-      },
-    );
+  checkTargetReady(store, target);
+  const incompatible = targetIncompatibility(source, target, snapshot);
+  if (incompatible !== undefined) {
+    throw new AtlasError(403, 'CANNOT_RESTORE_TO_TARGET', `Cannot restore to cluster ${name}: ${incompatible}.`, {
+      parameters: [name],
+    });
   }
-  if (target.paused) {
+  if (store.clusterStatus(target).paused) {
     throw new AtlasError(400, 'CLUSTER_PAUSED_CANNOT_RESTORE', `Cluster ${name} is paused and cannot be restored to.`, {
       parameters: [name],
     });
@@ -201,6 +208,50 @@ function checkTarget(store: SimulatorStore, source: ClusterRecord, request: Rest
       },
     );
   }
+}
+
+/** No source gives Atlas's answer for a target still being created or deleted: the documented codes whose text fits. */
+function checkTargetReady(store: SimulatorStore, target: ClusterRecord): void {
+  const { stateName } = store.clusterStatus(target);
+  if (stateName === 'CREATING') {
+    throw new AtlasError(
+      400,
+      'CLUSTER_HOSTNAMES_UNAVAILABLE',
+      `Cluster hostnames are unavailable; cluster (${target.name}) might still be provisioning.`,
+      { parameters: [target.name] },
+    );
+  }
+  if (stateName === 'DELETING') {
+    throw new AtlasError(
+      400,
+      'CLUSTER_ALREADY_REQUESTED_DELETION',
+      `The cluster ${target.name} has already been requested for deletion.`,
+      { parameters: [target.name] },
+    );
+  }
+}
+
+/** Why the snapshot cannot land on the target, if it cannot (Atlas's restore considerations). */
+function targetIncompatibility(
+  source: ClusterRecord,
+  target: ClusterRecord,
+  snapshot: SnapshotRecord,
+): string | undefined {
+  if (target.clusterType !== source.clusterType) {
+    return `a ${source.clusterType} snapshot cannot be restored to a ${target.clusterType} cluster`;
+  }
+  if (target.replicationSpecs.length !== source.replicationSpecs.length) {
+    return `the snapshot has ${source.replicationSpecs.length} shard(s), the target ${target.replicationSpecs.length}`;
+  }
+  const snapshotMajor = majorOf(snapshot.mongodVersion);
+  if (snapshotMajor !== target.mongoDBMajorVersion) {
+    return `the snapshot runs MongoDB ${snapshotMajor}, the target ${target.mongoDBMajorVersion}`;
+  }
+  const diskBytes = clusterDiskSizeGB(target) * 1e9;
+  if (diskBytes < snapshot.storageSizeBytes) {
+    return `the target's disk (${clusterDiskSizeGB(target)} GB) is smaller than the snapshot (${snapshot.storageSizeBytes} bytes)`;
+  }
+  return undefined;
 }
 
 function pointInTimeFields(request: RestoreJobRequest) {

@@ -1,7 +1,12 @@
 /** The operations the simulator serves, by method and path template (operationIds from the OpenAPI slice). */
-const CLUSTER = '/api/atlas/v2/groups/{groupId}/clusters/{clusterName}';
+const CLUSTERS = '/api/atlas/v2/groups/{groupId}/clusters';
+const CLUSTER = `${CLUSTERS}/{clusterName}`;
 const ROUTES: readonly (readonly [method: string, template: string, operationId: string])[] = [
+  ['GET', CLUSTERS, 'listClusters'],
+  ['POST', CLUSTERS, 'createCluster'],
   ['GET', CLUSTER, 'getCluster'],
+  ['PATCH', CLUSTER, 'updateCluster'],
+  ['DELETE', CLUSTER, 'deleteCluster'],
   ['GET', `${CLUSTER}/backup/snapshots`, 'listBackupSnapshots'],
   ['POST', `${CLUSTER}/backup/snapshots`, 'takeSnapshots'],
   // Before `{snapshotId}`, which would also match the literal segment.
@@ -17,9 +22,12 @@ const ROUTES: readonly (readonly [method: string, template: string, operationId:
 export const TOKEN_PATH = '/api/oauth/token';
 export const REVOKE_PATH = '/api/oauth/revoke';
 
+/** The cluster lifecycle, outside the Cloud Backups rate-limit set. */
+const CLUSTER_OPERATIONS = new Set(['listClusters', 'createCluster', 'getCluster', 'updateCluster', 'deleteCluster']);
+
 /** Every snapshot and restore-job call: the Cloud Backups rate-limit set. */
 export const CLOUD_BACKUP_OPERATIONS: ReadonlySet<string> = new Set(
-  ROUTES.map(([, , operationId]) => operationId).filter((operationId) => operationId !== 'getCluster'),
+  ROUTES.map(([, , operationId]) => operationId).filter((operationId) => !CLUSTER_OPERATIONS.has(operationId)),
 );
 
 export type RouteMatch =

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { SimulatedClock } from './clock.ts';
-import { restoreDuration, restoreJobProgress, snapshotStatus } from './lifecycle.ts';
+import { DEFAULT_MONGODB_MAJOR_VERSION, mongoDBVersion, replicationSpecsOf } from './cluster-specs.ts';
+import { type ClusterStatus, clusterStatus, restoreDuration, restoreJobProgress, snapshotStatus } from './lifecycle.ts';
 import { ObjectIdGenerator } from './object-id.ts';
 import type { ClusterRecord, RestoreJobRecord, SnapshotRecord } from './records.ts';
 import { type RenderContext, renderCluster, renderRestoreJob, renderSnapshot } from './render.ts';
@@ -42,26 +43,39 @@ export class SimulatorStore implements SimulatorState {
 
   addCluster(groupId: string, spec: ClusterSpec): ClusterJson {
     const clusters = this.#requireProject(groupId);
-    if (clusters.has(spec.name)) throw new Error(`Cluster ${spec.name} already exists in project ${groupId}`);
-    const createdAt = this.clock.now() - 200 * 86_400_000;
+    if (this.findCluster(groupId, spec.name))
+      throw new Error(`Cluster ${spec.name} already exists in project ${groupId}`);
+    const now = this.clock.now();
+    const createdAt = spec.provisioning ? now : now - 200 * 86_400_000;
     const id = this.ids.next(createdAt);
     const clusterType = spec.clusterType ?? 'REPLICASET';
     const prefix = `atlas-${createHash('sha1').update(id).digest('hex').slice(0, 6)}`;
-    const replicaSetNames =
-      clusterType === 'SHARDED'
-        ? [`${prefix}-shard-0`, `${prefix}-shard-1`, `${prefix}-config-0`]
-        : [`${prefix}-shard-0`];
+    const replicationSpecs = replicationSpecsOf(spec, clusterType).map((replicationSpec, index) => ({
+      id: this.ids.next(createdAt),
+      zoneId: id.slice(0, 16) + index.toString(16).padStart(8, '0'),
+      zoneName: replicationSpec.zoneName ?? 'Zone 1',
+      regionConfigs: replicationSpec.regionConfigs.map((region) => ({ nodeCount: 3, priority: 7, ...region })),
+    }));
+    const shardNames = replicationSpecs.map((_, index) => `${prefix}-shard-${index}`);
     const cluster: ClusterRecord = {
       id,
       groupId,
       name: spec.name,
       clusterType,
       stateName: spec.stateName ?? 'IDLE',
-      paused: spec.paused ?? false,
+      pausedAt: spec.paused ? now : undefined,
+      resumedAt: undefined,
       pitEnabled: spec.pitEnabled ?? true,
+      backupEnabled: spec.backupEnabled ?? true,
       restoreWindowDays: spec.restoreWindowDays ?? DEFAULT_RESTORE_WINDOW_DAYS,
       createdAt,
-      replicaSetNames,
+      createMs: spec.provisioning ? this.durations.clusterCreateMs : 0,
+      updatingUntil: undefined,
+      deletedAt: undefined,
+      mongoDBMajorVersion: spec.mongoDBMajorVersion ?? DEFAULT_MONGODB_MAJOR_VERSION,
+      replicationSpecs,
+      tags: spec.tags ?? [],
+      replicaSetNames: clusterType === 'SHARDED' ? [...shardNames, `${prefix}-config-0`] : shardNames,
     };
     clusters.set(spec.name, cluster);
     return renderCluster(cluster, this.renderContext());
@@ -74,8 +88,13 @@ export class SimulatorStore implements SimulatorState {
   ): ClusterJson {
     const cluster = this.#requireCluster(groupId, clusterName);
     if (patch.stateName !== undefined) cluster.stateName = patch.stateName;
-    if (patch.paused !== undefined) cluster.paused = patch.paused;
+    if (patch.paused !== undefined) cluster.pausedAt = patch.paused ? this.clock.now() : undefined;
     return renderCluster(cluster, this.renderContext());
+  }
+
+  /** The cluster's lifecycle state now. */
+  clusterStatus(cluster: ClusterRecord): ClusterStatus {
+    return clusterStatus(cluster, this.clock.now());
   }
 
   addFlexCluster(groupId: string, name: string): void {
@@ -114,7 +133,8 @@ export class SimulatorStore implements SimulatorState {
       outcome: spec.outcome ?? 'completed',
       description: spec.description ?? (snapshotType === 'onDemand' ? 'On-demand snapshot' : undefined),
       retentionDays: spec.retentionInDays ?? (snapshotType === 'onDemand' ? 1 : 7),
-      storageSizeBytes: 1_000_000_000 + (Number.parseInt(id.slice(-6), 16) % 1_000_000) * 1024,
+      storageSizeBytes: spec.storageSizeBytes ?? 1_000_000_000 + (Number.parseInt(id.slice(-6), 16) % 1_000_000) * 1024,
+      mongodVersion: mongoDBVersion(cluster.mongoDBMajorVersion),
       members: cluster.replicaSetNames.map((replicaSetName) => ({
         id: sharded ? this.ids.next(startedAt) : id,
         replicaSetName,
@@ -199,8 +219,18 @@ export class SimulatorStore implements SimulatorState {
     return this.#projects.has(groupId);
   }
 
+  /** A cluster whose deletion has completed is forgotten here: from then on it is not found. */
   findCluster(groupId: string, clusterName: string): ClusterRecord | undefined {
-    return this.#projects.get(groupId)?.get(clusterName);
+    const clusters = this.#projects.get(groupId);
+    const cluster = clusters?.get(clusterName);
+    if (!cluster || !this.clusterStatus(cluster).gone) return cluster;
+    clusters?.delete(clusterName);
+    return undefined;
+  }
+
+  /** The project's clusters that still exist, in creation order. */
+  clusterRecords(groupId: string): ClusterRecord[] {
+    return [...(this.#projects.get(groupId)?.keys() ?? [])].flatMap((name) => this.findCluster(groupId, name) ?? []);
   }
 
   snapshotRecords(groupId: string, clusterName: string): SnapshotRecord[] {
@@ -249,6 +279,7 @@ export class SimulatorStore implements SimulatorState {
   renderContext(): RenderContext {
     return {
       now: this.clock.now(),
+      clusterStatus: (cluster) => this.clusterStatus(cluster),
       baseUrl: this.baseUrl,
       durations: this.durations,
       snapshot: (snapshotId) => this.#snapshots.find((snapshot) => snapshot.id === snapshotId),

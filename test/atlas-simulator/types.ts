@@ -16,6 +16,12 @@ export interface LifecycleDurations {
    * point-in-time job shows `expired` (with `expiresAt`) this long after `finishedAt`.
    */
   readonly downloadExpiresAfterMs: number;
+  /** A cluster created through the API reads CREATING this long, then IDLE (Atlas: about 7 to 15 minutes). */
+  readonly clusterCreateMs: number;
+  /** A deleted cluster reads DELETING this long after deleteCluster, then is gone (404). */
+  readonly clusterDeleteMs: number;
+  /** A paused or resumed cluster reads UPDATING this long. */
+  readonly clusterUpdateMs: number;
 }
 
 export interface RateLimitOptions {
@@ -87,10 +93,54 @@ export type SnapshotType = 'scheduled' | 'onDemand' | 'fallback';
 export type FrequencyType = 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'ondemand';
 export type DeliveryType = 'automated' | 'download' | 'pointInTime';
 
+/** One region of one shard (`replicationSpecs[].regionConfigs[]`), electable nodes only. */
+export interface RegionConfigSpec {
+  /** AWS, GCP, AZURE, or TENANT (M0). */
+  readonly providerName: string;
+  readonly regionName: string;
+  /** `M10`, `M30`, `M40_NVME`, `M0`, … */
+  readonly instanceSize: string;
+  readonly diskSizeGB: number;
+  /** Default 3. */
+  readonly nodeCount?: number;
+  /** Default 7. */
+  readonly priority?: number;
+}
+
+export interface ReplicationSpecSpec {
+  readonly regionConfigs: readonly RegionConfigSpec[];
+  /** Default 'Zone 1'. */
+  readonly zoneName?: string;
+}
+
+export interface ResourceTag {
+  readonly key: string;
+  readonly value: string;
+}
+
 export interface ClusterSpec {
   readonly name: string;
   /** Default 'REPLICASET'. */
   readonly clusterType?: ClusterType;
+  /** Default '8.0'. */
+  readonly mongoDBMajorVersion?: string;
+  /**
+   * One entry per shard (one for a replica set). Default: M10 on AWS EU_WEST_1 with 10 GB of disk (`instanceSize` and
+   * `diskSizeGB` override those), one shard for a replica set and `shardCount` (default 2) for a sharded cluster.
+   */
+  readonly replicationSpecs?: readonly ReplicationSpecSpec[];
+  readonly instanceSize?: string;
+  readonly diskSizeGB?: number;
+  readonly shardCount?: number;
+  /** Default []. */
+  readonly tags?: readonly ResourceTag[];
+  /** Default true. */
+  readonly backupEnabled?: boolean;
+  /**
+   * True for a cluster just requested through createCluster: created now, CREATING for `clusterCreateMs`. Default
+   * false: the cluster exists since long before the clock's start.
+   */
+  readonly provisioning?: boolean;
   /** Default 'IDLE'. */
   readonly stateName?: ClusterStateName;
   /** Default false. */
@@ -119,6 +169,8 @@ export interface SnapshotSpec {
   readonly description?: string;
   /** Default 7 days for scheduled, 1 for on-demand snapshots (sets `expiresAt`). */
   readonly retentionInDays?: number;
+  /** Default about 1 GB. */
+  readonly storageSizeBytes?: number;
 }
 
 export interface RestoreJobSpec {

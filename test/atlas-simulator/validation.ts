@@ -82,14 +82,14 @@ export function parseRestoreJobRequest(body: unknown): RestoreJobRequest {
   return request;
 }
 
-function requireObject(body: unknown): Record<string, unknown> {
+export function requireObject(body: unknown): Record<string, unknown> {
   if (body === null || typeof body !== 'object' || Array.isArray(body)) {
     throw new AtlasError(400, 'INVALID_JSON', 'The request body must be a JSON object.');
   }
   return body as Record<string, unknown>;
 }
 
-function parseOrThrow<T extends z.ZodType>(schema: T, input: Record<string, unknown>): z.infer<T> {
+export function parseOrThrow<T extends z.ZodType>(schema: T, input: Record<string, unknown>): z.infer<T> {
   const result = schema.safeParse(input);
   if (result.success) return result.data;
   const issue = result.error.issues[0];
@@ -116,7 +116,7 @@ function parseOrThrow<T extends z.ZodType>(schema: T, input: Record<string, unkn
   );
 }
 
-function missing(field: string): AtlasError {
+export function missing(field: string): AtlasError {
   return new AtlasError(400, 'MISSING_ATTRIBUTE', `The required attribute ${field} was not specified.`, {
     parameters: [field],
   });

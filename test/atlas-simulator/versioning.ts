@@ -25,8 +25,19 @@ const CLUSTER_VERSIONS: ResourceVersions = {
   },
 };
 
+/**
+ * The cluster lifecycle's newest versions (clusters-users-flex.yaml); their older versions are not modelled (406, the
+ * stricter reading: no source gives their sunset dates).
+ */
+const NEWEST_ONLY: Readonly<Record<string, ResourceVersions>> = {
+  createCluster: { versions: ['2024-10-23'] },
+  updateCluster: { versions: ['2024-10-23'] },
+  deleteCluster: { versions: ['2023-02-01'] },
+};
+
 export function resourceVersions(operationId: string): ResourceVersions {
-  return operationId === 'getCluster' ? CLUSTER_VERSIONS : CLOUD_BACKUP_VERSIONS;
+  if (operationId === 'getCluster' || operationId === 'listClusters') return CLUSTER_VERSIONS;
+  return NEWEST_ONLY[operationId] ?? CLOUD_BACKUP_VERSIONS;
 }
 
 export function mediaType(version: string): string {

@@ -4,8 +4,9 @@ import { type Document, OpenAPIBackend, type Operation } from 'openapi-backend';
 import { parse } from 'yaml';
 
 /**
- * Validates Atlas requests and responses against MongoDB's OpenAPI slice (shared/atlas-openapi/backup-restore.yaml)
- * with openapi-backend (ajv). Each function returns a list of readable errors; empty means valid.
+ * Validates Atlas requests and responses against MongoDB's OpenAPI slices (shared/atlas-openapi/backup-restore.yaml and
+ * clusters-users-flex.yaml, merged: both are cut from the same spec, and the components they share are identical) with
+ * openapi-backend (ajv). Each function returns a list of readable errors; empty means valid.
  *
  * Where the document and the real service disagree (the shared README), the copy used here is adjusted narrowly:
  * - openapi-backend validates `application/json` bodies only, so each versioned media type
@@ -17,7 +18,9 @@ import { parse } from 'yaml';
  * Unknown properties pass, as OpenAPI allows by default (Atlas adds fields such as `targetDeploymentItemName`).
  * readOnly properties are refused in request bodies.
  */
-const SPEC_URL = new URL('../../../shared/atlas-openapi/backup-restore.yaml', import.meta.url);
+const SPEC_URLS = ['backup-restore.yaml', 'clusters-users-flex.yaml'].map(
+  (name) => new URL(`../../../shared/atlas-openapi/${name}`, import.meta.url),
+);
 
 /** Error statuses the README documents for every operation, validated as ApiError where the spec omits them. */
 const README_ERROR_STATUSES = new Set([400, 401, 403, 404, 405, 406, 409, 410, 415, 429, 500, 503]);
@@ -148,7 +151,9 @@ export function validateAtlasResponse(
 }
 
 function loadDocument(): Document {
-  const spec = parse(readFileSync(SPEC_URL, 'utf8')) as Document;
+  const [spec, ...others] = SPEC_URLS.map((url) => parse(readFileSync(url, 'utf8')) as Document);
+  if (!spec) throw new Error('no OpenAPI document');
+  for (const other of others) mergeDocument(spec, other);
   for (const pathItem of Object.values(spec.paths ?? {})) {
     for (const operation of Object.values(pathItem ?? {})) {
       if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue;
@@ -168,6 +173,17 @@ function loadDocument(): Document {
     }
   }
   return spec;
+}
+
+/** Adds the other slice's paths (method by method) and components; the shared ones are the same text in both. */
+function mergeDocument(into: Document, other: Document): void {
+  into.paths = { ...into.paths };
+  for (const [path, item] of Object.entries(other.paths ?? {})) into.paths[path] = { ...item, ...into.paths[path] };
+  const components: Record<string, Record<string, unknown> | undefined> = { ...into.components };
+  for (const [kind, entries] of Object.entries(other.components ?? {})) {
+    components[kind] = { ...(entries as Record<string, unknown>), ...components[kind] };
+  }
+  into.components = components;
 }
 
 function aliasVersionedAsJson(content: Record<string, { schema?: unknown }>): void {

@@ -1,4 +1,5 @@
 import type { Cluster, RestoreJob, RestoreJobRequest, Snapshot } from './model.ts';
+import type { NewCluster } from './requests.ts';
 
 /** Per-call limits: the client never waits, sleeps or retries past `deadline` (epoch milliseconds). */
 export interface CallOptions {
@@ -17,6 +18,26 @@ export interface ClusterRef {
  */
 export interface AtlasApi {
   getCluster(cluster: ClusterRef, options?: CallOptions): Promise<Cluster>;
+  /** Every cluster of the project, by name. */
+  listClusters(groupId: string, options?: CallOptions): Promise<Cluster[]>;
+  /**
+   * Answers the new cluster, CREATING (Atlas takes about 7 to 15 minutes to make it IDLE). Never retried blindly: after
+   * a failure whose effect is unknown it throws with `ambiguous: true`; getCluster by name tells whether it landed (a
+   * second create of the name answers 400 DUPLICATE_CLUSTER_NAME).
+   */
+  createCluster(groupId: string, spec: NewCluster, options?: CallOptions): Promise<Cluster>;
+  /**
+   * Requests the deletion (the cluster then reads DELETING, later getCluster answers 404 CLUSTER_NOT_FOUND). A deletion
+   * already requested counts as done; a cluster already gone throws 404 CLUSTER_NOT_FOUND.
+   */
+  deleteCluster(cluster: ClusterRef, options?: CallOptions): Promise<void>;
+  /**
+   * Pauses a dedicated cluster (not M0/Flex/NVMe, not within 60 minutes of a resume; Atlas resumes it after 30 days).
+   * An already paused cluster is answered as it is.
+   */
+  pauseCluster(cluster: ClusterRef, options?: CallOptions): Promise<Cluster>;
+  /** Resumes a paused cluster; it reads UPDATING for a few minutes, then IDLE. */
+  resumeCluster(cluster: ClusterRef, options?: CallOptions): Promise<Cluster>;
   /** Replica-set snapshots, or the sharded-cluster endpoint's when `sharded` is true. */
   listSnapshots(cluster: ClusterRef, options?: CallOptions & { readonly sharded?: boolean }): Promise<Snapshot[]>;
   getSnapshot(
@@ -38,39 +59,4 @@ export interface AtlasApi {
    */
   createRestoreJob(cluster: ClusterRef, request: RestoreJobRequest, options?: CallOptions): Promise<RestoreJob>;
   cancelRestoreJob(cluster: ClusterRef, restoreJobId: string, options?: CallOptions): Promise<void>;
-  /**
-   * Ephemeral drill targets: createCluster (resource version 2024-10-23). Never retried blindly (a POST); a failure
-   * whose effect is unknown throws with `ambiguous: true`. Optional until every implementation has it.
-   */
-  createCluster?(groupId: string, request: ClusterCreateRequest, options?: CallOptions): Promise<Cluster>;
-  /** deleteCluster: Atlas answers 202 and the cluster reads DELETING, then 404. */
-  deleteCluster?(cluster: ClusterRef, options?: CallOptions): Promise<void>;
-}
-
-/** A cluster's tag (`ResourceTag`: key and value, 1 to 255 characters each). */
-export interface ClusterTag {
-  readonly key: string;
-  readonly value: string;
-}
-
-/** The createCluster body this tool sends (ClusterDescription20240805): one region per shard, electable nodes only. */
-export interface ClusterCreateRequest {
-  readonly name: string;
-  readonly clusterType: 'REPLICASET' | 'SHARDED';
-  readonly mongoDBMajorVersion: string;
-  readonly backupEnabled: boolean;
-  readonly terminationProtectionEnabled: boolean;
-  readonly tags: readonly ClusterTag[];
-  readonly replicationSpecs: readonly {
-    readonly regionConfigs: readonly {
-      readonly providerName: string;
-      readonly regionName: string;
-      readonly priority: number;
-      readonly electableSpecs: {
-        readonly instanceSize: string;
-        readonly nodeCount: number;
-        readonly diskSizeGB: number;
-      };
-    }[];
-  }[];
 }

@@ -6,6 +6,7 @@ import type { AtlasApi, CallOptions, ClusterRef } from './api.ts';
 import { createAuthenticatedSender } from './auth.ts';
 import { atlasOrigin } from './base-url.ts';
 import { DigestSession } from './digest.ts';
+import { AtlasApiError } from './errors.ts';
 import { createTransport, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUTS, type HttpResponse } from './http.ts';
 import {
   type Cluster,
@@ -19,7 +20,13 @@ import {
 import { createAccessTokens } from './oauth.ts';
 import { type AtlasOperation, OPERATIONS } from './operations.ts';
 import { buildPath, type PathParameters, withQuery } from './paths.ts';
-import { restoreJobRequestSchema, snapshotRequestSchema } from './requests.ts';
+import {
+  createClusterBody,
+  type NewCluster,
+  newClusterSchema,
+  restoreJobRequestSchema,
+  snapshotRequestSchema,
+} from './requests.ts';
 import { type CallContext, callError, errorFromResponse, parseResponse } from './responses.ts';
 import { DEFAULT_RETRY_POLICY, withRetries } from './retry.ts';
 
@@ -218,7 +225,12 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
    * Every page, de-duplicated by id (items can shift between pages while we read them). A short page ends the
    * listing: Atlas calls `totalCount` an estimate, so stopping on it could drop the newest restore job.
    */
-  async function listAll<T extends { id: string }>(schema: z.ZodType<T>, request: Call, paged: boolean): Promise<T[]> {
+  async function listAll<T>(
+    schema: z.ZodType<T>,
+    request: Call,
+    paged: boolean,
+    keyOf: (item: T) => string,
+  ): Promise<T[]> {
     const page = z.looseObject({ results: z.array(schema) });
     const items = new Map<string, T>();
     for (let pageNum = 1; pageNum <= MAX_PAGES; pageNum += 1) {
@@ -226,7 +238,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
       const { results } = await call(query ? { ...request, query } : request, (response, context) =>
         parseResponse(page, response, context),
       );
-      for (const item of results) items.set(item.id, item);
+      for (const item of results) items.set(keyOf(item), item);
       if (!paged || results.length < pageSize) return [...items.values()];
     }
     // A partial list could hide the job a caller looks for before submitting again: fail instead.
@@ -236,7 +248,12 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
     });
   }
 
-  function validated<T>(schema: z.ZodType<T>, value: unknown, operation: AtlasOperation, cluster: ClusterRef): T {
+  function validated<T>(
+    schema: z.ZodType<T, unknown>,
+    value: unknown,
+    operation: AtlasOperation,
+    cluster: PathParameters,
+  ): T {
     const parsed = schema.safeParse(value);
     if (parsed.success) return parsed.data;
     throw callError(callContext(operation, cluster), {
@@ -246,6 +263,16 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
   }
 
   const cluster = (ref: ClusterRef): PathParameters => ({ groupId: ref.groupId, clusterName: ref.clusterName });
+
+  /** updateCluster with `{ paused }` alone: Atlas refuses a pause combined with other changes. */
+  function setPaused(ref: ClusterRef, paused: boolean, callOptions: CallOptions | undefined): Promise<Cluster> {
+    return getOne<Cluster>(clusterSchema, {
+      operation: OPERATIONS.updateCluster,
+      parameters: cluster(ref),
+      body: { paused },
+      options: callOptions,
+    });
+  }
 
   return {
     serverDate: () => lastServerDate,
@@ -258,6 +285,57 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
       });
     },
 
+    async listClusters(groupId, callOptions) {
+      const clusters = await listAll(
+        clusterSchema,
+        { operation: OPERATIONS.listClusters, parameters: { groupId }, options: callOptions },
+        true,
+        (each) => each.name,
+      );
+      return clusters.sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+    },
+
+    async createCluster(groupId, spec: NewCluster, callOptions) {
+      const operation = OPERATIONS.createCluster;
+      // The name travels in the body; naming it in the parameters puts it in the errors' context.
+      const parameters = { groupId, clusterName: spec.name };
+      const body = createClusterBody(validated(newClusterSchema, spec, operation, parameters));
+      return getOne<Cluster>(clusterSchema, { operation, parameters, body, options: callOptions });
+    },
+
+    async deleteCluster(ref, callOptions) {
+      try {
+        await call(
+          { operation: OPERATIONS.deleteCluster, parameters: cluster(ref), options: callOptions },
+          () => undefined,
+        );
+      } catch (error) {
+        // A retry after a DELETE that landed, or a second caller: the deletion is under way, which is what was asked.
+        if (error instanceof AtlasApiError && error.errorCode === 'CLUSTER_ALREADY_REQUESTED_DELETION') return;
+        throw error;
+      }
+    },
+
+    async pauseCluster(ref, callOptions) {
+      try {
+        return await setPaused(ref, true, callOptions);
+      } catch (error) {
+        // Paused already (by us before a lost answer, or by someone else): it is as asked.
+        if (error instanceof AtlasApiError && error.errorCode === 'CLUSTER_ALREADY_PAUSED') {
+          return getOne<Cluster>(clusterSchema, {
+            operation: OPERATIONS.getCluster,
+            parameters: cluster(ref),
+            options: callOptions,
+          });
+        }
+        throw error;
+      }
+    },
+
+    resumeCluster(ref, callOptions) {
+      return setPaused(ref, false, callOptions);
+    },
+
     async listSnapshots(ref, callOptions) {
       const sharded = callOptions?.sharded === true;
       // The sharded listing takes no paging parameters in the API description; it answers with every snapshot.
@@ -266,6 +344,7 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
         snapshotSchema,
         { operation, parameters: cluster(ref), options: callOptions },
         !sharded,
+        (snapshot) => snapshot.id,
       );
       return snapshots.sort(newestSnapshotFirst);
     },
@@ -287,7 +366,12 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
 
     async listRestoreJobs(ref, callOptions) {
       const operation = OPERATIONS.listBackupRestoreJobs;
-      const jobs = await listAll(restoreJobSchema, { operation, parameters: cluster(ref), options: callOptions }, true);
+      const jobs = await listAll(
+        restoreJobSchema,
+        { operation, parameters: cluster(ref), options: callOptions },
+        true,
+        (job) => job.id,
+      );
       // Ids are ObjectIds: fixed-width hex whose order is creation order (time first), newest last.
       return jobs.sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
     },

@@ -18,7 +18,7 @@ export const DEFAULT_MAX_RESPONSE_BYTES = 5 * 1024 * 1024;
 
 export interface HttpRequest {
   readonly origin: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** Path and query, exactly as sent on the request line. */
   readonly path: string;
   readonly headers: Record<string, string>;

@@ -24,16 +24,89 @@ const optionalBoolean = z
   .nullish()
   .transform((value) => value ?? false);
 
+const optionalNumber = z
+  .number()
+  .nullish()
+  .transform((value) => value ?? undefined);
+
+/** One region of one shard: where its electable nodes run and on what hardware. */
+const regionConfigSchema = z.looseObject({
+  providerName: optionalString,
+  regionName: optionalString,
+  priority: optionalNumber,
+  electableSpecs: z
+    .looseObject({ instanceSize: optionalString, nodeCount: optionalNumber, diskSizeGB: optionalNumber })
+    .nullish()
+    .transform((value) => value ?? undefined),
+});
+
+/** One per shard (one for a replica set). */
+const replicationSpecSchema = z.looseObject({
+  id: optionalString,
+  zoneName: optionalString,
+  regionConfigs: z
+    .array(regionConfigSchema)
+    .nullish()
+    .transform((value) => value ?? []),
+});
+
+export const resourceTagSchema = z.object({ key: z.string(), value: z.string() });
+export type ResourceTag = z.infer<typeof resourceTagSchema>;
+
 export const clusterSchema = z.looseObject({
   name: z.string(),
   groupId: atlasId.optional(),
+  /** IDLE, CREATING, UPDATING, DELETING, REPAIRING. */
   stateName: z.string(),
   paused: optionalBoolean,
   clusterType: optionalString,
   /** Continuous Cloud Backup: without it Atlas restores no point in time (absent reads as off). */
   pitEnabled: optionalBoolean,
+  backupEnabled: optionalBoolean,
+  /** ISO 8601; when Atlas created the cluster. */
+  createDate: optionalString,
+  /** `8.0`: a restore target must run the snapshot's major version. */
+  mongoDBMajorVersion: optionalString,
+  mongoDBVersion: optionalString,
+  replicationSpecs: z
+    .array(replicationSpecSchema)
+    .nullish()
+    .transform((value) => value ?? []),
+  tags: z
+    .array(resourceTagSchema)
+    .nullish()
+    .transform((value) => value ?? []),
 });
 export type Cluster = z.infer<typeof clusterSchema>;
+
+/** What restore compatibility and a drill target's spec depend on, read from the first region of each shard. */
+export interface ClusterShape {
+  readonly clusterType: string | undefined;
+  /** 1 for a replica set. */
+  readonly shardCount: number;
+  readonly mongoDBMajorVersion: string | undefined;
+  readonly providerName: string | undefined;
+  readonly regionName: string | undefined;
+  readonly instanceSize: string | undefined;
+  /** The smallest of the shards' electable disks (Atlas requires one size for all). */
+  readonly diskSizeGB: number | undefined;
+}
+
+export function clusterShape(cluster: Cluster): ClusterShape {
+  const first = cluster.replicationSpecs[0]?.regionConfigs[0];
+  const disks = cluster.replicationSpecs.flatMap((spec) =>
+    spec.regionConfigs.flatMap((region) => region.electableSpecs?.diskSizeGB ?? []),
+  );
+  return {
+    clusterType: cluster.clusterType,
+    shardCount: Math.max(1, cluster.replicationSpecs.length),
+    mongoDBMajorVersion: cluster.mongoDBMajorVersion,
+    providerName: first?.providerName,
+    regionName: first?.regionName,
+    instanceSize: first?.electableSpecs?.instanceSize,
+    diskSizeGB: disks.length === 0 ? undefined : Math.min(...disks),
+  };
+}
 
 export const snapshotStatus = z.enum(['queued', 'inProgress', 'completed', 'failed']);
 export type SnapshotStatus = z.infer<typeof snapshotStatus>;

@@ -1,11 +1,13 @@
 /** Resource versions, sent as Accept and (with a body) Content-Type: Atlas answers 406 to a missing or unknown one. */
 export const MEDIA_TYPE_2023_01_01 = 'application/vnd.atlas.2023-01-01+json';
 export const MEDIA_TYPE_2024_08_05 = 'application/vnd.atlas.2024-08-05+json';
+export const MEDIA_TYPE_2024_10_23 = 'application/vnd.atlas.2024-10-23+json';
+export const MEDIA_TYPE_2023_02_01 = 'application/vnd.atlas.2023-02-01+json';
 
 export interface AtlasOperation {
   /** The OpenAPI operationId, used in errors and logs. */
   readonly operationId: string;
-  readonly method: 'GET' | 'POST' | 'DELETE';
+  readonly method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
   /** The OpenAPI path template. */
   readonly path: string;
   readonly mediaType: string;
@@ -13,7 +15,8 @@ export interface AtlasOperation {
   readonly idempotent: boolean;
 }
 
-const CLUSTER = '/api/atlas/v2/groups/{groupId}/clusters/{clusterName}';
+const CLUSTERS = '/api/atlas/v2/groups/{groupId}/clusters';
+const CLUSTER = `${CLUSTERS}/{clusterName}`;
 const SNAPSHOTS = `${CLUSTER}/backup/snapshots`;
 const RESTORE_JOBS = `${CLUSTER}/backup/restoreJobs`;
 
@@ -28,6 +31,10 @@ function operation(
 
 export const OPERATIONS = {
   getCluster: operation('getCluster', 'GET', CLUSTER, MEDIA_TYPE_2024_08_05),
+  listClusters: operation('listClusters', 'GET', CLUSTERS, MEDIA_TYPE_2024_08_05),
+  createCluster: operation('createCluster', 'POST', CLUSTERS, MEDIA_TYPE_2024_10_23),
+  updateCluster: operation('updateCluster', 'PATCH', CLUSTER, MEDIA_TYPE_2024_10_23),
+  deleteCluster: operation('deleteCluster', 'DELETE', CLUSTER, MEDIA_TYPE_2023_02_01),
   listBackupSnapshots: operation('listBackupSnapshots', 'GET', SNAPSHOTS),
   listBackupShardedClusters: operation('listBackupShardedClusters', 'GET', `${SNAPSHOTS}/shardedClusters`),
   getClusterBackupSnapshot: operation('getClusterBackupSnapshot', 'GET', `${SNAPSHOTS}/{snapshotId}`),

@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { atlasId, clusterName, deliveryType } from './model.ts';
+import { atlasId, clusterName, deliveryType, resourceTagSchema } from './model.ts';
 
 /** Atlas refuses point-in-time values before 2008-01-01 (seconds since the epoch). */
 const epochSeconds = z.number().int().min(1199145600);
@@ -50,3 +50,51 @@ export const snapshotRequestSchema = z.strictObject({
   description: z.string().max(1000).optional(),
   retentionInDays: z.number().int().min(1).optional(),
 });
+
+/**
+ * A dedicated cluster to create: one region per shard, electable nodes only (what a drill target needs). Termination
+ * protection stays off so the cluster can be deleted.
+ */
+export const newClusterSchema = z
+  .strictObject({
+    name: clusterName,
+    clusterType: z.enum(['REPLICASET', 'SHARDED']),
+    /** 1 for a replica set. */
+    shardCount: z.number().int().min(1).max(70).default(1),
+    mongoDBMajorVersion: z.string().regex(/^\d+\.\d+$/, 'must be a major version such as 8.0'),
+    providerName: z.enum(['AWS', 'GCP', 'AZURE']),
+    regionName: z.string().regex(/^[A-Z0-9_]+$/, 'must be an Atlas region name such as US_EAST_1'),
+    /** M10 and larger: the API cannot pause or restore onto shared tiers. */
+    instanceSize: z.string().regex(/^(M|R)([1-9]\d+)(_NVME)?$/, 'must be a dedicated tier such as M10'),
+    diskSizeGB: z.number().int().min(10),
+    nodeCount: z.union([z.literal(3), z.literal(5), z.literal(7)]).default(3),
+    backupEnabled: z.boolean().default(true),
+    pitEnabled: z.boolean().optional(),
+    tags: z.array(resourceTagSchema).max(50).default([]),
+  })
+  .superRefine((spec, context) => {
+    if (spec.clusterType === 'REPLICASET' && spec.shardCount !== 1) {
+      context.addIssue({ code: 'custom', path: ['shardCount'], message: 'must be 1 for a REPLICASET' });
+    }
+  });
+export type NewCluster = z.input<typeof newClusterSchema>;
+
+/** createCluster's body (ClusterDescription20240805) for a validated spec. */
+export function createClusterBody(spec: z.output<typeof newClusterSchema>) {
+  const regionConfig = {
+    providerName: spec.providerName,
+    regionName: spec.regionName,
+    priority: 7,
+    electableSpecs: { instanceSize: spec.instanceSize, nodeCount: spec.nodeCount, diskSizeGB: spec.diskSizeGB },
+  };
+  return {
+    name: spec.name,
+    clusterType: spec.clusterType,
+    mongoDBMajorVersion: spec.mongoDBMajorVersion,
+    backupEnabled: spec.backupEnabled,
+    ...(spec.pitEnabled === undefined ? {} : { pitEnabled: spec.pitEnabled }),
+    terminationProtectionEnabled: false,
+    tags: spec.tags,
+    replicationSpecs: Array.from({ length: spec.shardCount }, () => ({ regionConfigs: [regionConfig] })),
+  };
+}

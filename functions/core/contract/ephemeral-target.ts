@@ -50,7 +50,7 @@ export const ephemeralTargetSchema = z.strictObject({
     .optional()
     .describe("Region (default: the source's first region)."),
   diskSizeGB: z
-    .number()
+    .int()
     .min(10, 'must be at least 10')
     .max(14_400, 'must be at most 14400')
     .optional()

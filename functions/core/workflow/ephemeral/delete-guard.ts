@@ -79,7 +79,6 @@ export async function deleteEphemeralCluster(deps: DeletePathDeps, operation: Op
   const decision = decideDelete(ref.groupId, cluster, operation, deps.config);
   if (!decision.allowed) return refused(deps, operation, ref, decision.reason);
   if (cluster.stateName === 'DELETING') return { state: 'deleting', requested: false };
-  if (deps.api.deleteCluster === undefined) throw new Error('the Atlas client has no deleteCluster');
   try {
     await deps.api.deleteCluster(ref);
   } catch (error) {

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
-import type { ClusterTag } from '../../atlas/api.ts';
+import type { ResourceTag as ClusterTag } from '../../atlas/model.ts';
 import {
   DEFAULT_EPHEMERAL_NAME_PREFIX,
   EPHEMERAL_NAME_HASH_LENGTH,

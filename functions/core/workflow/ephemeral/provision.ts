@@ -1,6 +1,7 @@
-import type { ClusterCreateRequest, ClusterRef } from '../../atlas/api.ts';
+import type { ClusterRef } from '../../atlas/api.ts';
 import { AtlasApiError } from '../../atlas/errors.ts';
 import type { Cluster } from '../../atlas/model.ts';
+import type { NewCluster } from '../../atlas/requests.ts';
 import type { WorkflowConfig } from '../../config.ts';
 import { clusterKey, type RestoreRequest } from '../../contract/restore-request.ts';
 import { nextPollDelay } from '../cadence.ts';
@@ -150,14 +151,9 @@ async function resumeCreation(context: StepContext, record: EphemeralCluster): P
   return create(context, record, spec.request);
 }
 
-async function create(
-  context: StepContext,
-  record: EphemeralCluster,
-  body: ClusterCreateRequest,
-): Promise<ProvisionResult> {
+async function create(context: StepContext, record: EphemeralCluster, body: NewCluster): Promise<ProvisionResult> {
   const { deps, operation } = context;
   const api = context.atlas.api;
-  if (api.createCluster === undefined) throw new Error('the Atlas client has no createCluster');
   try {
     await api.createCluster(record.groupId, body);
   } catch (error) {
@@ -196,7 +192,7 @@ async function create(
 
 async function adopt(context: StepContext, record: EphemeralCluster, found: Cluster): Promise<ProvisionResult> {
   const { deps, operation } = context;
-  const createDate = typeof found.createDate === 'string' ? Date.parse(found.createDate) : Number.NaN;
+  const createDate = Date.parse(found.createDate ?? '');
   const createdAt = Number.isFinite(createDate) ? createDate : deps.clock.now();
   deps.log.info(
     'adopting the ephemeral target an earlier attempt created',
@@ -298,8 +294,7 @@ export async function cancelReaper(context: Pick<StepContext, 'deps'>, operation
   }
 }
 
-function describeSpec(body: ClusterCreateRequest, groupId: string): string {
-  const region = body.replicationSpecs[0]?.regionConfigs[0];
-  const shards = body.clusterType === 'SHARDED' ? `, ${body.replicationSpecs.length} shards` : '';
-  return `cluster ${body.name} in project ${groupId} (${region?.electableSpecs.instanceSize}, MongoDB ${body.mongoDBMajorVersion}, ${body.clusterType}${shards}, ${region?.providerName} ${region?.regionName}, ${region?.electableSpecs.diskSizeGB} GB)`;
+function describeSpec(spec: NewCluster, groupId: string): string {
+  const shards = spec.clusterType === 'SHARDED' ? `, ${spec.shardCount} shards` : '';
+  return `cluster ${spec.name} in project ${groupId} (${spec.instanceSize}, MongoDB ${spec.mongoDBMajorVersion}, ${spec.clusterType}${shards}, ${spec.providerName} ${spec.regionName}, ${spec.diskSizeGB} GB)`;
 }

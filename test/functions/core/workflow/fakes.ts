@@ -5,12 +5,21 @@
 import type { AtlasApi, ClusterRef } from '../../../../functions/core/atlas/api.ts';
 import { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
 import type { Cluster, RestoreJob, RestoreJobRequest, Snapshot } from '../../../../functions/core/atlas/model.ts';
+import type { NewCluster } from '../../../../functions/core/atlas/requests.ts';
 import { type WorkflowConfig, workflowConfig } from '../../../../functions/core/config.ts';
 import type { InternalMessage } from '../../../../functions/core/contract/internal-messages.ts';
 import type { RestoreRequest } from '../../../../functions/core/contract/restore-request.ts';
 import { InMemoryLedger } from '../../../../functions/core/ledger/memory-ledger.ts';
 import type { Operation } from '../../../../functions/core/workflow/operation.ts';
-import type { DeadLetter, Log, Queue, Reporter, WorkflowDeps } from '../../../../functions/core/workflow/ports.ts';
+import type {
+  DeadLetter,
+  EphemeralAlarm,
+  Log,
+  Queue,
+  ReaperSchedules,
+  Reporter,
+  WorkflowDeps,
+} from '../../../../functions/core/workflow/ports.ts';
 
 export { InMemoryLedger };
 
@@ -166,6 +175,12 @@ export class FakeAtlas implements AtlasApi {
       paused: false,
       clusterType: 'REPLICASET',
       pitEnabled: true,
+      backupEnabled: true,
+      createDate: undefined,
+      mongoDBMajorVersion: '8.0',
+      mongoDBVersion: undefined,
+      replicationSpecs: [],
+      tags: [],
       ...patch,
     });
   }
@@ -259,6 +274,7 @@ export class FakeAtlas implements AtlasApi {
   }
 
   #cluster(ref: ClusterRef): Cluster {
+    this.#settleLifecycle(`${ref.groupId}/${ref.clusterName}`);
     const cluster = this.clusters.get(`${ref.groupId}/${ref.clusterName}`);
     if (!cluster) throw atlasError('getCluster', 404, 'CLUSTER_NOT_FOUND');
     return cluster;
@@ -284,6 +300,28 @@ export class FakeAtlas implements AtlasApi {
 
   getCluster(ref: ClusterRef, options?: { deadline?: number }) {
     return this.#call('getCluster', options, () => structuredClone(this.#cluster(ref)));
+  }
+
+  listClusters(groupId: string, options?: { deadline?: number }) {
+    return this.#call('listClusters', options, () =>
+      [...this.clusters.values()].filter((cluster) => cluster.groupId === groupId).map((each) => structuredClone(each)),
+    );
+  }
+
+  pauseCluster(ref: ClusterRef, options?: { deadline?: number }) {
+    return this.#call('pauseCluster', options, () => {
+      const cluster = this.#cluster(ref);
+      cluster.paused = true;
+      return structuredClone(cluster);
+    });
+  }
+
+  resumeCluster(ref: ClusterRef, options?: { deadline?: number }) {
+    return this.#call('resumeCluster', options, () => {
+      const cluster = this.#cluster(ref);
+      cluster.paused = false;
+      return structuredClone(cluster);
+    });
   }
 
   listSnapshots(ref: ClusterRef, options?: { deadline?: number; sharded?: boolean }) {
@@ -323,6 +361,66 @@ export class FakeAtlas implements AtlasApi {
     return this.#call('createRestoreJob', options, () => {
       this.#cluster(ref);
       return this.addJob(ref, request);
+    });
+  }
+
+  // Ephemeral drill targets: clusters created and deleted, CREATING → IDLE → DELETING → gone on the clock.
+  /** How long a created cluster stays CREATING, and a deleted one DELETING (0: IDLE, and gone, at the next read). */
+  readonly clusterLifecycle = { createMs: 0, deleteMs: 0 };
+  readonly #lifecycle = new Map<string, { readyAt?: number; goneAt?: number }>();
+
+  #settleLifecycle(key: string): void {
+    const due = this.#lifecycle.get(key);
+    const cluster = this.clusters.get(key);
+    if (due === undefined || cluster === undefined) return;
+    const now = this.#clock.now();
+    if (due.goneAt !== undefined && now >= due.goneAt) {
+      this.clusters.delete(key);
+      this.#lifecycle.delete(key);
+    } else if (due.readyAt !== undefined && now >= due.readyAt && cluster.stateName === 'CREATING') {
+      this.clusters.set(key, { ...cluster, stateName: 'IDLE' });
+    }
+  }
+
+  /** CREATING, then IDLE after `clusterLifecycle.createMs`, with the spec's version, shards, hardware and tags. */
+  createCluster(groupId: string, spec: NewCluster, options?: { deadline?: number }) {
+    return this.#call('createCluster', options, () => {
+      const key = `${groupId}/${spec.name}`;
+      if (this.clusters.has(key)) throw atlasError('createCluster', 400, 'DUPLICATE_CLUSTER_NAME');
+      const now = this.#clock.now();
+      const electableSpecs = {
+        instanceSize: spec.instanceSize,
+        nodeCount: spec.nodeCount ?? 3,
+        diskSizeGB: spec.diskSizeGB,
+      };
+      const region = { providerName: spec.providerName, regionName: spec.regionName, priority: 7, electableSpecs };
+      this.addCluster(groupId, spec.name, {
+        stateName: 'CREATING',
+        pitEnabled: false,
+        backupEnabled: spec.backupEnabled ?? true,
+        clusterType: spec.clusterType,
+        mongoDBMajorVersion: spec.mongoDBMajorVersion,
+        createDate: new Date(now).toISOString(),
+        replicationSpecs: Array.from({ length: spec.shardCount ?? 1 }, () => ({
+          id: undefined,
+          zoneName: undefined,
+          regionConfigs: [region],
+        })),
+        tags: spec.tags ?? [],
+      });
+      this.#lifecycle.set(key, { readyAt: now + this.clusterLifecycle.createMs });
+      return structuredClone(this.#cluster({ groupId, clusterName: spec.name }));
+    });
+  }
+
+  deleteCluster(ref: ClusterRef, options?: { deadline?: number }) {
+    return this.#call('deleteCluster', options, () => {
+      const key = `${ref.groupId}/${ref.clusterName}`;
+      const cluster = this.#cluster(ref);
+      if (cluster.stateName !== 'DELETING') {
+        this.clusters.set(key, { ...cluster, stateName: 'DELETING' });
+        this.#lifecycle.set(key, { goneAt: this.#clock.now() + this.clusterLifecycle.deleteMs });
+      }
     });
   }
 
@@ -390,6 +488,24 @@ export class RecordingReporter implements Reporter {
   }
   rejected(letter: DeadLetter) {
     this.rejections.push(letter);
+  }
+  readonly ephemeralAlarms: EphemeralAlarm[] = [];
+  ephemeralAlarm(alarm: EphemeralAlarm) {
+    this.ephemeralAlarms.push(alarm);
+  }
+}
+
+/** The reaper's schedules in memory: what is scheduled now, and every call. */
+export class RecordingReaper implements ReaperSchedules {
+  readonly scheduled = new Map<string, number>();
+  readonly calls: { kind: 'schedule' | 'cancel'; operationId: string; at?: number }[] = [];
+  async schedule(operationId: string, at: number) {
+    this.calls.push({ kind: 'schedule', operationId, at });
+    this.scheduled.set(operationId, at);
+  }
+  async cancel(operationId: string) {
+    this.calls.push({ kind: 'cancel', operationId });
+    this.scheduled.delete(operationId);
   }
 }
 
