@@ -14,22 +14,24 @@ import { createSqsQueue } from './core/queue/sqs-queue.ts';
 import { createSqsVerificationQueue } from './core/queue/sqs-verification-queue.ts';
 import { createLogger } from './core/reporting/logger.ts';
 import { createPowertoolsReporter } from './core/reporting/reporter.ts';
+import { reaperSettingsFromEnvironment } from './core/scheduler/reaper-environment.ts';
+import { createReaperSchedules } from './core/scheduler/reaper-schedules.ts';
 import { createHandler } from './core/workflow/lambda-handler.ts';
 import { systemClock } from './core/workflow/ports.ts';
 import { createRestoreService } from './core/workflow/service.ts';
 
 const logger = createLogger();
 
-function readConfig(): LambdaConfig {
+function readConfig() {
   try {
-    return loadLambdaConfig(process.env);
+    return { ...loadLambdaConfig(process.env), reaper: reaperSettingsFromEnvironment(process.env) };
   } catch (error) {
     logger.error('invalid configuration', { error });
     throw error;
   }
 }
 
-const config = readConfig();
+const config: LambdaConfig & { reaper: ReturnType<typeof reaperSettingsFromEnvironment> } = readConfig();
 
 const atlas = createAtlasClient({
   credentials: secretsManagerCredentials({ secretId: config.atlasSecretId, client: new SecretsManagerClient({}) }),
@@ -57,6 +59,8 @@ const service = createRestoreService({
   config: config.workflow,
   log: logger,
   reporter: createPowertoolsReporter({ log: logger }),
+  // Set only with ephemeral drill targets; the Scheduler SDK loads on the first schedule, not at cold start.
+  ...(config.reaper === undefined ? {} : { reaperSchedules: createReaperSchedules(config.reaper) }),
 });
 
 export const handler = createHandler({ service, log: logger });

@@ -150,6 +150,10 @@ export const DEFAULT_EVENT_PATTERN: EventPatternConfig = {
   'detail-type': ['Restore Requested'],
 };
 
+/** An Atlas cluster tier (instanceSize) such as M10 or R40, as a key of the price table. */
+const TIER_NAME = /^(M|R)[0-9]{1,3}(_NVME)?$/;
+const usd = z.number().finite().min(0, 'must be 0 or more (US dollars)');
+
 const orchestratorConfigFields = z.strictObject({
   stackName: z
     .string()
@@ -218,6 +222,22 @@ const orchestratorConfigFields = z.strictObject({
   cancelOnTimeout: z.boolean().default(false),
   ledgerRetentionDays: z.int().min(1, 'must be at least 1').max(3650, 'must be at most 3650').default(400),
   removalPolicy: z.enum(['retain', 'destroy']).default('retain'),
+  allowedDrillProjects: z
+    .array(atlasId)
+    .default([])
+    .describe(
+      'Atlas projects (24-hex ids) ephemeral drill clusters may be created, and deleted, in; none: no ephemeral drills',
+    ),
+  drillTierPricesUsdPerHour: z
+    .record(z.string(), usd.max(1000, 'must be at most 1000 (US dollars per hour)'))
+    .default({})
+    .describe('US dollars per hour per tier, for the cost estimate of each ephemeral drill and the budget'),
+  drillMonthlyBudgetUsd: usd
+    .max(1_000_000, 'must be at most 1000000 (US dollars)')
+    .optional()
+    .describe(
+      "US dollars a calendar month (UTC) of one source's ephemeral drills may cost; a drill past it is refused",
+    ),
 });
 
 export const orchestratorConfigSchema = orchestratorConfigFields.superRefine(checkCombinations);
@@ -272,6 +292,23 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
       issue(['downloadAllowedSources', index], `${source} must also be in allowedSources: a download reads its source`);
     }
   });
+
+  if (config.allowedDrillProjects.length === 0) {
+    if (Object.keys(config.drillTierPricesUsdPerHour).length > 0) {
+      issue(['drillTierPricesUsdPerHour'], 'has no effect without allowedDrillProjects: ephemeral drills are off');
+    }
+    if (config.drillMonthlyBudgetUsd !== undefined) {
+      issue(['drillMonthlyBudgetUsd'], 'has no effect without allowedDrillProjects: ephemeral drills are off');
+    }
+  }
+  for (const tier of Object.keys(config.drillTierPricesUsdPerHour)) {
+    if (!TIER_NAME.test(tier)) {
+      issue(['drillTierPricesUsdPerHour', tier], 'must be an Atlas tier (instanceSize) such as M10, R40 or M40_NVME');
+    }
+  }
+  if (config.drillMonthlyBudgetUsd !== undefined && Object.keys(config.drillTierPricesUsdPerHour).length === 0) {
+    issue(['drillTierPricesUsdPerHour'], 'must price the tiers: the budget is checked against the estimated cost');
+  }
 
   const names = new Set<string>();
   config.schedules.forEach((schedule, index) => {

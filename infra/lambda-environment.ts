@@ -8,6 +8,13 @@ export interface EnvironmentResources {
   readonly workQueueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly ledgerTableName: string;
+  /** The reaper of ephemeral drill clusters (infra/constructs/drill-reaper.ts); only with allowedDrillProjects. */
+  readonly reaper?: {
+    readonly scheduleGroupName: string;
+    readonly roleArn: string;
+    readonly workQueueArn: string;
+    readonly deadLetterQueueArn: string;
+  };
 }
 
 type EnvironmentSettings = Pick<
@@ -25,6 +32,9 @@ type EnvironmentSettings = Pick<
   | 'cancelOnTimeout'
   | 'ledgerRetentionDays'
   | 'timeoutSeconds'
+  | 'allowedDrillProjects'
+  | 'drillTierPricesUsdPerHour'
+  | 'drillMonthlyBudgetUsd'
 >;
 
 /**
@@ -57,5 +67,25 @@ export function restoreFunctionEnvironment(
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     // No NODE_OPTIONS=--enable-source-maps: it cost ~14 ms of every cold start. The map ships beside the bundle and
     // logged stacks are mapped on first use (functions/core/reporting/source-maps.ts).
+    ...ephemeralDrillEnvironment(settings, resources.reaper),
+  };
+}
+
+/** Ephemeral drill targets: only when drill projects are listed (and the stack made the reaper), else nothing. */
+function ephemeralDrillEnvironment(
+  settings: EnvironmentSettings,
+  reaper: EnvironmentResources['reaper'],
+): Record<string, string> {
+  if (settings.allowedDrillProjects.length === 0 || reaper === undefined) return {};
+  return {
+    ALLOWED_DRILL_PROJECTS: settings.allowedDrillProjects.join(','),
+    DRILL_TIER_PRICES: JSON.stringify(settings.drillTierPricesUsdPerHour),
+    ...(settings.drillMonthlyBudgetUsd === undefined
+      ? {}
+      : { DRILL_MONTHLY_BUDGET_USD: String(settings.drillMonthlyBudgetUsd) }),
+    REAPER_SCHEDULE_GROUP: reaper.scheduleGroupName,
+    REAPER_ROLE_ARN: reaper.roleArn,
+    WORK_QUEUE_ARN: reaper.workQueueArn,
+    DEAD_LETTER_QUEUE_ARN: reaper.deadLetterQueueArn,
   };
 }

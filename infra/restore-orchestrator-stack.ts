@@ -1,12 +1,15 @@
 import { CfnOutput, Duration, RemovalPolicy, Stack, type StackProps, Tags, Validations } from 'aws-cdk-lib';
+import { ComparisonOperator, Metric } from 'aws-cdk-lib/aws-cloudwatch';
 import type { IEventBus } from 'aws-cdk-lib/aws-events';
 import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import type { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
+import { METRIC_NAMES } from '../functions/core/reporting/metrics.ts';
 import type { OrchestratorConfig } from './config.ts';
 import { DRILL_JUDGE_RATE, DrillJudge } from './constructs/drill-judge.ts';
+import { DrillReaper } from './constructs/drill-reaper.ts';
 import { OperationLedger } from './constructs/operation-ledger.ts';
 import { RestoreEventBus } from './constructs/restore-event-bus.ts';
 import { RestoreFunction } from './constructs/restore-function.ts';
@@ -14,6 +17,7 @@ import { RestoreMonitoring } from './constructs/restore-monitoring.ts';
 import { RestoreTriggers } from './constructs/restore-triggers.ts';
 import { WorkQueues } from './constructs/work-queues.ts';
 import { restoreFunctionEnvironment } from './lambda-environment.ts';
+import { METRICS_NAMESPACE, SERVICE_NAME } from './restore-metrics.ts';
 
 export interface RestoreOrchestratorStackProps extends StackProps {
   /** The validated configuration (see config.ts); the stack reads no context of its own. */
@@ -34,6 +38,8 @@ export class RestoreOrchestratorStack extends Stack {
   readonly monitoring: RestoreMonitoring;
   /** The bus restore events come through; absent when `eventRule` is null. */
   readonly eventBus?: RestoreEventBus;
+  /** The reaper of ephemeral drill clusters; absent without allowedDrillProjects. */
+  readonly reaper?: DrillReaper;
 
   constructor(scope: Construct, id: string, props: RestoreOrchestratorStackProps) {
     super(scope, id, props);
@@ -52,6 +58,13 @@ export class RestoreOrchestratorStack extends Stack {
       maxReceiveCount: config.maxReceiveCount,
     });
     this.ledger = new OperationLedger(this, 'Ledger', { removalPolicy });
+    if (config.allowedDrillProjects.length > 0) {
+      this.reaper = new DrillReaper(this, 'Reaper', {
+        workQueue: this.queues.queue,
+        deadLetterQueue: this.queues.deadLetterQueue,
+        removalPolicy,
+      });
+    }
 
     this.restoreFunction = new RestoreFunction(this, 'RestoreFunction', {
       workQueue: this.queues.queue,
@@ -63,6 +76,16 @@ export class RestoreOrchestratorStack extends Stack {
         workQueueUrl: this.queues.queue.queueUrl,
         deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
         ledgerTableName: this.ledger.table.tableName,
+        ...(this.reaper === undefined
+          ? {}
+          : {
+              reaper: {
+                scheduleGroupName: this.reaper.group.scheduleGroupName,
+                roleArn: this.reaper.role.roleArn,
+                workQueueArn: this.queues.queue.queueArn,
+                deadLetterQueueArn: this.queues.deadLetterQueue.queueArn,
+              },
+            }),
       }),
       memorySize: config.memorySize,
       timeout,
@@ -74,6 +97,8 @@ export class RestoreOrchestratorStack extends Stack {
       batchSize: config.batchSize,
       ...(config.maxBatchingWindowSeconds === 0 ? {} : { maxBatchingWindow }),
     });
+
+    this.reaper?.grantScheduling(this.restoreFunction.function);
 
     if (config.eventRule !== null) {
       const senders = config.eventRule.senders;
@@ -97,6 +122,7 @@ export class RestoreOrchestratorStack extends Stack {
       roleArns: [
         ...(this.restoreFunction.function.role ? [this.restoreFunction.function.role.roleArn] : []),
         ...scheduleRoleArns(this.triggers),
+        ...(this.reaper === undefined ? [] : [this.reaper.role.roleArn]),
       ],
       operatorRoleArns: config.operatorPrincipals,
       sourceArns: this.triggers.rule ? [this.triggers.rule.ruleArn] : [],
@@ -136,6 +162,23 @@ export class RestoreOrchestratorStack extends Stack {
       ...(config.alarmTopicArn === undefined ? {} : { alarmTopicArn: config.alarmTopicArn }),
       removalPolicy,
     });
+
+    if (this.reaper !== undefined) {
+      for (const [metricName, description] of EPHEMERAL_ALARMS) {
+        this.monitoring.addAlarm(metricName, {
+          description,
+          metric: new Metric({
+            namespace: METRICS_NAMESPACE,
+            metricName,
+            dimensionsMap: { service: SERVICE_NAME },
+            statistic: 'Sum',
+            period: Duration.minutes(5),
+          }),
+          threshold: 1,
+          comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+        });
+      }
+    }
 
     this.acknowledgeNagFindings();
 
@@ -238,6 +281,18 @@ export class RestoreOrchestratorStack extends Stack {
       : Secret.fromSecretNameV2(this, 'AtlasSecret', secret);
   }
 }
+
+/** The workflow's ephemeral-target metrics ([service] only) that alarm, with what each means. */
+const EPHEMERAL_ALARMS = [
+  [
+    METRIC_NAMES.ephemeralLeftover,
+    'An ephemeral drill cluster could not be deleted, or was found still there after its drill: it costs money until someone deletes it',
+  ],
+  [
+    METRIC_NAMES.ephemeralDeleteRefused,
+    'The delete path refused to delete a cluster (not in a drill project, not our name, tags or ledger record): look at what asked for it',
+  ],
+] as const;
 
 /** The roles the drill schedules send with (one per target queue, shared by the schedules). */
 function scheduleRoleArns(triggers: RestoreTriggers): string[] {

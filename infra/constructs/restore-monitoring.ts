@@ -191,7 +191,7 @@ export class RestoreMonitoring extends Construct {
     this.dashboard = this.createDashboard(props);
   }
 
-  private addAlarm(
+  addAlarm(
     name: string,
     options: {
       description: string;

@@ -10,6 +10,7 @@ import { type WorkflowConfig, workflowConfig } from '../../functions/core/config
 import type { RestoreRequest } from '../../functions/core/contract/restore-request.ts';
 import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledger.ts';
 import { createSqsQueue } from '../../functions/core/queue/sqs-queue.ts';
+import { createReaperSchedules } from '../../functions/core/scheduler/reaper-schedules.ts';
 import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
 import type { Operation } from '../../functions/core/workflow/operation.ts';
 import type { Ledger, Queue, VerificationQueue } from '../../functions/core/workflow/ports.ts';
@@ -21,6 +22,7 @@ import {
   startAtlasSimulator,
 } from '../atlas-simulator/index.ts';
 import { type ConsumerOptions, type LocalAws, pollOnce, sendToQueue, startLocalAws } from '../support/local-aws.ts';
+import { type LocalScheduler, startLocalScheduler } from '../support/local-scheduler.ts';
 import { RecordingLog, RecordingReporter } from './core/workflow/fakes.ts';
 
 /** Simulated ms per real ms: a 60 s poll delay is 1 s of real SQS delay (rounded up); a 4-minute restore takes 0.8 s. */
@@ -43,6 +45,8 @@ export interface EndToEnd {
   runUntilIdle(options?: RunOptions): Promise<void>;
   /** POST restoreJobs requests the simulator received (whatever their answer). */
   submissions(): number;
+  /** The local EventBridge Scheduler of the reaper (with `reaper: true`); due schedules fire after each receive. */
+  readonly scheduler?: LocalScheduler;
   close(): Promise<void>;
 }
 
@@ -55,6 +59,8 @@ export interface RunOptions extends Partial<Pick<ConsumerOptions, 'duplicateDeli
 export interface EndToEndOptions {
   readonly simulator?: SimulatorOptions;
   readonly config?: Parameters<typeof workflowConfig>[0];
+  /** Ephemeral drill targets: the reaper adapter against a local EventBridge Scheduler, on the simulated clock. */
+  readonly reaper?: boolean;
   /** Wrap ports (crash injection). */
   readonly wrap?: {
     ledger?: (ledger: Ledger) => Ledger;
@@ -98,6 +104,9 @@ export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndT
   );
   const log = new RecordingLog();
   const reporter = new RecordingReporter();
+  const scheduler = options.reaper
+    ? await startLocalScheduler({ clock, sqs: aws.sqs, queueUrls: { [aws.workQueueArn]: aws.workQueueUrl } })
+    : undefined;
   const service = createRestoreService({
     atlas: (options.wrap?.atlas ?? ((a) => a))(atlasClient),
     queue,
@@ -107,8 +116,27 @@ export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndT
     log,
     reporter,
     ...(options.verificationQueue ? { verificationQueue: options.verificationQueue } : {}),
+    ...(scheduler === undefined
+      ? {}
+      : {
+          reaperSchedules: createReaperSchedules({
+            groupName: 'e2e-reapers',
+            roleArn: 'arn:aws:iam::000000000000:role/e2e-reaper',
+            workQueueArn: aws.workQueueArn,
+            deadLetterQueueArn: aws.workQueueArn,
+            clientConfig: {
+              endpoint: scheduler.endpoint,
+              region: 'us-east-1',
+              credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+            },
+          }),
+        }),
   });
   const handler = createHandler({ service, log, deadlineMarginMs: 1_000 });
+  const poll = async (run: RunOptions) => {
+    await scheduler?.fireDue();
+    return pollOnce(consumer(run));
+  };
   const plainLedger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
 
   const consumer = (run: RunOptions): ConsumerOptions => ({
@@ -149,14 +177,14 @@ export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndT
         if (Date.now() > deadline) {
           throw new Error(`no outcome for ${operationId} in time; ledger: ${JSON.stringify(operation)}`);
         }
-        const result = await pollOnce(consumer(run));
+        const result = await poll(run);
         await run.afterPoll?.(result);
       }
     },
     async runUntilIdle(run = {}) {
       const deadline = Date.now() + (run.timeoutMs ?? 20_000);
       for (;;) {
-        const result = await pollOnce(consumer(run));
+        const result = await poll(run);
         await run.afterPoll?.(result);
         if (result.received === 0) return;
         if (Date.now() > deadline) throw new Error('work queue not idle in time');
@@ -165,8 +193,10 @@ export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndT
     submissions: () =>
       sim.requests.filter((request) => request.method === 'POST' && request.path.endsWith('/backup/restoreJobs'))
         .length,
+    ...(scheduler === undefined ? {} : { scheduler }),
     async close() {
       await atlasClient.close();
+      await scheduler?.close();
       await sim.close();
       await aws.stop();
     },

@@ -59,44 +59,58 @@ describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
   it.each([
     ['the sample configuration', sampleConfig()],
     ['every option set', FULL_CONFIG],
-  ])('finds nothing unacknowledged in the stack from %s, errors or warnings', (_case, input) => {
-    // Act
-    const { stack, synthError, report, nagReports, findings, acknowledged } = checkWithCdkNag(
-      (app) => new RestoreOrchestratorStack(app, 'NagTest', { config: parseOrchestratorConfig(input) }),
-    );
+    [
+      'ephemeral drill targets (the reaper), with no acknowledgement of its own',
+      {
+        ...FULL_CONFIG,
+        allowedDrillProjects: ['6a1b2c3d4e5f6a7b8c9d0e1f'],
+        drillTierPricesUsdPerHour: { M10: 0.08 },
+        drillMonthlyBudgetUsd: 25,
+      },
+    ],
+  ])(
+    'finds nothing unacknowledged in the stack from %s, errors or warnings',
+    (_case, input) => {
+      // Act
+      const { stack, synthError, report, nagReports, findings, acknowledged } = checkWithCdkNag(
+        (app) => new RestoreOrchestratorStack(app, 'NagTest', { config: parseOrchestratorConfig(input) }),
+      );
 
-    // Assess
-    expect(synthError).toBeUndefined();
-    expect(findings).toEqual([]);
-    expect(nagReports.flatMap((plugin) => plugin.violations)).toEqual([]);
-    // Beyond cdk-nag, only the loud warning that no alarm reaches anyone (the sample configuration has no e-mail).
-    expect(report.pluginReports.flatMap((plugin) => plugin.violations).map((violation) => violation.ruleName)).toEqual(
-      input.alarmEmails?.length ? [] : ['Annotation::atlas-restore:no-alarm-destination'],
-    );
-    // The Serverless pack ran too: its findings are exactly those the stack acknowledges, each with its reason.
-    expect(
-      acknowledged
-        .flatMap((finding) =>
-          finding.violatingConstructs.map((construct) => `${finding.ruleName} at ${construct.constructPath}`),
-        )
-        .sort(),
-    ).toEqual([
-      'Serverless-LambdaDLQ at NagTest/DrillJudge/Handler/Resource',
-      'Serverless-LambdaDLQ at NagTest/RestoreFunction/Handler/Resource',
-      expect.stringMatching(
-        /^Serverless-LambdaEventSourceMappingDestination at NagTest\/RestoreFunction\/Handler\/SqsEventSource:.*\/Resource$/,
-      ),
-      'Serverless-LambdaTracing at NagTest/DrillJudge/Handler/Resource',
-      'Serverless-LambdaTracing at NagTest/RestoreFunction/Handler/Resource',
-      ...(input.alarmEmails?.length
-        ? ['Serverless-SNSRedrivePolicy at NagTest/Monitoring/AlarmTopic/oncall@example.com/Resource']
-        : []),
-      'Serverless-SQSRedrivePolicy at NagTest/WorkQueues/DeadLetterQueue/Resource',
-    ]);
-    for (const finding of acknowledged) expect(finding.reason?.trim().length).toBeGreaterThan(40);
-    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
-    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
-  });
+      // Assess
+      expect(synthError).toBeUndefined();
+      expect(findings).toEqual([]);
+      expect(nagReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+      // Beyond cdk-nag, only the loud warning that no alarm reaches anyone (the sample configuration has no e-mail).
+      expect(
+        report.pluginReports.flatMap((plugin) => plugin.violations).map((violation) => violation.ruleName),
+      ).toEqual(input.alarmEmails?.length ? [] : ['Annotation::atlas-restore:no-alarm-destination']);
+      // The Serverless pack ran too: its findings are exactly those the stack acknowledges, each with its reason.
+      expect(
+        acknowledged
+          .flatMap((finding) =>
+            finding.violatingConstructs.map((construct) => `${finding.ruleName} at ${construct.constructPath}`),
+          )
+          .sort(),
+      ).toEqual([
+        'Serverless-LambdaDLQ at NagTest/DrillJudge/Handler/Resource',
+        'Serverless-LambdaDLQ at NagTest/RestoreFunction/Handler/Resource',
+        expect.stringMatching(
+          /^Serverless-LambdaEventSourceMappingDestination at NagTest\/RestoreFunction\/Handler\/SqsEventSource:.*\/Resource$/,
+        ),
+        'Serverless-LambdaTracing at NagTest/DrillJudge/Handler/Resource',
+        'Serverless-LambdaTracing at NagTest/RestoreFunction/Handler/Resource',
+        ...(input.alarmEmails?.length
+          ? ['Serverless-SNSRedrivePolicy at NagTest/Monitoring/AlarmTopic/oncall@example.com/Resource']
+          : []),
+        'Serverless-SQSRedrivePolicy at NagTest/WorkQueues/DeadLetterQueue/Resource',
+      ]);
+      for (const finding of acknowledged) expect(finding.reason?.trim().length).toBeGreaterThan(40);
+      expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+      // A synthesis with both packs takes 20 s and more on a loaded machine.
+    },
+    90_000,
+  );
 
   it('does report a finding when there is one (the check is live)', () => {
     // Prepare

@@ -81,6 +81,8 @@ describe('Function: parseOrchestratorConfig', () => {
       cancelOnTimeout: false,
       ledgerRetentionDays: 400,
       removalPolicy: 'retain',
+      allowedDrillProjects: [],
+      drillTierPricesUsdPerHour: {},
     });
   });
 

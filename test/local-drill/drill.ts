@@ -13,12 +13,14 @@ import { environmentCredentials } from '../../functions/core/credentials/environ
 import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledger.ts';
 import { createSqsQueue } from '../../functions/core/queue/sqs-queue.ts';
 import { createPowertoolsReporter, outcomeRecord } from '../../functions/core/reporting/reporter.ts';
+import { createReaperSchedules } from '../../functions/core/scheduler/reaper-schedules.ts';
 import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
 import type { Operation } from '../../functions/core/workflow/operation.ts';
 import { createRestoreService } from '../../functions/core/workflow/service.ts';
 import { SimulatedClock, startAtlasSimulator } from '../atlas-simulator/index.ts';
 import { workflowConfigOf } from '../support/lambda-platform/deployed.ts';
-import { pollOnce, startLocalAws } from '../support/local-aws.ts';
+import { pollOnce, type SqsHandler, startLocalAws } from '../support/local-aws.ts';
+import { type LocalScheduler, startLocalScheduler } from '../support/local-scheduler.ts';
 import { SCENARIO_PLANS, type Scenario } from './scenarios.ts';
 import { createStructuredLog, type LogRecord } from './structured-log.ts';
 
@@ -54,7 +56,20 @@ export interface DrillReport {
   readonly warnings: readonly string[];
   readonly steps: readonly string[];
   readonly wallClockSeconds: number;
+  /** An ephemeral drill's target: `groupId/name`, its cluster-hours and cost, and whether Atlas still has it. */
+  readonly ephemeral?: {
+    readonly cluster: string;
+    readonly clusterHours?: number;
+    readonly costUsd?: number;
+    readonly stillExists: boolean;
+    /** Reap messages the reaper's schedule sent. */
+    readonly reaperFired: number;
+  };
 }
+
+/** Sample list prices (USD per hour) for the drill's cost estimate; a deployment configures its own. */
+const DRILL_TIER_PRICES = { M10: 0.08, M20: 0.2, M30: 0.54, M40: 1.04, M50: 2.0 };
+const REAPER_GROUP = 'local-reapers';
 
 const SERVICE = 'atlas-restore-orchestrator';
 /** Real ms between empty receives. */
@@ -67,6 +82,10 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const sim = await startAtlasSimulator({ clock, seed: plan.seed });
   // Lambda and SQS as the stack deploys them, the queue's waits at the simulated clock's pace.
   const aws = await startLocalAws({ prefix: `drill-${process.pid}`, timeScale: options.scale });
+  // EventBridge Scheduler for the reaper's one-off schedules, on the simulated clock, sending to fauxqs.
+  const scheduler: LocalScheduler | undefined = plan.ephemeral
+    ? await startLocalScheduler({ clock, sqs: aws.sqs, queueUrls: { [aws.workQueueArn]: aws.workQueueUrl } })
+    : undefined;
   const steps: string[] = [];
   const warnings: string[] = [];
   const line = (text: string) => {
@@ -114,11 +133,39 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         allowedSources: [clusterKey(request)],
         downloadAllowedSources: [clusterKey(request)],
         allowedTargets: target ? [clusterKey(target)] : [],
+        ...(plan.ephemeral ? { allowedDrillProjects: [seed.groupId], tierPricesUsdPerHour: DRILL_TIER_PRICES } : {}),
       }),
       log,
       reporter: createPowertoolsReporter({ log, serviceName: SERVICE }),
+      ...(scheduler === undefined
+        ? {}
+        : {
+            // The deployed adapter, against the local Scheduler.
+            reaperSchedules: createReaperSchedules({
+              groupName: REAPER_GROUP,
+              roleArn: 'arn:aws:iam::000000000000:role/local-reaper',
+              workQueueArn: aws.workQueueArn,
+              deadLetterQueueArn: aws.workQueueArn.replace(/-work$/, '-dlq'),
+              clientConfig: {
+                endpoint: scheduler.endpoint,
+                region: 'us-east-1',
+                credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+              },
+            }),
+          }),
     });
-    const handler = createHandler({ service, log });
+    const lambdaHandler = createHandler({ service, log });
+    // A dead chain: once the drill cluster exists, the operation's step messages are lost (each is consumed and
+    // dropped unprocessed); only what the reaper's schedule sends still reaches the function.
+    let chainDead = false;
+    let reaperFired = 0;
+    let leaseEnded = false;
+    const handler: SqsHandler = async (event, context) => {
+      if (!chainDead) return lambdaHandler(event, context);
+      const reaps = event.Records.filter((record) => record.body.includes('"kind":"reap"'));
+      if (reaps.length === 0) return { batchItemFailures: [] };
+      return lambdaHandler({ Records: reaps }, context);
+    };
 
     // What an EventBridge Scheduler schedule does: the request, with a requestId naming the schedule and its time.
     await aws.sqs.send(new SendMessageCommand({ QueueUrl: aws.workQueueUrl, MessageBody: JSON.stringify(request) }));
@@ -135,6 +182,17 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         for (const text of narrateSteps(previous, operation, now)) line(`${sinceRequest(operation, now)} ${text}`);
         previous = operation;
         if (operation.outcome !== undefined) break;
+        if (plan.ephemeral?.crashAfterCreate && !chainDead && operation.ephemeralCluster?.createdAt !== undefined) {
+          chainDead = true;
+          line(`${sinceRequest(operation, now)} crash: the chain dies (its step messages are lost from now on)`);
+        }
+        if (chainDead && !leaseEnded && scheduler !== undefined) {
+          // Nothing happens until the reaper's time: let the simulated clock get there at once.
+          const due = Math.min(...scheduler.schedules().map((schedule) => schedule.at));
+          if (Number.isFinite(due) && due > clock.now()) clock.advance(due - clock.now());
+          leaseEnded = true;
+          line(`${sinceRequest(operation, clock.now())} simulated: the lease ends; the reaper schedule is due`);
+        }
         options.onStatus?.(
           `${sinceRequest(operation, now)} simulated: waiting for the next ${operation.pending?.kind ?? 'step'}`,
         );
@@ -142,6 +200,14 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       if (Date.now() > deadline) {
         line(`gave up: no outcome after ${Math.round(options.timeoutMs / 1000)} s of real time`);
         break;
+      }
+      if (scheduler !== undefined) {
+        const fired = await scheduler.fireDue();
+        if (fired > 0)
+          line(
+            `${previous ? sinceRequest(previous, clock.now()) : ''} reaper: the schedule sent the reap message`.trim(),
+          );
+        reaperFired += fired;
       }
       const batch = await pollOnce({
         aws,
@@ -156,11 +222,15 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       failedMessages += batch.failed;
     }
 
+    const drillCluster = previous?.ephemeralCluster;
+    const stillExists =
+      drillCluster !== undefined && sim.state.cluster(drillCluster.groupId, drillCluster.clusterName) !== undefined;
+    const expectedOutcome = plan.ephemeral?.expectedOutcome ?? 'succeeded';
     return {
       scenario: options.scenario,
       summary: plan.summary,
       scale: options.scale,
-      succeeded: previous?.outcome === 'succeeded',
+      succeeded: previous?.outcome === expectedOutcome && !stillExists,
       operation: previous ? outcomeRecord(previous) : { operationId: request.requestId },
       restoreJobs: sim.state.restoreJobs(seed.groupId, seed.sourceClusterName).length,
       atlasRequests: sim.requests.length,
@@ -170,9 +240,21 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       warnings,
       steps,
       wallClockSeconds: Math.round((performance.now() - startedAt) / 100) / 10,
+      ...(drillCluster === undefined
+        ? {}
+        : {
+            ephemeral: {
+              cluster: `${drillCluster.groupId}/${drillCluster.clusterName}`,
+              ...(drillCluster.clusterHours === undefined ? {} : { clusterHours: drillCluster.clusterHours }),
+              ...(drillCluster.estimatedCostUsd === undefined ? {} : { costUsd: drillCluster.estimatedCostUsd }),
+              stillExists,
+              reaperFired,
+            },
+          }),
     };
   } finally {
     await atlas.close();
+    await scheduler?.close();
     await aws.stop();
     await sim.close();
   }

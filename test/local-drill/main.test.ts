@@ -65,6 +65,8 @@ describe.concurrent('Local drill: npm start', () => {
       'download',
       'pointInTime',
       'snapshot-in-progress',
+      'ephemeral',
+      'ephemeral-crash',
       '--scale',
       '--json',
     ]) {
@@ -72,5 +74,49 @@ describe.concurrent('Local drill: npm start', () => {
     }
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/^local drill: .*scenario[^\n]*\(see --help\)\n$/);
+  });
+});
+
+// After the drills above, one at a time: their simulated clocks run 600 times real time, and CPU taken from one
+// another would shift the timings they check.
+describe('Local drill: ephemeral drill targets', () => {
+  it('runs an ephemeral drill: creates its target, restores into it, deletes it, and reports cluster-hours and cost', {
+    timeout: 90_000,
+  }, async ({ expect }) => {
+    // Act
+    const result = await runDrill(['--scenario', 'ephemeral', '--scale', '600', '--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Report & { ephemeral: Record<string, unknown> };
+    expect(report).toMatchObject({ succeeded: true, restoreJobs: 1 });
+    expect(report.operation.outcome).toBe('succeeded');
+    expect(report.ephemeral).toMatchObject({
+      cluster: expect.stringMatching(/^[a-f0-9]{24}\/drill-[a-f0-9]{10}$/),
+      stillExists: false,
+      reaperFired: 0,
+    });
+    expect(report.ephemeral.clusterHours).toBeGreaterThan(0);
+    expect(report.ephemeral.costUsd).toBeGreaterThan(0);
+    expect(report.steps.at(-1)).toMatch(
+      /succeeded: .*ephemeral target drill-[a-f0-9]{10} deleted after [\d.]+ cluster-hours/,
+    );
+  });
+
+  it('runs an ephemeral drill whose chain dies after the create: the reaper schedule fires and deletes the cluster', {
+    timeout: 90_000,
+  }, async ({ expect }) => {
+    // Act
+    const result = await runDrill(['--scenario', 'ephemeral-crash', '--scale', '600', '--json']);
+
+    // Assess
+    expect(result.code).toBe(0);
+    const report = JSON.parse(result.stdout) as Report & { ephemeral: Record<string, unknown> };
+    expect(report.succeeded).toBe(true);
+    expect(report.operation.outcome).toBe('reaped');
+    expect(report.ephemeral).toMatchObject({ stillExists: false, reaperFired: 1 });
+    expect(report.steps).toContainEqual(expect.stringMatching(/crash: the chain dies/));
+    expect(report.steps).toContainEqual(expect.stringMatching(/reaper: the schedule sent the reap message/));
+    expect(report.steps.at(-1)).toMatch(/reaped: .*the reaper deleted its target/);
   });
 });

@@ -7,7 +7,14 @@ export function formatReport(report: DrillReport): string {
   const text = (value: unknown) => (value === undefined || value === null || value === '' ? '-' : String(value));
   const seconds = (value: unknown) => (typeof value === 'number' ? formatDuration(value) : undefined);
   const rows: [string, unknown][] = [
-    ['Outcome', report.succeeded ? 'succeeded' : `NOT SUCCEEDED (${text(op.outcome ?? 'no outcome')})`],
+    [
+      'Outcome',
+      report.succeeded
+        ? op.outcome === 'succeeded'
+          ? 'succeeded'
+          : `${text(op.outcome)} (as this drill expects)`
+        : `NOT SUCCEEDED (${text(op.outcome ?? 'no outcome')})`,
+    ],
     ['Reason', op.reason],
     ['Operation', op.operationId],
     ['Delivery', op.deliveryType],
@@ -27,6 +34,26 @@ export function formatReport(report: DrillReport): string {
     ['Polls', op.polls],
     ['Atlas calls', `${text(op.atlasCalls)} by the workflow (${report.atlasRequests} HTTP requests seen by Atlas)`],
     ['Restore jobs', `${report.restoreJobs} in Atlas`],
+    ...(report.ephemeral === undefined
+      ? []
+      : ([
+          [
+            'Drill cluster',
+            `${report.ephemeral.cluster} (${report.ephemeral.stillExists ? 'STILL IN ATLAS' : 'deleted'})`,
+          ],
+          [
+            'Cluster-hours',
+            report.ephemeral.clusterHours === undefined ? undefined : report.ephemeral.clusterHours.toFixed(2),
+          ],
+          [
+            'Cost estimate',
+            report.ephemeral.costUsd === undefined ? undefined : `${report.ephemeral.costUsd.toFixed(2)} USD`,
+          ],
+          [
+            'Reaper',
+            report.ephemeral.reaperFired > 0 ? 'fired: it deleted the cluster' : 'not needed (schedule cancelled)',
+          ],
+        ] as [string, unknown][])),
     ['Messages', `${report.messages} in ${report.batches} batches, ${report.failedMessages} retried`],
     ['Wall clock', `${report.wallClockSeconds} s (simulated Atlas at ${report.scale}x)`],
   ];

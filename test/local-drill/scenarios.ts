@@ -1,7 +1,14 @@
 import type { RestoreRequest } from '../../functions/core/contract/restore-request.ts';
 import type { SeedInfo, SeedOptions } from '../atlas-simulator/index.ts';
 
-export const SCENARIOS = ['snapshot-in-progress', 'automated', 'download', 'pointInTime'] as const;
+export const SCENARIOS = [
+  'snapshot-in-progress',
+  'automated',
+  'download',
+  'pointInTime',
+  'ephemeral',
+  'ephemeral-crash',
+] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ScenarioPlan {
@@ -10,6 +17,12 @@ export interface ScenarioPlan {
   readonly seed: SeedOptions;
   /** The request a schedule would send; `now` is the simulated clock (epoch ms). */
   request(seed: SeedInfo, now: number): RestoreRequest;
+  /**
+   * Ephemeral target: the drill creates its cluster (in the seed's project, listed as the drill project).
+   * `crashAfterCreate`: the chain dies once the cluster is created (its step messages are dropped, as by a dead
+   * chain), and the reaper's schedule deletes the cluster. The outcome the drill expects.
+   */
+  readonly ephemeral?: { readonly crashAfterCreate: boolean; readonly expectedOutcome: 'succeeded' | 'reaped' };
 }
 
 const HOUR_SECONDS = 3600;
@@ -41,7 +54,30 @@ export const SCENARIO_PLANS: Readonly<Record<Scenario, ScenarioPlan>> = {
       ...target(seed),
     }),
   },
+  ephemeral: {
+    summary: 'DR drill that creates its own target cluster, restores into it, deletes it and reports cluster-hours',
+    seed: {},
+    request: (seed) => ({ ...source(seed), ...ephemeralTarget(seed) }),
+    ephemeral: { crashAfterCreate: false, expectedOutcome: 'succeeded' },
+  },
+  'ephemeral-crash': {
+    summary: 'ephemeral drill whose chain dies after creating its cluster: the reaper schedule deletes it',
+    seed: {},
+    request: (seed) => ({ ...source(seed), ...ephemeralTarget(seed) }),
+    ephemeral: { crashAfterCreate: true, expectedOutcome: 'reaped' },
+  },
 };
+
+/** A short deadline: the reaper fires after it (plus the claim lease), which the crash drill waits for. */
+const EPHEMERAL_MAX_WAIT_MINUTES = 60;
+
+const ephemeralTarget = (seed: SeedInfo) =>
+  ({
+    deliveryType: 'automated',
+    snapshotId: 'latest',
+    maxWaitMinutes: EPHEMERAL_MAX_WAIT_MINUTES,
+    ephemeralTarget: { groupId: seed.groupId, namePrefix: 'drill-' },
+  }) as const;
 
 const source = (seed: SeedInfo) => ({ groupId: seed.groupId, clusterName: seed.sourceClusterName });
 const target = (seed: SeedInfo) => ({ targetGroupId: seed.groupId, targetClusterName: seed.targetClusterName });

@@ -36,6 +36,9 @@ export const HISTORY_COLUMNS = [
   'deferrals',
   'polls',
   'atlasCalls',
+  'ephemeralCluster',
+  'clusterHours',
+  'costUsd',
 ] as const;
 
 export const history: CliCommand = {
@@ -48,7 +51,8 @@ export const history: CliCommand = {
     'restored, how long it took (RTO, seconds from submission to the end of the job), how old the restored data was',
     '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. A verified drill shows its',
     "verification (passed, failed, unknown) and the RPO its heartbeats proved; --checks prints each check's verdict",
-    'and reason under the table. The table comes from',
+    'and reason under the table. A drill that created its own target (an ephemeral cluster) also shows the cluster,',
+    'its cluster-hours and their estimated cost. The table comes from',
     '--stack NAME (its LedgerTableName output), --tableName, LEDGER_TABLE_NAME or ATLAS_RESTORE_STACK; AWS_ENDPOINT_URL_DYNAMODB points at',
     'another DynamoDB endpoint. Without a',
     'table, it reads the ledger file of restores run with `atlas-restore start`: --ledger PATH, else',
@@ -112,20 +116,35 @@ export const history: CliCommand = {
       context.stdout.write('No restore operations recorded.\n');
       return;
     }
+    // Cluster-hours and cost only when an ephemeral drill is listed: other deployments see the table they know.
+    const ephemeral = records.some((record) => record.ephemeralCluster !== undefined);
     writeTable(
       context.stdout,
-      ['REQUESTED', 'OPERATION', 'DELIVERY', 'SOURCE', 'TARGET', 'SNAPSHOT TIME', 'OUTCOME', 'RTO', 'RPO', 'VERIFIED'],
+      [
+        'REQUESTED',
+        'OPERATION',
+        'DELIVERY',
+        'SOURCE',
+        'TARGET',
+        'SNAPSHOT TIME',
+        'OUTCOME',
+        'RTO',
+        'RPO',
+        'VERIFIED',
+        ...(ephemeral ? ['CLUSTER-HOURS', 'COST'] : []),
+      ],
       records.map((record) => [
         text(record.requestedAt),
         text(record.operationId),
         record.dryRun ? `${text(record.deliveryType)} (dry run)` : text(record.deliveryType),
         text(record.source),
-        text(record.target),
+        text(record.target ?? record.ephemeralCluster),
         text(record.snapshotAt),
         text(record.state),
         formatDuration(record.rtoSeconds as number | undefined),
         formatDuration(record.rpoSeconds as number | undefined),
         verifiedColumn(record),
+        ...(ephemeral ? [formatClusterHours(record.clusterHours), formatUsd(record.costUsd)] : []),
       ]),
     );
     if (!flags.checks) return;
@@ -204,11 +223,30 @@ async function listOperations(
     .slice(0, limit);
 }
 
-/** The outcome log line's record, with `state` for operations still running. */
+/** The outcome log line's record, with `state` for operations still running, and an ephemeral target's cost. */
 function historyRecord(operation: Operation): Record<string, unknown> {
   const running = operation.verification?.requestedAt !== undefined ? 'verifying' : 'running';
   const state = operation.outcome ?? (operation.restoreJobId ? running : 'starting');
-  return { state, ...outcomeRecord(operation) };
+  return { state, ...outcomeRecord(operation), ...ephemeralCost(operation) };
+}
+
+/** An ephemeral drill target's cluster (`groupId/name`), cluster-hours and estimated cost, as the workflow recorded them. */
+function ephemeralCost(operation: Operation): Record<string, unknown> {
+  const cluster = operation.ephemeralCluster;
+  if (cluster === undefined) return {};
+  return {
+    ephemeralCluster: `${cluster.groupId}/${cluster.clusterName}`,
+    ...(cluster.clusterHours === undefined ? {} : { clusterHours: cluster.clusterHours }),
+    ...(cluster.estimatedCostUsd === undefined ? {} : { costUsd: cluster.estimatedCostUsd }),
+  };
+}
+
+function formatClusterHours(value: unknown): string | undefined {
+  return typeof value === 'number' ? `${value.toFixed(2)} h` : undefined;
+}
+
+function formatUsd(value: unknown): string | undefined {
+  return typeof value === 'number' ? `$${value.toFixed(2)}` : undefined;
 }
 
 /** `passed (RPO 42s)`, `failed`, `unknown`, `pending`, or `-` for a restore that was not verified. */

@@ -31,3 +31,11 @@ export const DRILL_METRIC_NAMES = {
   /** 1 for a failed or missed run, 0 for a passed one: the drill's alarm keeps the last run's state. */
   notPassed: 'DrillRunNotPassed',
 } as const;
+
+/**
+ * Ephemeral drill targets, with [service]: `clusterLeftover` counts drill clusters the workflow could not delete (or
+ * found still there when it should be gone); the stack's EphemeralClusterLeftover alarm fires on any.
+ */
+export const EPHEMERAL_METRIC_NAMES = {
+  clusterLeftover: 'EphemeralClusterLeftover',
+} as const;

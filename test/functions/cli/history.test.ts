@@ -211,6 +211,9 @@ describe.concurrent('CLI: atlas-restore history', () => {
       '1',
       '4',
       '9',
+      '',
+      '',
+      '',
     ]);
   });
 
@@ -344,5 +347,80 @@ describe.concurrent('CLI: atlas-restore history', () => {
     expect(result.stdout).toBe('');
     expect(result.stderr).toMatch(/^atlas-restore: [^\n]+ \(see atlas-restore [a-z ]*--help\)\n$/);
     expect(result.stderr).toMatch(message);
+  });
+});
+
+// Its own table, after the concurrent tests above: three more spawned CLIs beside them cost each seconds on a loaded
+// machine.
+describe('CLI: atlas-restore history, ephemeral drill targets', () => {
+  let aws: LocalAws;
+  beforeAll(async () => {
+    aws = await startLocalAws({ prefix: 'history-ephemeral' });
+  });
+  afterAll(async () => {
+    await aws.stop();
+  });
+
+  it('shows an ephemeral drill’s cluster, cluster-hours and cost estimate as the workflow recorded them', {
+    timeout: 90_000,
+  }, async ({ expect }) => {
+    // Prepare
+    const DRILL_PROJECT = '6a1b2c3d4e5f6a7b8c9d0e1f';
+    const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
+    const { targetGroupId: _group, targetClusterName: _name, ...source } = drill;
+    await ledger.create(
+      operation(
+        'ephemeral-2026-11-27',
+        1,
+        { ...source, ephemeralTarget: { groupId: DRILL_PROJECT } },
+        {
+          outcome: 'succeeded',
+          outcomeReason: `restore job ${JOB} completed`,
+          ephemeralCluster: {
+            groupId: DRILL_PROJECT,
+            clusterName: 'drill-0a1b2c3d4e',
+            createdByOperation: 'ephemeral-2026-11-27',
+            claimToken: 'claim-1',
+            claimedAt: NOW - DAY_MS,
+            instanceSize: 'M30',
+            hourlyPriceUsd: 0.54,
+            clusterHours: 1.25,
+            estimatedCostUsd: 0.675,
+          },
+        },
+      ),
+    );
+    await ledger.create(OPERATIONS[2] as Operation);
+    const ephemeralEnv = {
+      AWS_REGION: 'us-east-1',
+      AWS_ACCESS_KEY_ID: 'local',
+      AWS_SECRET_ACCESS_KEY: 'local',
+      AWS_ENDPOINT_URL_DYNAMODB: aws.dynamodbEndpoint,
+      LEDGER_TABLE_NAME: aws.tableName,
+    };
+
+    // Act
+    const listed = await runCli(['history'], ephemeralEnv);
+    const json = await runCli(['history', '--json'], ephemeralEnv);
+    const csv = await runCli(['history', '--csv'], ephemeralEnv);
+
+    // Assess
+    const [header, ephemeralRow, fixedRow] = listed.stdout.trimEnd().split('\n');
+    expect(listed.stderr).toBe('');
+    expect(header).toMatch(/\sRTO\s+RPO\s+CLUSTER-HOURS\s+COST$/);
+    expect(ephemeralRow).toMatch(
+      new RegExp(
+        `ephemeral-2026-11-27\\s+automated\\s+\\S+/prod\\s+${DRILL_PROJECT}/drill-0a1b2c3d4e\\s.*\\s1\\.25 h\\s+\\$0\\.68$`,
+      ),
+    );
+    expect(fixedRow).toMatch(/drill-2026-11-25\s.*\s3h 00m\s+-\s+-$/);
+    expect(JSON.parse(json.stdout)[0]).toMatchObject({
+      operationId: 'ephemeral-2026-11-27',
+      ephemeralCluster: `${DRILL_PROJECT}/drill-0a1b2c3d4e`,
+      clusterHours: 1.25,
+      costUsd: 0.675,
+    });
+    expect(JSON.parse(json.stdout)[1]).not.toHaveProperty('clusterHours');
+    expect(csv.stdout.split('\r\n')[1]).toMatch(new RegExp(`,${DRILL_PROJECT}/drill-0a1b2c3d4e,1\\.25,0\\.675$`));
   });
 });
