@@ -8,7 +8,11 @@ const iso = (epochMs: number | undefined) => (epochMs === undefined ? '?' : new 
 /** `automated restore of 5f…/prod (snapshot latest) onto 5f…/dr-drill`: a request in one phrase. */
 export function describeRequest(request: RestoreRequest): string {
   const source = clusterKey(request);
-  const target = `${request.targetGroupId}/${request.targetClusterName}`;
+  const ephemeral = request.ephemeralTarget;
+  const target =
+    ephemeral === undefined
+      ? `${request.targetGroupId}/${request.targetClusterName}`
+      : `a new drill cluster in ${ephemeral.groupId} (named ${ephemeral.namePrefix ?? 'drill-'}…)`;
   const snapshot = `snapshot ${request.snapshotId ?? 'latest'}`;
   const what =
     request.deliveryType === 'download'
@@ -38,6 +42,7 @@ export function narrateSteps(previous: Operation | undefined, next: Operation, n
       `deferred (${next.deferAttempts}): ${next.lastDeferReason ?? 'blocked'}; next check in ${until(next.pending?.dueAt)}`,
     );
   }
+  lines.push(...narrateEphemeralCluster(previous, next));
   if (next.restoreJobId !== undefined && previous?.restoreJobId === undefined) {
     lines.push(
       next.snapshotId === undefined
@@ -54,7 +59,8 @@ export function narrateSteps(previous: Operation | undefined, next: Operation, n
   if (next.verification?.requestedAt !== undefined && previous?.verification?.requestedAt === undefined) {
     lines.push('verification requested: the verifier is checking the restored cluster');
   }
-  if (next.polls > (previous?.polls ?? 0) && next.outcome === undefined && next.restoreEnd === undefined) {
+  const polledJob = next.restoreJobId !== undefined && next.restoreEnd === undefined;
+  if (next.polls > (previous?.polls ?? 0) && next.outcome === undefined && polledJob) {
     const running = formatDuration(next.submittedAt === undefined ? undefined : (now - next.submittedAt) / 1000);
     lines.push(
       `poll ${next.polls}: restore job ${next.restoreJobId} running for ${running}; next poll in ${until(next.pending?.dueAt)}`,
@@ -66,6 +72,30 @@ export function narrateSteps(previous: Operation | undefined, next: Operation, n
   if (next.outcome !== undefined && previous?.outcome === undefined) {
     lines.push(describeOutcome(next));
     lines.push(...describeVerificationLines(next));
+  }
+  return lines;
+}
+
+/** An ephemeral drill target's life: created, ready, deletion asked, gone (with its cluster-hours). */
+function narrateEphemeralCluster(previous: Operation | undefined, next: Operation): string[] {
+  const cluster = next.ephemeralCluster;
+  if (cluster === undefined) return [];
+  const before = previous?.ephemeralCluster;
+  const name = `${cluster.groupId}/${cluster.clusterName}`;
+  const lines: string[] = [];
+  if (cluster.createdAt !== undefined && before?.createdAt === undefined) {
+    lines.push(`${cluster.adopted ? 'adopted' : 'created'} drill cluster ${name} (${cluster.instanceSize})`);
+  }
+  if (cluster.idleAt !== undefined && before?.idleAt === undefined) lines.push(`drill cluster ${name} is ready`);
+  if (cluster.deleteRequestedAt !== undefined && before?.deleteRequestedAt === undefined) {
+    lines.push(`deleting drill cluster ${name}`);
+  }
+  if (cluster.deletedAt !== undefined && before?.deletedAt === undefined) {
+    const hours = cluster.clusterHours === undefined ? '' : ` after ${cluster.clusterHours.toFixed(2)} cluster-hours`;
+    lines.push(`drill cluster ${name} deleted${hours}`);
+  }
+  if (cluster.deleteRefused !== undefined && before?.deleteRefused === undefined) {
+    lines.push(`drill cluster ${name} NOT deleted: ${cluster.deleteRefused}`);
   }
   return lines;
 }

@@ -83,3 +83,61 @@ describe('CLI: the operation narrative of a verified restore', () => {
     expect(stateOf(finished)).toBe('succeeded');
   });
 });
+
+describe('CLI: the operation narrative of a drill with an ephemeral target', () => {
+  const DRILL_PROJECT = '6a1b2c3d4e5f6a7b8c9d0e1f';
+  const request = {
+    groupId: '5f1a2b3c4d5e6f7a8b9c0d1e',
+    clusterName: 'prod',
+    deliveryType: 'automated' as const,
+    ephemeralTarget: { groupId: DRILL_PROJECT, namePrefix: 'drill-' },
+    requestId: 'drill-eph',
+  };
+  const claimed = {
+    groupId: DRILL_PROJECT,
+    clusterName: 'drill-0a1b2c3d4e',
+    createdByOperation: 'drill-eph',
+    claimToken: 'c1',
+    claimedAt: T0,
+    instanceSize: 'M10',
+  };
+  const accepted: Operation = { ...newOperation(request, T0, workflowConfig(), 't0'), step: 1, polls: 1 };
+  const created: Operation = { ...accepted, step: 2, polls: 2, ephemeralCluster: { ...claimed, createdAt: T0 + 1000 } };
+  const ready: Operation = {
+    ...created,
+    step: 3,
+    ephemeralCluster: { ...claimed, createdAt: T0 + 1000, idleAt: T0 + 600_000 },
+  };
+  const gone: Operation = {
+    ...ready,
+    step: 9,
+    ephemeralCluster: {
+      ...claimed,
+      createdAt: T0 + 1000,
+      idleAt: T0 + 600_000,
+      deleteRequestedAt: T0 + 900_000,
+      deletedAt: T0 + 1_200_000,
+      clusterHours: 0.33,
+    },
+  };
+
+  it('names the drill cluster instead of an undefined target, and tells its creation, readiness and deletion', () => {
+    // Act
+    const lines = [
+      ...narrateSteps(undefined, accepted, T0),
+      ...narrateSteps(accepted, created, T0 + 1000),
+      ...narrateSteps(created, ready, T0 + 600_000),
+      ...narrateSteps(ready, gone, T0 + 1_200_000),
+    ];
+
+    // Assess
+    expect(lines.join('\n')).not.toContain('undefined');
+    expect(lines).toEqual([
+      `accepted: automated restore of 5f1a2b3c4d5e6f7a8b9c0d1e/prod (snapshot latest) onto a new drill cluster in ${DRILL_PROJECT} (named drill-…) (operation drill-eph)`,
+      `created drill cluster ${DRILL_PROJECT}/drill-0a1b2c3d4e (M10)`,
+      `drill cluster ${DRILL_PROJECT}/drill-0a1b2c3d4e is ready`,
+      `deleting drill cluster ${DRILL_PROJECT}/drill-0a1b2c3d4e`,
+      `drill cluster ${DRILL_PROJECT}/drill-0a1b2c3d4e deleted after 0.33 cluster-hours`,
+    ]);
+  });
+});
