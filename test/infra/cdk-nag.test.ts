@@ -53,6 +53,14 @@ const FULL_CONFIG: OrchestratorConfigInput = {
   alarmEmails: ['oncall@example.com'],
   reservedConcurrency: 5,
   removalPolicy: 'destroy',
+  verification: {
+    ...sampleConfig().verification,
+    vpc: {
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    },
+  },
 };
 
 describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
@@ -81,16 +89,35 @@ describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
         )
         .sort(),
     ).toEqual([
+      // In a VPC only: Lambda's network interface permissions, which EC2 cannot scope further (vpc-placement.ts).
+      ...(input.verification?.vpc
+        ? [
+            'Resource::*',
+            'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*',
+          ].flatMap((finding) =>
+            ['HeartbeatWriter', 'Verifier'].map(
+              (owner) => `AwsSolutions-IAM5[${finding}] at NagTest/${owner}/NetworkInterfaces/Resource`,
+            ),
+          )
+        : []),
       'Serverless-LambdaDLQ at NagTest/DrillJudge/Handler/Resource',
+      'Serverless-LambdaDLQ at NagTest/HeartbeatWriter/Handler/Resource',
       'Serverless-LambdaDLQ at NagTest/RestoreFunction/Handler/Resource',
+      'Serverless-LambdaDLQ at NagTest/Verifier/Handler/Resource',
       expect.stringMatching(
         /^Serverless-LambdaEventSourceMappingDestination at NagTest\/RestoreFunction\/Handler\/SqsEventSource:.*\/Resource$/,
       ),
+      expect.stringMatching(
+        /^Serverless-LambdaEventSourceMappingDestination at NagTest\/Verifier\/Handler\/SqsEventSource:.*\/Resource$/,
+      ),
       'Serverless-LambdaTracing at NagTest/DrillJudge/Handler/Resource',
+      'Serverless-LambdaTracing at NagTest/HeartbeatWriter/Handler/Resource',
       'Serverless-LambdaTracing at NagTest/RestoreFunction/Handler/Resource',
+      'Serverless-LambdaTracing at NagTest/Verifier/Handler/Resource',
       ...(input.alarmEmails?.length
         ? ['Serverless-SNSRedrivePolicy at NagTest/Monitoring/AlarmTopic/oncall@example.com/Resource']
         : []),
+      'Serverless-SQSRedrivePolicy at NagTest/Verifier/Queues/DeadLetterQueue/Resource',
       'Serverless-SQSRedrivePolicy at NagTest/WorkQueues/DeadLetterQueue/Resource',
     ]);
     for (const finding of acknowledged) expect(finding.reason?.trim().length).toBeGreaterThan(40);
