@@ -1,8 +1,79 @@
-// TEMPORARY entry point on branch wt-verify-infra, so the stack can be built and tested before branch wt-verifier
-// lands: replaced by its functions/ entry point when merged. Never merged as is.
-import { MongoClient } from 'mongodb';
+/**
+ * The heartbeat writer's Lambda entry point, invoked by a schedule (every minute by default): one heartbeat
+ * `{ seq, at, writer }` into the capped heartbeat collection of each source (the event's `sources`, else
+ * HEARTBEAT_SOURCES). The verifier measures the RPO a restore achieved from the newest one it finds.
+ */
+import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import * as z from 'zod';
+import { createAtlasClient } from './core/atlas/client.ts';
+import { cachedSecretDocument, secretsManagerCredentials } from './core/credentials/secrets-manager.ts';
+import { createLogger } from './core/reporting/logger.ts';
+import { heartbeatEnvironment, heartbeatEvent, loadEnvironment } from './core/verification/config.ts';
+import { databaseLoginDocument, databaseLogins } from './core/verification/database-logins.ts';
+import { type HeartbeatReport, writeHeartbeats } from './core/verification/heartbeat-writer.ts';
+import { mongoConnector } from './core/verification/mongodb-database.ts';
+import { systemClock } from './core/workflow/ports.ts';
 
-export const handler = async (): Promise<{ batchItemFailures: [] }> => {
-  if (process.env.NEVER_SET_TEMPORARY_ENTRY === 'x') await new MongoClient('mongodb://127.0.0.1').close();
-  return { batchItemFailures: [] };
+const logger = createLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'atlas-restore-heartbeat-writer' });
+
+function readEnvironment() {
+  try {
+    return loadEnvironment(heartbeatEnvironment, process.env);
+  } catch (error) {
+    logger.error('invalid configuration', { error });
+    throw error;
+  }
+}
+
+const env = readEnvironment();
+const secrets = new SecretsManagerClient({});
+const atlas = createAtlasClient({
+  credentials: secretsManagerCredentials({ secretId: env.ATLAS_SECRET_ID, client: secrets }),
+  ...(env.ATLAS_BASE_URL ? { baseUrl: env.ATLAS_BASE_URL } : {}),
+  logger: {
+    warn: (message, attributes) => logger.warn(message, attributes ?? {}),
+    debug: (message, attributes) => logger.debug(message, attributes ?? {}),
+  },
+});
+const deps = {
+  atlas,
+  connector: mongoConnector({
+    appName: 'atlas-restore-heartbeat-writer',
+    ...(env.ATLAS_TLS_CA_FILE ? { tlsCAFile: env.ATLAS_TLS_CA_FILE } : {}),
+  }),
+  logins: databaseLogins({
+    secret: cachedSecretDocument({
+      secretId: env.HEARTBEAT_DATABASE_SECRET_ID,
+      client: secrets,
+      schema: databaseLoginDocument,
+    }),
+    atlas,
+    now: systemClock.now,
+    log: logger,
+  }),
+  clock: systemClock,
+  log: logger,
+  now: Date.now,
 };
+
+/** Fails (so Lambda counts an error) when any source was not written; every other source still got its heartbeat. */
+export async function handler(
+  event: unknown,
+  context: { getRemainingTimeInMillis(): number; functionName?: string },
+): Promise<{ heartbeats: HeartbeatReport[] }> {
+  const parsed = heartbeatEvent.safeParse(event ?? {});
+  if (!parsed.success) {
+    logger.error('heartbeat event is invalid', { issues: z.prettifyError(parsed.error) });
+    throw new Error(`Invalid heartbeat event: ${z.prettifyError(parsed.error)}`);
+  }
+  const sources = parsed.data.sources ?? env.HEARTBEAT_SOURCES;
+  const heartbeats = await writeHeartbeats(deps, sources, {
+    ...(env.HEARTBEAT_DATABASE ? { database: env.HEARTBEAT_DATABASE } : {}),
+    ...(env.HEARTBEAT_COLLECTION ? { collection: env.HEARTBEAT_COLLECTION } : {}),
+    writer: context.functionName ?? 'atlas-restore-heartbeat-writer',
+    deadline: Date.now() + context.getRemainingTimeInMillis() - 3_000,
+  });
+  const failed = heartbeats.filter((report) => !report.written).map((report) => report.source);
+  if (failed.length > 0) throw new Error(`heartbeats not written on ${failed.join(', ')} (see the log for why)`);
+  return { heartbeats };
+}

@@ -11,6 +11,7 @@ import { type LambdaConfig, loadLambdaConfig } from './core/config.ts';
 import { secretsManagerCredentials } from './core/credentials/secrets-manager.ts';
 import { createDynamoDbLedger } from './core/ledger/dynamodb-ledger.ts';
 import { createSqsQueue } from './core/queue/sqs-queue.ts';
+import { createSqsVerificationQueue } from './core/queue/sqs-verification-queue.ts';
 import { createLogger } from './core/reporting/logger.ts';
 import { createPowertoolsReporter } from './core/reporting/reporter.ts';
 import { createHandler } from './core/workflow/lambda-handler.ts';
@@ -39,13 +40,18 @@ const atlas = createAtlasClient({
   },
 });
 
+const sqs = new SQSClient({});
+
 const service = createRestoreService({
   atlas,
   queue: createSqsQueue({
-    client: new SQSClient({}),
+    client: sqs,
     workQueueUrl: config.workQueueUrl,
     deadLetterQueueUrl: config.deadLetterQueueUrl,
   }),
+  ...(config.verificationQueueUrl
+    ? { verificationQueue: createSqsVerificationQueue({ client: sqs, queueUrl: config.verificationQueueUrl }) }
+    : {}),
   ledger: createDynamoDbLedger({ client: new DynamoDBClient({}), tableName: config.ledgerTableName }),
   clock: systemClock,
   config: config.workflow,

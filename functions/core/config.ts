@@ -23,6 +23,8 @@ export interface WorkflowConfig {
    * claim younger than this is never taken over, so two POSTs cannot race.
    */
   readonly claimLeaseSeconds: number;
+  /** Verified drills: how long the verify phase waits for the verifier's result before recording it unknown. */
+  readonly verifyMaxMinutes: number;
 }
 
 /**
@@ -43,6 +45,7 @@ export const defaultWorkflowConfig: WorkflowConfig = {
   cancelOnTimeout: false,
   ledgerRetentionDays: 400,
   claimLeaseSeconds: 900,
+  verifyMaxMinutes: 30,
 };
 
 type ListKey = 'allowedTargets' | 'sourceOverwriteAllowed' | 'allowedSources' | 'downloadAllowedSources';
@@ -78,6 +81,8 @@ export interface LambdaConfig {
   readonly workQueueUrl: string;
   readonly deadLetterQueueUrl: string;
   readonly ledgerTableName: string;
+  /** The verifier's queue (verified drills); unset, requests with `verify` are refused. */
+  readonly verificationQueueUrl: string | undefined;
   readonly workflow: WorkflowConfig;
 }
 
@@ -152,6 +157,8 @@ const environment = z
     CANCEL_ON_TIMEOUT: z.stringbool().default(false),
     LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(400),
     CLAIM_LEASE_SECONDS: seconds(900, 3600),
+    VERIFICATION_QUEUE_URL: z.url().optional(),
+    VERIFY_MAX_MINUTES: z.coerce.number().int().min(1).max(720).default(30),
   })
   .superRefine((env, context) => {
     if (env.POLL_MAX_DELAY_SECONDS < env.POLL_MIN_DELAY_SECONDS) {
@@ -200,6 +207,7 @@ export function loadLambdaConfig(env: Readonly<Record<string, string | undefined
     workQueueUrl: e.WORK_QUEUE_URL,
     deadLetterQueueUrl: e.DEAD_LETTER_QUEUE_URL,
     ledgerTableName: e.LEDGER_TABLE_NAME,
+    verificationQueueUrl: e.VERIFICATION_QUEUE_URL,
     workflow: {
       ...defaultWorkflowConfig,
       allowedTargets: e.ALLOWED_TARGETS,
@@ -213,6 +221,7 @@ export function loadLambdaConfig(env: Readonly<Record<string, string | undefined
       cancelOnTimeout: e.CANCEL_ON_TIMEOUT,
       ledgerRetentionDays: e.LEDGER_RETENTION_DAYS,
       claimLeaseSeconds: e.CLAIM_LEASE_SECONDS,
+      verifyMaxMinutes: e.VERIFY_MAX_MINUTES,
     },
   };
 }

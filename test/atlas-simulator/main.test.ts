@@ -2,12 +2,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
+import { MongoClient } from 'mongodb';
 import { describe, expect, it } from 'vitest';
 import { SimulatedClock } from './clock.ts';
 import { digestAuthorization, rawRequest, V2023 } from './test-client.ts';
 
 describe('npm run sim', () => {
-  it('prints one JSON line with the URL, credentials and ids, serves, and exits cleanly on SIGTERM', async () => {
+  it('prints one JSON line with the URL, credentials, ids, connection strings, CA file and database users; the driver reads the source with them; exits cleanly on SIGTERM', async () => {
     // Prepare
     const main = fileURLToPath(new URL('./main.ts', import.meta.url));
     const child = spawn(process.execPath, [main, '--port', '0', '--scale', '60', '--snapshot-in-progress'], {
@@ -17,7 +18,10 @@ describe('npm run sim', () => {
     const [firstLine] = (await once(lines, 'line')) as [string];
 
     // Act
-    const printed = JSON.parse(firstLine) as Record<string, string>;
+    const printed = JSON.parse(firstLine) as Record<string, string> & {
+      connectionStrings: Record<string, string>;
+      databaseUsers: { verifier: { username: string; password: string } };
+    };
     const path = `/api/atlas/v2/groups/${printed.groupId}/clusters/${printed.sourceClusterName}/backup/snapshots/${printed.inProgressSnapshotId}`;
     const probe = await rawRequest(`${printed.baseUrl}${path}`, { method: 'GET', headers: {} });
     const nonce = /nonce="([^"]+)"/.exec(probe.headers['www-authenticate'] ?? '')?.[1] ?? '';
@@ -31,6 +35,19 @@ describe('npm run sim', () => {
       method: 'GET',
       headers: { accept: V2023, authorization: digestAuthorization(credentials, 'GET', path, nonce, 1) },
     });
+    const driver = new MongoClient(printed.connectionStrings[printed.sourceClusterName ?? ''] ?? '', {
+      auth: printed.databaseUsers.verifier,
+      tlsCAFile: printed.caFile ?? '',
+      serverSelectionTimeoutMS: 5000,
+    });
+    const newestHeartbeat = await driver
+      .db('atlas_restore')
+      .collection('heartbeats')
+      .find()
+      .sort({ seq: -1 })
+      .limit(1)
+      .toArray()
+      .finally(() => driver.close());
     child.kill('SIGTERM');
     const [exitCode] = await once(child, 'exit');
 
@@ -38,6 +55,9 @@ describe('npm run sim', () => {
     expect(Object.keys(printed).sort()).toEqual(
       [
         'baseUrl',
+        'caFile',
+        'connectionStrings',
+        'databaseUsers',
         'clientId',
         'clientSecret',
         'completedSnapshotId',
@@ -52,6 +72,10 @@ describe('npm run sim', () => {
     expect(printed.baseUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
     expect(snapshot.status).toBe(200);
     expect(snapshot.json).toMatchObject({ id: printed.inProgressSnapshotId, snapshotType: 'onDemand' });
+    expect(Object.keys(printed.connectionStrings).sort()).toEqual(
+      [printed.sourceClusterName, printed.targetClusterName].sort(),
+    );
+    expect(newestHeartbeat[0]).toMatchObject({ writer: 'seed', seq: 36 * 60 });
     expect(exitCode).toBe(0);
   });
 });

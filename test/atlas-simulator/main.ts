@@ -9,7 +9,9 @@ import { startAtlasSimulator } from './server.ts';
 const HELP = `Usage: npm run sim -s -- [options]
 
 Serves the Atlas Admin API simulator on 127.0.0.1 until killed (Ctrl-C), and prints one JSON line on stdout: its
-baseUrl, the seeded project and clusters, snapshot ids and credentials (service account and API key).
+baseUrl, the seeded project and clusters, snapshot ids and credentials (service account and API key), each
+cluster's connection string (connectionStrings: MongoDB wire protocol, TLS), the CA file the driver must trust
+(caFile) and the seeded database users (databaseUsers: verifier, heartbeatWriter).
 
 Options:
   --port N                  port to listen on (default 0: any free port)
@@ -23,6 +25,8 @@ Example:
   npm run sim -s -- --scale 60 > sim.json &
   export MONGODB_ATLAS_BASE_URL=$(jq -r .baseUrl sim.json) MONGODB_ATLAS_CLIENT_ID=$(jq -r .clientId sim.json) \\
     MONGODB_ATLAS_CLIENT_SECRET=$(jq -r .clientSecret sim.json)
+  mongosh "$(jq -r '.connectionStrings["orders-prod"]' sim.json)" --tlsCAFile "$(jq -r .caFile sim.json)" \\
+    -u drill-verifier -p "$(jq -r .databaseUsers.verifier.password sim.json)"
 `;
 
 let values: { port: string; scale: string; 'snapshot-in-progress': boolean; sharded: boolean; help: boolean };
@@ -56,8 +60,19 @@ const simulator = await startAtlasSimulator({
   clock: new SimulatedClock({ scale }),
   seed: { onDemandSnapshotInProgress: values['snapshot-in-progress'], sharded: values.sharded },
 });
-const { credentials, ...ids } = simulator.seed;
-process.stdout.write(`${JSON.stringify({ baseUrl: simulator.baseUrl, ...ids, ...credentials })}\n`);
+const { credentials, databaseUsers, ...ids } = simulator.seed;
+const { caFile } = await simulator.dataPlane.ready();
+const clusterNames = [ids.sourceClusterName, ids.targetClusterName, ids.shardedClusterName].filter(
+  (name): name is string => name !== undefined && name !== '',
+);
+const connectionStrings = Object.fromEntries(
+  await Promise.all(
+    clusterNames.map(async (name) => [name, await simulator.dataPlane.connectionString(ids.groupId, name)] as const),
+  ),
+);
+process.stdout.write(
+  `${JSON.stringify({ baseUrl: simulator.baseUrl, ...ids, ...credentials, connectionStrings, caFile, databaseUsers })}\n`,
+);
 
 for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.once(signal, () => {

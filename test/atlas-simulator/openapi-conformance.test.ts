@@ -15,6 +15,9 @@ const OPERATIONS = [
   'createBackupRestoreJob',
   'getBackupRestoreJob',
   'cancelBackupRestoreJob',
+  'createDatabaseUser',
+  'getDatabaseUser',
+  'deleteDatabaseUser',
 ] as const;
 type OperationId = (typeof OPERATIONS)[number];
 
@@ -272,6 +275,52 @@ describe('Atlas simulator: every answer validates against the OpenAPI document',
     expect((await expectConformant('getBackupRestoreJob', `${jobs}/${(pit.json as { id: string }).id}`)).status).toBe(
       200,
     );
+  });
+
+  it('answers database users, and their errors, as documented', async () => {
+    // Prepare
+    const { groupId, sourceClusterName } = simulator.seed;
+    const user = {
+      groupId,
+      databaseName: 'admin',
+      username: 'drill-temp',
+      password: 'a-long-password',
+      roles: [{ roleName: 'read', databaseName: 'shop' }],
+      scopes: [{ name: sourceClusterName, type: 'CLUSTER' }],
+      deleteAfterDate: new Date(simulator.clock.now() + 3_600_000).toISOString(),
+    };
+
+    // Act and assess
+    expect((await expectConformant('createDatabaseUser', '/databaseUsers', { body: user })).status).toBe(201);
+    expect((await expectConformant('createDatabaseUser', '/databaseUsers', { body: user })).status).toBe(409);
+    expect(
+      (await expectConformant('createDatabaseUser', '/databaseUsers', { body: { ...user, password: 'short' } })).status,
+    ).toBe(400);
+    expect((await expectConformant('getDatabaseUser', '/databaseUsers/admin/drill-temp')).status).toBe(200);
+    expect((await expectConformant('getDatabaseUser', '/databaseUsers/admin/nobody')).status).toBe(404);
+    expect(
+      (await expectConformant('deleteDatabaseUser', '/databaseUsers/admin/drill-temp', { method: 'DELETE' })).status,
+    ).toBe(204);
+    expect(
+      (await expectConformant('deleteDatabaseUser', '/databaseUsers/admin/drill-temp', { method: 'DELETE' })).status,
+    ).toBe(404);
+  });
+
+  it('answers getCluster with connection strings as documented', async () => {
+    // Act
+    const cluster = await expectConformant('getCluster', `/clusters/${simulator.seed.targetClusterName}`, {
+      accept: V2024,
+    });
+
+    // Assess
+    expect(cluster.json).toMatchObject({
+      connectionStrings: {
+        standard: expect.stringMatching(
+          /^mongodb:\/\/127\.0\.0\.1:\d+\/\?tls=true&authSource=admin&replicaSet=atlas-[0-9a-f]{6}-shard-0$/,
+        ),
+        standardSrv: expect.stringMatching(/^mongodb\+srv:\/\/[a-z0-9-]+\.[a-z0-9]+\.mongodb\.net$/),
+      },
+    });
   });
 
   it('answers 429 as documented when the Cloud Backups bucket is empty', async () => {

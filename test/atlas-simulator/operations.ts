@@ -1,3 +1,4 @@
+import { createDatabaseUser, deleteDatabaseUser, getDatabaseUser } from './database-user-operations.ts';
 import { type Operation, type OperationRequest, type OperationResult, requireCluster } from './operation-support.ts';
 import { renderCluster } from './render.ts';
 import {
@@ -30,6 +31,9 @@ const OPERATIONS: Readonly<Record<string, Operation>> = {
   createBackupRestoreJob,
   getBackupRestoreJob,
   cancelBackupRestoreJob,
+  createDatabaseUser,
+  getDatabaseUser,
+  deleteDatabaseUser,
 };
 
 /** Runs one API operation after checking its path parameters; throws AtlasError for error answers. */

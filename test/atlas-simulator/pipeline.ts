@@ -25,7 +25,17 @@ export interface PipelineParts {
   readonly requests: RecordedRequest[];
   /** Aborts pending `delay` faults when the server closes. */
   readonly closing: AbortSignal;
+  /** Starts the clusters' listeners (once) before an answer that shows their connection strings. */
+  readonly dataPlaneReady?: () => Promise<unknown>;
 }
+
+/** Operations whose answers carry `connectionStrings`. */
+const SHOWS_CONNECTION_STRINGS: ReadonlySet<string> = new Set([
+  'getCluster',
+  'listClusters',
+  'createCluster',
+  'updateCluster',
+]);
 
 /**
  * One request, in the order a proxy and Atlas would see it: route, scripted fault, authentication, version
@@ -83,6 +93,7 @@ export function createPipeline(
       if (!slept) return;
     }
 
+    if (operationId !== undefined && SHOWS_CONNECTION_STRINGS.has(operationId)) await parts.dataPlaneReady?.();
     const answer = answerRequest(parts, request, route, url, body);
     if (fault?.kind === 'dropAfterApply') {
       log(null);

@@ -1,3 +1,4 @@
+import type { ClusterHistory } from './data/cluster-history.ts';
 import type { ClusterStateName, ClusterType, DeliveryType, FrequencyType, SnapshotType } from './types.ts';
 
 /** What the simulator stores; the API's JSON is rendered from these and the clock (render.ts). */
@@ -13,6 +14,8 @@ export interface ClusterRecord {
   readonly createdAt: number;
   /** Atlas names replica sets after an internal cluster id, not the cluster name. */
   readonly replicaSetNames: readonly string[];
+  /** The cluster's data through time (the data plane serves `history.data`). */
+  readonly history: ClusterHistory;
 }
 
 export interface SnapshotRecord {
@@ -50,4 +53,6 @@ export interface RestoreJobRecord {
   readonly sharded: boolean;
   readonly replicaSetNames: readonly string[];
   readonly privateDownload: boolean;
+  /** The restore has replaced its target's data (automated and point-in-time jobs, once finished). */
+  dataRestored: boolean;
 }

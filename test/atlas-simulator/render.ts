@@ -7,6 +7,8 @@ export interface RenderContext {
   readonly now: number;
   readonly baseUrl: string;
   readonly durations: LifecycleDurations;
+  /** The port the cluster's data plane listens on, once it listens. */
+  readonly dataPlanePort: (groupId: string, clusterName: string) => number | undefined;
   readonly snapshot: (snapshotId: string) => SnapshotRecord | undefined;
 }
 
@@ -32,7 +34,7 @@ export function renderCluster(cluster: ClusterRecord, context: RenderContext): C
     mongoDBVersion: MONGODB_VERSION,
     versionReleaseSystem: 'LTS',
     terminationProtectionEnabled: false,
-    connectionStrings: { standardSrv: `mongodb+srv://${host}` },
+    connectionStrings: connectionStrings(cluster, host, context),
     replicationSpecs: cluster.replicaSetNames.map((_, index) => ({
       zoneName: 'Zone 1',
       regionConfigs: [
@@ -48,6 +50,19 @@ export function renderCluster(cluster: ClusterRecord, context: RenderContext): C
     labels: [],
     tags: [],
     links: [link(context, path, 'self')],
+  };
+}
+
+/**
+ * `standard` points at the cluster's local wire-protocol listener (TLS, SCRAM users in `admin`): the verifier connects
+ * with it, needing no SRV lookup. `standardSrv` keeps Atlas's form (a DNS name only Atlas resolves).
+ */
+function connectionStrings(cluster: ClusterRecord, host: string, context: RenderContext) {
+  const port = context.dataPlanePort(cluster.groupId, cluster.name);
+  const replicaSet = cluster.clusterType === 'REPLICASET' ? `&replicaSet=${cluster.replicaSetNames[0]}` : '';
+  return {
+    ...(port !== undefined ? { standard: `mongodb://127.0.0.1:${port}/?tls=true&authSource=admin${replicaSet}` } : {}),
+    standardSrv: `mongodb+srv://${host}`,
   };
 }
 

@@ -1,5 +1,6 @@
 /** The operations the simulator serves, by method and path template (operationIds from the OpenAPI slice). */
 const CLUSTER = '/api/atlas/v2/groups/{groupId}/clusters/{clusterName}';
+const DATABASE_USERS = '/api/atlas/v2/groups/{groupId}/databaseUsers';
 const ROUTES: readonly (readonly [method: string, template: string, operationId: string])[] = [
   ['GET', CLUSTER, 'getCluster'],
   ['GET', `${CLUSTER}/backup/snapshots`, 'listBackupSnapshots'],
@@ -12,6 +13,9 @@ const ROUTES: readonly (readonly [method: string, template: string, operationId:
   ['POST', `${CLUSTER}/backup/restoreJobs`, 'createBackupRestoreJob'],
   ['GET', `${CLUSTER}/backup/restoreJobs/{restoreJobId}`, 'getBackupRestoreJob'],
   ['DELETE', `${CLUSTER}/backup/restoreJobs/{restoreJobId}`, 'cancelBackupRestoreJob'],
+  ['POST', DATABASE_USERS, 'createDatabaseUser'],
+  ['GET', `${DATABASE_USERS}/{databaseName}/{username}`, 'getDatabaseUser'],
+  ['DELETE', `${DATABASE_USERS}/{databaseName}/{username}`, 'deleteDatabaseUser'],
 ];
 
 export const TOKEN_PATH = '/api/oauth/token';
@@ -19,7 +23,7 @@ export const REVOKE_PATH = '/api/oauth/revoke';
 
 /** Every snapshot and restore-job call: the Cloud Backups rate-limit set. */
 export const CLOUD_BACKUP_OPERATIONS: ReadonlySet<string> = new Set(
-  ROUTES.map(([, , operationId]) => operationId).filter((operationId) => operationId !== 'getCluster'),
+  ROUTES.filter(([, template]) => template.includes('/backup/')).map(([, , operationId]) => operationId),
 );
 
 export type RouteMatch =

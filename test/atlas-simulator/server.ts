@@ -6,9 +6,12 @@ import { FaultScript } from './faults.ts';
 import { DEFAULT_DURATIONS } from './lifecycle.ts';
 import { createPipeline } from './pipeline.ts';
 import { TokenBuckets } from './rate-limit.ts';
+import type { ClusterRecord } from './records.ts';
 import { seedStore } from './seed.ts';
 import { SimulatorStore } from './state.ts';
 import type { AtlasSimulator, RecordedRequest, SeedInfo, SimulatorOptions } from './types.ts';
+import type { DataPlaneHost } from './wire/host.ts';
+import type { DataPlane } from './wire/server.ts';
 
 const FIVE_MINUTES_MS = 300_000;
 
@@ -28,8 +31,18 @@ export async function startAtlasSimulator(options: SimulatorOptions = {}): Promi
   const requests: RecordedRequest[] = [];
   const closing = new AbortController();
   const seeded = options.seed === false ? undefined : seedStore(store, options.seed ?? {}, auth.credentials);
+  const dataPlane = lazyDataPlane(store);
 
-  const pipeline = createPipeline({ clock, store, auth, faults, buckets, requests, closing: closing.signal });
+  const pipeline = createPipeline({
+    clock,
+    store,
+    auth,
+    faults,
+    buckets,
+    requests,
+    closing: closing.signal,
+    dataPlaneReady: dataPlane.ready,
+  });
   const server = createServer((request, response) => {
     pipeline(request, response).catch(() => request.socket.destroy());
   });
@@ -48,6 +61,17 @@ export async function startAtlasSimulator(options: SimulatorOptions = {}): Promi
     clock,
     state: store,
     faults,
+    dataPlane: {
+      ready: dataPlane.ready,
+      faults: store.dataFaults,
+      connectionString: async (groupId, clusterName) => {
+        await dataPlane.ready();
+        const cluster = store.cluster(groupId, clusterName);
+        return (cluster?.connectionStrings as { standard?: string } | undefined)?.standard;
+      },
+      commands: (cluster) => dataPlane.started()?.commands(cluster) ?? [],
+      lockTakingCommands: (cluster) => dataPlane.started()?.lockTakingCommands(cluster) ?? [],
+    },
     requests,
     rotateCredentials: () => auth.rotate(),
     setProjectAccess: (groupId, access) => auth.setProjectAccess(groupId, access),
@@ -55,10 +79,70 @@ export async function startAtlasSimulator(options: SimulatorOptions = {}): Promi
     setApiAccessList: (addresses) => auth.setApiAccessList(addresses),
     close: async () => {
       closing.abort();
+      await dataPlane.close();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       await closed;
     },
+  };
+}
+
+/**
+ * The clusters' wire-protocol listeners, started on first need (getCluster, or a test asking): generating the CA and
+ * loading the wire server cost most of a second, which the many tests that never connect to a cluster do not pay.
+ * Once started, every cluster has a listener, and clusters added later get theirs.
+ */
+function lazyDataPlane(store: SimulatorStore) {
+  let plane: DataPlane | undefined;
+  let starting: Promise<DataPlane> | undefined;
+  let closed = false;
+  const listening = new Set<Promise<void>>();
+  const listen = (dataPlane: DataPlane, cluster: ClusterRecord) => {
+    const started: Promise<void> = dataPlane
+      .listen(cluster.groupId, cluster.name, { setName: cluster.replicaSetNames[0] ?? cluster.name })
+      .then(({ port }) => {
+        store.dataPlanePorts.set(`${cluster.groupId}/${cluster.name}`, port);
+      })
+      .catch(() => {})
+      .finally(() => listening.delete(started));
+    listening.add(started);
+  };
+  const start = async (): Promise<DataPlane> => {
+    const { startDataPlane } = await import('./wire/server.ts');
+    const dataPlane = await startDataPlane({ host: dataPlaneHost(store) });
+    if (closed) {
+      await dataPlane.close();
+      return dataPlane;
+    }
+    plane = dataPlane;
+    store.onClusterAdded = (cluster) => listen(dataPlane, cluster);
+    for (const cluster of store.allClusters()) listen(dataPlane, cluster);
+    return dataPlane;
+  };
+  return {
+    /** Starts the listeners (once) and waits until every cluster listens; answers the CA file for `tlsCAFile`. */
+    ready: async (): Promise<{ caFile: string }> => {
+      starting ??= start();
+      const dataPlane = await starting;
+      await Promise.all(listening);
+      return { caFile: dataPlane.caFile };
+    },
+    started: () => plane,
+    close: async () => {
+      closed = true;
+      store.onClusterAdded = undefined;
+      if (starting) await (await starting).close();
+    },
+  };
+}
+
+/** The simulator as the wire server's host: data settled, users per project, its clock, reachability. */
+function dataPlaneHost(store: SimulatorStore): DataPlaneHost {
+  return {
+    clusterData: (groupId, clusterName) => store.clusterData(groupId, clusterName),
+    databaseUser: (groupId, clusterName, username) => store.databaseUsers.forCluster(groupId, clusterName, username),
+    now: () => store.clock.now(),
+    reachable: (groupId, clusterName) => store.dataPlaneReachable(groupId, clusterName),
   };
 }
 

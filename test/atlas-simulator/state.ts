@@ -1,5 +1,9 @@
 import { createHash } from 'node:crypto';
 import type { SimulatedClock } from './clock.ts';
+import type { ClusterData } from './data/cluster-data.ts';
+import { ClusterHistory } from './data/cluster-history.ts';
+import { DataPlaneFaults } from './data-plane-faults.ts';
+import { DatabaseUsers } from './database-users.ts';
 import { restoreDuration, restoreJobProgress, snapshotStatus } from './lifecycle.ts';
 import { ObjectIdGenerator } from './object-id.ts';
 import type { ClusterRecord, RestoreJobRecord, SnapshotRecord } from './records.ts';
@@ -28,10 +32,17 @@ export class SimulatorStore implements SimulatorState {
   readonly #snapshots: SnapshotRecord[] = [];
   readonly #restoreJobs: RestoreJobRecord[] = [];
   readonly #flexClusters = new Set<string>();
+  readonly databaseUsers: DatabaseUsers;
+  readonly dataFaults = new DataPlaneFaults();
+  /** The port each cluster's data plane listens on, by `groupId/clusterName`, once it listens. */
+  readonly dataPlanePorts = new Map<string, number>();
+  /** Called for each cluster added (the data plane starts its listener). */
+  onClusterAdded: ((cluster: ClusterRecord) => void) | undefined;
 
   constructor(clock: SimulatedClock, durations: LifecycleDurations) {
     this.clock = clock;
     this.durations = durations;
+    this.databaseUsers = new DatabaseUsers(clock);
   }
 
   addProject(): string {
@@ -62,8 +73,10 @@ export class SimulatorStore implements SimulatorState {
       restoreWindowDays: spec.restoreWindowDays ?? DEFAULT_RESTORE_WINDOW_DAYS,
       createdAt,
       replicaSetNames,
+      history: new ClusterHistory(),
     };
     clusters.set(spec.name, cluster);
+    this.onClusterAdded?.(cluster);
     return renderCluster(cluster, this.renderContext());
   }
 
@@ -169,6 +182,7 @@ export class SimulatorStore implements SimulatorState {
       sharded: cluster.clusterType === 'SHARDED',
       replicaSetNames: cluster.replicaSetNames,
       privateDownload: spec.privateDownload ?? false,
+      dataRestored: false,
     };
     this.#restoreJobs.push(job);
     return job.id;
@@ -193,7 +207,74 @@ export class SimulatorStore implements SimulatorState {
     job.durationMs = Math.min(job.durationMs, Math.max(0, this.clock.now() - job.submittedAt));
   }
 
+  // The data plane.
+
+  /** The cluster's live data, after the restores due onto it (and onto any cluster) have replaced it. */
+  clusterData(groupId: string, clusterName: string): ClusterData | undefined {
+    const cluster = this.findCluster(groupId, clusterName);
+    if (!cluster) return undefined;
+    this.settleRestores();
+    return cluster.history.data;
+  }
+
+  /**
+   * Whether the cluster accepts connections now: not while paused (Atlas refuses connections to a paused cluster),
+   * not while a restore onto it runs (Atlas wipes the target first; clients must not use it), not under the
+   * `unreachable` fault.
+   */
+  dataPlaneReachable(groupId: string, clusterName: string): boolean {
+    const cluster = this.findCluster(groupId, clusterName);
+    return (
+      cluster !== undefined &&
+      !cluster.paused &&
+      !this.dataFaults.isUnreachable(groupId, clusterName) &&
+      this.restoreInProgressOnto(groupId, clusterName) === undefined
+    );
+  }
+
+  /**
+   * Applies, in the order they finished, the automated and point-in-time restores that completed on the simulated
+   * clock and are not yet in their target's data: lazily, before any read of the data. A failed or cancelled job
+   * never gets there (no `finishedAt`) and changes nothing.
+   */
+  settleRestores(): void {
+    const now = this.clock.now();
+    const due = this.#restoreJobs
+      .filter((job) => !job.dataRestored)
+      .map((job) => ({ job, finishedAt: restoreJobProgress(job, now, this.durations).finishedAt }))
+      .filter((entry): entry is { job: RestoreJobRecord; finishedAt: number } => entry.finishedAt !== undefined)
+      .sort((a, b) => a.finishedAt - b.finishedAt);
+    for (const { job, finishedAt } of due) {
+      job.dataRestored = true;
+      const source = this.findCluster(job.groupId, job.clusterName);
+      const target = this.findCluster(job.targetGroupId ?? '', job.targetClusterName ?? '');
+      const instant = this.#restoredInstant(job);
+      if (!source || !target || instant === undefined) continue;
+      const restored = this.dataFaults.restoredData(
+        target.groupId,
+        target.name,
+        source.history.stateAt(instant),
+        finishedAt,
+      );
+      target.history.replaceWith(restored, finishedAt);
+    }
+  }
+
+  /**
+   * The data a restore job brings back: its snapshot's at the snapshot's createdAt (as rendered, whole seconds, so a
+   * client comparing heartbeats with createdAt finds none newer), or the point in time's.
+   */
+  #restoredInstant(job: RestoreJobRecord): number | undefined {
+    if (job.deliveryType === 'pointInTime') return (job.pointInTimeUTCSeconds ?? job.oplogTs ?? 0) * 1000;
+    const startedAt = this.#snapshots.find((snapshot) => snapshot.id === job.snapshotId)?.startedAt;
+    return startedAt === undefined ? undefined : Math.floor(startedAt / 1000) * 1000;
+  }
+
   // Lookups for the API operations.
+
+  allClusters(): ClusterRecord[] {
+    return [...this.#projects.values()].flatMap((clusters) => [...clusters.values()]);
+  }
 
   hasProject(groupId: string): boolean {
     return this.#projects.has(groupId);
@@ -251,6 +332,7 @@ export class SimulatorStore implements SimulatorState {
       now: this.clock.now(),
       baseUrl: this.baseUrl,
       durations: this.durations,
+      dataPlanePort: (groupId, clusterName) => this.dataPlanePorts.get(`${groupId}/${clusterName}`),
       snapshot: (snapshotId) => this.#snapshots.find((snapshot) => snapshot.id === snapshotId),
     };
   }

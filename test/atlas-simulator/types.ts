@@ -1,4 +1,7 @@
 import type { SimulatedClock } from './clock.ts';
+import type { ClusterData } from './data/cluster-data.ts';
+import type { DataPlaneFaults } from './data-plane-faults.ts';
+import type { CommandLogEntry } from './wire/command-log.ts';
 
 /** Simulated milliseconds each lifecycle stage lasts. Defaults follow timings observed on a small real cluster. */
 export interface LifecycleDurations {
@@ -78,6 +81,35 @@ export interface SeedInfo {
   readonly shardedClusterName?: string;
   readonly shardedCompletedSnapshotId?: string;
   readonly credentials: Credentials;
+  /** Seeded SCRAM users of the project (authentication database `admin`), with generated passwords. */
+  readonly databaseUsers?: {
+    /** `drill-verifier`: readAnyDatabase@admin. */
+    readonly verifier: DatabaseUserCredentials;
+    /** `heartbeat-writer`: readWrite@atlas_restore on the heartbeats collection. */
+    readonly heartbeatWriter: DatabaseUserCredentials;
+  };
+}
+
+export interface DatabaseUserCredentials {
+  readonly username: string;
+  readonly password: string;
+}
+
+/** The clusters' wire-protocol listeners (TLS with a generated CA, SCRAM-SHA-256). */
+export interface SimulatorDataPlane {
+  /**
+   * Starts the listeners on first call (getCluster does too) and waits until every cluster listens; answers the CA
+   * certificate file (PEM) for the driver's `tlsCAFile`.
+   */
+  ready(): Promise<{ readonly caFile: string }>;
+  /** Restore faults and unreachable clusters. */
+  readonly faults: DataPlaneFaults;
+  /** getCluster's `connectionStrings.standard` (starting the listeners if needed). */
+  connectionString(groupId: string, clusterName: string): Promise<string | undefined>;
+  /** Every command the clusters received (none before the listeners start), oldest first (optionally for one cluster). */
+  commands(cluster?: { groupId: string; clusterName: string }): CommandLogEntry[];
+  /** The lock-taking commands received (empty: none). */
+  lockTakingCommands(cluster?: { groupId: string; clusterName: string }): CommandLogEntry[];
 }
 
 export type ClusterStateName = 'IDLE' | 'CREATING' | 'UPDATING' | 'DELETING' | 'REPAIRING';
@@ -213,6 +245,10 @@ export interface SimulatorState {
   setRestoreJobOutcome(restoreJobId: string, outcome: 'completed' | 'failed'): void;
   /** Finishes (or, for download, readies) a pending job now, whatever its duration. */
   completeRestoreJob(restoreJobId: string): void;
+  /** The cluster's live data (the restores due onto it applied first), as its wire-protocol listener serves it. */
+  clusterData(groupId: string, clusterName: string): ClusterData | undefined;
+  /** Whether the cluster accepts connections now (not paused, not being restored onto, not made unreachable). */
+  dataPlaneReachable(groupId: string, clusterName: string): boolean;
 }
 
 /** Which requests a fault hits. Every given criterion must match. */
@@ -288,6 +324,7 @@ export interface AtlasSimulator {
   readonly clock: SimulatedClock;
   readonly state: SimulatorState;
   readonly faults: FaultInjector;
+  readonly dataPlane: SimulatorDataPlane;
   /** Every request in arrival order. */
   readonly requests: readonly RecordedRequest[];
   /** New API key and service-account secret; the old ones answer 401 and tokens minted before are revoked. */

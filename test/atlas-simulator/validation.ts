@@ -40,6 +40,58 @@ const onDemandSnapshotRequest = z.object({
 });
 export type OnDemandSnapshotRequest = z.infer<typeof onDemandSnapshotRequest>;
 
+const ISO_DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:\d{2})$/;
+
+/**
+ * createDatabaseUser's body, SCRAM users only (the data plane authenticates with SCRAM-SHA-256), scoped to clusters
+ * only (the simulator has no data lakes nor stream workspaces).
+ */
+const databaseUserRequest = z.object({
+  groupId: z.string().regex(ATLAS_ID),
+  databaseName: z.literal('admin'),
+  username: z.string().min(1).max(1024),
+  password: z.string().min(8),
+  roles: z
+    .array(
+      z.object({ roleName: z.string().min(1), databaseName: z.string().min(1), collectionName: z.string().optional() }),
+    )
+    .min(1),
+  scopes: z.array(z.object({ name: z.string().regex(CLUSTER_NAME), type: z.literal('CLUSTER') })).optional(),
+  deleteAfterDate: z.string().regex(ISO_DATE_TIME).optional(),
+  description: z.string().max(100).optional(),
+  labels: z.array(z.object({ key: z.string().optional(), value: z.string().optional() })).optional(),
+  awsIAMType: z.literal('NONE').optional(),
+  ldapAuthType: z.literal('NONE').optional(),
+  oidcAuthType: z.literal('NONE').optional(),
+  x509Type: z.literal('NONE').optional(),
+});
+export type DatabaseUserRequest = z.infer<typeof databaseUserRequest>;
+
+/**
+ * The body of createDatabaseUser: the project in the body must be the path's, and `deleteAfterDate` must be in the
+ * future and at most a week ahead (the spec's rule), on the simulated clock.
+ */
+export function parseDatabaseUserRequest(body: unknown, groupId: string, now: number): DatabaseUserRequest {
+  const request = parseOrThrow(databaseUserRequest, requireObject(body));
+  if (request.groupId !== groupId) {
+    throw new AtlasError(400, 'INVALID_ATTRIBUTE', `Invalid attribute groupId specified: it must be ${groupId}.`, {
+      parameters: ['groupId', request.groupId],
+    });
+  }
+  if (request.deleteAfterDate !== undefined) {
+    const at = Date.parse(request.deleteAfterDate);
+    if (!(at > now && at <= now + 7 * 86_400_000)) {
+      throw new AtlasError(
+        400,
+        'INVALID_ATTRIBUTE',
+        'Invalid attribute deleteAfterDate specified: it must be in the future and within one week.',
+        { parameters: ['deleteAfterDate', request.deleteAfterDate] },
+      );
+    }
+  }
+  return request;
+}
+
 export function validatePathParams(params: Readonly<Record<string, string>>): void {
   parseOrThrow(pathParams, params);
 }

@@ -18,6 +18,8 @@ import { parse } from 'yaml';
  * readOnly properties are refused in request bodies.
  */
 const SPEC_URL = new URL('../../../shared/atlas-openapi/backup-restore.yaml', import.meta.url);
+/** The second slice (cluster lifecycle, database users, Flex): its paths and components join the first's. */
+const SECOND_SPEC_URL = new URL('../../../shared/atlas-openapi/clusters-users-flex.yaml', import.meta.url);
 
 /** Error statuses the README documents for every operation, validated as ApiError where the spec omits them. */
 const README_ERROR_STATUSES = new Set([400, 401, 403, 404, 405, 406, 409, 410, 415, 429, 500, 503]);
@@ -149,6 +151,7 @@ export function validateAtlasResponse(
 
 function loadDocument(): Document {
   const spec = parse(readFileSync(SPEC_URL, 'utf8')) as Document;
+  mergeDocument(spec, parse(readFileSync(SECOND_SPEC_URL, 'utf8')) as Document);
   for (const pathItem of Object.values(spec.paths ?? {})) {
     for (const operation of Object.values(pathItem ?? {})) {
       if (typeof operation !== 'object' || operation === null || !('responses' in operation)) continue;
@@ -168,6 +171,16 @@ function loadDocument(): Document {
     }
   }
   return spec;
+}
+
+/** Adds the paths and components `from` has and `into` lacks (the first slice wins where both have one). */
+function mergeDocument(into: Document, from: Document): void {
+  into.paths = { ...from.paths, ...into.paths };
+  into.components ??= {};
+  const components = into.components as Record<string, Record<string, unknown>>;
+  for (const [kind, entries] of Object.entries(from.components ?? {})) {
+    components[kind] = { ...(entries as Record<string, unknown>), ...components[kind] };
+  }
 }
 
 function aliasVersionedAsJson(content: Record<string, { schema?: unknown }>): void {

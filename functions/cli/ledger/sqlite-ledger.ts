@@ -218,6 +218,14 @@ export class SqliteLedger implements Ledger {
     return this.#transact({ operations: [args[0]] }, (memory) => memory.markReported(...args));
   }
 
+  recordInventory(...args: Parameters<Ledger['recordInventory']>) {
+    return this.#transact({ operations: [args[0]] }, (memory) => memory.recordInventory(...args));
+  }
+
+  recordVerification(...args: Parameters<Ledger['recordVerification']>) {
+    return this.#transact({ operations: [args[0]] }, (memory) => memory.recordVerification(...args));
+  }
+
   addAtlasCalls(...args: Parameters<Ledger['addAtlasCalls']>) {
     return this.#transact({ operations: [args[0]] }, (memory) => memory.addAtlasCalls(...args));
   }

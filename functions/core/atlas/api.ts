@@ -1,3 +1,4 @@
+import type { DatabaseUser, DatabaseUserRequest } from './database-users.ts';
 import type { Cluster, RestoreJob, RestoreJobRequest, Snapshot } from './model.ts';
 
 /** Per-call limits: the client never waits, sleeps or retries past `deadline` (epoch milliseconds). */
@@ -38,4 +39,14 @@ export interface AtlasApi {
    */
   createRestoreJob(cluster: ClusterRef, request: RestoreJobRequest, options?: CallOptions): Promise<RestoreJob>;
   cancelRestoreJob(cluster: ClusterRef, restoreJobId: string, options?: CallOptions): Promise<void>;
+}
+
+/** Database users, for the verifier's temporary users (the restore workflow never calls these). */
+export interface AtlasDatabaseUsersApi {
+  /** Never retried blindly (a POST); a user that may exist is deleted by its `deleteAfterDate` anyway. */
+  createDatabaseUser(user: DatabaseUserRequest, options?: CallOptions): Promise<DatabaseUser>;
+  deleteDatabaseUser(
+    user: { readonly groupId: string; readonly databaseName: 'admin'; readonly username: string },
+    options?: CallOptions,
+  ): Promise<void>;
 }

@@ -2,9 +2,10 @@ import { setTimeout as delay } from 'node:timers/promises';
 import * as z from 'zod';
 import packageJson from '../../../package.json' with { type: 'json' };
 import type { CredentialsSource } from '../credentials/source.ts';
-import type { AtlasApi, CallOptions, ClusterRef } from './api.ts';
+import type { AtlasApi, AtlasDatabaseUsersApi, CallOptions, ClusterRef } from './api.ts';
 import { createAuthenticatedSender } from './auth.ts';
 import { atlasOrigin } from './base-url.ts';
+import { type DatabaseUser, databaseUserRequestSchema, databaseUserSchema } from './database-users.ts';
 import { DigestSession } from './digest.ts';
 import { createTransport, DEFAULT_MAX_RESPONSE_BYTES, DEFAULT_TIMEOUTS, type HttpResponse } from './http.ts';
 import {
@@ -17,7 +18,7 @@ import {
   snapshotSchema,
 } from './model.ts';
 import { createAccessTokens } from './oauth.ts';
-import { type AtlasOperation, OPERATIONS } from './operations.ts';
+import { type AtlasOperation, DATABASE_USER_OPERATIONS, OPERATIONS } from './operations.ts';
 import { buildPath, type PathParameters, withQuery } from './paths.ts';
 import { restoreJobRequestSchema, snapshotRequestSchema } from './requests.ts';
 import { type CallContext, callError, errorFromResponse, parseResponse } from './responses.ts';
@@ -58,7 +59,7 @@ export interface AtlasClientOptions {
   revokeTokenOnClose?: boolean;
 }
 
-export interface AtlasClient extends AtlasApi {
+export interface AtlasClient extends AtlasApi, AtlasDatabaseUsersApi {
   /** Closes the keep-alive connections. */
   close(): Promise<void>;
   /**
@@ -311,6 +312,36 @@ export function createAtlasClient(options: AtlasClientOptions): AtlasClient {
         {
           operation: OPERATIONS.cancelBackupRestoreJob,
           parameters: { ...cluster(ref), restoreJobId },
+          options: callOptions,
+        },
+        () => undefined,
+      );
+    },
+
+    // Database users (the verifier's temporary users).
+    async createDatabaseUser(user, callOptions) {
+      const operation = DATABASE_USER_OPERATIONS.createDatabaseUser;
+      const parsed = databaseUserRequestSchema.safeParse(user);
+      if (!parsed.success) {
+        throw callError(callContext(operation, { groupId: user.groupId }), {
+          retryable: false,
+          // zod's messages name the field and the rule, never the value (the password stays out).
+          detail: `invalid request: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ')}`,
+        });
+      }
+      return getOne<DatabaseUser>(databaseUserSchema, {
+        operation,
+        parameters: { groupId: user.groupId },
+        body: parsed.data,
+        options: callOptions,
+      });
+    },
+
+    async deleteDatabaseUser(user, callOptions) {
+      await call(
+        {
+          operation: DATABASE_USER_OPERATIONS.deleteDatabaseUser,
+          parameters: { groupId: user.groupId, databaseName: user.databaseName, username: user.username },
           options: callOptions,
         },
         () => undefined,

@@ -39,6 +39,16 @@ export const OPERATIONS = {
   cancelBackupRestoreJob: operation('cancelBackupRestoreJob', 'DELETE', `${RESTORE_JOBS}/{restoreJobId}`),
 } as const satisfies Record<string, AtlasOperation>;
 
+/**
+ * Database users (clusters-users-flex.yaml, 2023-01-01): the verifier's temporary users, made for one drill with
+ * `deleteAfterDate` and deleted after it. Kept apart from OPERATIONS: only the verifier calls them.
+ */
+const DATABASE_USERS = '/api/atlas/v2/groups/{groupId}/databaseUsers';
+export const DATABASE_USER_OPERATIONS = {
+  createDatabaseUser: operation('createDatabaseUser', 'POST', DATABASE_USERS),
+  deleteDatabaseUser: operation('deleteDatabaseUser', 'DELETE', `${DATABASE_USERS}/{databaseName}/{username}`),
+} as const satisfies Record<string, AtlasOperation>;
+
 export const OAUTH_TOKEN_PATH = '/api/oauth/token';
 /** RFC 7009 revocation, as atlas-sdk-go's `clientcredentials.RevokeToken` calls it. */
 export const OAUTH_REVOKE_PATH = '/api/oauth/revoke';

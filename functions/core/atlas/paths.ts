@@ -1,3 +1,4 @@
+import { databaseUserAuthDatabase, databaseUsername } from './database-users.ts';
 import { atlasId, clusterName } from './model.ts';
 
 /** The validator of each path parameter: a value that passes can never leave its path segment. */
@@ -6,6 +7,9 @@ const PATH_PARAMETERS = {
   clusterName: clusterName,
   snapshotId: atlasId,
   restoreJobId: atlasId,
+  // Database users (the verifier's temporary users).
+  databaseName: databaseUserAuthDatabase,
+  username: databaseUsername,
 } as const;
 
 export type PathParameter = keyof typeof PATH_PARAMETERS;

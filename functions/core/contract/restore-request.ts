@@ -1,6 +1,8 @@
 import * as z from 'zod';
 import { atlasId, clusterName, deliveryType } from '../atlas/model.ts';
 import { type ContractIssue, ruleIssue } from './issues.ts';
+import { requestId } from './request-id.ts';
+import { verifyOptions } from './verification.ts';
 
 /**
  * The public restore request: the body of an SQS message on the work queue, the `detail` of an EventBridge event,
@@ -26,14 +28,11 @@ import { type ContractIssue, ruleIssue } from './issues.ts';
  * Unknown keys are rejected: a typo in an operator's message must not be silently ignored.
  */
 
-export const REQUEST_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 /** Atlas refuses points in time before 2008-01-01 (`oplogTs`, `pointInTimeUTCSeconds` >= 1199145600). */
 export const MIN_POINT_IN_TIME_SECONDS = 1_199_145_600;
 export const MAX_WAIT_MINUTES_LIMIT = 14 * 24 * 60;
 
-export const requestId = z
-  .string()
-  .regex(REQUEST_ID_PATTERN, 'must be 1 to 128 characters among letters, digits and . _ : -');
+export { REQUEST_ID_PATTERN, requestId } from './request-id.ts';
 
 /**
  * Atlas stores these instants as 32-bit integers (`format: int32` in the spec): nothing after 2038-01-19T03:14:07Z.
@@ -115,6 +114,11 @@ export const restoreRequestFields = z.strictObject({
     .boolean()
     .optional()
     .describe('Check guardrails, snapshot and target, report what would be done, and submit nothing.'),
+  verify: verifyOptions
+    .optional()
+    .describe(
+      'automated and pointInTime only: verify the restored cluster (heartbeat RPO, structure and counts against the source, declared checks); {} runs the default checks. A drill passes only when the restore succeeded and the verification passed.',
+    ),
 });
 
 type RestoreRequestFields = z.infer<typeof restoreRequestFields>;
@@ -139,6 +143,15 @@ function checkFieldCombinations(request: RestoreRequestFields, context: z.Refine
         );
       }
     }
+  }
+  if (kind === 'download' && present('verify')) {
+    context.addIssue(
+      ruleIssue(
+        'verify',
+        'refused_for_download',
+        'not allowed for deliveryType download (it restores no cluster to verify)',
+      ),
+    );
   }
   if (kind === 'automated' || kind === 'download') {
     for (const field of POINT_IN_TIME_FIELDS) {
@@ -228,7 +241,7 @@ function whenDeliveryType(types: readonly string[], then: Record<string, unknown
 export const restoreRequestJsonSchemaRules = [
   whenDeliveryType(['automated', 'pointInTime'], { required: ['targetGroupId', 'targetClusterName'] }),
   whenDeliveryType(['download'], {
-    not: { anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }] },
+    not: { anyOf: [{ required: ['targetGroupId'] }, { required: ['targetClusterName'] }, { required: ['verify'] }] },
   }),
   whenDeliveryType(['automated', 'download'], {
     not: { anyOf: [{ required: ['pointInTimeUTCSeconds'] }, { required: ['oplogTs'] }, { required: ['oplogInc'] }] },

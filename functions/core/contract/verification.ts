@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { requestId } from './restore-request.ts';
+import { requestId } from './request-id.ts';
 
 /**
  * Verified drills: what a request asks to check on the restored cluster, what the restore function tells the

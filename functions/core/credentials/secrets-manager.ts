@@ -1,7 +1,8 @@
 import { GetSecretValueCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type * as z from 'zod';
 import { credentialsDocument, describeIssues } from './document.ts';
 import { CredentialsError } from './errors.ts';
-import type { CredentialsSource, ResolvedCredentials } from './source.ts';
+import type { CredentialsSource } from './source.ts';
 
 // An hour: a rotated secret whose old key Atlas refuses is read again at once (invalidate() on a 401), so the TTL
 // only bounds how long a still-valid old key is used, and each read is a billed call (the bench's cost section).
@@ -27,16 +28,36 @@ export function secretsManagerCredentials(options: {
   ttlMs?: number;
   now?: () => number;
 }): CredentialsSource {
-  const { secretId, client } = options;
+  return cachedSecretDocument({ ...options, schema: credentialsDocument });
+}
+
+/** A cached reader of one JSON secret checked by `schema` (the same caching and errors as the Atlas credentials). */
+export interface CachedSecret<T> {
+  get(): Promise<T>;
+  invalidate(): void;
+}
+
+/**
+ * One Secrets Manager secret holding JSON, parsed by `schema` (whose messages name the field, never the value) and
+ * cached for `ttlMs`; concurrent reads share one call, and a transient failure serves the previous value.
+ */
+export function cachedSecretDocument<T>(options: {
+  secretId: string;
+  client: SecretsManagerClient;
+  schema: z.ZodType<T>;
+  ttlMs?: number;
+  now?: () => number;
+}): CachedSecret<T> {
+  const { secretId, client, schema } = options;
   const ttlMs = options.ttlMs ?? SECRET_CACHE_TTL_MS;
   const now = options.now ?? Date.now;
-  let cached: { value: ResolvedCredentials; readAt: number } | undefined;
-  let reading: Promise<ResolvedCredentials> | undefined;
+  let cached: { value: T; readAt: number } | undefined;
+  let reading: Promise<T> | undefined;
   let generation = 0;
 
-  async function read(readGeneration: number): Promise<ResolvedCredentials> {
+  async function read(readGeneration: number): Promise<T> {
     try {
-      const value = await readSecret(client, secretId);
+      const value = await readSecret(client, secretId, schema);
       if (readGeneration === generation) cached = { value, readAt: now() };
       return value;
     } catch (error) {
@@ -64,7 +85,7 @@ export function secretsManagerCredentials(options: {
   };
 }
 
-async function readSecret(client: SecretsManagerClient, secretId: string): Promise<ResolvedCredentials> {
+async function readSecret<T>(client: SecretsManagerClient, secretId: string, schema: z.ZodType<T>): Promise<T> {
   let text: string | undefined;
   try {
     const response = await client.send(new GetSecretValueCommand({ SecretId: secretId }));
@@ -87,7 +108,7 @@ async function readSecret(client: SecretsManagerClient, secretId: string): Promi
     // No cause: a SyntaxError quotes the text it could not parse, which is the secret.
     throw new CredentialsError('CREDENTIALS_INVALID', `secret ${secretId} is not a JSON object`);
   }
-  const parsed = credentialsDocument.safeParse(document);
+  const parsed = schema.safeParse(document);
   if (!parsed.success) {
     throw new CredentialsError('CREDENTIALS_INVALID', `secret ${secretId} is invalid: ${describeIssues(parsed.error)}`);
   }

@@ -4,8 +4,9 @@
  * - A run is a drill's scheduled time; its restore is the operation whose requestId is `<drill>-<scheduled time>`
  *   (the id the schedule sends) and whose request is the drill's own (same fingerprint). Nothing else counts: an
  *   ad-hoc restore of the same cluster has another id, a request posing under the drill's id has another content.
- * - passed: that operation succeeded (or, for a dry-run drill, ended as a dry run). failed: it ended otherwise, or
- *   the id holds another request. missed: no outcome by the run's deadline, scheduled time + maxWait + margin (the
+ * - passed: that operation succeeded (or, for a dry-run drill, ended as a dry run) and, for a drill whose request
+ *   has `verify`, its verification passed. failed: it ended otherwise, its verification failed (naming the failing
+ *   checks) or is unknown, or the id holds another request. missed: no outcome by the run's deadline, scheduled time + maxWait + margin (the
  *   margin covers Scheduler's delivery retries and the last poll), whether the chain died or never started.
  * - The judge runs on its own schedule, apart from the restore chain, so a dead chain is still judged. It looks back
  *   over one deadline and a day, never before the drill's expression was first seen (a new stack or a changed
@@ -15,6 +16,7 @@
  */
 import * as z from 'zod';
 import { type RestoreRequest, restoreRequestSchema } from '../contract/restore-request.ts';
+import { describeChecksNotPassed, VERDICT_WORDS } from '../reporting/verification-summary.ts';
 import { type Operation, requestFingerprint } from '../workflow/operation.ts';
 import type { Clock, Ledger, Log } from '../workflow/ports.ts';
 import { parseScheduleExpression, rateRunTimes, runTimes, scheduledTimeText } from './schedule-expression.ts';
@@ -177,6 +179,9 @@ export function judgeRun(
   }
   if (operation?.outcome !== undefined) {
     const passed = operation.outcome === 'succeeded' || (operation.outcome === 'dryRun' && drill.request.dryRun);
+    if (passed && operation.outcome === 'succeeded' && drill.request.verify !== undefined) {
+      return judgeVerification(operation, operation.outcome);
+    }
     return passed
       ? { verdict: 'passed', reason: `the drill's restore ended as ${operation.outcome}`, outcome: operation.outcome }
       : {
@@ -192,6 +197,28 @@ export function judgeRun(
       operation === undefined
         ? 'no restore was started for this run by its deadline (schedule disabled, delivery failed, or the request was dead-lettered)'
         : `the drill's restore had no outcome by the run's deadline (stopped at step ${operation.step})`,
+  };
+}
+
+/**
+ * A verified drill whose restore succeeded passes only when its verification passed: a failed one names its failing
+ * checks, and an unknown one (or none recorded) fails too, saying why: never a silent pass.
+ */
+function judgeVerification(
+  operation: Operation,
+  outcome: string,
+): Pick<DrillVerdict, 'verdict' | 'reason' | 'outcome'> {
+  const result = operation.verification?.result;
+  if (result === undefined) {
+    return { verdict: 'failed', reason: 'verification unknown: no verification result was recorded', outcome };
+  }
+  if (result.verdict === 'pass') {
+    return { verdict: 'passed', reason: "the drill's restore succeeded and its verification passed", outcome };
+  }
+  return {
+    verdict: 'failed',
+    reason: `verification ${VERDICT_WORDS[result.verdict]}: ${describeChecksNotPassed(result)}`,
+    outcome,
   };
 }
 

@@ -70,6 +70,7 @@ import {
   ScanCommand,
   UpdateItemCommand,
 } from '@aws-sdk/client-dynamodb';
+import { sourceInventory, verificationResult } from '../contract/verification.ts';
 import type { Operation, PendingMessage, StepRef } from '../workflow/operation.ts';
 import type { Finish, Ledger, OperationCounters, OperationUpdate } from '../workflow/ports.ts';
 import { UpdateExpression } from './expression.ts';
@@ -131,6 +132,8 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .set('restoreJobId', update.restoreJobId)
       .set('submittedAt', optionalIso(update.submittedAt))
       .set('adopted', update.adopted)
+      .set('restoreEnd', update.restoreEnd && JSON.stringify(update.restoreEnd))
+      .set('verificationRequestedAt', optionalIso(update.verificationRequestedAt))
       .set('expiresAt', update.expiresAt)
       .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt));
     // 0 clears it: a poll reached Atlas again.
@@ -220,6 +223,9 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
         .setIfAbsent('firstClaimedAt', iso(claim.at))
         .set('priorJobIds', JSON.stringify(claim.priorJobIds))
         .set('snapshotAt', optionalIso(claim.snapshotAt));
+      if (claim.inventoryRequestedAt !== undefined) {
+        expression.setIfAbsent('inventoryRequestedAt', iso(claim.inventoryRequestedAt));
+      }
       if (claim.snapshotId === undefined) expression.remove('snapshotId');
       else expression.set('snapshotId', claim.snapshotId);
       if (takeOver === undefined) expression.whereAbsent('claimToken');
@@ -292,6 +298,26 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       return conditionalUpdate(
         operationId,
         new UpdateExpression().set('reportedAt', iso(at)).whereExists('outcome').whereAbsent('reportedAt'),
+      );
+    },
+
+    async recordInventory(operationId, inventory) {
+      return conditionalUpdate(
+        operationId,
+        new UpdateExpression()
+          .set('sourceInventory', JSON.stringify(sourceInventory.parse(inventory)))
+          .whereExists('pk')
+          .whereAbsent('sourceInventory'),
+      );
+    },
+
+    async recordVerification(operationId, result) {
+      return conditionalUpdate(
+        operationId,
+        new UpdateExpression()
+          .set('verification', JSON.stringify(verificationResult.parse(result)))
+          .whereExists('pk')
+          .whereAbsent('verification'),
       );
     },
 

@@ -1,7 +1,8 @@
 import type { AttributeValue } from '@aws-sdk/client-dynamodb';
 import * as z from 'zod';
 import { restoreRequestSchema } from '../contract/restore-request.ts';
-import type { Operation, PendingMessage } from '../workflow/operation.ts';
+import { sourceInventory, verificationResult } from '../contract/verification.ts';
+import type { Operation, OperationVerification, PendingMessage } from '../workflow/operation.ts';
 import { attribute, type Scalar } from './expression.ts';
 
 /**
@@ -76,10 +77,29 @@ export function toItem(operation: Operation): Record<string, AttributeValue> {
     rpoSeconds: operation.rpoSeconds,
     outcomeRecordedAt: optionalIso(operation.outcomeRecordedAt),
     reportedAt: optionalIso(operation.reportedAt),
+    ...verificationFields(operation),
   };
   const item: Record<string, AttributeValue> = { ...operationKey(operation.operationId) };
   for (const [name, value] of Object.entries(fields)) if (value !== undefined) item[name] = attribute(value);
   return item;
+}
+
+/**
+ * Verified drills' attributes: the request for the inventory, the inventory and the verification result as JSON (the
+ * verifier writes them, see `recordInventory` / `recordVerification`), `restoreEnd` as JSON. The verification's
+ * request time and its result are two attributes, so that marking it requested never overwrites a result the
+ * verifier recorded first.
+ */
+export function verificationFields(
+  operation: Pick<Operation, 'inventoryRequestedAt' | 'sourceInventory' | 'verification' | 'restoreEnd'>,
+): Record<string, Scalar | undefined> {
+  return {
+    inventoryRequestedAt: optionalIso(operation.inventoryRequestedAt),
+    sourceInventory: operation.sourceInventory && JSON.stringify(operation.sourceInventory),
+    verificationRequestedAt: optionalIso(operation.verification?.requestedAt),
+    verification: operation.verification?.result && JSON.stringify(operation.verification.result),
+    restoreEnd: operation.restoreEnd && JSON.stringify(operation.restoreEnd),
+  };
 }
 
 /** The pending message as flat attributes; undefined ones are removed by updates. */
@@ -108,6 +128,16 @@ const json = z.string().transform((text, context): unknown => {
   }
 });
 
+const outcomeKind = z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun']);
+
+const restoreEnd = z.strictObject({
+  outcome: outcomeKind,
+  errorCode: z.string().optional(),
+  reason: z.string(),
+  finishedAt: z.number(),
+  rtoSeconds: z.number().optional(),
+});
+
 const storedOperation = z.object({
   operationId: z.string(),
   request: json.pipe(restoreRequestSchema),
@@ -119,10 +149,10 @@ const storedOperation = z.object({
   step: count,
   stepToken: z.string(),
   previousToken: z.string().optional(),
-  pendingKind: z.enum(['start', 'poll', 'wait']).optional(),
+  pendingKind: z.enum(['start', 'poll', 'wait', 'verify']).optional(),
   pendingDueAt: time.optional(),
   pendingUntil: time.optional(),
-  pendingNext: z.enum(['start', 'poll']).optional(),
+  pendingNext: z.enum(['start', 'poll', 'verify']).optional(),
   handedOff: z.boolean().default(false),
   deferAttempts: count.default(0),
   lastDeferReason: z.string().optional(),
@@ -139,7 +169,7 @@ const storedOperation = z.object({
   atlasCalls: count.default(0),
   timeoutDecidedAt: time.optional(),
   outageSince: time.optional(),
-  outcome: z.enum(['succeeded', 'failed', 'cancelled', 'expired', 'timedOut', 'refused', 'dryRun']).optional(),
+  outcome: outcomeKind.optional(),
   outcomeReason: z.string().optional(),
   errorCode: z.string().optional(),
   finishedAt: time.optional(),
@@ -147,6 +177,11 @@ const storedOperation = z.object({
   rpoSeconds: z.coerce.number().optional(),
   outcomeRecordedAt: time.optional(),
   reportedAt: time.optional(),
+  inventoryRequestedAt: time.optional(),
+  sourceInventory: json.pipe(sourceInventory).optional(),
+  verificationRequestedAt: time.optional(),
+  verification: json.pipe(verificationResult).optional(),
+  restoreEnd: json.pipe(restoreEnd).optional(),
 });
 
 export class LedgerItemError extends Error {
@@ -170,7 +205,15 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
   if (!parsed.success) {
     throw new LedgerItemError(`ledger item ${String(plain.pk)} is invalid: ${z.prettifyError(parsed.error)}`);
   }
-  const { pendingKind, pendingDueAt, pendingUntil, pendingNext, ...rest } = parsed.data;
+  const {
+    pendingKind,
+    pendingDueAt,
+    pendingUntil,
+    pendingNext,
+    verificationRequestedAt,
+    verification: result,
+    ...rest
+  } = parsed.data;
   const pending: PendingMessage | undefined =
     pendingKind && pendingDueAt !== undefined
       ? {
@@ -180,7 +223,19 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
           ...(pendingNext !== undefined ? { next: pendingNext } : {}),
         }
       : undefined;
-  return dropUndefined({ ...rest, ...(pending ? { pending } : {}) }) as Operation;
+  const verification: OperationVerification | undefined =
+    result !== undefined || verificationRequestedAt !== undefined
+      ? {
+          status: result === undefined ? 'pending' : 'recorded',
+          ...(verificationRequestedAt !== undefined ? { requestedAt: verificationRequestedAt } : {}),
+          ...(result !== undefined ? { result } : {}),
+        }
+      : undefined;
+  return dropUndefined({
+    ...rest,
+    ...(pending ? { pending } : {}),
+    ...(verification ? { verification } : {}),
+  }) as Operation;
 }
 
 function dropUndefined<T extends Record<string, unknown>>(value: T): T {

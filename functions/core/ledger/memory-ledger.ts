@@ -1,3 +1,4 @@
+import type { SourceInventory, VerificationResult } from '../contract/verification.ts';
 import type { Operation } from '../workflow/operation.ts';
 import type { Ledger } from '../workflow/ports.ts';
 
@@ -34,10 +35,17 @@ export class InMemoryLedger implements Ledger {
   async advance(...[at, next, update = {}, counters = {}, guard]: Parameters<Ledger['advance']>) {
     const item = this.#atStep(at);
     if (!item || (guard && item.claimToken !== guard.claimToken)) return false;
-    const { outageSince, ...rest } = update;
+    const { outageSince, verificationRequestedAt, ...rest } = update;
     // 0 clears it, as in the DynamoDB ledger: a poll reached Atlas again.
     if (outageSince === 0) delete item.outageSince;
     else if (outageSince !== undefined) item.outageSince = outageSince;
+    if (verificationRequestedAt !== undefined) {
+      // Beside a result the verifier may have recorded first, never over it.
+      const result = item.verification?.result;
+      item.verification = result
+        ? { status: 'recorded', requestedAt: verificationRequestedAt, result }
+        : { status: 'pending', requestedAt: verificationRequestedAt };
+    }
     Object.assign(item, rest, {
       step: at.step + 1,
       stepToken: next.token,
@@ -62,6 +70,7 @@ export class InMemoryLedger implements Ledger {
     item.claimedAt = claim.at;
     item.firstClaimedAt ??= claim.at;
     item.priorJobIds = [...claim.priorJobIds];
+    if (claim.inventoryRequestedAt !== undefined) item.inventoryRequestedAt ??= claim.inventoryRequestedAt;
     if (claim.snapshotAt !== undefined) item.snapshotAt = claim.snapshotAt;
     if (claim.snapshotId === undefined) delete item.snapshotId;
     else item.snapshotId = claim.snapshotId;
@@ -104,6 +113,25 @@ export class InMemoryLedger implements Ledger {
     const item = this.items.get(operationId);
     if (!item || item.outcome === undefined || item.reportedAt !== undefined) return false;
     item.reportedAt = at;
+    return true;
+  }
+
+  async recordInventory(operationId: string, inventory: SourceInventory) {
+    const item = this.items.get(operationId);
+    if (!item || item.sourceInventory !== undefined) return false;
+    item.sourceInventory = structuredClone(inventory);
+    return true;
+  }
+
+  async recordVerification(operationId: string, result: VerificationResult) {
+    const item = this.items.get(operationId);
+    if (!item || item.verification?.result !== undefined) return false;
+    const requestedAt = item.verification?.requestedAt;
+    item.verification = {
+      status: 'recorded',
+      ...(requestedAt !== undefined ? { requestedAt } : {}),
+      result: structuredClone(result),
+    };
     return true;
   }
 

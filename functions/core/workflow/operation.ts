@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { RestoreRequest } from '../contract/restore-request.ts';
+import type { SourceInventory, VerificationResult } from '../contract/verification.ts';
 
 /**
  * How an operation ended. `failed` covers Atlas failures, permanent errors and exhausted deferrals; `dryRun` is a
@@ -7,14 +8,41 @@ import type { RestoreRequest } from '../contract/restore-request.ts';
  */
 export type OutcomeKind = 'succeeded' | 'failed' | 'cancelled' | 'expired' | 'timedOut' | 'refused' | 'dryRun';
 
+/** The steps a wait hop can lead to: every step kind but the wait itself (after-restore phases add theirs). */
+export type DueStepKind = 'start' | 'poll' | 'verify';
+
 /** What the next internal message will be, kept in the ledger so a lost send can be repeated exactly. */
 export interface PendingMessage {
-  readonly kind: 'start' | 'poll' | 'wait';
+  readonly kind: DueStepKind | 'wait';
   /** Clock time (epoch ms) at which the message is due. */
   readonly dueAt: number;
   /** For waits: when the waited-for step is due, and which step it is. */
   readonly until?: number;
-  readonly next?: 'start' | 'poll';
+  readonly next?: DueStepKind;
+}
+
+/**
+ * How the restore job ended, kept on the operation while phases after it run (verify, …): the outcome written by
+ * the last phase is this one, with those phases' facts beside it.
+ */
+export interface RestoreEnd {
+  readonly outcome: OutcomeKind;
+  readonly errorCode?: string;
+  readonly reason: string;
+  readonly finishedAt: number;
+  readonly rtoSeconds?: number;
+}
+
+/**
+ * The verification of a restored target: `pending` once the verify phase asked the verifier, `recorded` once a
+ * result is in (the verifier's, or `unknown` written by the chain when the verifier did not answer in time). The
+ * first result recorded wins.
+ */
+export interface OperationVerification {
+  readonly status: 'pending' | 'recorded';
+  /** Clock time the verify phase sent its message to the verifier. */
+  readonly requestedAt?: number;
+  readonly result?: VerificationResult;
 }
 
 /** One restore operation, as the ledger stores it. Times are epoch milliseconds of the workflow's clock. */
@@ -85,6 +113,14 @@ export interface Operation {
   readonly outcomeRecordedAt?: number;
   /** Clock time the outcome was reported (logged and counted). */
   readonly reportedAt?: number;
+
+  /** Verified drills: clock time the start step asked the verifier for the source's inventory (once). */
+  readonly inventoryRequestedAt?: number;
+  /** The source's inventory, as the verifier recorded it before the restore. */
+  readonly sourceInventory?: SourceInventory;
+  readonly verification?: OperationVerification;
+  /** How the restore job ended, while after-restore phases run (see after-restore.ts). */
+  readonly restoreEnd?: RestoreEnd;
 }
 
 /** Identifies the step a message was sent for. */

@@ -1,10 +1,11 @@
 import { AtlasApiError } from '../atlas/errors.ts';
 import { atlasIdCreatedAt, type RestoreJob, restoreJobState } from '../atlas/model.ts';
 import type { WaitMessage } from '../contract/internal-messages.ts';
+import { endRestore } from './after-restore.ts';
 import { nextPollDelay, SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import type { OutcomeKind } from './operation.ts';
-import { finishOperation, handOff, type StepContext, secondsBetween } from './steps.ts';
+import { handOff, type StepContext, secondsBetween } from './steps.ts';
 
 const OUTCOME_OF_STATE = {
   completed: 'succeeded',
@@ -27,14 +28,13 @@ export async function runPoll(context: StepContext): Promise<void> {
   } catch (error) {
     // Only a job that is gone ends the operation: any other failure (auth, network) says nothing about the restore.
     if (error instanceof AtlasApiError && error.status === 404) {
-      await finishOperation(
+      await endRestore(
         context,
         {
           outcome: 'failed',
           errorCode: error.errorCode ?? 'RESTORE_JOB_NOT_FOUND',
-          outcomeReason: `restore job ${restoreJobId} no longer exists`,
+          reason: `restore job ${restoreJobId} no longer exists`,
           finishedAt: deps.clock.now(),
-          ...rpo(context),
         },
         { polls: 1 },
       );
@@ -60,15 +60,14 @@ export async function runPoll(context: StepContext): Promise<void> {
     // With Atlas's finishedAt, the start is Atlas's too (the job id's creation second): both ends on one clock, so
     // neither our clock's skew nor the POST's round trip enters the RTO.
     const start = Number.isFinite(finishedAt) ? atlasIdCreatedAt(job.id).getTime() : submittedAt;
-    await finishOperation(
+    await endRestore(
       context,
       {
         outcome: OUTCOME_OF_STATE[state],
         ...(state === 'completed' ? {} : { errorCode: `RESTORE_JOB_${state.toUpperCase()}` }),
-        outcomeReason: describeEnd(job, state),
+        reason: describeEnd(job, state),
         finishedAt: end,
         rtoSeconds: secondsBetween(start, end),
-        ...rpo(context),
       },
       { polls: 1 },
     );
@@ -102,14 +101,13 @@ async function backOffFromOutage(context: StepContext, error: AtlasApiError): Pr
   const since = new Date(outageSince).toISOString();
   if (now >= operation.deadlineAt) {
     const maxWaitMinutes = Math.round((operation.deadlineAt - operation.requestedAt) / 60_000);
-    await finishOperation(
+    await endRestore(
       context,
       {
         outcome: 'timedOut',
         errorCode: 'MAX_WAIT_EXCEEDED',
-        outcomeReason: `restore job ${operation.restoreJobId} not seen to end within ${maxWaitMinutes} minutes: Atlas unreachable since ${since} (${[error.status ?? 'network error', error.errorCode].filter(Boolean).join(' ')}); its state is unknown`,
+        reason: `restore job ${operation.restoreJobId} not seen to end within ${maxWaitMinutes} minutes: Atlas unreachable since ${since} (${[error.status ?? 'network error', error.errorCode].filter(Boolean).join(' ')}); its state is unknown`,
         finishedAt: now,
-        ...rpo(context),
       },
       { polls: 1 },
     );
@@ -167,14 +165,13 @@ async function timeOut(context: StepContext, job: RestoreJob): Promise<void> {
 async function finishTimedOut(context: StepContext, job: RestoreJob, note: string): Promise<void> {
   const { deps, operation } = context;
   const maxWaitMinutes = Math.round((operation.deadlineAt - operation.requestedAt) / 60_000);
-  await finishOperation(
+  await endRestore(
     context,
     {
       outcome: 'timedOut',
       errorCode: 'MAX_WAIT_EXCEEDED',
-      outcomeReason: `restore job ${job.id} still running after ${maxWaitMinutes} minutes; ${note}`,
+      reason: `restore job ${job.id} still running after ${maxWaitMinutes} minutes; ${note}`,
       finishedAt: deps.clock.now(),
-      ...rpo(context),
     },
     { polls: 1 },
   );
@@ -186,10 +183,4 @@ function describeEnd(job: RestoreJob, state: keyof typeof OUTCOME_OF_STATE): str
   return job.deliveryType === 'download'
     ? `restore job ${job.id} download ready${job.expiresAt ? ` until ${job.expiresAt}` : ''}`
     : `restore job ${job.id} completed`;
-}
-
-function rpo(context: StepContext): { rpoSeconds?: number } {
-  const { snapshotAt, requestedAt } = context.operation;
-  // Stryker disable next-line ConditionalExpression: equivalent, a polled operation has a snapshotAt (its claim records it)
-  return snapshotAt === undefined ? {} : { rpoSeconds: secondsBetween(snapshotAt, requestedAt) };
 }

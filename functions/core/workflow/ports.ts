@@ -3,6 +3,7 @@ import type { WorkflowConfig } from '../config.ts';
 import type { InternalMessage } from '../contract/internal-messages.ts';
 import type { ContractIssue } from '../contract/issues.ts';
 import type { RestoreRequest } from '../contract/restore-request.ts';
+import type { SourceInventory, VerificationMessage, VerificationResult } from '../contract/verification.ts';
 import type { RejectionCode } from '../contract/work-message.ts';
 import type { Operation, OutcomeKind, PendingMessage, StepRef } from './operation.ts';
 
@@ -23,6 +24,11 @@ export interface Queue {
   deadLetter(letter: DeadLetter): Promise<void>;
 }
 
+/** The verifier's own queue (verified drills): the restore function asks, the verifier answers in the ledger. */
+export interface VerificationQueue {
+  send(message: VerificationMessage): Promise<void>;
+}
+
 /** Besides malformed messages: a requestId reused for another request, and a step message whose operation is gone. */
 export type DeadLetterCode = RejectionCode | 'REQUEST_CONFLICT' | 'UNKNOWN_OPERATION';
 
@@ -35,10 +41,14 @@ export interface DeadLetter {
   readonly origin: string;
 }
 
-/** Fields the workflow changes as an operation moves on; `outageSince: 0` removes it. */
+/**
+ * Fields the workflow changes as an operation moves on; `outageSince: 0` removes it. `verificationRequestedAt` marks
+ * the verification requested (status pending) without touching a result the verifier may have recorded already.
+ */
 export type OperationUpdate = Partial<
   Pick<
     Operation,
+    | 'restoreEnd'
     | 'pending'
     | 'expiresAt'
     | 'timeoutDecidedAt'
@@ -52,7 +62,7 @@ export type OperationUpdate = Partial<
     | 'restoreJobId'
     | 'submittedAt'
     | 'adopted'
-  >
+  > & { readonly verificationRequestedAt: number }
 >;
 
 /** Counters added atomically with a write. */
@@ -110,6 +120,8 @@ export interface Ledger {
       readonly snapshotId?: string;
       readonly snapshotAt?: number;
       readonly priorJobIds: readonly string[];
+      /** Verified drills: the source's inventory was asked for (kept if an earlier claim marked it already). */
+      readonly inventoryRequestedAt?: number;
     },
     takeOver?: string,
   ): Promise<boolean>;
@@ -140,6 +152,17 @@ export interface Ledger {
    * reporting, never before: a mark applied whose answer is lost must not stop the report (at least once, never zero).
    */
   markReported(operationId: string, at: number): Promise<boolean>;
+  /**
+   * The verifier records the source's inventory: true if it is now recorded by this call, false if one was already
+   * (the first wins) or the operation is unknown. Never touches the step, its token or the outcome.
+   */
+  recordInventory(operationId: string, inventory: SourceInventory): Promise<boolean>;
+  /**
+   * Records the verification result (the verifier's, or `unknown` from the chain when it did not answer in time):
+   * true if this call recorded it, false if a result was already recorded (the first wins) or the operation is
+   * unknown. Never touches the step, its token or the outcome.
+   */
+  recordVerification(operationId: string, result: VerificationResult): Promise<boolean>;
   /** Counts Atlas calls made by attempts that wrote nothing else (failed or lost a race). */
   addAtlasCalls(operationId: string, calls: number): Promise<void>;
   /** Newest first; by source cluster when `clusterKey` is given (the `history` command). */
@@ -173,6 +196,8 @@ export interface WorkflowDeps {
   readonly config: WorkflowConfig;
   readonly log: Log;
   readonly reporter: Reporter;
+  /** The verifier's queue; without it, a request with `verify` is refused (VERIFICATION_NOT_CONFIGURED). */
+  readonly verificationQueue?: VerificationQueue;
   /** New step and claim tokens; random by default, fixed in some tests. */
   readonly newToken?: () => string;
 }

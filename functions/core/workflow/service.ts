@@ -22,6 +22,7 @@ import {
   resendPending,
   type StepContext,
 } from './steps.ts';
+import { runVerify } from './verify-phase.ts';
 
 /** What became of one message: for logs, tests and the local drill. Anything thrown means "retry it". */
 export type MessageResult =
@@ -69,6 +70,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
     try {
       if (message.kind === 'start') await runStart(context);
       else if (message.kind === 'poll') await runPoll(context);
+      else if (message.kind === 'verify') await runVerify(context);
       else await runWait(context, message);
     } finally {
       await recordUnwrittenCalls(context);

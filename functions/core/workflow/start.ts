@@ -91,7 +91,14 @@ async function start(context: StepContext, submission: Submission): Promise<void
     return;
   }
 
-  const refusal = checkGuardrails(request, deps.config);
+  const refusal =
+    checkGuardrails(request, deps.config) ??
+    (request.verify !== undefined && deps.verificationQueue === undefined
+      ? {
+          code: 'VERIFICATION_NOT_CONFIGURED',
+          reason: 'the request asks to verify the restore, and no verifier is configured (VERIFICATION_QUEUE_URL)',
+        }
+      : undefined);
   if (refusal) {
     await finishOperation(context, {
       outcome: 'refused',
@@ -179,6 +186,7 @@ async function submitOnce(
   const claimToken = newToken(deps);
   const claimedAt = deps.clock.now();
   const priorJobIds = matchingJobs(jobs, body).map((job) => job.id);
+  const inventoryRequestedAt = await requestInventory(context);
   const claimed = await deps.ledger.claim(
     at,
     {
@@ -187,6 +195,7 @@ async function submitOnce(
       snapshotAt,
       priorJobIds,
       ...(body.snapshotId ? { snapshotId: body.snapshotId } : {}),
+      ...(inventoryRequestedAt !== undefined ? { inventoryRequestedAt } : {}),
     },
     operation.claimToken,
   );
@@ -251,6 +260,20 @@ async function submitOnce(
     {},
     { claimToken },
   );
+}
+
+/**
+ * Verified drills: asks the verifier for the source's inventory before the first submission, once per operation
+ * (the claim marks it; an attempt that dies before its claim asks again, which the verifier's first-wins write makes
+ * harmless). Answers the time to mark, or undefined when there is nothing to ask.
+ */
+async function requestInventory(context: StepContext): Promise<number | undefined> {
+  const { deps, operation } = context;
+  if (operation.request.verify === undefined || operation.inventoryRequestedAt !== undefined) return undefined;
+  // Stryker disable next-line ConditionalExpression: equivalent, the start refuses `verify` without a verifier queue
+  if (deps.verificationQueue === undefined) return undefined;
+  await deps.verificationQueue.send({ v: 1, kind: 'inventory', operationId: operation.operationId });
+  return deps.clock.now();
 }
 
 /**

@@ -3,7 +3,7 @@ import type { InternalMessage } from '../contract/internal-messages.ts';
 import { SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
 import type { MeteredAtlas } from './metered-atlas.ts';
-import type { Operation, PendingMessage, StepRef } from './operation.ts';
+import type { DueStepKind, Operation, PendingMessage, StepRef } from './operation.ts';
 import type { Finish, Invocation, OperationCounters, OperationUpdate, WorkflowDeps } from './ports.ts';
 
 /** One step being processed: the operation as read, the step it is at, and this step's metered Atlas port. */
@@ -32,7 +32,7 @@ export function logAttributes(operation: Operation, extra: Record<string, unknow
 
 /** The next step: which message, after how many clock seconds. */
 export interface NextStep {
-  readonly kind: 'start' | 'poll';
+  readonly kind: DueStepKind;
   readonly delaySeconds: number;
 }
 
@@ -81,7 +81,8 @@ export async function handOff(
   const pending = pendingFor(next, deps.clock.now());
   const calls = takeCalls(context);
   const kind = context.operation.pending?.kind;
-  const sendFirst = kind === 'poll' || kind === 'wait';
+  // After-restore phase steps read and write like polls (nothing is submitted): one write each.
+  const sendFirst = kind === 'poll' || kind === 'wait' || kind === 'verify';
   // At least 1 s of delay, so the message is rarely seen before its advance is written (it would be held back).
   if (sendFirst) await sendMessage(deps, at.operationId, at.step + 1, token, pending, 1);
   const advanced = await deps.ledger.advance(

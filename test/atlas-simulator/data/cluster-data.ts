@@ -5,7 +5,7 @@
  * point-in-time restore `stateAt(the point in time)`, and a restore replaces a target's data with either
  * (`replaceWith`), exactly what Atlas does (the target's own oplog starts again from the restore).
  */
-import type { Document } from 'bson';
+import { type Document, deserialize, serialize } from 'bson';
 
 export type StoredDocument = Document;
 
@@ -59,6 +59,14 @@ export interface CollectionData {
   readonly options: CollectionOptions;
   readonly indexes: IndexSpec[];
   readonly documents: StoredDocument[];
+}
+
+/**
+ * A deep copy that keeps BSON types (ObjectId, Long, Binary, Decimal128…): structuredClone would turn them into plain
+ * objects, and the wire server's readers would then get other values than were written.
+ */
+function cloneDocument(document: StoredDocument): StoredDocument {
+  return deserialize(serialize(document), { promoteLongs: false });
 }
 
 export class ClusterData {
@@ -127,7 +135,7 @@ export class ClusterData {
         return;
       case 'insert': {
         const collection = this.#ensureCollection(operation.db, operation.collection, {});
-        collection.documents.push(...operation.documents.map((document) => structuredClone(document)));
+        collection.documents.push(...operation.documents.map(cloneDocument));
         const max = collection.options.capped ? collection.options.max : undefined;
         // A capped collection keeps its newest `max` documents, in insertion order.
         if (max !== undefined && collection.documents.length > max) {

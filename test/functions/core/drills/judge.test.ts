@@ -19,7 +19,8 @@ import {
   SOURCE,
   TARGET,
 } from '../workflow/fakes.ts';
-import { runRequest } from '../workflow/harness.ts';
+import { drain, runRequest } from '../workflow/harness.ts';
+import { FakeVerifier } from '../workflow/verifier-fake.ts';
 
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
@@ -253,6 +254,76 @@ describe('Function: judgeDrills', () => {
     // Assess
     expect(decided.map((verdict) => verdict.verdict)).toEqual(Array(invoked.length).fill('passed'));
     expect(decided.map((verdict) => verdict.scheduledAt)).toEqual(invoked);
+  });
+});
+
+describe('Function: judgeDrills, for a verified drill', () => {
+  const monday = Date.parse('2026-11-30T03:00:00Z');
+
+  async function verifiedRun(script: (verifier: FakeVerifier) => void) {
+    const f = fixture({ config: { verifyMaxMinutes: 10 } });
+    const verifier = new FakeVerifier(f.clock);
+    script(verifier);
+    const verified = drill('prod-verified', 'cron(0 3 ? * MON *)', {
+      request: { ...requests.automated(), verify: {} } as DrillDefinition['request'],
+    });
+    const { requestId: _set, ...request } = verified.request as RestoreRequest;
+    const d = { ...verified, request } as DrillDefinition;
+    f.clock.set(monday - HOUR);
+    const verdicts = new InMemoryDrillVerdicts();
+    await judge(f, verdicts)([d]);
+    f.clock.set(monday);
+    f.queue.put(JSON.stringify(scheduledRequest(d, monday)));
+    await drain(
+      f,
+      createRestoreService({ ...f.deps, ledger: verifier.observe(f.ledger), verificationQueue: verifier }),
+    );
+    f.clock.set(monday + 26 * HOUR);
+    return judge(f, verdicts)([d]);
+  }
+
+  it('passes when the restore succeeded and the verification passed', async () => {
+    // Act
+    const decided = await verifiedRun(() => {});
+
+    // Assess
+    expect(decided).toMatchObject([
+      { verdict: 'passed', outcome: 'succeeded', reason: "the drill's restore succeeded and its verification passed" },
+    ]);
+  });
+
+  it('fails a succeeded restore whose verification failed, naming the failing checks', async () => {
+    // Act
+    const decided = await verifiedRun((verifier) => {
+      verifier.checks = [
+        { name: 'heartbeat-rpo', verdict: 'pass', reason: 'newest heartbeat 42 s before the snapshot' },
+        { name: 'collection:shop.orders', verdict: 'fail', reason: 'missing on the target' },
+      ];
+    });
+
+    // Assess
+    expect(decided).toMatchObject([
+      {
+        verdict: 'failed',
+        outcome: 'succeeded',
+        reason: 'verification failed: collection:shop.orders (missing on the target)',
+      },
+    ]);
+  });
+
+  it('fails a succeeded restore whose verification is unknown, saying why (never a silent pass)', async () => {
+    // Act
+    const decided = await verifiedRun((verifier) => {
+      verifier.checks = 'never';
+    });
+
+    // Assess
+    expect(decided).toMatchObject([
+      {
+        verdict: 'failed',
+        reason: 'verification unknown: verifier (the verifier did not answer within 10 minutes)',
+      },
+    ]);
   });
 });
 

@@ -482,6 +482,114 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       expect(await ledger.get('nobody-here')).toBeUndefined();
     });
 
+    it('records the source inventory once: the first wins, the step is untouched', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation({}, { verify: {} });
+      await ledger.create(operation);
+      const inventory = {
+        capturedAt: T0,
+        collections: [
+          {
+            database: 'shop',
+            collection: 'orders',
+            estimatedCount: 12,
+            indexes: ['_id_'],
+            hasValidator: false,
+            capped: false,
+          },
+        ],
+        truncated: false,
+      };
+
+      // Act
+      const first = await ledger.recordInventory(operation.operationId, inventory);
+      const second = await ledger.recordInventory(operation.operationId, { ...inventory, collections: [] });
+      const unknown = await ledger.recordInventory('nobody-here', inventory);
+
+      // Assess
+      expect([first, second, unknown]).toEqual([true, false, false]);
+      const stored = await ledger.get(operation.operationId);
+      expect(stored?.sourceInventory).toEqual(inventory);
+      expect(stored).toMatchObject({ step: 0, stepToken: 't0', request: { verify: {} } });
+      expect(await ledger.get('nobody-here')).toBeUndefined();
+    });
+
+    it('records the verification once, beside its request time whichever write comes first', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const early = sampleOperation();
+      const late = sampleOperation();
+      await ledger.create(early);
+      await ledger.create(late);
+      const verify = { kind: 'verify' as const, dueAt: T0 + 60_000 };
+      const result = {
+        verdict: 'fail' as const,
+        checks: [
+          { name: 'heartbeat-rpo', verdict: 'pass' as const, reason: 'newest heartbeat 30 s before the snapshot' },
+          { name: 'collection:shop.orders', verdict: 'fail' as const, reason: 'missing on the target' },
+        ],
+        achievedRpoSeconds: 30,
+        recordedAt: T0 + 120_000,
+      };
+
+      // Act: the verifier answers after the chain marked the request (early), or before it (late)
+      await ledger.advance(at(early), { token: 't1', pending: verify }, { verificationRequestedAt: T0 + 1000 });
+      const recordedEarly = await ledger.recordVerification(early.operationId, result);
+      const recordedLate = await ledger.recordVerification(late.operationId, result);
+      await ledger.advance(at(late), { token: 't1', pending: verify }, { verificationRequestedAt: T0 + 1000 });
+      const second = await ledger.recordVerification(early.operationId, { ...result, verdict: 'unknown' });
+
+      // Assess
+      expect([recordedEarly, recordedLate, second]).toEqual([true, true, false]);
+      for (const id of [early.operationId, late.operationId]) {
+        expect((await ledger.get(id))?.verification).toEqual({ status: 'recorded', requestedAt: T0 + 1000, result });
+      }
+      expect(await ledger.recordVerification('nobody-here', result)).toBe(false);
+    });
+
+    it('marks a verification pending, and keeps restoreEnd and the step kind across reads', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      const restoreEnd = {
+        outcome: 'succeeded' as const,
+        reason: 'restore job x completed',
+        finishedAt: T0 + 5000,
+        rtoSeconds: 240,
+      };
+
+      // Act
+      await ledger.advance(at(operation), { token: 't1', pending: { kind: 'verify', dueAt: T0 } }, { restoreEnd });
+      await ledger.advance(
+        at(operation, 1, 't1'),
+        { token: 't2', pending: { kind: 'wait', dueAt: T0, until: T0 + 3_600_000, next: 'verify' } },
+        { verificationRequestedAt: T0 + 2000 },
+      );
+
+      // Assess
+      expect(await ledger.get(operation.operationId)).toMatchObject({
+        restoreEnd,
+        verification: { status: 'pending', requestedAt: T0 + 2000 },
+        pending: { kind: 'wait', next: 'verify' },
+      });
+    });
+
+    it('marks the inventory requested with the claim, keeping the first mark', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+
+      // Act
+      await ledger.claim(at(operation), { token: 'c1', at: T0, priorJobIds: [], inventoryRequestedAt: T0 + 1 });
+      await ledger.claim(at(operation), { token: 'c2', at: T0, priorJobIds: [], inventoryRequestedAt: T0 + 2 }, 'c1');
+
+      // Assess
+      expect(await ledger.get(operation.operationId)).toMatchObject({ claimToken: 'c2', inventoryRequestedAt: T0 + 1 });
+    });
+
     it('lists operations newest first, by source cluster or across all', async () => {
       // Prepare
       const ledger = makeLedger();

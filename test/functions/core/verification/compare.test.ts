@@ -1,0 +1,119 @@
+import { describe, expect, it } from 'vitest';
+import type { SourceInventory } from '../../../../functions/core/contract/verification.ts';
+import {
+  compareStructure,
+  MAX_LISTED_FAILURES,
+  readTarget,
+  type TargetCollection,
+} from '../../../../functions/core/verification/compare.ts';
+import { memorySession } from './memory-database.ts';
+
+function inventory(overrides: Partial<SourceInventory> = {}): SourceInventory {
+  return {
+    capturedAt: 1,
+    truncated: false,
+    collections: [
+      {
+        database: 'shop',
+        collection: 'orders',
+        estimatedCount: 1000,
+        indexes: ['_id_', 'createdAt_1'],
+        hasValidator: true,
+        capped: false,
+      },
+      {
+        database: 'atlas_restore',
+        collection: 'heartbeats',
+        estimatedCount: 500,
+        indexes: ['_id_'],
+        hasValidator: false,
+        capped: true,
+      },
+    ],
+    ...overrides,
+  };
+}
+
+const complete = (): Map<string, TargetCollection> =>
+  new Map([
+    ['shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 1000, hasValidator: true }],
+    ['atlas_restore.heartbeats', { indexes: ['_id_'], estimatedCount: 3, hasValidator: false }],
+  ]);
+const options = { countTolerancePercent: 5, heartbeats: { database: 'atlas_restore', collection: 'heartbeats' } };
+
+describe('Function: compareStructure', () => {
+  it("passes a complete target, never comparing the heartbeat collection's count", () => {
+    const checks = compareStructure(inventory(), complete(), options);
+    expect(checks.map((check) => [check.name, check.verdict])).toEqual([
+      ['structure', 'pass'],
+      ['counts', 'pass'],
+    ]);
+    expect(checks[1]?.reason).toContain('1 collections within 5 %');
+  });
+
+  it('fails a missing collection', () => {
+    const target = complete();
+    target.delete('shop.orders');
+    const checks = compareStructure(inventory(), target, options);
+    expect(checks).toContainEqual(expect.objectContaining({ name: 'collection:shop.orders', verdict: 'fail' }));
+    expect(checks.some((check) => check.name === 'structure')).toBe(false);
+  });
+
+  it('fails a missing index, naming it', () => {
+    const target = complete();
+    target.set('shop.orders', { indexes: ['_id_'], estimatedCount: 1000, hasValidator: true });
+    const failed = compareStructure(inventory(), target, options).find((check) => check.name === 'indexes:shop.orders');
+    expect(failed).toMatchObject({ verdict: 'fail', reason: expect.stringContaining('createdAt_1') });
+  });
+
+  it('fails a missing validator', () => {
+    const target = complete();
+    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 1000, hasValidator: false });
+    expect(compareStructure(inventory(), target, options)).toContainEqual(
+      expect.objectContaining({ name: 'validator:shop.orders', verdict: 'fail' }),
+    );
+  });
+
+  it('passes counts within the tolerance and fails beyond it, saying expected and found', () => {
+    const target = complete();
+    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 950, hasValidator: true });
+    expect(compareStructure(inventory(), target, options).every((check) => check.verdict === 'pass')).toBe(true);
+    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 949, hasValidator: true });
+    expect(compareStructure(inventory(), target, options)).toContainEqual({
+      name: 'count:shop.orders',
+      verdict: 'fail',
+      reason: 'expected about 1000 documents (±5 %), found 949',
+    });
+  });
+
+  it('adds an unknown check when the inventory was truncated', () => {
+    const checks = compareStructure(inventory({ truncated: true }), complete(), options);
+    expect(checks).toContainEqual(expect.objectContaining({ name: 'inventory', verdict: 'unknown' }));
+  });
+
+  it('lists at most MAX_LISTED_FAILURES failures and counts the rest', () => {
+    const many = Array.from({ length: MAX_LISTED_FAILURES + 7 }, (_unused, index) => ({
+      database: 'db',
+      collection: `c${index}`,
+      estimatedCount: 1,
+      indexes: ['_id_'],
+      hasValidator: false,
+      capped: false,
+    }));
+    const checks = compareStructure(inventory({ collections: many }), new Map(), options);
+    expect(checks.filter((check) => check.name.startsWith('collection:'))).toHaveLength(MAX_LISTED_FAILURES);
+    expect(checks).toContainEqual({ name: 'structure:more', verdict: 'fail', reason: '7 more failures not listed' });
+  });
+});
+
+describe('Function: readTarget', () => {
+  it('reads what the inventory lists, leaving out what the target lacks', async () => {
+    const session = memorySession({
+      shop: { orders: { documents: [{}, {}], indexes: ['_id_'], validator: true } },
+    });
+    const target = await readTarget(inventory(), session);
+    expect([...target.entries()]).toEqual([
+      ['shop.orders', { indexes: ['_id_'], estimatedCount: 2, hasValidator: true }],
+    ]);
+  });
+});
