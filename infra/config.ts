@@ -197,7 +197,7 @@ const verification = z
     verifyMaxMinutes: z
       .int()
       .min(1, 'must be at least 1')
-      .max(1440, 'must be at most 1440 (a day)')
+      .max(720, 'must be at most 720 (12 hours)')
       .default(30)
       .describe('How long the restore chain waits for a verification before it records unknown'),
     timeoutSeconds: z.int().min(10, 'must be at least 10').max(900, 'must be at most 900 (Lambda limit)').default(120),

@@ -77,7 +77,7 @@ export function verifierFunctionEnvironment(
   return {
     LEDGER_TABLE_NAME: resources.ledgerTableName,
     ATLAS_SECRET_ID: settings.atlasSecret,
-    DATABASE_SECRET_ID: settings.databaseSecret,
+    VERIFIER_DATABASE_SECRET_ID: settings.databaseSecret,
     ...(settings.atlasBaseUrl === undefined ? {} : { ATLAS_BASE_URL: settings.atlasBaseUrl }),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
@@ -91,7 +91,7 @@ export function heartbeatWriterEnvironment(
 ): Record<string, string> {
   return {
     ATLAS_SECRET_ID: settings.atlasSecret,
-    HEARTBEAT_SECRET_ID: settings.heartbeatSecret,
+    HEARTBEAT_DATABASE_SECRET_ID: settings.heartbeatSecret,
     HEARTBEAT_SOURCES: sources.map((source) => `${source.groupId}/${source.clusterName}`).join(','),
     HEARTBEAT_DATABASE: DEFAULT_HEARTBEATS.database,
     HEARTBEAT_COLLECTION: DEFAULT_HEARTBEATS.collection,

@@ -1225,7 +1225,7 @@ describe('Stack: RestoreOrchestratorStack, verified drills (the sample configura
         Variables: Match.objectEquals({
           LEDGER_TABLE_NAME: ref(stack.ledger.table.tableName),
           ATLAS_SECRET_ID: 'atlas-restore/atlas-api',
-          DATABASE_SECRET_ID: 'atlas-restore/verifier-db',
+          VERIFIER_DATABASE_SECRET_ID: 'atlas-restore/verifier-db',
           POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
           POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
         }),
@@ -1310,7 +1310,7 @@ describe('Stack: RestoreOrchestratorStack, verified drills (the sample configura
       Environment: {
         Variables: Match.objectEquals({
           ATLAS_SECRET_ID: 'atlas-restore/atlas-api',
-          HEARTBEAT_SECRET_ID: 'atlas-restore/heartbeat-db',
+          HEARTBEAT_DATABASE_SECRET_ID: 'atlas-restore/heartbeat-db',
           HEARTBEAT_SOURCES: `${GROUP}/prod`,
           HEARTBEAT_DATABASE: 'atlas_restore',
           HEARTBEAT_COLLECTION: 'heartbeats',

@@ -54,7 +54,7 @@ describe('Lambda platform: the settings as synthesized', () => {
         timeoutSeconds: verification.timeoutSeconds,
         memorySize: verification.memorySize,
         recursiveLoop: 'Terminate',
-        environment: expect.objectContaining({ DATABASE_SECRET_ID: verification.databaseSecret }),
+        environment: expect.objectContaining({ VERIFIER_DATABASE_SECRET_ID: verification.databaseSecret }),
         unresolvedEnvironment: ['LEDGER_TABLE_NAME'],
       },
       eventSource: {
