@@ -1,4 +1,5 @@
 import { clusterKey, type RestoreRequest } from '../core/contract/restore-request.ts';
+import { describeVerification } from '../core/reporting/verification-summary.ts';
 import type { Operation } from '../core/workflow/operation.ts';
 import { formatDuration } from './progress.ts';
 
@@ -47,7 +48,13 @@ export function narrateSteps(previous: Operation | undefined, next: Operation, n
     const poll = next.outcome === undefined ? `; first poll in ${until(next.pending?.dueAt)}` : '';
     lines.push(`${verb} ${next.restoreJobId}${poll}`);
   }
-  if (next.polls > (previous?.polls ?? 0) && next.outcome === undefined) {
+  if (next.restoreEnd !== undefined && previous?.restoreEnd === undefined && next.outcome === undefined) {
+    lines.push(`restore ended: ${next.restoreEnd.outcome}: ${next.restoreEnd.reason}`);
+  }
+  if (next.verification?.requestedAt !== undefined && previous?.verification?.requestedAt === undefined) {
+    lines.push('verification requested: the verifier is checking the restored cluster');
+  }
+  if (next.polls > (previous?.polls ?? 0) && next.outcome === undefined && next.restoreEnd === undefined) {
     const running = formatDuration(next.submittedAt === undefined ? undefined : (now - next.submittedAt) / 1000);
     lines.push(
       `poll ${next.polls}: restore job ${next.restoreJobId} running for ${running}; next poll in ${until(next.pending?.dueAt)}`,
@@ -56,7 +63,10 @@ export function narrateSteps(previous: Operation | undefined, next: Operation, n
   if (next.pending?.kind === 'wait' && next.step > (previous?.step ?? 0) && lines.length === 0) {
     lines.push(`waiting: the next ${next.pending.next ?? 'step'} is due in ${until(next.pending.until)}`);
   }
-  if (next.outcome !== undefined && previous?.outcome === undefined) lines.push(describeOutcome(next));
+  if (next.outcome !== undefined && previous?.outcome === undefined) {
+    lines.push(describeOutcome(next));
+    lines.push(...describeVerificationLines(next));
+  }
   return lines;
 }
 
@@ -69,6 +79,20 @@ export function describeOutcome(operation: Operation): string {
   ].filter(Boolean);
   const label = operation.outcome === 'dryRun' ? 'dry run' : operation.outcome;
   return `${label}: ${operation.outcomeReason ?? ''}${code}${measures.length > 0 ? ` (${measures.join(', ')})` : ''}`;
+}
+
+/**
+ * `verification passed, 4 checks, RPO proven by heartbeats 42 s`, then one line per check (`  pass  heartbeat-rpo:
+ * …`); nothing for an operation that was not verified.
+ */
+export function describeVerificationLines(operation: Operation): string[] {
+  const summary = describeVerification(operation.verification);
+  if (summary === undefined) return [];
+  const checks = operation.verification?.result?.checks ?? [];
+  return [
+    `verification ${summary}`,
+    ...checks.map((check) => `  ${check.verdict.padEnd(7)} ${check.name}: ${check.reason}`),
+  ];
 }
 
 /** `+07:20`: time since the request, in the workflow's clock, to prefix step lines. */

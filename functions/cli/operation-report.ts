@@ -1,6 +1,7 @@
 import { outcomeRecord } from '../core/reporting/reporter.ts';
+import { describeVerification } from '../core/reporting/verification-summary.ts';
 import type { Operation } from '../core/workflow/operation.ts';
-import { narrateSteps, sinceRequest } from './operation-narrative.ts';
+import { describeVerificationLines, narrateSteps, sinceRequest } from './operation-narrative.ts';
 import { writeFields, writeJson } from './output.ts';
 import { formatDuration } from './progress.ts';
 
@@ -29,6 +30,7 @@ export function stepNarrator(line: (text: string) => void): {
 
 export function stateOf(operation: Operation): string {
   if (operation.outcome === 'dryRun') return 'dry run';
+  if (operation.outcome === undefined && operation.verification?.requestedAt !== undefined) return 'verifying';
   return operation.outcome ?? (operation.restoreJobId ? 'submitted' : 'pending');
 }
 
@@ -53,6 +55,7 @@ function writeSummary(stdout: NodeJS.WritableStream, operation: Operation): void
     ['Finished', record.finishedAt as string | undefined],
     ['RTO', formatDuration(operation.rtoSeconds)],
     ['RPO', formatDuration(operation.rpoSeconds)],
+    ['Verification', describeVerification(operation.verification)],
     ['Polls', operation.polls],
     ['Atlas calls', operation.atlasCalls],
   ];
@@ -60,6 +63,8 @@ function writeSummary(stdout: NodeJS.WritableStream, operation: Operation): void
     stdout,
     fields.filter(([, value]) => value !== undefined),
   );
+  // Each check on its own line under the fields: what an auditor reads of a verified drill.
+  for (const line of describeVerificationLines(operation).slice(1)) stdout.write(`${line}\n`);
   if (operation.outcome === undefined && operation.restoreJobId !== undefined) {
     stdout.write(
       `Follow it with: atlas-restore watch ${operation.restoreJobId} --projectId ${request.groupId} --clusterName ${request.clusterName}\n`,

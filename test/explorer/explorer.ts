@@ -8,12 +8,14 @@
  *
  * After each run the invariants are checked: no restore job submitted twice for one operation, none recorded by two
  * operations, none submitted and recorded by nobody; every operation ends with exactly one recorded outcome,
- * reported at least once; an operation this workflow timed out is not reported as an outside cancellation.
+ * reported at least once; an operation this workflow timed out is not reported as an outside cancellation; a
+ * verified restore that succeeded ends with its verification recorded and reported (the verifier's result, or unknown
+ * when it answers after VERIFY_MAX_MINUTES), and one that did not succeed is never verified.
  */
 import type { AtlasApi } from '../../functions/core/atlas/api.ts';
 import type { RestoreJob, RestoreJobRequest } from '../../functions/core/atlas/model.ts';
 import type { RestoreRequest } from '../../functions/core/contract/restore-request.ts';
-import type { Ledger, Queue, WorkflowDeps } from '../../functions/core/workflow/ports.ts';
+import type { Ledger, Queue, VerificationQueue, WorkflowDeps } from '../../functions/core/workflow/ports.ts';
 import { createRestoreService } from '../../functions/core/workflow/service.ts';
 import {
   atlasError,
@@ -25,6 +27,7 @@ import {
   SimulatedCrash,
   SOURCE,
 } from '../functions/core/workflow/fakes.ts';
+import { FakeVerifier } from '../functions/core/workflow/verifier-fake.ts';
 import { pick, seededRandom } from '../soak/chaos.ts';
 
 /** What the explorer checks; each names the operation or job at fault. */
@@ -37,7 +40,8 @@ export type ViolationKind =
   | 'never-reported'
   | 'timeout-reported-as-cancellation'
   | 'unknown-operation'
-  | 'livelock';
+  | 'livelock'
+  | 'verification-missing';
 
 export interface Violation {
   readonly kind: ViolationKind;
@@ -95,6 +99,8 @@ interface Task {
 interface Scenario {
   readonly name: string;
   readonly requests: readonly RestoreRequest[];
+  /** How long the verifier takes to record its result after a `verify` message. */
+  readonly verifierAnswerMs: number;
   /** Requests a producer sends twice (a retried SendMessage). */
   readonly resent: ReadonlySet<number>;
   readonly restoreMs: number;
@@ -118,6 +124,10 @@ export async function explore(seed: number, options: ExplorationOptions = {}): P
   });
   const scenario = planScenario(random, f);
   f.atlas.restoreMs = scenario.restoreMs;
+  // The verifier is another function: it answers through the ledger, outside the invocations the scheduler runs.
+  const verifier = new FakeVerifier(f.clock);
+  verifier.observe(f.ledger);
+  verifier.answerAfterMs = scenario.verifierAnswerMs;
   const config = { ...f.config, cancelOnTimeout: scenario.cancelOnTimeout };
   const start = f.clock.now();
   const trace: string[] = [`seed ${seed}: ${scenario.name}`];
@@ -274,6 +284,7 @@ export async function explore(seed: number, options: ExplorationOptions = {}): P
       atlas: gated<AtlasApi>(f.atlas, 'atlas', task),
       ledger: gated<Ledger>(f.ledger, 'ledger', task),
       queue: gated<Queue>(f.queue, 'queue', task),
+      verificationQueue: gated<VerificationQueue>(verifier, 'queue', task),
     };
     const service = createRestoreService(options.sabotage ? options.sabotage(base) : base);
     trace.push(`${at()} #${task.id} deliver ${message.id} (receive ${message.receiveCount}) ${describe(message.body)}`);
@@ -318,6 +329,7 @@ export async function explore(seed: number, options: ExplorationOptions = {}): P
   for (;;) {
     await quiesce(tasks);
     if (++steps > MAX_STEPS) break;
+    await verifier.settle();
     const now = f.clock.now();
     if (!byHandDone && scenario.byHand && now - start >= scenario.byHand.atMs) {
       byHandDone = true;
@@ -433,6 +445,15 @@ async function checkInvariants(
     }
     if ((evidence.finishesApplied.get(operationId) ?? 0) > 1) add('outcome-twice', operationId);
     if ((reports.get(operationId) ?? 0) === 0) add('never-reported', `${operationId} (${operation.outcome})`);
+    const verified = operation.request.verify !== undefined && operation.outcome === 'succeeded';
+    const reported = f.reporter.outcomes.filter((outcome) => outcome.operationId === operationId);
+    if (verified && operation.verification?.result === undefined) {
+      add('verification-missing', `${operationId} succeeded without a recorded verification`);
+    } else if (verified && reported.some((outcome) => outcome.verification?.result === undefined)) {
+      add('verification-missing', `${operationId} reported without its verification`);
+    } else if (!verified && operation.verification !== undefined) {
+      add('verification-missing', `${operationId} verified after it ${operation.outcome}`);
+    }
     if (operation.restoreJobId !== undefined) {
       recordedBy.set(operation.restoreJobId, [...(recordedBy.get(operation.restoreJobId) ?? []), operationId]);
       // The workflow cancels only on timeout: a job it cancelled ends its operation as timed out.
@@ -519,6 +540,7 @@ function planScenario(random: () => number, f: Fixture): Scenario {
           [() => requests.pointInTime({ requestId: id(index) }), 1],
           [() => automated(index, { dryRun: true }), 1],
           [() => download(index, { maxWaitMinutes: 4 }), 1],
+          [() => automated(index, { verify: {} }), 2],
         ] as const)(),
       );
   }
@@ -533,11 +555,13 @@ function planScenario(random: () => number, f: Fixture): Scenario {
   ] as const);
   const cancelOnTimeout = random() < 0.6;
   return {
-    name: `${shape}: ${list.map((request) => `${request.requestId}=${request.deliveryType}${request.maxWaitMinutes ? `/${request.maxWaitMinutes}min` : ''}${request.dryRun ? '/dry' : ''}`).join(' ')}${resent.size ? `, resent ${[...resent].join(',')}` : ''}, restore ${restoreMs / 60_000} min${cancelOnTimeout ? ', CANCEL_ON_TIMEOUT' : ''}`,
+    name: `${shape}: ${list.map((request) => `${request.requestId}=${request.deliveryType}${request.maxWaitMinutes ? `/${request.maxWaitMinutes}min` : ''}${request.dryRun ? '/dry' : ''}${request.verify ? '/verify' : ''}`).join(' ')}${resent.size ? `, resent ${[...resent].join(',')}` : ''}, restore ${restoreMs / 60_000} min${cancelOnTimeout ? ', CANCEL_ON_TIMEOUT' : ''}`,
     requests: list,
     resent,
     restoreMs,
     cancelOnTimeout,
+    // Within VERIFY_MAX_MINUTES (30) or past it (unknown); no draw, so that the other shapes' seeds stay as they were.
+    verifierAnswerMs: list.length % 2 === 0 ? 3 * 60_000 : 45 * 60_000,
     faultRate: 0.04 + random() * 0.08,
     crashRate: 0.01 + random() * 0.05,
     duplicateRate: random() * 0.3,

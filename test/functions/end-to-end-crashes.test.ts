@@ -2,6 +2,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import type { AtlasApi } from '../../functions/core/atlas/api.ts';
 import type { Ledger, Queue } from '../../functions/core/workflow/ports.ts';
 import { crashAfter, SimulatedCrash } from './core/workflow/fakes.ts';
+import { FakeVerifier } from './core/workflow/verifier-fake.ts';
 import { type EndToEnd, type EndToEndOptions, startEndToEnd } from './end-to-end-harness.ts';
 
 let e2e: EndToEnd | undefined;
@@ -99,3 +100,55 @@ describe('End to end: duplicates', () => {
     expect(e2e.reporter.outcomes).toHaveLength(1);
   });
 });
+
+describe('End to end: a verified restore, with a crash at each step of its verify phase', () => {
+  const isVerify = (pending: unknown) =>
+    typeof pending === 'object' && pending !== null && 'kind' in pending && pending.kind === 'verify';
+  const crashes: [string, (ledger: Ledger) => Ledger][] = [
+    ['none', (l) => l],
+    [
+      'after the advance into the verify phase',
+      (l) =>
+        crashAfter(
+          l,
+          'advance',
+          ([, next, update]) => isVerify((next as { pending: unknown }).pending) && hasField(update, 'restoreEnd'),
+        ),
+    ],
+    [
+      'after marking the verification requested',
+      (l) => crashAfter(l, 'advance', ([, , update]) => hasField(update, 'verificationRequestedAt')),
+    ],
+    ['after recording the outcome', (l) => crashAfter(l, 'finish', (_args, won) => won === true)],
+  ];
+
+  it.each(crashes)('submits once, verifies, and reports once with a crash %s', async (_point, wrap) => {
+    // Prepare: a verifier that records its result through the ledger at once
+    const verifier = new FakeVerifier({ now: () => e2e?.sim.clock.now() ?? 0 });
+    verifier.answerAfterMs = 0;
+    e2e = await startEndToEnd({
+      wrap: { ledger: (l) => verifier.observe(wrap(l)) },
+      verificationQueue: verifier,
+    });
+    const request = e2e.request({ verify: {} });
+
+    // Act
+    await e2e.send(request);
+    const operation = await expectExactlyOnce(e2e, request.requestId ?? '');
+
+    // Assess
+    expect(e2e.submissions()).toBe(1);
+    expect(operation).toMatchObject({
+      restoreEnd: { outcome: 'succeeded' },
+      verification: { status: 'recorded', result: { verdict: 'pass' } },
+    });
+    expect(e2e.reporter.outcomes[0]?.verification?.result?.verdict).toBe('pass');
+    expect(verifier.received.map(({ message }) => message.kind)).toContain('inventory');
+  });
+});
+
+const hasField = (update: unknown, field: string) =>
+  typeof update === 'object' &&
+  update !== null &&
+  field in update &&
+  (update as Record<string, unknown>)[field] !== undefined;

@@ -12,7 +12,7 @@ import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledge
 import { createSqsQueue } from '../../functions/core/queue/sqs-queue.ts';
 import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
 import type { Operation } from '../../functions/core/workflow/operation.ts';
-import type { Ledger, Queue } from '../../functions/core/workflow/ports.ts';
+import type { Ledger, Queue, VerificationQueue } from '../../functions/core/workflow/ports.ts';
 import { createRestoreService } from '../../functions/core/workflow/service.ts';
 import {
   type AtlasSimulator,
@@ -61,6 +61,8 @@ export interface EndToEndOptions {
     queue?: (queue: Queue) => Queue;
     atlas?: (atlas: AtlasApi) => AtlasApi;
   };
+  /** The verifier's queue (verified drills); without it, a request with `verify` is refused. */
+  readonly verificationQueue?: VerificationQueue;
 }
 
 export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndToEnd> {
@@ -104,6 +106,7 @@ export async function startEndToEnd(options: EndToEndOptions = {}): Promise<EndT
     config,
     log,
     reporter,
+    ...(options.verificationQueue ? { verificationQueue: options.verificationQueue } : {}),
   });
   const handler = createHandler({ service, log, deadlineMarginMs: 1_000 });
   const plainLedger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });

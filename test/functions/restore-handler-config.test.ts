@@ -43,6 +43,24 @@ describe('Config: the Lambda environment', () => {
     });
   });
 
+  it('reads the verifier queue and VERIFY_MAX_MINUTES (default 30), naming a bad one', () => {
+    // Act
+    const unset = loadLambdaConfig(required);
+    const set = loadLambdaConfig({
+      ...required,
+      VERIFICATION_QUEUE_URL: 'https://sqs.eu-west-1.amazonaws.com/123456789012/verification',
+      VERIFY_MAX_MINUTES: '45',
+    });
+    const bad = failure({ ...required, VERIFICATION_QUEUE_URL: 'not a url', VERIFY_MAX_MINUTES: '0' });
+
+    // Assess
+    expect(unset.verificationQueueUrl).toBeUndefined();
+    expect(unset.workflow.verifyMaxMinutes).toBe(30);
+    expect(set.verificationQueueUrl).toBe('https://sqs.eu-west-1.amazonaws.com/123456789012/verification');
+    expect(set.workflow.verifyMaxMinutes).toBe(45);
+    expect(bad.variables).toEqual(['VERIFICATION_QUEUE_URL', 'VERIFY_MAX_MINUTES']);
+  });
+
   it('reads every setting, lists trimmed, booleans as stringbools, blanks as unset', () => {
     // Act
     const config = loadLambdaConfig({

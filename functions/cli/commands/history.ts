@@ -8,6 +8,7 @@ import type { Ledger } from '../../core/workflow/ports.ts';
 import { cliDynamoDbClient } from '../aws-clients.ts';
 import { type CliCommand, noPositionals, parseCommandLine, UsageError } from '../command.ts';
 import { deployedStackFlags, resolveDeployedStack, stackFromEnvironment, tableName } from '../deployed-stack.ts';
+import { describeVerificationLines } from '../operation-narrative.ts';
 import { writeJson, writeTable } from '../output.ts';
 import { formatDuration } from '../progress.ts';
 
@@ -30,6 +31,8 @@ export const HISTORY_COLUMNS = [
   'finishedAt',
   'rtoSeconds',
   'rpoSeconds',
+  'verification',
+  'achievedRpoSeconds',
   'deferrals',
   'polls',
   'atlasCalls',
@@ -39,11 +42,13 @@ export const history: CliCommand = {
   name: 'history',
   summary: 'List recent restore operations and their outcomes from the ledger (DR drill evidence)',
   usage:
-    '[--projectId ID] [--clusterName NAME] [--limit N] [--stack NAME | --tableName NAME | --ledger PATH] [--json | --csv]',
+    '[--projectId ID] [--clusterName NAME] [--limit N] [--checks] [--stack NAME | --tableName NAME | --ledger PATH] [--json | --csv]',
   help: [
     'Reads the operation ledger (DynamoDB) the Lambda writes: when each restore was asked for, which snapshot it',
     'restored, how long it took (RTO, seconds from submission to the end of the job), how old the restored data was',
-    '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. The table comes from',
+    '(RPO, seconds from the snapshot to the request) and how it ended. Newest first. A verified drill shows its',
+    "verification (passed, failed, unknown) and the RPO its heartbeats proved; --checks prints each check's verdict",
+    'and reason under the table. The table comes from',
     '--stack NAME (its LedgerTableName output), --tableName, LEDGER_TABLE_NAME or ATLAS_RESTORE_STACK; AWS_ENDPOINT_URL_DYNAMODB points at',
     'another DynamoDB endpoint. Without a',
     'table, it reads the ledger file of restores run with `atlas-restore start`: --ledger PATH, else',
@@ -66,6 +71,7 @@ export const history: CliCommand = {
         ledger: { type: 'string' },
         json: { type: 'boolean', default: false },
         csv: { type: 'boolean', default: false },
+        checks: { type: 'boolean', default: false },
       },
       flags: z
         .object({
@@ -77,6 +83,7 @@ export const history: CliCommand = {
           ledger: z.string().min(1, 'must be a file path').optional(),
           json: z.boolean(),
           csv: z.boolean(),
+          checks: z.boolean(),
         })
         .refine((value) => !(value.json && value.csv), { path: ['csv'], message: 'not with --json' })
         .refine((value) => !(value.ledger && value.tableName), { path: ['ledger'], message: 'not with --tableName' })
@@ -107,7 +114,7 @@ export const history: CliCommand = {
     }
     writeTable(
       context.stdout,
-      ['REQUESTED', 'OPERATION', 'DELIVERY', 'SOURCE', 'TARGET', 'SNAPSHOT TIME', 'OUTCOME', 'RTO', 'RPO'],
+      ['REQUESTED', 'OPERATION', 'DELIVERY', 'SOURCE', 'TARGET', 'SNAPSHOT TIME', 'OUTCOME', 'RTO', 'RPO', 'VERIFIED'],
       records.map((record) => [
         text(record.requestedAt),
         text(record.operationId),
@@ -118,8 +125,15 @@ export const history: CliCommand = {
         text(record.state),
         formatDuration(record.rtoSeconds as number | undefined),
         formatDuration(record.rpoSeconds as number | undefined),
+        verifiedColumn(record),
       ]),
     );
+    if (!flags.checks) return;
+    for (const operation of operations) {
+      const lines = describeVerificationLines(operation);
+      if (lines.length === 0) continue;
+      context.stdout.write(`\n${operation.operationId}: ${lines.join('\n')}\n`);
+    }
   },
 };
 
@@ -192,8 +206,17 @@ async function listOperations(
 
 /** The outcome log line's record, with `state` for operations still running. */
 function historyRecord(operation: Operation): Record<string, unknown> {
-  const state = operation.outcome ?? (operation.restoreJobId ? 'running' : 'starting');
+  const running = operation.verification?.requestedAt !== undefined ? 'verifying' : 'running';
+  const state = operation.outcome ?? (operation.restoreJobId ? running : 'starting');
   return { state, ...outcomeRecord(operation) };
+}
+
+/** `passed (RPO 42s)`, `failed`, `unknown`, `pending`, or `-` for a restore that was not verified. */
+function verifiedColumn(record: Record<string, unknown>): string {
+  const verdict = text(record.verification);
+  if (verdict === undefined) return '-';
+  const rpo = record.achievedRpoSeconds as number | undefined;
+  return rpo === undefined ? verdict : `${verdict} (RPO ${formatDuration(rpo)})`;
 }
 
 function text(value: unknown): string | undefined {

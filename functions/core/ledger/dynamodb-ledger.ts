@@ -46,6 +46,12 @@
  *   they land: the outcome log line carries `operationId` (count distinct ids), the alarms on RestoreFailed and
  *   RestoreTimedOut fire on a sum ≥ 1 and SNS notifies on the alarm's state change only, the drill alarm wants at
  *   least one RestoreSucceeded, and a repeated duration sample has the same value.
+ * - After the restore. When phases follow the job's end (verify, …; see workflow/after-restore.ts), the poll that
+ *   sees it end advances with `restoreEnd` instead of finishing, and the last phase writes the outcome, once, as
+ *   above. The verifier writes beside the chain, never on its step: `sourceInventory` and `verification` (the result,
+ *   JSON) each on `attribute_not_exists`, so the first result wins, whether the verifier's or the `unknown` the chain
+ *   records when it did not answer in time; the chain marks the request with `verificationRequestedAt`, a separate
+ *   attribute, so it never overwrites a result recorded first.
  * - Retention. `expiresAt` (TTL) is pushed to now + LEDGER_RETENTION_DAYS by every advance and by the outcome, so
  *   an operation that lives is never deleted under its messages; the retention must exceed the longest maxWait by a
  *   day (both config validators refuse less). A message whose operation is unknown is dead-lettered with its reason.

@@ -8,6 +8,11 @@ export const METRIC_NAMES = {
   deferred: 'RestoreDeferred',
   durationSeconds: 'RestoreDurationSeconds',
   snapshotAgeSeconds: 'SnapshotAgeSeconds',
+  /** Verified drills: one of the three per verified restore, and the RPO proven by heartbeats when known. */
+  verificationPassed: 'VerificationPassed',
+  verificationFailed: 'VerificationFailed',
+  verificationUnknown: 'VerificationUnknown',
+  achievedRpoSeconds: 'AchievedRpoSeconds',
 } as const;
 
 export const CLUSTER_DIMENSION = 'ClusterName';

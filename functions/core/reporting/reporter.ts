@@ -3,6 +3,7 @@ import { clusterKey, restoreTarget } from '../contract/restore-request.ts';
 import type { Operation } from '../workflow/operation.ts';
 import type { DeadLetter, Log, Reporter } from '../workflow/ports.ts';
 import { CLUSTER_DIMENSION, METRIC_NAMES, PROJECT_DIMENSION } from './metrics.ts';
+import { VERDICT_WORDS } from './verification-summary.ts';
 
 export interface ReporterOptions {
   readonly log: Log;
@@ -38,6 +39,18 @@ export function outcomeRecord(operation: Operation): Record<string, unknown> {
     deferrals: operation.deferAttempts,
     polls: operation.polls,
     atlasCalls: operation.atlasCalls,
+    ...verificationRecord(operation),
+  };
+}
+
+/** The verification's part of the outcome record: verdict, proven RPO and each check (names and reasons only). */
+function verificationRecord(operation: Operation): Record<string, unknown> {
+  const result = operation.verification?.result;
+  if (result === undefined) return operation.verification ? { verification: 'pending' } : {};
+  return {
+    verification: VERDICT_WORDS[result.verdict],
+    achievedRpoSeconds: result.achievedRpoSeconds,
+    verificationChecks: result.checks.map(({ name, verdict, reason }) => ({ name, verdict, reason })),
   };
 }
 
@@ -74,6 +87,7 @@ export function createPowertoolsReporter(options: ReporterOptions): Reporter {
       if (metric === undefined) return;
       emit(operation.request, (metrics) => {
         metrics.addMetric(metric, MetricUnit.Count, 1);
+        addVerificationMetrics(metrics, operation);
         if (operation.outcome !== 'succeeded') return;
         if (operation.rtoSeconds !== undefined) {
           metrics.addMetric(METRIC_NAMES.durationSeconds, MetricUnit.Seconds, operation.rtoSeconds);
@@ -102,6 +116,20 @@ export function createPowertoolsReporter(options: ReporterOptions): Reporter {
       emit(undefined, (metrics) => metrics.addMetric(METRIC_NAMES.rejected, MetricUnit.Count, 1));
     },
   };
+}
+
+function addVerificationMetrics(metrics: Metrics, operation: Operation): void {
+  const result = operation.verification?.result;
+  if (result === undefined) return;
+  const name = {
+    pass: METRIC_NAMES.verificationPassed,
+    fail: METRIC_NAMES.verificationFailed,
+    unknown: METRIC_NAMES.verificationUnknown,
+  }[result.verdict];
+  metrics.addMetric(name, MetricUnit.Count, 1);
+  if (result.achievedRpoSeconds !== undefined) {
+    metrics.addMetric(METRIC_NAMES.achievedRpoSeconds, MetricUnit.Seconds, result.achievedRpoSeconds);
+  }
 }
 
 function outcomeMetric(operation: Operation): string | undefined {

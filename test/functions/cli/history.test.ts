@@ -113,7 +113,7 @@ describe.concurrent('CLI: atlas-restore history', () => {
     expect(result).toMatchObject({ code: 0, stderr: '' });
     const [header, ...rows] = result.stdout.trimEnd().split('\n');
     expect(header).toMatch(
-      /^REQUESTED\s+OPERATION\s+DELIVERY\s+SOURCE\s+TARGET\s+SNAPSHOT TIME\s+OUTCOME\s+RTO\s+RPO$/,
+      /^REQUESTED\s+OPERATION\s+DELIVERY\s+SOURCE\s+TARGET\s+SNAPSHOT TIME\s+OUTCOME\s+RTO\s+RPO\s+VERIFIED$/,
     );
     expect(rows.map((row) => row.split(/\s+/)[1])).toEqual([
       'download-1',
@@ -121,9 +121,9 @@ describe.concurrent('CLI: atlas-restore history', () => {
       'drill-2026-11-25',
       'other-project',
     ]);
-    expect(rows[0]).toMatch(/download-1\s+download\s+\S+\/ledger\s+-\s+-\s+running\s+-\s+-$/);
+    expect(rows[0]).toMatch(/download-1\s+download\s+\S+\/ledger\s+-\s+-\s+running\s+-\s+-\s+-$/);
     expect(rows[2]).toMatch(
-      /^2026-11-25T06:00:00\.000Z\s+drill-2026-11-25\s+automated\s+\S+\/prod\s+\S+\/dr-drill\s+2026-11-25T03:00:00\.000Z\s+succeeded\s+4m 00s\s+3h 00m$/,
+      /^2026-11-25T06:00:00\.000Z\s+drill-2026-11-25\s+automated\s+\S+\/prod\s+\S+\/dr-drill\s+2026-11-25T03:00:00\.000Z\s+succeeded\s+4m 00s\s+3h 00m\s+-$/,
     );
   });
 
@@ -206,6 +206,8 @@ describe.concurrent('CLI: atlas-restore history', () => {
       '2026-11-25T06:05:00.000Z',
       '240',
       '10800',
+      '',
+      '',
       '1',
       '4',
       '9',
@@ -254,6 +256,57 @@ describe.concurrent('CLI: atlas-restore history', () => {
     expect(JSON.parse(fromFile.stdout)).toEqual(JSON.parse(fromTable.stdout));
     expect(fromDefault).toEqual({ code: 0, stdout: '[]\n', stderr: '' });
     expect(existsSync(join(directory, 'state'))).toBe(false);
+  });
+
+  it("shows a verified drill's verification and proven RPO, and each check with --checks", async ({ expect }) => {
+    // Prepare
+    const path = join(directory, 'verified', 'ledger.db');
+    const local = new SqliteLedger(path);
+    const checks = [
+      { name: 'heartbeat-rpo', verdict: 'pass' as const, reason: 'newest heartbeat 42 s before the snapshot' },
+      { name: 'collection:shop.orders', verdict: 'fail' as const, reason: 'missing on the target' },
+    ];
+    const verified = (id: string, daysAgo: number, verdict: 'pass' | 'fail', list: typeof checks) =>
+      operation(
+        id,
+        daysAgo,
+        { ...drill, verify: {} },
+        {
+          outcome: 'succeeded',
+          outcomeReason: `restore job ${JOB} completed`,
+          restoreJobId: JOB,
+          verification: {
+            status: 'recorded',
+            requestedAt: NOW,
+            result: { verdict, checks: list, achievedRpoSeconds: 42, recordedAt: NOW },
+          },
+        },
+      );
+    await local.create(verified('verified-ok', 1, 'pass', checks.slice(0, 1)));
+    await local.create(verified('verified-broken', 2, 'fail', checks));
+    local.close();
+    const { LEDGER_TABLE_NAME: _table, ...withoutTable } = env;
+
+    // Act
+    const table = await runCli(['history', '--ledger', path, '--checks'], withoutTable);
+    const csv = await runCli(['history', '--ledger', path, '--csv'], withoutTable);
+
+    // Assess
+    expect(table.code).toBe(0);
+    const lines = table.stdout.trimEnd().split('\n');
+    expect(lines[1]).toMatch(/verified-ok .*succeeded\s+-\s+-\s+passed \(RPO 42s\)$/);
+    expect(lines[2]).toMatch(/verified-broken .*succeeded\s+-\s+-\s+failed \(RPO 42s\)$/);
+    expect(table.stdout).toContain(
+      [
+        'verified-broken: verification failed: collection:shop.orders (missing on the target)',
+        '  pass    heartbeat-rpo: newest heartbeat 42 s before the snapshot',
+        '  fail    collection:shop.orders: missing on the target',
+      ].join('\n'),
+    );
+    const header = csv.stdout.split('\r\n')[0]?.split(',') ?? [];
+    const row = csv.stdout.split('\r\n')[2]?.split(',') ?? [];
+    expect(row[header.indexOf('verification')]).toBe('failed');
+    expect(row[header.indexOf('achievedRpoSeconds')]).toBe('42');
   });
 
   it('documents RTO, RPO, exit statuses and examples with --help', async ({ expect }) => {

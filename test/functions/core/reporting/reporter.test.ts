@@ -115,6 +115,34 @@ describe('Reporting: outcomes', () => {
     expect(metrics?.map((m) => m.Name)).toEqual([metric]);
   });
 
+  it.each([
+    ['pass', 'passed', 'VerificationPassed'],
+    ['fail', 'failed', 'VerificationFailed'],
+    ['unknown', 'unknown', 'VerificationUnknown'],
+  ] as const)('carries a %s verification in the record and counts it, with the proven RPO', (verdict, word, metric) => {
+    // Prepare
+    const checks = [{ name: 'heartbeat-rpo', verdict, reason: 'newest heartbeat 42 s before the snapshot' }];
+    const verification = {
+      status: 'recorded' as const,
+      requestedAt: T0 + 300_000,
+      result: { verdict, checks, achievedRpoSeconds: 42, recordedAt: T0 + 400_000 },
+    };
+
+    // Act
+    reporter().outcome(finished({ request: requests.automated({ verify: {} }), verification }));
+
+    // Assess
+    expect(logs()[0]).toMatchObject({ verification: word, achievedRpoSeconds: 42, verificationChecks: checks });
+    expect(emf()).toHaveLength(1);
+    expect(emf()[0]).toMatchObject({
+      _aws: { CloudWatchMetrics: [{ Dimensions: [['service'], ['service', 'ProjectId', 'ClusterName']] }] },
+      [metric]: 1,
+      AchievedRpoSeconds: 42,
+      ProjectId: '5f1a2b3c4d5e6f7a8b9c0d1e',
+      ClusterName: 'prod',
+    });
+  });
+
   it('counts nothing for a dry run', () => {
     // Act
     reporter().outcome(finished({ outcome: 'dryRun', request: requests.automated({ dryRun: true }) }));
