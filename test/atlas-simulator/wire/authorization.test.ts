@@ -105,10 +105,16 @@ describe('Wire protocol: authorization from Atlas built-in roles', () => {
       .insertOne({ _id: 3 })
       .catch((caught: unknown) => caught);
 
+    const authorizedOnly = await verifier
+      .db('admin')
+      .admin()
+      .listDatabases({ nameOnly: true, authorizedDatabases: true });
+
     // Assess
     expect(databases.databases.map((database) => database.name)).toEqual(
       expect.arrayContaining(['atlas_restore', 'shop']),
     );
+    expect(authorizedOnly.databases.map((database) => database.name)).toEqual(['atlas_restore', 'shop']);
     expect(count).toBe(1);
     expect(indexes).toHaveLength(1);
     expect(write).toMatchObject({ code: 13 });

@@ -183,19 +183,21 @@ describe('Wire protocol: databases, collections and indexes', () => {
     expect(names.databases.every((database) => Object.keys(database).join() === 'name')).toBe(true);
   });
 
-  it('drops a collection and a database', async () => {
+  it('drops a collection (a missing one: ns not found, which the driver reads as false) and a database', async () => {
     // Prepare
     await admin.db('scratch').collection('a').insertOne({ x: 1 });
     await admin.db('scratch').collection('b').insertOne({ x: 1 });
 
     // Act
     const dropped = await admin.db('scratch').collection('a').drop();
+    const droppedAgain = await admin.db('scratch').collection('a').drop();
     const afterDrop = await admin.db('scratch').listCollections({}, { nameOnly: true }).toArray();
     await admin.db('scratch').dropDatabase();
     const databases = await admin.db('admin').admin().listDatabases({ nameOnly: true });
 
     // Assess
     expect(dropped).toBe(true);
+    expect(droppedAgain).toBe(false);
     expect(afterDrop.map((collection) => collection.name)).toEqual(['b']);
     expect(databases.databases.map((database) => database.name)).not.toContain('scratch');
   });

@@ -1,3 +1,5 @@
+import { readFileSync } from 'node:fs';
+import { connect } from 'node:tls';
 import { MongoServerSelectionError, ObjectId } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { type DataPlane, startDataPlane } from './server.ts';
@@ -178,16 +180,22 @@ describe('Wire protocol: connection and authentication', () => {
     expect(find).toMatchObject({ code: 13, codeName: 'Unauthorized', message: 'Command find requires authentication' });
   });
 
-  it('answers an unknown command with CommandNotFound (59)', async () => {
+  it('answers an unknown command with CommandNotFound (59), authenticated or not', async () => {
     // Act
     const error = await clients
       .connect(uri, WRITER)
       .db('admin')
       .command({ frobnicate: 1 })
       .catch((caught: unknown) => caught);
+    const anonymous = await clients
+      .connect(uri)
+      .db('admin')
+      .command({ frobnicate: 1 })
+      .catch((caught: unknown) => caught);
 
     // Assess
     expect(error).toMatchObject({ code: 59, codeName: 'CommandNotFound', message: "no such command: 'frobnicate'" });
+    expect(anonymous).toMatchObject({ code: 59 });
   });
 
   it('refuses connections to an unreachable cluster (server selection fails) and drops live ones', async () => {
@@ -208,7 +216,20 @@ describe('Wire protocol: connection and authentication', () => {
         .command({ ping: 1 }, { timeoutMS: 1000 })
         .catch((caught: unknown) => caught);
 
+      const tlsSocket = connect({
+        host: '127.0.0.1',
+        port: Number(new URL(uri).port),
+        ca: [readFileSync(plane.caFile)],
+      });
+      const handshake = await new Promise((resolve) => {
+        tlsSocket.once('secureConnect', () => resolve('connected'));
+        tlsSocket.once('error', () => resolve('refused'));
+        tlsSocket.once('close', () => resolve('refused'));
+      });
+      tlsSocket.destroy();
+
       // Assess
+      expect(handshake).toBe('refused');
       expect(fresh).toBeInstanceOf(MongoServerSelectionError);
       expect(onLive).toBeInstanceOf(Error);
     } finally {

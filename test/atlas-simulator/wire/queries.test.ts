@@ -144,6 +144,22 @@ describe('Wire protocol: queries, cursors and counts', () => {
     expect(commands).toContain('killCursors');
   });
 
+  it('answers 101 documents in a first batch by default, the rest on getMore', async () => {
+    // Prepare
+    const many = client.db('atlas_restore').collection('many');
+    await many.insertMany(Array.from({ length: 150 }, (_, seq) => ({ seq })));
+
+    // Act
+    const cursor = many.find({});
+    await cursor.hasNext();
+    const firstBatch = cursor.bufferedCount();
+    const all = await cursor.toArray();
+
+    // Assess
+    expect(firstBatch).toBe(101);
+    expect(all).toHaveLength(150);
+  });
+
   it('counts with countDocuments (aggregate) and estimatedDocumentCount (count)', async () => {
     // Act
     const filtered = await heartbeats.countDocuments({ writer: 'a' });

@@ -36,8 +36,12 @@ export function listDatabases(context: CommandContext): Document {
   if (!mayListAll && context.body.authorizedDatabases === false) {
     throw notAuthorized(context.db, context.name, context.body[context.name]);
   }
-  const names = context.data.databaseNames().filter((db) => mayListAll || hasRoleOn(context.user, db));
-  const system = mayListAll ? SYSTEM_DATABASES.filter(({ name }) => !names.includes(name)) : [];
+  // authorizedDatabases: true narrows even a listDatabases holder to the databases it may read.
+  const listsAll = mayListAll && context.body.authorizedDatabases !== true;
+  const names = context.data
+    .databaseNames()
+    .filter((db) => listsAll || hasRoleOn(context.user, db) || isAuthorized(context.user, 'find', { db }));
+  const system = listsAll ? SYSTEM_DATABASES.filter(({ name }) => !names.includes(name)) : [];
   const databases = [
     ...names.map((name) => {
       const size = sizeOnDisk(context, name);
@@ -203,8 +207,8 @@ export function drop(context: CommandContext): Document {
   const name = collectionName(context);
   authorize(context, 'dropCollection', name);
   const existing = context.data.collection(context.db, name);
-  // Since MongoDB 7.0 dropping a collection that does not exist succeeds.
-  if (existing === undefined) return { ok: 1 };
+  // mongod answers "ns not found" (SERVER-36317); the driver's collection.drop() turns it into `false`.
+  if (existing === undefined) throw new CommandError('NamespaceNotFound', 'ns not found');
   context.data.apply({ kind: 'dropCollection', db: context.db, collection: name }, context.now());
   return { nIndexesWas: existing.indexes.length, ns: namespace(context, name), ok: 1 };
 }
