@@ -12,6 +12,7 @@ import { clusterKey, restoreTarget } from '../../functions/core/contract/restore
 import { environmentCredentials } from '../../functions/core/credentials/environment.ts';
 import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledger.ts';
 import { createSqsQueue } from '../../functions/core/queue/sqs-queue.ts';
+import { createSqsVerificationQueue } from '../../functions/core/queue/sqs-verification-queue.ts';
 import { createPowertoolsReporter, outcomeRecord } from '../../functions/core/reporting/reporter.ts';
 import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
 import type { Operation } from '../../functions/core/workflow/operation.ts';
@@ -21,6 +22,7 @@ import { workflowConfigOf } from '../support/lambda-platform/deployed.ts';
 import { pollOnce, startLocalAws } from '../support/local-aws.ts';
 import { SCENARIO_PLANS, type Scenario } from './scenarios.ts';
 import { createStructuredLog, type LogRecord } from './structured-log.ts';
+import { createHeartbeatUser, startLocalVerification } from './verification.ts';
 
 export interface DrillOptions {
   readonly scenario: Scenario;
@@ -41,6 +43,12 @@ export interface DrillReport {
   readonly summary: string;
   readonly scale: number;
   readonly succeeded: boolean;
+  /** The verification's verdict, when the drill was verified. */
+  readonly verdict?: 'pass' | 'fail' | 'unknown' | 'pending';
+  /** The drill passed: the restore succeeded and, when verified, the verification passed. */
+  readonly passed: boolean;
+  /** Heartbeats the writer put on the source during the drill (every simulated interval). */
+  readonly heartbeatsWritten: number;
   /** The operation as the ledger holds it, in the reporter's outcome-record shape (times in simulated ISO). */
   readonly operation: Record<string, unknown>;
   /** Restore jobs the simulated Atlas holds for the source cluster: exactly one, or the workflow submitted twice. */
@@ -65,6 +73,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const plan = SCENARIO_PLANS[options.scenario];
   const clock = new SimulatedClock({ scale: options.scale });
   const sim = await startAtlasSimulator({ clock, seed: plan.seed });
+  plan.fault?.(sim, sim.seed);
   // Lambda and SQS as the stack deploys them, the queue's waits at the simulated clock's pace.
   const aws = await startLocalAws({ prefix: `drill-${process.pid}`, timeScale: options.scale });
   const steps: string[] = [];
@@ -98,6 +107,23 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const request = { ...plan.request(seed, clock.now()), requestId: `drill-${options.scenario}-${clock.now()}` };
     const target = restoreTarget(request);
     const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
+    const users = seed.databaseUsers;
+    const source = { groupId: request.groupId, clusterName: request.clusterName };
+    const verification =
+      aws.verification === undefined || users === undefined
+        ? undefined
+        : startLocalVerification({
+            aws,
+            atlas,
+            atlasBaseUrl: sim.baseUrl,
+            caFile: (await sim.dataPlane.ready()).caFile,
+            store: ledger,
+            clock,
+            log,
+            verifierUser: users.verifier,
+            heartbeatUser: await createHeartbeatUser(atlas, source, clock.now()),
+            heartbeatSources: [source],
+          });
     // The composition of functions/restore-handler.ts, with local adapters and the simulator's clock.
     const service = createRestoreService({
       atlas,
@@ -107,6 +133,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         deadLetterQueueUrl: aws.deadLetterQueueUrl,
         delayScale: options.scale,
       }),
+      ...(aws.verification === undefined
+        ? {}
+        : { verificationQueue: createSqsVerificationQueue({ client: aws.sqs, queueUrl: aws.verification.queueUrl }) }),
       ledger,
       clock,
       // The deployment's guardrails, as its configuration would list this drill: its source (downloads opted in) and target.
@@ -128,7 +157,13 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     let batches = 0;
     let messages = 0;
     let failedMessages = 0;
+    let heartbeatsWritten = 0;
     for (;;) {
+      // The heartbeat schedule, every simulated interval, through the writer's handler.
+      for (const report of (await verification?.writeDueHeartbeats()) ?? []) {
+        if (report.written) heartbeatsWritten += 1;
+        else line(`heartbeat not written on ${report.source}: ${report.reason}`);
+      }
       const operation = await ledger.get(request.requestId);
       if (operation !== undefined) {
         const now = clock.now();
@@ -150,17 +185,25 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         // late there is a simulated minute here. AWS's event source mapping long-polls; SQS answers it at once.
         waitTimeSeconds: 0,
       });
-      if (batch.received === 0) await sleep(IDLE_POLL_MS);
-      else batches += 1;
-      messages += batch.received;
-      failedMessages += batch.failed;
+      // The verifier's event source mapping, on its own queue.
+      const verifierBatch = (await verification?.pollVerifier()) ?? { received: 0, failed: 0 };
+      if (batch.received === 0 && verifierBatch.received === 0) await sleep(IDLE_POLL_MS);
+      batches += (batch.received > 0 ? 1 : 0) + (verifierBatch.received > 0 ? 1 : 0);
+      messages += batch.received + verifierBatch.received;
+      failedMessages += batch.failed + verifierBatch.failed;
     }
+    const succeeded = previous?.outcome === 'succeeded';
+    const verdict =
+      previous?.verification === undefined ? undefined : (previous.verification.result?.verdict ?? 'pending');
 
     return {
       scenario: options.scenario,
       summary: plan.summary,
       scale: options.scale,
-      succeeded: previous?.outcome === 'succeeded',
+      succeeded,
+      ...(verdict === undefined ? {} : { verdict }),
+      passed: succeeded && (request.verify === undefined || verdict === 'pass'),
+      heartbeatsWritten,
       operation: previous ? outcomeRecord(previous) : { operationId: request.requestId },
       restoreJobs: sim.state.restoreJobs(seed.groupId, seed.sourceClusterName).length,
       atlasRequests: sim.requests.length,

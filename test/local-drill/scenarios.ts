@@ -1,15 +1,17 @@
 import type { RestoreRequest } from '../../functions/core/contract/restore-request.ts';
-import type { SeedInfo, SeedOptions } from '../atlas-simulator/index.ts';
+import type { AtlasSimulator, SeedInfo, SeedOptions } from '../atlas-simulator/index.ts';
 
-export const SCENARIOS = ['snapshot-in-progress', 'automated', 'download', 'pointInTime'] as const;
+export const SCENARIOS = ['snapshot-in-progress', 'automated', 'download', 'pointInTime', 'broken-restore'] as const;
 export type Scenario = (typeof SCENARIOS)[number];
 
 export interface ScenarioPlan {
   readonly summary: string;
   /** The simulated Atlas project the drill starts from. */
   readonly seed: SeedOptions;
-  /** The request a schedule would send; `now` is the simulated clock (epoch ms). */
+  /** The request a schedule would send; `now` is the simulated clock (epoch ms). Verified when it has a target. */
   request(seed: SeedInfo, now: number): RestoreRequest;
+  /** What goes wrong in the simulated Atlas before the drill starts. */
+  fault?(sim: AtlasSimulator, seed: SeedInfo): void;
 }
 
 const HOUR_SECONDS = 3600;
@@ -25,6 +27,17 @@ export const SCENARIO_PLANS: Readonly<Record<Scenario, ScenarioPlan>> = {
     summary: 'DR drill onto the drill cluster from the newest completed snapshot',
     seed: {},
     request: (seed) => ({ ...source(seed), deliveryType: 'automated', snapshotId: 'latest', ...target(seed) }),
+  },
+  'broken-restore': {
+    summary:
+      'DR drill whose restore Atlas reports completed, but the target lacks shop.customers and holds a third of the rest',
+    seed: {},
+    request: (seed) => ({ ...source(seed), deliveryType: 'automated', snapshotId: 'latest', ...target(seed) }),
+    fault: (sim, seed) =>
+      sim.dataPlane.faults.breakRestoresOnto(seed.groupId, seed.targetClusterName, {
+        dropNamespaces: ['shop.customers'],
+        keepFraction: 1 / 3,
+      }),
   },
   download: {
     summary: 'download link for the newest completed snapshot; no cluster is overwritten',
@@ -44,4 +57,12 @@ export const SCENARIO_PLANS: Readonly<Record<Scenario, ScenarioPlan>> = {
 };
 
 const source = (seed: SeedInfo) => ({ groupId: seed.groupId, clusterName: seed.sourceClusterName });
-const target = (seed: SeedInfo) => ({ targetGroupId: seed.groupId, targetClusterName: seed.targetClusterName });
+/**
+ * Every drill onto a cluster is verified: structure, counts, heartbeat RPO. The source keeps taking orders between
+ * its snapshot (3 hours old) and the inventory taken at the request, so counts are compared within 15 %.
+ */
+const target = (seed: SeedInfo) => ({
+  targetGroupId: seed.groupId,
+  targetClusterName: seed.targetClusterName,
+  verify: { countTolerancePercent: 15 },
+});
