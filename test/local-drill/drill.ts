@@ -22,7 +22,7 @@ import { workflowConfigOf } from '../support/lambda-platform/deployed.ts';
 import { pollOnce, startLocalAws } from '../support/local-aws.ts';
 import { SCENARIO_PLANS, type Scenario } from './scenarios.ts';
 import { createStructuredLog, type LogRecord } from './structured-log.ts';
-import { createHeartbeatUser, startLocalVerification } from './verification.ts';
+import { createHeartbeatUser, type LocalVerification, startLocalVerification } from './verification.ts';
 
 export interface DrillOptions {
   readonly scenario: Scenario;
@@ -109,21 +109,29 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
     const users = seed.databaseUsers;
     const source = { groupId: request.groupId, clusterName: request.clusterName };
-    const verification =
+    // Started beside the restore chain, not before it: the data plane's first start (its CA and certificates) takes
+    // simulated minutes at this scale, which the drill's first step must not wait for.
+    let verification: LocalVerification | undefined;
+    const verificationReady =
       aws.verification === undefined || users === undefined
-        ? undefined
-        : startLocalVerification({
-            aws,
-            atlas,
-            atlasBaseUrl: sim.baseUrl,
-            caFile: (await sim.dataPlane.ready()).caFile,
-            store: ledger,
-            clock,
-            log,
-            verifierUser: users.verifier,
-            heartbeatUser: await createHeartbeatUser(atlas, source, clock.now()),
-            heartbeatSources: [source],
-          });
+        ? Promise.resolve()
+        : (async () => {
+            const { caFile } = await sim.dataPlane.ready();
+            verification = startLocalVerification({
+              aws,
+              atlas,
+              atlasBaseUrl: sim.baseUrl,
+              caFile,
+              store: ledger,
+              clock,
+              log,
+              verifierUser: users.verifier,
+              heartbeatUser: await createHeartbeatUser(atlas, source, clock.now()),
+              heartbeatSources: [source],
+            });
+          })();
+    // Surfaced when awaited at the end; never an unhandled rejection meanwhile.
+    verificationReady.catch(() => undefined);
     // The composition of functions/restore-handler.ts, with local adapters and the simulator's clock.
     const service = createRestoreService({
       atlas,
@@ -192,6 +200,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       messages += batch.received + verifierBatch.received;
       failedMessages += batch.failed + verifierBatch.failed;
     }
+    await verificationReady;
     const succeeded = previous?.outcome === 'succeeded';
     const verdict =
       previous?.verification === undefined ? undefined : (previous.verification.result?.verdict ?? 'pending');

@@ -48,7 +48,11 @@ function verificationRows(report: DrillReport): [string, unknown][] {
   if (report.verdict === undefined) return [];
   const op = report.operation;
   const checks = (op.verificationChecks ?? []) as CheckRecord[];
-  const rpo = typeof op.achievedRpoSeconds === 'number' ? formatDuration(op.achievedRpoSeconds) : 'not proven';
+  const heartbeats = checks.find((check) => check.name === 'heartbeat-rpo');
+  const rpo =
+    typeof op.achievedRpoSeconds === 'number' && heartbeats?.verdict === 'pass'
+      ? formatDuration(op.achievedRpoSeconds)
+      : 'NOT PROVEN';
   return [
     ['Verification', report.verdict === 'pass' ? 'passed' : report.verdict.toUpperCase()],
     ['RPO proven', `${rpo} (newest heartbeat on the target; ${report.heartbeatsWritten} written during the drill)`],

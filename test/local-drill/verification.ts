@@ -12,14 +12,18 @@ import type { AtlasClient } from '../../functions/core/atlas/client.ts';
 import { DEFAULT_HEARTBEATS } from '../../functions/core/contract/verification.ts';
 import type { CachedSecret } from '../../functions/core/credentials/secrets-manager.ts';
 import { parseScheduleExpression } from '../../functions/core/drills/schedule-expression.ts';
-import { heartbeatEnvironment, loadEnvironment, verifierEnvironment } from '../../functions/core/verification/config.ts';
+import {
+  heartbeatEnvironment,
+  loadEnvironment,
+  verifierEnvironment,
+} from '../../functions/core/verification/config.ts';
 import { databaseLogins } from '../../functions/core/verification/database-logins.ts';
 import type { DatabaseLogin } from '../../functions/core/verification/database-port.ts';
 import { type HeartbeatReport, writeHeartbeats } from '../../functions/core/verification/heartbeat-writer.ts';
 import { mongoConnector } from '../../functions/core/verification/mongodb-database.ts';
+import type { VerificationStore } from '../../functions/core/verification/verification-store.ts';
 import { createVerifierHandler } from '../../functions/core/verification/verifier-handler.ts';
 import { createVerifierService } from '../../functions/core/verification/verifier-service.ts';
-import type { VerificationStore } from '../../functions/core/verification/verification-store.ts';
 import type { Clock, Log } from '../../functions/core/workflow/ports.ts';
 import type { QueueConsumerPlatform } from '../support/lambda-platform/deployed.ts';
 import { type LocalAws, type PollResult, pollOnce } from '../support/local-aws.ts';
@@ -110,7 +114,9 @@ export function startLocalVerification(options: LocalVerificationOptions): Local
   };
   const rate = parseScheduleExpression(writerPlatform.expression);
   if (!rate.ok || rate.expression.kind !== 'rate') {
-    throw new Error(`the heartbeat schedule ${writerPlatform.expression} is not a rate(...): the local drill runs rates`);
+    throw new Error(
+      `the heartbeat schedule ${writerPlatform.expression} is not a rate(...): the local drill runs rates`,
+    );
   }
   const intervalMs = rate.expression.intervalMs;
   // A rate schedule with its flexible window off fires every interval from its creation: here, the drill's start.
