@@ -72,7 +72,11 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const startedAt = performance.now();
   const plan = SCENARIO_PLANS[options.scenario];
   const clock = new SimulatedClock({ scale: options.scale });
-  const sim = await startAtlasSimulator({ clock, seed: plan.seed });
+  const sim = await startAtlasSimulator({
+    clock,
+    seed: plan.seed,
+    ...(plan.durations === undefined ? {} : { durations: plan.durations }),
+  });
   plan.fault?.(sim, sim.seed);
   // Lambda and SQS as the stack deploys them, the queue's waits at the simulated clock's pace.
   const aws = await startLocalAws({ prefix: `drill-${process.pid}`, timeScale: options.scale });
@@ -109,29 +113,30 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
     const users = seed.databaseUsers;
     const source = { groupId: request.groupId, clusterName: request.clusterName };
-    // Started beside the restore chain, not before it: the data plane's first start (its CA and certificates) takes
-    // simulated minutes at this scale, which the drill's first step must not wait for.
+    // Started once the restore chain took the request, not before: the data plane's first start (its CA and
+    // certificates) takes simulated minutes at this scale, which the drill's first step must not wait for.
     let verification: LocalVerification | undefined;
-    const verificationReady =
-      aws.verification === undefined || users === undefined
-        ? Promise.resolve()
-        : (async () => {
-            const { caFile } = await sim.dataPlane.ready();
-            verification = startLocalVerification({
-              aws,
-              atlas,
-              atlasBaseUrl: sim.baseUrl,
-              caFile,
-              store: ledger,
-              clock,
-              log,
-              verifierUser: users.verifier,
-              heartbeatUser: await createHeartbeatUser(atlas, source, clock.now()),
-              heartbeatSources: [source],
-            });
-          })();
-    // Surfaced when awaited at the end; never an unhandled rejection meanwhile.
-    verificationReady.catch(() => undefined);
+    let verificationReady: Promise<void> | undefined;
+    const startVerification = () => {
+      if (verificationReady !== undefined || aws.verification === undefined || users === undefined) return;
+      verificationReady = (async () => {
+        const { caFile } = await sim.dataPlane.ready();
+        verification = startLocalVerification({
+          aws,
+          atlas,
+          atlasBaseUrl: sim.baseUrl,
+          caFile,
+          store: ledger,
+          clock,
+          log,
+          verifierUser: users.verifier,
+          heartbeatUser: await createHeartbeatUser(atlas, source, clock.now()),
+          heartbeatSources: [source],
+        });
+      })();
+      // Surfaced when awaited at the end; never an unhandled rejection meanwhile.
+      verificationReady.catch(() => undefined);
+    };
     // The composition of functions/restore-handler.ts, with local adapters and the simulator's clock.
     const service = createRestoreService({
       atlas,
@@ -174,6 +179,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
       }
       const operation = await ledger.get(request.requestId);
       if (operation !== undefined) {
+        startVerification();
         const now = clock.now();
         for (const text of narrateSteps(previous, operation, now)) line(`${sinceRequest(operation, now)} ${text}`);
         previous = operation;
