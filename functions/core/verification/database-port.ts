@@ -30,7 +30,7 @@ export interface DatabaseReader {
 }
 
 export interface DatabaseWriter {
-  /** Creates a capped collection (no error when it exists). */
+  /** Creates a capped collection (no error when it exists; call it only when needed: it takes a lock). */
   createCappedCollection(
     database: string,
     collection: string,

@@ -39,7 +39,7 @@ export type HeartbeatReport =
 
 /**
  * One heartbeat on each source: `{ seq: newest seq + 1, at, writer }` in the capped heartbeat collection (made when
- * absent), with the heartbeat user's login from the secret. A source that fails is reported and does not stop
+ * absent: no heartbeat yet), with the heartbeat user's login from the secret. A source that fails is reported and does not stop
  * the others (they run side by side).
  */
 export async function writeHeartbeats(
@@ -58,8 +58,9 @@ export async function writeHeartbeats(
           source,
           { role: 'heartbeat', mode: 'secret', deadline: options.deadline },
           async (session) => {
-            await session.createCappedCollection(database, collection, HEARTBEAT_CAPPED);
             const newest = await session.newestValue(database, collection, 'seq');
+            // Only while there is no heartbeat: creating takes a lock, and listing collections needs a wider role.
+            if (newest === undefined) await session.createCappedCollection(database, collection, HEARTBEAT_CAPPED);
             const seq = typeof newest === 'number' && Number.isSafeInteger(newest) ? newest + 1 : 1;
             const at = new Date(deps.clock.now());
             await session.insert(database, collection, { seq, at, writer: options.writer });

@@ -128,11 +128,6 @@ function session(client: MongoClient, request: ConnectRequest, now: () => number
 
     createCappedCollection: (database, name, limits) =>
       guarded(async () => {
-        const existing = await client
-          .db(database)
-          .listCollections({ name }, { nameOnly: true, maxTimeMS: maxTimeMS() })
-          .toArray();
-        if (existing.length > 0) return;
         try {
           await client.db(database).createCollection(name, {
             capped: true,
@@ -140,7 +135,7 @@ function session(client: MongoClient, request: ConnectRequest, now: () => number
             max: limits.maxDocuments,
           });
         } catch (error) {
-          // Two writers raced to create it: the other one did.
+          // It exists (made by an earlier run, or by another writer racing this one).
           if (!(error instanceof MongoServerError && error.code === NAMESPACE_EXISTS)) throw error;
         }
       }),

@@ -3,7 +3,7 @@ import { captureInventory } from '../../../../functions/core/verification/invent
 import { type CallLog, memorySession } from './memory-database.ts';
 
 const source = () => ({
-  admin: { 'system.users': { documents: [{}], indexes: ['_id_'] } },
+  admin: { 'system.users': { documents: [{}], indexes: ['_id_'] }, atlascli: { documents: [{}], indexes: ['_id_'] } },
   local: { 'oplog.rs': { documents: [{}], indexes: [] } },
   config: { system: { documents: [], indexes: ['_id_'] } },
   shop: {

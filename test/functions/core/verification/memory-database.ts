@@ -83,13 +83,17 @@ export function memorySession(cluster: MemoryCluster, calls: CallLog = []): Data
 }
 
 /** A connector over in-memory clusters by connection string; `refuse` makes connect fail as the driver's would. */
-export function memoryConnector(clusters: Record<string, MemoryCluster>, refuse?: DatabaseError) {
+export function memoryConnector(
+  clusters: Record<string, MemoryCluster>,
+  refuse?: DatabaseError | ((attempt: number) => DatabaseError | undefined),
+) {
   const requests: ConnectRequest[] = [];
   const calls: CallLog = [];
   const connector: DatabaseConnector = {
     async connect(request) {
       requests.push(request);
-      if (refuse) throw refuse;
+      const refusal = typeof refuse === 'function' ? refuse(requests.length) : refuse;
+      if (refusal) throw refusal;
       const cluster = clusters[request.connectionString];
       if (cluster === undefined) throw new DatabaseError('CANNOT_CONNECT', 'no such cluster');
       return memorySession(cluster, calls);

@@ -81,7 +81,13 @@ function operation(overrides: Partial<VerifiableOperation> = {}): VerifiableOper
   };
 }
 
-function setup(options: { operation?: VerifiableOperation; target?: MemoryCluster; refuse?: DatabaseError } = {}) {
+function setup(
+  options: {
+    operation?: VerifiableOperation;
+    target?: MemoryCluster;
+    refuse?: DatabaseError | ((attempt: number) => DatabaseError | undefined);
+  } = {},
+) {
   const clusters: Record<string, MemoryCluster> = {
     'mongodb://prod:1/?tls=true': sourceData(),
     'mongodb://drill:1/?tls=true': options.target ?? restoredData(),
@@ -100,6 +106,8 @@ function setup(options: { operation?: VerifiableOperation; target?: MemoryCluste
     },
   };
   const logLines: string[] = [];
+  const sleeps: number[] = [];
+  let time = 0;
   const log = {
     debug: () => {},
     info: (message: string, ...attributes: Record<string, unknown>[]) =>
@@ -132,12 +140,15 @@ function setup(options: { operation?: VerifiableOperation; target?: MemoryCluste
     }),
     clock: { now: () => SNAPSHOT_AT + 3_600_000 },
     log,
-    now: () => 0,
-    sleep: async () => {},
+    now: () => time,
+    sleep: async (ms: number) => {
+      sleeps.push(ms);
+      time += ms;
+    },
   });
   const send = (kind: string, operationId = 'drill-1') =>
     service.handleMessage(JSON.stringify({ v: 1, kind, operationId }), { deadline: 600_000 });
-  return { service, send, ledger, connection, users, logLines };
+  return { service, send, ledger, connection, users, logLines, sleeps };
 }
 
 describe('Class: VerifierService', () => {
@@ -228,6 +239,29 @@ describe('Class: VerifierService', () => {
       expect.stringMatching(/^delete atlas-restore-verify-[a-z0-9]{12}$/),
     ]);
     expect(connection.requests[0]?.login.username).toMatch(/^atlas-restore-verify-/);
+  });
+
+  it('with temporaryUser, retries a refused login while the new user reaches the cluster, then gives up', async () => {
+    const base = operation();
+    const temporary = operation({ request: { ...base.request, verify: { credentials: 'temporaryUser' } } });
+    const refused = new DatabaseError('AUTHENTICATION_FAILED', 'MongoServerError AuthenticationFailed(18)');
+    const late = setup({ operation: temporary, refuse: (attempt) => (attempt <= 2 ? refused : undefined) });
+    await late.send('inventory');
+    expect(late.sleeps).toEqual([5_000, 5_000]);
+    expect(late.ledger.current().sourceInventory).toBeDefined();
+
+    const never = setup({ operation: temporary, refuse: refused });
+    await never.send('verify');
+    expect(never.sleeps.reduce((total, ms) => total + ms, 0)).toBeLessThan(90_000);
+    expect(never.ledger.current().verification?.result?.checks[0]?.reason).toContain('authentication failed');
+    expect(never.users.filter((call) => call.startsWith('delete'))).toHaveLength(1);
+  });
+
+  it('with a secret, does not retry a refused login', async () => {
+    const refused = setup({ refuse: new DatabaseError('AUTHENTICATION_FAILED', 'refused') });
+    await refused.send('verify');
+    expect(refused.sleeps).toEqual([]);
+    expect(refused.connection.requests).toHaveLength(1);
   });
 
   it('refuses a malformed message and an unknown operation', async () => {
