@@ -23,6 +23,28 @@ function world() {
 }
 
 describe('Simulated clusters: snapshots and restores carry data through time', () => {
+  it('serves no connection string and refuses connections while the cluster is being created or deleted', () => {
+    // Prepare
+    const { store, groupId } = world();
+    store.dataPlanePorts.set(`${groupId}/target`, 27_017);
+    const standard = () => (store.cluster(groupId, 'target')?.connectionStrings as { standard?: string }).standard;
+
+    // Act
+    const idle = { standard: standard(), reachable: store.dataPlaneReachable(groupId, 'target') };
+    store.updateCluster(groupId, 'target', { stateName: 'CREATING' });
+    const creating = { standard: standard(), reachable: store.dataPlaneReachable(groupId, 'target') };
+    store.updateCluster(groupId, 'target', { stateName: 'DELETING' });
+    const deleting = store.dataPlaneReachable(groupId, 'target');
+
+    // Assess
+    expect(idle).toEqual({
+      standard: expect.stringMatching(/^mongodb:\/\/127\.0\.0\.1:27017\/\?tls=true/),
+      reachable: true,
+    });
+    expect(creating).toEqual({ standard: undefined, reachable: false });
+    expect(deleting).toBe(false);
+  });
+
   it('restores what the snapshot saw at its createdAt: a later write is on the source, not on the target', () => {
     // Prepare
     const { clock, store, groupId, write, names } = world();

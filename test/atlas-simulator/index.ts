@@ -39,8 +39,16 @@
  *   CLUSTER_NOT_FOUND; target of the other topology → 403 CANNOT_RESTORE_TO_TARGET.
  * - Lists come in a stable, non-chronological order (by a hash of the id); download jobs get no `finishedAt`.
  * - `seed: false` leaves the state empty; `seed` then has empty ids and only the credentials are usable.
+ *
+ * Data plane (FIDELITY.md, "Cluster data, snapshots and database users"): every cluster holds data (data/) and, once
+ * started (`const { caFile } = await sim.dataPlane.ready()`), listens on 127.0.0.1 with TLS (CA file from `ready()`)
+ * and SCRAM-SHA-256 for the project's database users (`POST /databaseUsers`, or the seeded `seed.databaseUsers`);
+ * getCluster's `connectionStrings.standard` names the listener. A snapshot restores the source's data at its
+ * createdAt, a point in time at that second; a restore replaces the target's data when the job finishes, and the
+ * target refuses connections while it runs. Faults: `sim.dataPlane.faults.breakRestoresOnto(...)`, `setReachable(...)`.
  */
 export { SimulatedClock } from './clock.ts';
+export type { RestoreFault } from './data-plane-faults.ts';
 export { startAtlasSimulator } from './server.ts';
 export type {
   AtlasSimulator,
@@ -50,6 +58,7 @@ export type {
   ClusterStateName,
   ClusterType,
   Credentials,
+  DatabaseUserCredentials,
   DeliveryType,
   Fault,
   FaultInjector,
@@ -63,6 +72,7 @@ export type {
   RestoreJobSpec,
   SeedInfo,
   SeedOptions,
+  SimulatorDataPlane,
   SimulatorOptions,
   SimulatorState,
   SnapshotJson,

@@ -307,6 +307,9 @@ describe('Atlas simulator: every answer validates against the OpenAPI document',
   });
 
   it('answers getCluster with connection strings as documented', async () => {
+    // Prepare
+    await simulator.dataPlane.ready();
+
     // Act
     const cluster = await expectConformant('getCluster', `/clusters/${simulator.seed.targetClusterName}`, {
       accept: V2024,

@@ -25,8 +25,8 @@ export interface PipelineParts {
   readonly requests: RecordedRequest[];
   /** Aborts pending `delay` faults when the server closes. */
   readonly closing: AbortSignal;
-  /** Starts the clusters' listeners (once) before an answer that shows their connection strings. */
-  readonly dataPlaneReady?: () => Promise<unknown>;
+  /** Once the data plane runs, waits for listeners still opening (clusters just added) before showing their ports. */
+  readonly dataPlaneListening?: () => Promise<unknown>;
 }
 
 /** Operations whose answers carry `connectionStrings`. */
@@ -93,7 +93,7 @@ export function createPipeline(
       if (!slept) return;
     }
 
-    if (operationId !== undefined && SHOWS_CONNECTION_STRINGS.has(operationId)) await parts.dataPlaneReady?.();
+    if (operationId !== undefined && SHOWS_CONNECTION_STRINGS.has(operationId)) await parts.dataPlaneListening?.();
     const answer = answerRequest(parts, request, route, url, body);
     if (fault?.kind === 'dropAfterApply') {
       log(null);

@@ -58,7 +58,8 @@ export function renderCluster(cluster: ClusterRecord, context: RenderContext): C
  * with it, needing no SRV lookup. `standardSrv` keeps Atlas's form (a DNS name only Atlas resolves).
  */
 function connectionStrings(cluster: ClusterRecord, host: string, context: RenderContext) {
-  const port = context.dataPlanePort(cluster.groupId, cluster.name);
+  // Atlas returns connection strings once the cluster is operational, not while it builds it.
+  const port = cluster.stateName === 'CREATING' ? undefined : context.dataPlanePort(cluster.groupId, cluster.name);
   const replicaSet = cluster.clusterType === 'REPLICASET' ? `&replicaSet=${cluster.replicaSetNames[0]}` : '';
   return {
     ...(port !== undefined ? { standard: `mongodb://127.0.0.1:${port}/?tls=true&authSource=admin${replicaSet}` } : {}),

@@ -41,7 +41,7 @@ export async function startAtlasSimulator(options: SimulatorOptions = {}): Promi
     buckets,
     requests,
     closing: closing.signal,
-    dataPlaneReady: dataPlane.ready,
+    dataPlaneListening: dataPlane.listening,
   });
   const server = createServer((request, response) => {
     pipeline(request, response).catch(() => request.socket.destroy());
@@ -88,9 +88,11 @@ export async function startAtlasSimulator(options: SimulatorOptions = {}): Promi
 }
 
 /**
- * The clusters' wire-protocol listeners, started on first need (getCluster, or a test asking): generating the CA and
- * loading the wire server cost most of a second, which the many tests that never connect to a cluster do not pay.
- * Once started, every cluster has a listener, and clusters added later get theirs.
+ * The clusters' wire-protocol listeners, started by `sim.dataPlane.ready()` (which also answers the CA file a client
+ * needs to connect): generating the CA and loading the wire server cost most of a second, which the many tests that
+ * never connect to a cluster do not pay, nor wait for on their first getCluster (a drill on a fast clock would see
+ * its snapshot finish meanwhile). Once started, every cluster listens, clusters added later too, and getCluster
+ * shows `standard`.
  */
 function lazyDataPlane(store: SimulatorStore) {
   let plane: DataPlane | undefined;
@@ -126,6 +128,12 @@ function lazyDataPlane(store: SimulatorStore) {
       const dataPlane = await starting;
       await Promise.all(listening);
       return { caFile: dataPlane.caFile };
+    },
+    /** Once started, waits until every cluster listens; before, answers at once (nothing listens). */
+    listening: async (): Promise<void> => {
+      if (!starting) return;
+      await starting;
+      await Promise.all(listening);
     },
     started: () => plane,
     close: async () => {

@@ -219,6 +219,7 @@ export class SimulatorStore implements SimulatorState {
 
   /**
    * Whether the cluster accepts connections now: not while paused (Atlas refuses connections to a paused cluster),
+   * being created or deleted,
    * not while a restore onto it runs (Atlas wipes the target first; clients must not use it), not under the
    * `unreachable` fault.
    */
@@ -227,6 +228,8 @@ export class SimulatorStore implements SimulatorState {
     return (
       cluster !== undefined &&
       !cluster.paused &&
+      cluster.stateName !== 'CREATING' &&
+      cluster.stateName !== 'DELETING' &&
       !this.dataFaults.isUnreachable(groupId, clusterName) &&
       this.restoreInProgressOnto(groupId, clusterName) === undefined
     );

@@ -98,8 +98,8 @@ export interface DatabaseUserCredentials {
 /** The clusters' wire-protocol listeners (TLS with a generated CA, SCRAM-SHA-256). */
 export interface SimulatorDataPlane {
   /**
-   * Starts the listeners on first call (getCluster does too) and waits until every cluster listens; answers the CA
-   * certificate file (PEM) for the driver's `tlsCAFile`.
+   * Starts the listeners on first call and waits until every cluster listens; answers the CA certificate file (PEM)
+   * for the driver's `tlsCAFile`. Until it is called, getCluster shows no `connectionStrings.standard`.
    */
   ready(): Promise<{ readonly caFile: string }>;
   /** Restore faults and unreachable clusters. */

@@ -1,7 +1,7 @@
 import type { MongoClient } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DatabaseUserRole } from './host.ts';
-import { type DataPlane, startDataPlane } from './server.ts';
+import { type DataPlane, startDataPlane } from './index.ts';
 import { DriverClients, TestHost } from './test-host.ts';
 
 const GROUP = '6789abcdef0123456789abcd';

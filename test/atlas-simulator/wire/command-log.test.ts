@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LOCK_TAKING_COMMANDS } from './command-log.ts';
-import { type DataPlane, startDataPlane } from './server.ts';
+import { type DataPlane, startDataPlane } from './index.ts';
 import { DriverClients, TestHost } from './test-host.ts';
 
 const GROUP = '6789abcdef0123456789abcd';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { connect } from 'node:tls';
 import { MongoServerSelectionError, ObjectId } from 'mongodb';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type DataPlane, startDataPlane } from './server.ts';
+import { type DataPlane, startDataPlane } from './index.ts';
 import { DriverClients, TestHost } from './test-host.ts';
 
 const GROUP = '6789abcdef0123456789abcd';
@@ -161,13 +161,14 @@ describe('Wire protocol: connection and authentication', () => {
     expect(error).toMatchObject({ codeName: 'MechanismUnavailable' });
   });
 
-  it('answers only the handshake, ping and buildInfo before authentication (13 otherwise)', async () => {
+  it('answers only the handshake, ping, buildInfo and endSessions before authentication (13 otherwise)', async () => {
     // Prepare
     const anonymous = clients.connect(uri);
 
     // Act
     const ping = await anonymous.db('admin').command({ ping: 1 });
     const buildInfo = await anonymous.db('admin').command({ buildInfo: 1 });
+    const endSessions = await anonymous.db('admin').command({ endSessions: [] });
     const find = await anonymous
       .db('atlas_restore')
       .collection('heartbeats')
@@ -176,6 +177,7 @@ describe('Wire protocol: connection and authentication', () => {
 
     // Assess
     expect(ping).toMatchObject({ ok: 1 });
+    expect(endSessions).toMatchObject({ ok: 1 });
     expect(buildInfo).toMatchObject({ version: expect.stringMatching(/^8\.0\./), ok: 1 });
     expect(find).toMatchObject({ code: 13, codeName: 'Unauthorized', message: 'Command find requires authentication' });
   });

@@ -4,7 +4,7 @@ import { connect, type TLSSocket } from 'node:tls';
 import { type Document, deserialize, serialize } from 'bson';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FLAG_CHECKSUM_PRESENT, OP_MSG, OP_QUERY, OP_REPLY } from './framing.ts';
-import { type DataPlane, startDataPlane } from './server.ts';
+import { type DataPlane, startDataPlane } from './index.ts';
 import { TestHost } from './test-host.ts';
 
 const GROUP = '6789abcdef0123456789abcd';

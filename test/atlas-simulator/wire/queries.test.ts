@@ -1,6 +1,6 @@
 import { type Collection, Long, type MongoClient, ObjectId } from 'mongodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DataPlane, startDataPlane } from './server.ts';
+import { type DataPlane, startDataPlane } from './index.ts';
 import { DriverClients, TestHost } from './test-host.ts';
 
 const GROUP = '6789abcdef0123456789abcd';
