@@ -14,7 +14,10 @@ const OUTCOME_OF_STATE = {
   expired: 'expired',
 } as const satisfies Record<Exclude<ReturnType<typeof restoreJobState>, 'pending'>, OutcomeKind>;
 
-/** The poll step: read the job once; finished → outcome, past the deadline → timed out, else poll again later. */
+/**
+ * The poll step: read the job once; ended → outcome (or, when a phase follows, that phase: see after-restore.ts),
+ * past the deadline → timed out, else poll again later.
+ */
 export async function runPoll(context: StepContext): Promise<void> {
   const { deps, operation } = context;
   const { request, restoreJobId, submittedAt } = operation;
