@@ -22,7 +22,7 @@ import { workflowConfigOf } from '../support/lambda-platform/deployed.ts';
 import { pollOnce, startLocalAws } from '../support/local-aws.ts';
 import { SCENARIO_PLANS, type Scenario } from './scenarios.ts';
 import { createStructuredLog, type LogRecord } from './structured-log.ts';
-import { createHeartbeatUser, type LocalVerification, startLocalVerification } from './verification.ts';
+import { type LocalVerification, startLocalVerification } from './verification.ts';
 
 export interface DrillOptions {
   readonly scenario: Scenario;
@@ -130,7 +130,7 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
           clock,
           log,
           verifierUser: users.verifier,
-          heartbeatUser: await createHeartbeatUser(atlas, source, clock.now()),
+          heartbeatUser: users.heartbeatWriter,
           heartbeatSources: [source],
         });
       })();

@@ -6,10 +6,8 @@
  * simulator's CA. Database users are given directly instead of through Secrets Manager, as the drill's Atlas
  * credentials are.
  */
-import { randomBytes } from 'node:crypto';
 import type { ClusterRef } from '../../functions/core/atlas/api.ts';
 import type { AtlasClient } from '../../functions/core/atlas/client.ts';
-import { DEFAULT_HEARTBEATS } from '../../functions/core/contract/verification.ts';
 import type { CachedSecret } from '../../functions/core/credentials/secrets-manager.ts';
 import { parseScheduleExpression } from '../../functions/core/drills/schedule-expression.ts';
 import {
@@ -140,23 +138,4 @@ export function startLocalVerification(options: LocalVerificationOptions): Local
       return reports;
     },
   };
-}
-
-/**
- * The heartbeat writer's user as an operator makes it through the Admin API: readWrite on the heartbeat database of
- * the source (the writer lists the database's collections to create its capped collection, which a role on the
- * collection alone does not allow), limited to that cluster.
- */
-export async function createHeartbeatUser(atlas: AtlasClient, source: ClusterRef, now: number): Promise<DatabaseLogin> {
-  const login = { username: 'atlas-restore-heartbeat-drill', password: randomBytes(24).toString('hex') };
-  await atlas.createDatabaseUser({
-    groupId: source.groupId,
-    databaseName: 'admin',
-    ...login,
-    roles: [{ roleName: 'readWrite', databaseName: DEFAULT_HEARTBEATS.database }],
-    scopes: [{ name: source.clusterName, type: 'CLUSTER' }],
-    deleteAfterDate: new Date(now + 24 * 3_600_000).toISOString(),
-    description: 'local drill: the heartbeat writer',
-  });
-  return login;
 }
