@@ -205,6 +205,8 @@ const verification = z
   })
   .prefault({});
 export type VerificationConfig = z.infer<typeof verification>;
+/** Every key of `verification`, for the documentation's check. */
+export const VERIFICATION_KEYS = Object.keys(verification.unwrap().shape);
 
 const orchestratorConfigFields = z.strictObject({
   stackName: z

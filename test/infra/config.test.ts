@@ -12,6 +12,7 @@ import {
   heartbeatSources,
   type OrchestratorConfigInput,
   parseOrchestratorConfig,
+  VERIFICATION_KEYS,
 } from '../../infra/config.ts';
 import { sampleConfig } from './synth.ts';
 
@@ -423,6 +424,15 @@ describe('Function: parseOrchestratorConfig', () => {
 });
 
 describe('Function: parseOrchestratorConfig, verified drills', () => {
+  it('has every key of verification documented in docs/configuration.md', () => {
+    // Prepare
+    const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+
+    // Assess
+    expect(VERIFICATION_KEYS.length).toBeGreaterThan(8);
+    for (const key of VERIFICATION_KEYS) expect(docs).toContain(`| \`verification.${key}\``);
+  });
+
   const verification = (overrides: Record<string, unknown>, base: OrchestratorConfigInput = sampleConfig()) => ({
     ...base,
     verification: { ...base.verification, ...overrides },
