@@ -27,7 +27,8 @@ describe('Simulated clusters: snapshots and restores carry data through time', (
     // Prepare
     const { store, groupId } = world();
     store.dataPlanePorts.set(`${groupId}/target`, 27_017);
-    const standard = () => (store.cluster(groupId, 'target')?.connectionStrings as { standard?: string }).standard;
+    const standard = () =>
+      (store.cluster(groupId, 'target')?.connectionStrings as { standard?: string } | undefined)?.standard;
 
     // Act
     const idle = { standard: standard(), reachable: store.dataPlaneReachable(groupId, 'target') };
