@@ -140,6 +140,7 @@ export function createDynamoDbLedger({ client, tableName }: DynamoDbLedgerOption
       .set('adopted', update.adopted)
       .set('restoreEnd', update.restoreEnd && JSON.stringify(update.restoreEnd))
       .set('verificationRequestedAt', optionalIso(update.verificationRequestedAt))
+      .set('inventoryRequestedAt', optionalIso(update.inventoryRequestedAt))
       .set('expiresAt', update.expiresAt)
       .set('timeoutDecidedAt', optionalIso(update.timeoutDecidedAt));
     // 0 clears it: a poll reached Atlas again.

@@ -49,6 +49,7 @@ export type OperationUpdate = Partial<
   Pick<
     Operation,
     | 'restoreEnd'
+    | 'inventoryRequestedAt'
     | 'pending'
     | 'expiresAt'
     | 'timeoutDecidedAt'

@@ -15,6 +15,8 @@ export class FakeVerifier implements VerificationQueue {
   ];
   achievedRpoSeconds: number | undefined = 42;
   answerAfterMs = 2 * 60_000;
+  /** Whether the source's inventory is recorded (at once) when asked. */
+  recordsInventory = true;
   readonly #due: { operationId: string; at: number }[] = [];
   readonly #clock: Clock;
   #ledger: Ledger | undefined;
@@ -29,7 +31,7 @@ export class FakeVerifier implements VerificationQueue {
     this.received.push({ message, at: this.#clock.now() });
     if (message.kind === 'verify')
       this.#due.push({ operationId: message.operationId, at: this.#clock.now() + this.answerAfterMs });
-    else
+    else if (this.recordsInventory)
       await this.#ledger?.recordInventory(message.operationId, {
         capturedAt: this.#clock.now(),
         collections: [],

@@ -76,6 +76,36 @@ describe('Workflow: the verify phase after the restore', () => {
     expect((await f.ledger.get('pit-1'))?.inventoryRequestedAt).toBeDefined();
   });
 
+  it('waits for the source inventory before restoring a source onto itself, within the deferral limit', async () => {
+    // Prepare
+    const config = {
+      sourceOverwriteAllowed: ['5f1a2b3c4d5e6f7a8b9c0d1e/prod'],
+      allowedTargets: ['5f1a2b3c4d5e6f7a8b9c0d1e/prod'],
+      deferMaxAttempts: 2,
+    };
+    const answered = verifiedFixture({ config });
+    const silent = verifiedFixture({ config });
+    silent.verifier.recordsInventory = false;
+    const ontoItself = requests.automated({ verify: {}, targetClusterName: 'prod' });
+
+    // Act
+    await run(answered.f, answered.deps, ontoItself);
+    await run(silent.f, silent.deps, ontoItself);
+
+    // Assess
+    expect(answered.f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', deferAttempts: 1 }]);
+    expect(answered.f.reporter.outcomes[0]?.sourceInventory).toBeDefined();
+    expect(silent.f.reporter.outcomes).toMatchObject([
+      {
+        outcome: 'failed',
+        errorCode: 'DEFER_LIMIT_REACHED',
+        outcomeReason: expect.stringContaining('SOURCE_INVENTORY_PENDING'),
+      },
+    ]);
+    expect(silent.verifier.received.map(({ message }) => message.kind)).toEqual(['inventory']);
+    expect(silent.f.atlas.calls.map((call) => call.operation)).not.toContain('createRestoreJob');
+  });
+
   it('carries a failed verification, naming its checks', async () => {
     // Prepare
     const { f, verifier, deps } = verifiedFixture();
