@@ -72,7 +72,7 @@ describe('Wire protocol: authorization from Atlas built-in roles', () => {
     });
   });
 
-  it('limits a role with a collectionName to that collection (Atlas’s heartbeat-writer grant)', async () => {
+  it('limits a role with a collectionName to that collection (Atlas’s heartbeat-writer grant), listed only with authorizedCollections', async () => {
     // Prepare
     const writer = as('heartbeat-writer', [
       { roleName: 'readWrite', databaseName: 'atlas_restore', collectionName: 'heartbeats' },
@@ -86,9 +86,21 @@ describe('Wire protocol: authorization from Atlas built-in roles', () => {
       .insertOne({ seq: 1 })
       .catch((caught: unknown) => caught);
 
+    const listed = await writer
+      .db('atlas_restore')
+      .listCollections({}, { nameOnly: true, authorizedCollections: true })
+      .toArray();
+    const listAll = await writer
+      .db('atlas_restore')
+      .listCollections()
+      .toArray()
+      .catch((caught: unknown) => caught);
+
     // Assess
     expect(inserted.acknowledged).toBe(true);
     expect(elsewhere).toMatchObject({ code: 13 });
+    expect(listed).toEqual([{ name: 'heartbeats', type: 'collection' }]);
+    expect(listAll).toMatchObject({ code: 13 });
   });
 
   it('lets readAnyDatabase read and list every database, but not write', async () => {

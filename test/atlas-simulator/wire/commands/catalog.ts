@@ -82,9 +82,21 @@ function indexDocument(index: IndexSpec): Document {
   return document;
 }
 
+/** Collections a user with only collection-level privileges may see (`authorizedCollections` with `nameOnly`). */
+function authorizedCollections(context: CommandContext): string[] | undefined {
+  if (isAuthorized(context.user, 'listCollections', { db: context.db })) return undefined;
+  if (context.body.authorizedCollections !== true || context.body.nameOnly !== true) {
+    throw notAuthorized(context.db, context.name, context.body[context.name]);
+  }
+  return context.data
+    .collectionNames(context.db)
+    .filter((collection) => isAuthorized(context.user, 'find', { db: context.db, collection }));
+}
+
 export function listCollections(context: CommandContext): Document {
-  authorize(context, 'listCollections');
-  const entries = context.data.collectionNames(context.db).map((name) => {
+  const visible = authorizedCollections(context);
+  const names = context.data.collectionNames(context.db).filter((name) => visible?.includes(name) ?? true);
+  const entries = names.map((name) => {
     const collection = context.data.collection(context.db, name);
     return {
       name,
