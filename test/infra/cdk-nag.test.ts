@@ -67,7 +67,7 @@ describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
   it.each([
     ['the sample configuration', sampleConfig()],
     ['every option set', FULL_CONFIG],
-  ])('finds nothing unacknowledged in the stack from %s, errors or warnings', (_case, input) => {
+  ])('finds nothing unacknowledged in the stack from %s, errors or warnings', { timeout: 120_000 }, (_case, input) => {
     // Act
     const { stack, synthError, report, nagReports, findings, acknowledged } = checkWithCdkNag(
       (app) => new RestoreOrchestratorStack(app, 'NagTest', { config: parseOrchestratorConfig(input) }),
