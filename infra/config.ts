@@ -56,14 +56,18 @@ const eventSender = z.union([z.string().regex(/^\d{12}$/), roleArnPattern], {
 
 const secretCompleteArn = /^arn:aws[a-z-]*:secretsmanager:[a-z0-9-]+:\d{12}:secret:.+-[A-Za-z0-9]{6}$/;
 
-const atlasSecret = z
-  .string()
-  .min(1, 'must name the Secrets Manager secret that holds the Atlas credentials')
-  .max(2048)
-  .refine(
-    (value) => !value.startsWith('arn:') || secretCompleteArn.test(value),
-    'an ARN must be the complete ARN, with the 6-character suffix Secrets Manager appends (or give the secret name)',
-  );
+/** A Secrets Manager secret by name or complete ARN; `holds` says what it holds. */
+const secretReference = (holds: string) =>
+  z
+    .string()
+    .min(1, `must name the Secrets Manager secret that holds ${holds}`)
+    .max(2048)
+    .refine(
+      (value) => !value.startsWith('arn:') || secretCompleteArn.test(value),
+      'an ARN must be the complete ARN, with the 6-character suffix Secrets Manager appends (or give the secret name)',
+    );
+
+const atlasSecret = secretReference('the Atlas credentials');
 
 const kmsKeyArn = z
   .string()
@@ -153,6 +157,59 @@ export const DEFAULT_EVENT_PATTERN: EventPatternConfig = {
 /** An Atlas cluster tier (instanceSize) such as M10 or R40, as a key of the price table. */
 const TIER_NAME = /^(M|R)[0-9]{1,3}(_NVME)?$/;
 const usd = z.number().finite().min(0, 'must be 0 or more (US dollars)');
+/** Where the verifier and the heartbeat writer run when the clusters are reached through a VPC (private endpoints, NAT). */
+const verificationVpc = z.strictObject({
+  vpcId: z.string().regex(/^vpc-[0-9a-f]{8,17}$/, 'must be a VPC id (vpc-…)'),
+  subnetIds: z
+    .array(z.string().regex(/^subnet-[0-9a-f]{8,17}$/, 'must be a subnet id (subnet-…)'))
+    .min(1, 'must list at least one subnet (private, with a route to the clusters and to Atlas and AWS APIs)')
+    .max(16, 'must list at most 16 subnets (Lambda limit)'),
+  securityGroupIds: z
+    .array(z.string().regex(/^sg-[0-9a-f]{8,17}$/, 'must be a security group id (sg-…)'))
+    .min(1, 'must list at least one security group')
+    .max(5, 'must list at most 5 security groups (Lambda limit)'),
+});
+
+const heartbeatSource = z.strictObject({ groupId: atlasId, clusterName });
+export type HeartbeatSource = z.infer<typeof heartbeatSource>;
+
+export const DEFAULT_HEARTBEAT_RATE = 'rate(1 minute)';
+
+/**
+ * Verified drills: the verifier function (its own queue; opens the restored cluster with the official driver) and the
+ * heartbeat writer (a schedule that inserts heartbeats on the sources, to prove the RPO). Off unless enabled.
+ */
+const verification = z
+  .strictObject({
+    enabled: z.boolean().default(false),
+    databaseSecret: secretReference("the verifier's database user (username, password)")
+      .optional()
+      .describe('Read on the target by the verifier; required when enabled'),
+    heartbeatSecret: secretReference("the heartbeat writer's database user (username, password)")
+      .optional()
+      .describe('Insert on the heartbeat collection of each source; required when heartbeats are written'),
+    vpc: verificationVpc.optional(),
+    heartbeatSources: z
+      .array(heartbeatSource)
+      .optional()
+      .describe('Clusters the heartbeat writer writes to; default: allowedSources (each groupId/clusterName)'),
+    heartbeatRate: z
+      .string()
+      .default(DEFAULT_HEARTBEAT_RATE)
+      .describe('rate(...) or cron(...): the heartbeat interval bounds the RPO the heartbeats prove'),
+    verifyMaxMinutes: z
+      .int()
+      .min(1, 'must be at least 1')
+      .max(720, 'must be at most 720 (12 hours)')
+      .default(30)
+      .describe('How long the restore chain waits for a verification before it records unknown'),
+    timeoutSeconds: z.int().min(10, 'must be at least 10').max(900, 'must be at most 900 (Lambda limit)').default(120),
+    memorySize: z.int().min(128, 'must be at least 128 (MB)').max(10_240, 'must be at most 10240 (MB)').default(512),
+  })
+  .prefault({});
+export type VerificationConfig = z.infer<typeof verification>;
+/** Every key of `verification`, for the documentation's check. */
+export const VERIFICATION_KEYS = Object.keys(verification.unwrap().shape);
 
 const orchestratorConfigFields = z.strictObject({
   stackName: z
@@ -238,6 +295,7 @@ const orchestratorConfigFields = z.strictObject({
     .describe(
       "US dollars a calendar month (UTC) of one source's ephemeral drills may cost; a drill past it is refused",
     ),
+  verification,
 });
 
 export const orchestratorConfigSchema = orchestratorConfigFields.superRefine(checkCombinations);
@@ -273,6 +331,8 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
   if (config.batchSize > 10 && config.maxBatchingWindowSeconds < 1) {
     issue(['maxBatchingWindowSeconds'], 'must be at least 1 when batchSize is over 10 (SQS event source rule)');
   }
+
+  checkVerification(config, issue);
 
   const allowed = new Set(config.allowedTargets);
   const overwriteAllowed = new Set(config.sourceOverwriteAllowed);
@@ -351,6 +411,53 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
       );
     }
   });
+}
+
+function checkVerification(config: ConfigFields, issue: (path: (string | number)[], message: string) => void): void {
+  const settings = config.verification;
+  const at = (...rest: (string | number)[]) => ['verification', ...rest];
+  if (!settings.enabled) return;
+  if (settings.databaseSecret === undefined) {
+    issue(at('databaseSecret'), "is required when verification.enabled is true: the verifier's database user");
+  }
+  const rate = parseScheduleExpression(settings.heartbeatRate);
+  if (!rate.ok) {
+    issue(at('heartbeatRate'), `${settings.heartbeatRate} is invalid: ${rate.reason}`);
+  } else if (rate.expression.kind === 'at') {
+    issue(at('heartbeatRate'), 'must be rate(...) or cron(...): heartbeats recur');
+  }
+  if (settings.verifyMaxMinutes * 60 < settings.timeoutSeconds) {
+    issue(
+      at('verifyMaxMinutes'),
+      `must be at least the verifier's timeout (timeoutSeconds ${settings.timeoutSeconds}): the chain would give up on every slow verification`,
+    );
+  }
+  const allowedSources = new Set(config.allowedSources);
+  settings.heartbeatSources?.forEach((source, index) => {
+    const key = clusterKey(source);
+    if (!patternCovers(allowedSources, key)) issue(at('heartbeatSources', index), `${key} must be in allowedSources`);
+  });
+  if (heartbeatSources(config).length > 0 && settings.heartbeatSecret === undefined) {
+    issue(
+      at('heartbeatSecret'),
+      "is required when heartbeats are written (verification.heartbeatSources, default allowedSources): the writer's database user",
+    );
+  }
+}
+
+/**
+ * The clusters the heartbeat writer writes to: none unless verification is on; else heartbeatSources, or each
+ * `groupId/clusterName` of allowedSources (a `groupId/*` entry names no cluster: list those in heartbeatSources).
+ */
+export function heartbeatSources(config: Pick<ConfigFields, 'verification' | 'allowedSources'>): HeartbeatSource[] {
+  if (!config.verification.enabled) return [];
+  if (config.verification.heartbeatSources !== undefined) return config.verification.heartbeatSources;
+  return config.allowedSources
+    .filter((source) => !source.endsWith('/*'))
+    .map((source) => {
+      const [groupId = '', name = ''] = source.split('/');
+      return { groupId, clusterName: name };
+    });
 }
 
 /** Whether `key` (`groupId/clusterName` or `groupId/*`) is on a list of source patterns, by itself or its project. */

@@ -12,6 +12,10 @@ export const PROJECT_ROOT = fileURLToPath(new URL('..', import.meta.url));
 export const HANDLER_ENTRY = fileURLToPath(new URL('../functions/restore-handler.ts', import.meta.url));
 /** The drill judge: its own bundle, so its cron parser and EventBridge client never load in the restore handler. */
 export const DRILL_JUDGE_ENTRY = fileURLToPath(new URL('../functions/drill-judge.ts', import.meta.url));
+/** The verifier: its own bundle, so the MongoDB driver never loads in the restore handler. */
+export const VERIFIER_ENTRY = fileURLToPath(new URL('../functions/verifier.ts', import.meta.url));
+/** The heartbeat writer: a scheduled function with the driver, apart from the restore chain. */
+export const HEARTBEAT_WRITER_ENTRY = fileURLToPath(new URL('../functions/heartbeat-writer.ts', import.meta.url));
 export const DEPS_LOCK_FILE = fileURLToPath(new URL('../package-lock.json', import.meta.url));
 export const HANDLER_EXPORT = 'handler';
 

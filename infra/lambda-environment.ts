@@ -1,4 +1,5 @@
-import type { OrchestratorConfig } from './config.ts';
+import { DEFAULT_HEARTBEATS } from '../functions/core/contract/verification.ts';
+import type { HeartbeatSource, OrchestratorConfig } from './config.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './restore-metrics.ts';
 
 const CLAIM_LEASE_MARGIN_SECONDS = 30;
@@ -15,6 +16,8 @@ export interface EnvironmentResources {
     readonly workQueueArn: string;
     readonly deadLetterQueueArn: string;
   };
+  /** The verifier's queue, when verified drills are on: the restore chain sends `verify` there. */
+  readonly verificationQueueUrl?: string;
 }
 
 type EnvironmentSettings = Pick<
@@ -35,7 +38,7 @@ type EnvironmentSettings = Pick<
   | 'allowedDrillProjects'
   | 'drillTierPricesUsdPerHour'
   | 'drillMonthlyBudgetUsd'
->;
+> & { readonly verification?: Pick<OrchestratorConfig['verification'], 'verifyMaxMinutes'> };
 
 /**
  * The Lambda environment, per the contract with functions/core/config.ts. Holds names and settings only: the Atlas
@@ -63,6 +66,12 @@ export function restoreFunctionEnvironment(
     // A submit claim older than one invocation can last belongs to an attempt that died: let it be taken over then.
     CLAIM_LEASE_SECONDS: String(settings.timeoutSeconds + CLAIM_LEASE_MARGIN_SECONDS),
     ...(settings.atlasBaseUrl === undefined ? {} : { ATLAS_BASE_URL: settings.atlasBaseUrl }),
+    ...(resources.verificationQueueUrl === undefined || settings.verification === undefined
+      ? {}
+      : {
+          VERIFICATION_QUEUE_URL: resources.verificationQueueUrl,
+          VERIFY_MAX_MINUTES: String(settings.verification.verifyMaxMinutes),
+        }),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
     // No NODE_OPTIONS=--enable-source-maps: it cost ~14 ms of every cold start. The map ships beside the bundle and
@@ -87,5 +96,37 @@ function ephemeralDrillEnvironment(
     REAPER_ROLE_ARN: reaper.roleArn,
     WORK_QUEUE_ARN: reaper.workQueueArn,
     DEAD_LETTER_QUEUE_ARN: reaper.deadLetterQueueArn,
+  };
+}
+
+/** The verifier's environment: it reads operations from the ledger, the Atlas API (getCluster) and its database user. */
+export function verifierFunctionEnvironment(
+  settings: Pick<OrchestratorConfig, 'atlasSecret' | 'atlasBaseUrl'> & { readonly databaseSecret: string },
+  resources: { readonly ledgerTableName: string },
+): Record<string, string> {
+  return {
+    LEDGER_TABLE_NAME: resources.ledgerTableName,
+    ATLAS_SECRET_ID: settings.atlasSecret,
+    VERIFIER_DATABASE_SECRET_ID: settings.databaseSecret,
+    ...(settings.atlasBaseUrl === undefined ? {} : { ATLAS_BASE_URL: settings.atlasBaseUrl }),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
+  };
+}
+
+/** The heartbeat writer's environment: the sources (`groupId/clusterName`, comma-separated) and where heartbeats go. */
+export function heartbeatWriterEnvironment(
+  settings: Pick<OrchestratorConfig, 'atlasSecret' | 'atlasBaseUrl'> & { readonly heartbeatSecret: string },
+  sources: readonly HeartbeatSource[],
+): Record<string, string> {
+  return {
+    ATLAS_SECRET_ID: settings.atlasSecret,
+    HEARTBEAT_DATABASE_SECRET_ID: settings.heartbeatSecret,
+    HEARTBEAT_SOURCES: sources.map((source) => `${source.groupId}/${source.clusterName}`).join(','),
+    HEARTBEAT_DATABASE: DEFAULT_HEARTBEATS.database,
+    HEARTBEAT_COLLECTION: DEFAULT_HEARTBEATS.collection,
+    ...(settings.atlasBaseUrl === undefined ? {} : { ATLAS_BASE_URL: settings.atlasBaseUrl }),
+    POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
+    POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
   };
 }

@@ -7,16 +7,22 @@ import type { CfnSchedule } from 'aws-cdk-lib/aws-scheduler';
 import { type ISecret, Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { METRIC_NAMES } from '../functions/core/reporting/metrics.ts';
-import type { OrchestratorConfig } from './config.ts';
+import { heartbeatSources, type OrchestratorConfig } from './config.ts';
 import { DRILL_JUDGE_RATE, DrillJudge } from './constructs/drill-judge.ts';
 import { DrillReaper } from './constructs/drill-reaper.ts';
+import { HeartbeatWriter } from './constructs/heartbeat-writer.ts';
 import { OperationLedger } from './constructs/operation-ledger.ts';
 import { RestoreEventBus } from './constructs/restore-event-bus.ts';
 import { RestoreFunction } from './constructs/restore-function.ts';
 import { RestoreMonitoring } from './constructs/restore-monitoring.ts';
 import { RestoreTriggers } from './constructs/restore-triggers.ts';
+import { Verifier } from './constructs/verifier.ts';
 import { WorkQueues } from './constructs/work-queues.ts';
-import { restoreFunctionEnvironment } from './lambda-environment.ts';
+import {
+  heartbeatWriterEnvironment,
+  restoreFunctionEnvironment,
+  verifierFunctionEnvironment,
+} from './lambda-environment.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from './restore-metrics.ts';
 
 export interface RestoreOrchestratorStackProps extends StackProps {
@@ -38,6 +44,10 @@ export class RestoreOrchestratorStack extends Stack {
   readonly monitoring: RestoreMonitoring;
   /** The bus restore events come through; absent when `eventRule` is null. */
   readonly eventBus?: RestoreEventBus;
+  /** Verifies restored clusters; absent unless `verification.enabled`. */
+  readonly verifier?: Verifier;
+  /** Writes RPO heartbeats on the sources; absent unless verification is on and has heartbeat sources. */
+  readonly heartbeatWriter?: HeartbeatWriter;
   /** The reaper of ephemeral drill clusters; absent without allowedDrillProjects. */
   readonly reaper?: DrillReaper;
 
@@ -58,6 +68,44 @@ export class RestoreOrchestratorStack extends Stack {
       maxReceiveCount: config.maxReceiveCount,
     });
     this.ledger = new OperationLedger(this, 'Ledger', { removalPolicy });
+    const atlasSecret = this.importSecret('AtlasSecret', config.atlasSecret);
+    const atlasSecretKey =
+      config.atlasSecretKmsKeyArn === undefined ? {} : { atlasSecretKeyArn: config.atlasSecretKmsKeyArn };
+    const logging = { logRetention: config.logRetentionDays as RetentionDays, logRemovalPolicy: removalPolicy };
+
+    const { verification } = config;
+    const vpc = verification.vpc === undefined ? {} : { vpc: verification.vpc };
+    if (verification.enabled && verification.databaseSecret !== undefined) {
+      this.verifier = new Verifier(this, 'Verifier', {
+        ledger: this.ledger.table,
+        atlasSecret,
+        ...atlasSecretKey,
+        databaseSecret: this.importSecret('VerifierDatabaseSecret', verification.databaseSecret),
+        environment: verifierFunctionEnvironment(
+          { ...config, databaseSecret: verification.databaseSecret },
+          { ledgerTableName: this.ledger.table.tableName },
+        ),
+        memorySize: verification.memorySize,
+        timeout: Duration.seconds(verification.timeoutSeconds),
+        logLevel: ApplicationLogLevel[config.logLevel],
+        ...logging,
+        ...vpc,
+      });
+    }
+    const sources = heartbeatSources(config);
+    if (this.verifier !== undefined && sources.length > 0 && verification.heartbeatSecret !== undefined) {
+      this.heartbeatWriter = new HeartbeatWriter(this, 'HeartbeatWriter', {
+        expression: verification.heartbeatRate,
+        atlasSecret,
+        ...atlasSecretKey,
+        heartbeatSecret: this.importSecret('HeartbeatSecret', verification.heartbeatSecret),
+        deadLetterQueue: this.verifier.queues.deadLetterQueue,
+        environment: heartbeatWriterEnvironment({ ...config, heartbeatSecret: verification.heartbeatSecret }, sources),
+        ...logging,
+        ...vpc,
+      });
+    }
+
     if (config.allowedDrillProjects.length > 0) {
       this.reaper = new DrillReaper(this, 'Reaper', {
         workQueue: this.queues.queue,
@@ -69,13 +117,15 @@ export class RestoreOrchestratorStack extends Stack {
     this.restoreFunction = new RestoreFunction(this, 'RestoreFunction', {
       workQueue: this.queues.queue,
       deadLetterQueue: this.queues.deadLetterQueue,
+      ...(this.verifier === undefined ? {} : { verificationQueue: this.verifier.queues.queue }),
       ledger: this.ledger.table,
-      atlasSecret: this.importAtlasSecret(config.atlasSecret),
-      ...(config.atlasSecretKmsKeyArn === undefined ? {} : { atlasSecretKeyArn: config.atlasSecretKmsKeyArn }),
+      atlasSecret,
+      ...atlasSecretKey,
       environment: restoreFunctionEnvironment(config, {
         workQueueUrl: this.queues.queue.queueUrl,
         deadLetterQueueUrl: this.queues.deadLetterQueue.queueUrl,
         ledgerTableName: this.ledger.table.tableName,
+        ...(this.verifier === undefined ? {} : { verificationQueueUrl: this.verifier.queues.queue.queueUrl }),
         ...(this.reaper === undefined
           ? {}
           : {
@@ -128,6 +178,13 @@ export class RestoreOrchestratorStack extends Stack {
       sourceArns: this.triggers.rule ? [this.triggers.rule.ruleArn] : [],
     });
 
+    // Only the restore chain sends `inventory` and `verify` to the verifier.
+    this.verifier?.queues.restrictSenders({
+      roleArns: this.restoreFunction.function.role ? [this.restoreFunction.function.role.roleArn] : [],
+      operatorRoleArns: [],
+      sourceArns: [],
+    });
+
     const drills = config.schedules.filter((schedule) => schedule.enabled);
     if (drills.length > 0) {
       this.drillJudge = new DrillJudge(this, 'DrillJudge', {
@@ -158,6 +215,10 @@ export class RestoreOrchestratorStack extends Stack {
       ...(this.drillJudge === undefined
         ? {}
         : { drillJudge: this.drillJudge.function, drillJudgeRate: DRILL_JUDGE_RATE }),
+      ...(this.verifier === undefined
+        ? {}
+        : { verifier: { function: this.verifier.function, deadLetterQueue: this.verifier.queues.deadLetterQueue } }),
+      ...(this.heartbeatWriter === undefined ? {} : { heartbeatWriter: this.heartbeatWriter.function }),
       alarmEmails: config.alarmEmails,
       ...(config.alarmTopicArn === undefined ? {} : { alarmTopicArn: config.alarmTopicArn }),
       removalPolicy,
@@ -267,6 +328,44 @@ export class RestoreOrchestratorStack extends Stack {
         },
       );
     }
+    if (this.verifier !== undefined) {
+      Validations.of(this.verifier.queues.deadLetterQueue).acknowledge({
+        id: 'Serverless::Serverless-SQSRedrivePolicy',
+        reason:
+          'It is the verification dead-letter queue: a verification that kept failing, or a heartbeat the schedule could not deliver, ends here for an operator (VerificationDeadLetters alarm)',
+      });
+      Validations.of(this.verifier.function).acknowledge(
+        {
+          id: 'Serverless::Serverless-LambdaDLQ',
+          reason:
+            'Invoked by the SQS event source (synchronous), for which a function dead-letter queue is never used: a verification that keeps failing moves to the verification DLQ by its redrive policy',
+        },
+        {
+          id: 'Serverless::Serverless-LambdaEventSourceMappingDestination',
+          reason:
+            'SQS event source mappings take no on-failure destination: the verification queue redrive policy (maxReceiveCount) is the failure destination, its DLQ',
+        },
+        {
+          id: 'Serverless::Serverless-LambdaTracing',
+          reason:
+            'Each verification is recorded on its operation in the ledger (every check, its verdict and reason) and logged as JSON with its operationId; X-Ray would add cost and its client to every cold start',
+        },
+      );
+    }
+    if (this.heartbeatWriter !== undefined) {
+      Validations.of(this.heartbeatWriter.function).acknowledge(
+        {
+          id: 'Serverless::Serverless-LambdaDLQ',
+          reason:
+            'Invoked by its own Scheduler schedule, which retries a failed invocation within one interval and dead-letters it (verification DLQ); a missed heartbeat is superseded by the next one, and failures raise HeartbeatWriterErrors',
+        },
+        {
+          id: 'Serverless::Serverless-LambdaTracing',
+          reason:
+            'One insert per source cluster, logged as JSON; X-Ray would add cost and its client to a function that runs every minute',
+        },
+      );
+    }
     Validations.of(this.monitoring.topic).acknowledge({
       id: 'Serverless::Serverless-SNSRedrivePolicy',
       reason:
@@ -275,11 +374,20 @@ export class RestoreOrchestratorStack extends Stack {
   }
 
   /** Imported, never created: an operator puts the credentials into Secrets Manager, not a template. */
-  private importAtlasSecret(secret: string): ISecret {
+  private importSecret(id: string, secret: string): ISecret {
     return secret.startsWith('arn:')
-      ? Secret.fromSecretCompleteArn(this, 'AtlasSecret', secret)
-      : Secret.fromSecretNameV2(this, 'AtlasSecret', secret);
+      ? Secret.fromSecretCompleteArn(this, id, secret)
+      : Secret.fromSecretNameV2(this, id, secret);
   }
+}
+
+/** The roles the drill schedules send with (one per target queue, shared by the schedules). */
+function scheduleRoleArns(triggers: RestoreTriggers): string[] {
+  const arns = [...triggers.schedules.values()].flatMap((schedule) => {
+    const target = (schedule.node.defaultChild as CfnSchedule).target;
+    return 'roleArn' in target ? [target.roleArn] : [];
+  });
+  return [...new Set(arns)];
 }
 
 /** The workflow's ephemeral-target metrics ([service] only) that alarm, with what each means. */
@@ -293,12 +401,3 @@ const EPHEMERAL_ALARMS = [
     'The delete path refused to delete a cluster (not in a drill project, not our name, tags or ledger record): look at what asked for it',
   ],
 ] as const;
-
-/** The roles the drill schedules send with (one per target queue, shared by the schedules). */
-function scheduleRoleArns(triggers: RestoreTriggers): string[] {
-  const arns = [...triggers.schedules.values()].flatMap((schedule) => {
-    const target = (schedule.node.defaultChild as CfnSchedule).target;
-    return 'roleArn' in target ? [target.roleArn] : [];
-  });
-  return [...new Set(arns)];
-}

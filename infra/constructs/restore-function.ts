@@ -1,4 +1,4 @@
-import { type Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
 import { ApplicationLogLevel, LoggingFormat, RecursiveLoop, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
@@ -9,6 +9,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundledFunction, HANDLER_ENTRY } from '../handler-bundling.ts';
+import { grantSecretRead } from './secret-read.ts';
 
 /** The DynamoDB calls the workflow makes on the ledger (functions/core/ledger/dynamodb-ledger.ts). */
 export const LEDGER_ACTIONS = ['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'];
@@ -18,6 +19,8 @@ export interface RestoreFunctionProps {
   readonly workQueue: IQueue;
   /** Where the function dead-letters messages it cannot parse. */
   readonly deadLetterQueue: IQueue;
+  /** The verifier's queue, when verified drills are on. @default - none */
+  readonly verificationQueue?: IQueue;
   /** The operation ledger. */
   readonly ledger: Pick<TableV2, 'tableArn'>;
   /** The Atlas credentials: only this function may read them. */
@@ -96,19 +99,18 @@ export class RestoreFunction extends Construct {
     });
     this.function.addEventSource(this.eventSource);
 
-    props.atlasSecret.grantRead(this.function);
-    if (props.atlasSecretKeyArn !== undefined) {
-      // The secret's own grant cannot do this for an imported key: its kms:ViaService principal only fits a key policy.
-      Grant.addToPrincipal({
-        grantee: this.function,
-        actions: ['kms:Decrypt'],
-        resourceArns: [props.atlasSecretKeyArn],
-        conditions: { StringEquals: { 'kms:ViaService': `secretsmanager.${Stack.of(this).region}.amazonaws.com` } },
-      });
-    }
+    grantSecretRead(this.function, props.atlasSecret, props.atlasSecretKeyArn);
     // Re-enqueues itself to poll, and dead-letters what it cannot parse.
     props.workQueue.grantSendMessages(this.function);
     props.deadLetterQueue.grantSendMessages(this.function);
+    if (props.verificationQueue !== undefined) {
+      // The verifier's queue: `verify` messages only, so SendMessage alone (no queue attributes, no URL lookup).
+      Grant.addToPrincipal({
+        grantee: this.function,
+        actions: ['sqs:SendMessage'],
+        resourceArns: [props.verificationQueue.queueArn],
+      });
+    }
     // The items only, with the calls functions/core/ledger makes: its byCluster queries serve the CLI's history, and
     // table.grant() would add every index.
     Grant.addToPrincipal({

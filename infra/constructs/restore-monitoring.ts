@@ -49,6 +49,10 @@ export interface RestoreMonitoringProps {
   readonly drillJudge?: IFunction;
   /** How often the judge runs: no invocation for twice this long raises DrillJudgeSilent. */
   readonly drillJudgeRate?: Duration;
+  /** The verifier and its dead-letter queue, watched for errors and dead letters. @default - none */
+  readonly verifier?: { readonly function: IFunction; readonly deadLetterQueue: IQueue };
+  /** The heartbeat writer (its schedule dead-letters to the verifier's DLQ). @default - none */
+  readonly heartbeatWriter?: IFunction;
   /** Addresses subscribed to the alarm topic (each must confirm). @default - none */
   readonly alarmEmails?: readonly string[];
   /** An existing topic every alarm notifies too (chat, pager). @default - none */
@@ -185,6 +189,33 @@ export class RestoreMonitoring extends Construct {
         threshold: Math.max(1, Math.floor(Duration.hours(1).toMinutes() / rate.toMinutes()) - 2),
         comparisonOperator: ComparisonOperator.LESS_THAN_THRESHOLD,
         treatMissingData: TreatMissingData.BREACHING,
+      });
+    }
+
+    if (props.verifier !== undefined) {
+      this.addAlarm('VerifierErrors', {
+        description: 'The verifier failed invocations: verifications are retried, then dead-lettered',
+        metric: props.verifier.function.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      });
+      this.addAlarm('VerificationDeadLetters', {
+        description:
+          'Verifications that kept failing (their drills end with verification unknown), or heartbeats the schedule could not deliver',
+        metric: props.verifier.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+          period: fiveMinutes,
+          statistic: 'Maximum',
+        }),
+        threshold: 0,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_THRESHOLD,
+      });
+    }
+    if (props.heartbeatWriter !== undefined) {
+      this.addAlarm('HeartbeatWriterErrors', {
+        description: 'The heartbeat writer failed: drills lose the heartbeats that prove their RPO',
+        metric: props.heartbeatWriter.metricErrors({ period: fiveMinutes, statistic: 'Sum' }),
+        threshold: 1,
+        comparisonOperator: ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
       });
     }
 

@@ -3,7 +3,13 @@ import { mkdir, readFile, stat, symlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { build, type Metafile } from 'esbuild';
-import { esbuildBuildOptions, HANDLER_ENTRY, PROJECT_ROOT } from '../../infra/handler-bundling.ts';
+import {
+  esbuildBuildOptions,
+  HANDLER_ENTRY,
+  HEARTBEAT_WRITER_ENTRY,
+  PROJECT_ROOT,
+  VERIFIER_ENTRY,
+} from '../../infra/handler-bundling.ts';
 
 export interface BundleVariant {
   readonly name: string;
@@ -27,7 +33,7 @@ export interface BuiltBundle {
 const FLOORS = new URL('./floors/', import.meta.url);
 const HANDLER = 'export const handler = async () => 0;';
 
-/** The handler and the floors it is compared with; all built with the handler's deployed esbuild settings. */
+/** The handler, the floors it is compared with, and the other functions' bundles; all built with the handler's deployed esbuild settings. */
 export const BUNDLE_VARIANTS = {
   ours: { name: 'restore-handler', entry: HANDLER_ENTRY },
   floorSdk: { name: 'floor (a): AWS SDK clients', entry: new URL('aws-sdk-clients.ts', FLOORS).pathname },
@@ -44,6 +50,9 @@ export const BUNDLE_VARIANTS = {
     entry: HANDLER_ENTRY,
     external: ['@aws-sdk/*', '@smithy/*', '@aws-crypto/*'],
   },
+  // The functions of verified drills: their own bundles (the MongoDB driver), never in the restore handler's.
+  verifier: { name: 'verifier', entry: VERIFIER_ENTRY },
+  heartbeatWriter: { name: 'heartbeat-writer', entry: HEARTBEAT_WRITER_ENTRY },
   // One library each, to price its import on its own (diagnostics for the handler's init).
   undici: {
     name: "undici: `import { Agent } from 'undici'`",

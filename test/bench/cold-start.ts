@@ -145,8 +145,9 @@ export async function measureColdStart(
 ): Promise<Omit<SectionResult & { status: 'measured' }, 'seconds'> & { figures: { initMs: number } }> {
   const chain: BundleKey[] = ['floorSdk', 'floorLibraries', 'withPowertools', 'ours'];
   const libraries: BundleKey[] = ['undici', 'undiciAgentOnly', 'zod', 'zodMini', 'ourSchemas'];
+  const otherFunctions: BundleKey[] = ['verifier', 'heartbeatWriter'];
   const bundles = {} as Record<BundleKey, BuiltBundle>;
-  for (const key of [...chain, 'oursSdkExternal' as const, ...libraries]) {
+  for (const key of [...chain, 'oursSdkExternal' as const, ...libraries, ...otherFunctions]) {
     bundles[key] = options.bundles?.[key] ?? (await buildBundle(key, options.workDir));
   }
 
@@ -158,7 +159,7 @@ export async function measureColdStart(
       ? undefined
       : await firstMessageWorld(options.config, (options.runs + 1) * firstMessageVariants);
   try {
-    return await measureWith(options, bundles, chain, libraries, deployed, withoutSourceMaps, world);
+    return await measureWith(options, bundles, chain, libraries, otherFunctions, deployed, withoutSourceMaps, world);
   } finally {
     await world?.close();
   }
@@ -169,6 +170,7 @@ async function measureWith(
   bundles: Record<BundleKey, BuiltBundle>,
   chain: BundleKey[],
   libraries: BundleKey[],
+  otherFunctions: BundleKey[],
   deployed: Record<string, string>,
   withoutSourceMaps: Record<string, string>,
   world: Awaited<ReturnType<typeof firstMessageWorld>> | undefined,
@@ -329,10 +331,38 @@ async function measureWith(
     .slice(0, 8)
     .map((item) => [item.name, format.kib(item.bytes), `${((item.bytes / bundles.ours.bytes) * 100).toFixed(1)} %`]);
 
+  const otherFunctionRows = otherFunctions.map((key) => {
+    const bundle = bundles[key];
+    const driver = bundle.packages
+      .filter((item) => item.name === 'mongodb' || item.name === 'bson')
+      .reduce((sum, item) => sum + item.bytes, 0);
+    return [
+      bundle.name,
+      format.kib(bundle.bytes),
+      format.kib(bundle.gzipBytes),
+      format.kib(bundle.sourceMapBytes),
+      `${format.kib(driver)} (${((driver / bundle.bytes) * 100).toFixed(1)} %)`,
+    ];
+  });
+  const restoreDriverBytes = bundles.ours.packages
+    .filter((item) => item.name === 'mongodb' || item.name === 'bson')
+    .reduce((sum, item) => sum + item.bytes, 0);
+
   return {
     section: '1. Cold start',
     status: 'measured',
-    data: { variants: summary, packages: bundles.ours.packages },
+    data: {
+      variants: summary,
+      packages: bundles.ours.packages,
+      otherFunctions: otherFunctions.map((key) => ({
+        name: bundles[key].name,
+        bytes: bundles[key].bytes,
+        gzipBytes: bundles[key].gzipBytes,
+        sourceMapBytes: bundles[key].sourceMapBytes,
+        packages: bundles[key].packages.slice(0, 8),
+      })),
+      restoreHandlerDriverBytes: restoreDriverBytes,
+    },
     figures: { initMs: ours?.processToHandlerMsMedian ?? Number.NaN },
     tables: [
       {
@@ -378,6 +408,11 @@ async function measureWith(
         title: 'What the handler bundle is made of (esbuild metafile, minified bytes)',
         columns: ['package', 'bytes', 'share'],
         rows: packageRows,
+      },
+      {
+        title: `The verified-drill functions' own bundles (same settings; the restore handler carries ${format.kib(restoreDriverBytes)} of mongodb and bson)`,
+        columns: ['bundle', 'raw', 'gzip', 'source map', 'mongodb + bson'],
+        rows: otherFunctionRows,
       },
     ],
     notes: [

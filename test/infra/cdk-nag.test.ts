@@ -53,6 +53,14 @@ const FULL_CONFIG: OrchestratorConfigInput = {
   alarmEmails: ['oncall@example.com'],
   reservedConcurrency: 5,
   removalPolicy: 'destroy',
+  verification: {
+    ...sampleConfig().verification,
+    vpc: {
+      vpcId: 'vpc-0123456789abcdef0',
+      subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+      securityGroupIds: ['sg-0123456789abcdef0'],
+    },
+  },
 };
 
 describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
@@ -68,49 +76,63 @@ describe('cdk-nag: AwsSolutionsChecks and ServerlessChecks', () => {
         drillMonthlyBudgetUsd: 25,
       },
     ],
-  ])(
-    'finds nothing unacknowledged in the stack from %s, errors or warnings',
-    (_case, input) => {
-      // Act
-      const { stack, synthError, report, nagReports, findings, acknowledged } = checkWithCdkNag(
-        (app) => new RestoreOrchestratorStack(app, 'NagTest', { config: parseOrchestratorConfig(input) }),
-      );
+  ])('finds nothing unacknowledged in the stack from %s, errors or warnings', { timeout: 120_000 }, (_case, input) => {
+    // Act
+    const { stack, synthError, report, nagReports, findings, acknowledged } = checkWithCdkNag(
+      (app) => new RestoreOrchestratorStack(app, 'NagTest', { config: parseOrchestratorConfig(input) }),
+    );
 
-      // Assess
-      expect(synthError).toBeUndefined();
-      expect(findings).toEqual([]);
-      expect(nagReports.flatMap((plugin) => plugin.violations)).toEqual([]);
-      // Beyond cdk-nag, only the loud warning that no alarm reaches anyone (the sample configuration has no e-mail).
-      expect(
-        report.pluginReports.flatMap((plugin) => plugin.violations).map((violation) => violation.ruleName),
-      ).toEqual(input.alarmEmails?.length ? [] : ['Annotation::atlas-restore:no-alarm-destination']);
-      // The Serverless pack ran too: its findings are exactly those the stack acknowledges, each with its reason.
-      expect(
-        acknowledged
-          .flatMap((finding) =>
-            finding.violatingConstructs.map((construct) => `${finding.ruleName} at ${construct.constructPath}`),
+    // Assess
+    expect(synthError).toBeUndefined();
+    expect(findings).toEqual([]);
+    expect(nagReports.flatMap((plugin) => plugin.violations)).toEqual([]);
+    // Beyond cdk-nag, only the loud warning that no alarm reaches anyone (the sample configuration has no e-mail).
+    expect(report.pluginReports.flatMap((plugin) => plugin.violations).map((violation) => violation.ruleName)).toEqual(
+      input.alarmEmails?.length ? [] : ['Annotation::atlas-restore:no-alarm-destination'],
+    );
+    // The Serverless pack ran too: its findings are exactly those the stack acknowledges, each with its reason.
+    expect(
+      acknowledged
+        .flatMap((finding) =>
+          finding.violatingConstructs.map((construct) => `${finding.ruleName} at ${construct.constructPath}`),
+        )
+        .sort(),
+    ).toEqual([
+      // In a VPC only: Lambda's network interface permissions, which EC2 cannot scope further (vpc-placement.ts).
+      ...(input.verification?.vpc
+        ? [
+            'Resource::*',
+            'Resource::arn:<AWS::Partition>:ec2:<AWS::Region>:<AWS::AccountId>:network-interface/*',
+          ].flatMap((finding) =>
+            ['HeartbeatWriter', 'Verifier'].map(
+              (owner) => `AwsSolutions-IAM5[${finding}] at NagTest/${owner}/NetworkInterfaces/Resource`,
+            ),
           )
-          .sort(),
-      ).toEqual([
-        'Serverless-LambdaDLQ at NagTest/DrillJudge/Handler/Resource',
-        'Serverless-LambdaDLQ at NagTest/RestoreFunction/Handler/Resource',
-        expect.stringMatching(
-          /^Serverless-LambdaEventSourceMappingDestination at NagTest\/RestoreFunction\/Handler\/SqsEventSource:.*\/Resource$/,
-        ),
-        'Serverless-LambdaTracing at NagTest/DrillJudge/Handler/Resource',
-        'Serverless-LambdaTracing at NagTest/RestoreFunction/Handler/Resource',
-        ...(input.alarmEmails?.length
-          ? ['Serverless-SNSRedrivePolicy at NagTest/Monitoring/AlarmTopic/oncall@example.com/Resource']
-          : []),
-        'Serverless-SQSRedrivePolicy at NagTest/WorkQueues/DeadLetterQueue/Resource',
-      ]);
-      for (const finding of acknowledged) expect(finding.reason?.trim().length).toBeGreaterThan(40);
-      expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
-      expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
-      // A synthesis with both packs takes 20 s and more on a loaded machine.
-    },
-    90_000,
-  );
+        : []),
+      'Serverless-LambdaDLQ at NagTest/DrillJudge/Handler/Resource',
+      'Serverless-LambdaDLQ at NagTest/HeartbeatWriter/Handler/Resource',
+      'Serverless-LambdaDLQ at NagTest/RestoreFunction/Handler/Resource',
+      'Serverless-LambdaDLQ at NagTest/Verifier/Handler/Resource',
+      expect.stringMatching(
+        /^Serverless-LambdaEventSourceMappingDestination at NagTest\/RestoreFunction\/Handler\/SqsEventSource:.*\/Resource$/,
+      ),
+      expect.stringMatching(
+        /^Serverless-LambdaEventSourceMappingDestination at NagTest\/Verifier\/Handler\/SqsEventSource:.*\/Resource$/,
+      ),
+      'Serverless-LambdaTracing at NagTest/DrillJudge/Handler/Resource',
+      'Serverless-LambdaTracing at NagTest/HeartbeatWriter/Handler/Resource',
+      'Serverless-LambdaTracing at NagTest/RestoreFunction/Handler/Resource',
+      'Serverless-LambdaTracing at NagTest/Verifier/Handler/Resource',
+      ...(input.alarmEmails?.length
+        ? ['Serverless-SNSRedrivePolicy at NagTest/Monitoring/AlarmTopic/oncall@example.com/Resource']
+        : []),
+      'Serverless-SQSRedrivePolicy at NagTest/Verifier/Queues/DeadLetterQueue/Resource',
+      'Serverless-SQSRedrivePolicy at NagTest/WorkQueues/DeadLetterQueue/Resource',
+    ]);
+    for (const finding of acknowledged) expect(finding.reason?.trim().length).toBeGreaterThan(40);
+    expect(Annotations.fromStack(stack).findError('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+    expect(Annotations.fromStack(stack).findWarning('*', Match.stringLikeRegexp('AwsSolutions-.*'))).toEqual([]);
+  });
 
   it('does report a finding when there is one (the check is live)', () => {
     // Prepare

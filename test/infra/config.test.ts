@@ -9,8 +9,10 @@ import {
   type ContextSource,
   configFromContext,
   DEFAULT_EVENT_PATTERN,
+  heartbeatSources,
   type OrchestratorConfigInput,
   parseOrchestratorConfig,
+  VERIFICATION_KEYS,
 } from '../../infra/config.ts';
 import { sampleConfig } from './synth.ts';
 
@@ -83,6 +85,13 @@ describe('Function: parseOrchestratorConfig', () => {
       removalPolicy: 'retain',
       allowedDrillProjects: [],
       drillTierPricesUsdPerHour: {},
+      verification: {
+        enabled: false,
+        heartbeatRate: 'rate(1 minute)',
+        verifyMaxMinutes: 30,
+        timeoutSeconds: 120,
+        memorySize: 512,
+      },
     });
   });
 
@@ -413,6 +422,160 @@ describe('Function: parseOrchestratorConfig', () => {
         'atlasRestore.allowedTargets[1]',
       ]),
     );
+  });
+});
+
+describe('Function: parseOrchestratorConfig, verified drills', () => {
+  it('has every key of verification documented in docs/configuration.md', () => {
+    // Prepare
+    const docs = readFileSync(new URL('../../docs/configuration.md', import.meta.url), 'utf8');
+
+    // Assess
+    expect(VERIFICATION_KEYS.length).toBeGreaterThan(8);
+    for (const key of VERIFICATION_KEYS) expect(docs).toContain(`| \`verification.${key}\``);
+  });
+
+  const verification = (overrides: Record<string, unknown>, base: OrchestratorConfigInput = sampleConfig()) => ({
+    ...base,
+    verification: { ...base.verification, ...overrides },
+  });
+
+  it('ships the sample with verification on: the verifier, and heartbeats on the allowed sources', () => {
+    // Act
+    const config = parseOrchestratorConfig(sampleConfig());
+
+    // Assess
+    expect(config.verification).toEqual({
+      enabled: true,
+      databaseSecret: 'atlas-restore/verifier-db',
+      heartbeatSecret: 'atlas-restore/heartbeat-db',
+      heartbeatRate: 'rate(1 minute)',
+      verifyMaxMinutes: 30,
+      timeoutSeconds: 120,
+      memorySize: 512,
+    });
+    expect(heartbeatSources(config)).toEqual([{ groupId: GROUP, clusterName: 'prod' }]);
+  });
+
+  it('accepts a VPC, explicit heartbeat sources, a cron rate, secret ARNs and sizes', () => {
+    // Prepare
+    const input = verification(
+      {
+        databaseSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:verifier-AbC123',
+        vpc: {
+          vpcId: 'vpc-0123456789abcdef0',
+          subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+          securityGroupIds: ['sg-0123456789abcdef0'],
+        },
+        heartbeatSources: [{ groupId: GROUP, clusterName: 'orders' }],
+        heartbeatRate: 'rate(5 minutes)',
+        verifyMaxMinutes: 60,
+        timeoutSeconds: 300,
+        memorySize: 1024,
+      },
+      { ...sampleConfig(), allowedSources: [`${GROUP}/*`] },
+    );
+
+    // Act
+    const config = parseOrchestratorConfig(input);
+
+    // Assess
+    expect(config.verification.vpc?.subnetIds).toHaveLength(2);
+    expect(heartbeatSources(config)).toEqual([{ groupId: GROUP, clusterName: 'orders' }]);
+  });
+
+  it('writes heartbeats by default to the allowed sources that name a cluster, not to a groupId/* pattern', () => {
+    // Act
+    const config = parseOrchestratorConfig({ ...sampleConfig(), allowedSources: [`${GROUP}/*`, `${GROUP}/prod`] });
+
+    // Assess
+    expect(heartbeatSources(config)).toEqual([{ groupId: GROUP, clusterName: 'prod' }]);
+  });
+
+  it('writes no heartbeats when disabled, or given no sources, and then needs no heartbeat secret', () => {
+    // Act
+    const disabled = parseOrchestratorConfig(verification({ enabled: false, databaseSecret: undefined }));
+    const none = parseOrchestratorConfig(verification({ heartbeatSources: [], heartbeatSecret: undefined }));
+
+    // Assess
+    expect(heartbeatSources(disabled)).toEqual([]);
+    expect(heartbeatSources(none)).toEqual([]);
+  });
+
+  it.each<[string, unknown, string, RegExp]>([
+    [
+      'verification on without the verifier secret',
+      verification({ databaseSecret: undefined }),
+      'atlasRestore.verification.databaseSecret',
+      /required when verification\.enabled/,
+    ],
+    [
+      'heartbeats without their secret',
+      verification({ heartbeatSecret: undefined }),
+      'atlasRestore.verification.heartbeatSecret',
+      /required when heartbeats are written/,
+    ],
+    [
+      'a partial secret ARN',
+      verification({ heartbeatSecret: 'arn:aws:secretsmanager:eu-west-1:123456789012:secret:hb' }),
+      'atlasRestore.verification.heartbeatSecret',
+      /complete ARN/,
+    ],
+    [
+      'a heartbeat source that is not an allowed source',
+      verification({ heartbeatSources: [{ groupId: GROUP, clusterName: 'orders' }] }),
+      'atlasRestore.verification.heartbeatSources[0]',
+      /must be in allowedSources/,
+    ],
+    [
+      'a heartbeat source with a bad project id',
+      verification({ heartbeatSources: [{ groupId: 'nope', clusterName: 'prod' }] }),
+      'atlasRestore.verification.heartbeatSources[0].groupId',
+      /24 lowercase hex/,
+    ],
+    [
+      'a one-time heartbeat schedule',
+      verification({ heartbeatRate: 'at(2026-01-01T00:00:00)' }),
+      'atlasRestore.verification.heartbeatRate',
+      /rate\(\.\.\.\) or cron\(\.\.\.\)/,
+    ],
+    [
+      'a broken heartbeat rate',
+      verification({ heartbeatRate: 'rate(1 minutes)' }),
+      'atlasRestore.verification.heartbeatRate',
+      /invalid/,
+    ],
+    [
+      'a subnet that is not a subnet id',
+      verification({ vpc: { vpcId: 'vpc-0123abcd', subnetIds: ['sub-1'], securityGroupIds: ['sg-0123abcd'] } }),
+      'atlasRestore.verification.vpc.subnetIds[0]',
+      /subnet id/,
+    ],
+    [
+      'a VPC without security groups',
+      verification({ vpc: { vpcId: 'vpc-0123abcd', subnetIds: ['subnet-0123abcd'], securityGroupIds: [] } }),
+      'atlasRestore.verification.vpc.securityGroupIds',
+      /at least one/,
+    ],
+    [
+      'a verify wait shorter than one verifier run',
+      verification({ verifyMaxMinutes: 2, timeoutSeconds: 300 }),
+      'atlasRestore.verification.verifyMaxMinutes',
+      /at least the verifier's timeout/,
+    ],
+    [
+      'a verifier timeout past the Lambda limit',
+      verification({ timeoutSeconds: 901 }),
+      'atlasRestore.verification.timeoutSeconds',
+      /at most 900/,
+    ],
+    ['an unknown key', verification({ heartbeats: true }), 'atlasRestore.verification.heartbeats', /unknown key/],
+  ])('refuses %s, naming the key', (_case, input, key, rule) => {
+    // Act
+    const error = configError(input);
+
+    // Assess
+    expect(error.issues).toContainEqual({ key, message: expect.stringMatching(rule) });
   });
 });
 

@@ -10,9 +10,17 @@ import {
   esbuildBuildOptions,
   HANDLER_ENTRY,
   HANDLER_RUNTIME,
+  HEARTBEAT_WRITER_ENTRY,
   handlerBundle,
   nodejsFunctionBundling,
+  VERIFIER_ENTRY,
 } from '../../infra/handler-bundling.ts';
+
+/** The inputs esbuild bundles for an entry point, with the deployed settings. */
+async function bundledInputs(entry: string): Promise<string[]> {
+  const result = await build({ ...esbuildBuildOptions('/tmp/out/index.mjs', entry), write: false, metafile: true });
+  return Object.keys(result.metafile.inputs);
+}
 
 describe('Module: handler-bundling', () => {
   it('renders the same settings for the stack’s NodejsFunction and for esbuild (npm run build, the bench)', () => {
@@ -70,6 +78,21 @@ describe('Module: handler-bundling', () => {
       files.filter((file) => /node_modules\/(croner|@aws-sdk\/client-eventbridge)\//.test(file)).length;
     expect(heavy(restore)).toBe(0);
     expect(heavy(judge)).toBeGreaterThan(0);
+  });
+
+  it('keeps the MongoDB driver and bson out of the restore handler’s bundle: only the verifier and the heartbeat writer carry them', async () => {
+    // Act
+    const [restore, verifier, heartbeatWriter] = await Promise.all([
+      bundledInputs(HANDLER_ENTRY),
+      bundledInputs(VERIFIER_ENTRY),
+      bundledInputs(HEARTBEAT_WRITER_ENTRY),
+    ]);
+
+    // Assess
+    const driver = (files: string[]) => files.filter((file) => /node_modules\/(mongodb|bson)\//.test(file));
+    expect(driver(restore)).toEqual([]);
+    expect(driver(verifier).length).toBeGreaterThan(0);
+    expect(driver(heartbeatWriter).length).toBeGreaterThan(0);
   });
 
   it('keeps the cold path lean: the Atlas transport is node:http(s), no HTTP client library is bundled', async () => {

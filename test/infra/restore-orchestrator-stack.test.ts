@@ -22,6 +22,13 @@ function queueStatements(template: Template, queueRef: unknown): unknown[] {
     .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
 }
 
+/** The drill schedules: those that send to a queue (the judge's and the heartbeat writer's invoke a function). */
+function drillSchedules(template: Template) {
+  return template.findResources('AWS::Scheduler::Schedule', {
+    Properties: { Target: { Input: Match.stringLikeRegexp('requestId') } },
+  });
+}
+
 function busStatements(template: Template): unknown[] {
   return Object.values(template.findResources('AWS::Events::EventBus')).flatMap(
     (bus) => bus.Properties.Policy?.Statement ?? [],
@@ -71,23 +78,24 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
   it('creates each resource once, and no secret', () => {
     // Assess
     const counts: Record<string, number> = {
-      'AWS::Lambda::Function': 2,
-      'AWS::Lambda::EventSourceMapping': 1,
-      'AWS::Logs::LogGroup': 2,
-      'AWS::SQS::Queue': 2,
-      'AWS::SQS::QueuePolicy': 2,
+      // The restore function, the drill judge, the verifier and the heartbeat writer.
+      'AWS::Lambda::Function': 4,
+      'AWS::Lambda::EventSourceMapping': 2,
+      'AWS::Logs::LogGroup': 4,
+      'AWS::SQS::Queue': 4,
+      'AWS::SQS::QueuePolicy': 4,
       'AWS::DynamoDB::GlobalTable': 1,
-      'AWS::Scheduler::Schedule': 2,
+      'AWS::Scheduler::Schedule': 3,
       'AWS::Events::Rule': 1,
       'AWS::Events::EventBus': 1,
       'AWS::Events::EventBusPolicy': 0,
-      'AWS::IAM::Role': 4,
-      'AWS::IAM::Policy': 4,
+      'AWS::IAM::Role': 7,
+      'AWS::IAM::Policy': 7,
       'AWS::SNS::Topic': 1,
       'AWS::SNS::TopicPolicy': 1,
       'AWS::SNS::Subscription': 0,
       'AWS::KMS::Key': 1,
-      'AWS::CloudWatch::Alarm': 9,
+      'AWS::CloudWatch::Alarm': 12,
       'AWS::CloudWatch::Dashboard': 1,
       'AWS::SecretsManager::Secret': 0,
     };
@@ -142,6 +150,8 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
             CANCEL_ON_TIMEOUT: 'false',
             LEDGER_RETENTION_DAYS: '400',
             CLAIM_LEASE_SECONDS: '90',
+            VERIFICATION_QUEUE_URL: ref(stack.verifier?.queues.queue.queueUrl ?? ''),
+            VERIFY_MAX_MINUTES: '30',
             POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
             POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
             // No --enable-source-maps: it cost ~14 ms of every cold start; logged stacks are mapped on first use.
@@ -213,6 +223,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
           ...allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], secretArn),
           ...allow(['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'], deadLetterQueueArn),
           ...allow(['dynamodb:GetItem', 'dynamodb:PutItem', 'dynamodb:UpdateItem'], ref(stack.ledger.table.tableArn)),
+          ...allow(['sqs:SendMessage'], ref(stack.verifier?.queues.queue.queueArn ?? '')),
         ]),
       );
     });
@@ -488,7 +499,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
 
     it('sends the drill request with a requestId made of the drill name and the scheduled time', () => {
       // Act
-      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+      const [schedule] = Object.values(drillSchedules(template));
       const input = JSON.parse(schedule?.Properties.Target.Input);
 
       // Assess
@@ -506,7 +517,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
 
     it('runs schedules under a role that may only send to the work queue and its dead-letter queue', () => {
       // Prepare
-      const [schedule] = Object.values(template.findResources('AWS::Scheduler::Schedule'));
+      const [schedule] = Object.values(drillSchedules(template));
       const roleLogicalId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0];
       const role = template.findResources('AWS::IAM::Role')[roleLogicalId];
 
@@ -628,7 +639,7 @@ describe('Stack: RestoreOrchestratorStack, from the sample configuration in cdk.
     it('sends every alarm, and its return to OK, to the topic', () => {
       // Assess
       const alarms = Object.values(template.findResources('AWS::CloudWatch::Alarm'));
-      expect(alarms).toHaveLength(9);
+      expect(alarms).toHaveLength(12);
       for (const alarm of alarms) {
         expect(alarm.Properties.AlarmActions).toEqual(topic());
         expect(alarm.Properties.OKActions).toEqual(topic());
@@ -981,7 +992,8 @@ describe('Stack: RestoreOrchestratorStack, with every option set', () => {
 
   it('watches and judges enabled drills only, each on its own verdicts', () => {
     // Assess
-    template.resourceCountIs('AWS::CloudWatch::Alarm', 10);
+    // The verifier's two, not the heartbeat writer's: allowedSources is groupId/* only, so heartbeats go nowhere.
+    template.resourceCountIs('AWS::CloudWatch::Alarm', 12);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       AlarmName: 'Test-Drill-daily-download',
       MetricName: 'DrillRunNotPassed',
@@ -1147,7 +1159,12 @@ describe('Stack: RestoreOrchestratorStack, with monthly and quarterly drills', (
 describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
   it('creates no rule, and no queue permission for EventBridge', () => {
     // Act
-    const { template } = synthesize({ ...sampleConfig(), eventRule: null, schedules: [] });
+    const { template } = synthesize({
+      ...sampleConfig(),
+      eventRule: null,
+      schedules: [],
+      verification: { enabled: false },
+    });
 
     // Assess
     template.resourceCountIs('AWS::Events::Rule', 0);
@@ -1156,5 +1173,318 @@ describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
     template.resourceCountIs('AWS::Scheduler::Schedule', 0);
     template.resourceCountIs('AWS::Lambda::Function', 1);
     expect(JSON.stringify(template.findResources('AWS::SQS::QueuePolicy'))).not.toContain('events.amazonaws.com');
+  });
+});
+
+describe('Stack: RestoreOrchestratorStack, verified drills (the sample configuration)', () => {
+  let stack: RestoreOrchestratorStack;
+  let template: Template;
+  const ref = (value: string) => stack.resolve(value);
+  const secretArn = (name: string) => ({
+    'Fn::Join': [
+      '',
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':secretsmanager:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        `:secret:${name}-??????`,
+      ],
+    ],
+  });
+  const readSecret = (name: string) =>
+    allow(['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'], secretArn(name));
+
+  beforeAll(() => {
+    ({ stack, template } = synthesize(sampleConfig()));
+  });
+
+  const verifier = () => {
+    if (stack.verifier === undefined) throw new Error('the sample configuration must turn verification on');
+    return stack.verifier;
+  };
+  const heartbeatWriter = () => {
+    if (stack.heartbeatWriter === undefined) throw new Error('the sample configuration must write heartbeats');
+    return stack.heartbeatWriter;
+  };
+
+  it('runs the verifier’s own bundle on Node.js 24, arm64, with its memory, timeout and environment', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Verifies restored Atlas clusters'),
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      Handler: 'index.handler',
+      MemorySize: 512,
+      Timeout: 120,
+      VpcConfig: Match.absent(),
+      LoggingConfig: Match.objectLike({ LogFormat: 'JSON', LogGroup: ref(verifier().logGroup.logGroupName) }),
+      Environment: {
+        Variables: Match.objectEquals({
+          LEDGER_TABLE_NAME: ref(stack.ledger.table.tableName),
+          ATLAS_SECRET_ID: 'atlas-restore/atlas-api',
+          VERIFIER_DATABASE_SECRET_ID: 'atlas-restore/verifier-db',
+          POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
+          POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
+        }),
+      },
+    });
+  });
+
+  it('feeds the verifier one message at a time from its own queue, with partial batch responses', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      EventSourceArn: ref(verifier().queues.queue.queueArn),
+      FunctionName: ref(verifier().function.functionName),
+      BatchSize: 1,
+      FunctionResponseTypes: ['ReportBatchItemFailures'],
+    });
+    template.hasResourceProperties('AWS::SQS::Queue', {
+      SqsManagedSseEnabled: true,
+      VisibilityTimeout: 6 * 120,
+      RedrivePolicy: { deadLetterTargetArn: ref(verifier().queues.deadLetterQueue.queueArn), maxReceiveCount: 3 },
+    });
+    for (const queue of [verifier().queues.queue, verifier().queues.deadLetterQueue]) {
+      template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+        Queues: [ref(queue.queueUrl)],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      });
+    }
+  });
+
+  it('lets only the restore function send to the verification queue', () => {
+    // Prepare
+    const who = callers(stack);
+    const statements = queueStatements(template, ref(verifier().queues.queue.queueUrl));
+    const send = (caller: Omit<Request, 'action'>) => allowed(statements, { ...caller, action: 'sqs:SendMessage' });
+    const verifierRole = resolve(ref(verifier().function.role?.roleArn ?? '')) as string;
+
+    // Assess
+    expect(send(who.function)).toBe(true);
+    expect(send({ principalArn: verifierRole, identityAllows: true })).toBe(false);
+    expect(send(who.schedules)).toBe(false);
+    expect(send(who.accountAdmin)).toBe(false);
+    expect(send(who.rule)).toBe(false);
+    expect(allowed(statements, { ...who.function, action: 'sqs:ReceiveMessage' })).toBe(true);
+  });
+
+  it('gives the verifier exactly its log group, its queue, both secrets, and read and update of ledger items', () => {
+    // Act
+    const permissions = rolePermissions(template, ref(verifier().function.role?.roleName ?? ''));
+
+    // Assess
+    expect(permissions).toEqual(
+      sortPermissions([
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ref(verifier().logGroup.logGroupArn)),
+        ...allow(
+          [
+            'sqs:ReceiveMessage',
+            'sqs:ChangeMessageVisibility',
+            'sqs:GetQueueUrl',
+            'sqs:DeleteMessage',
+            'sqs:GetQueueAttributes',
+          ],
+          ref(verifier().queues.queue.queueArn),
+        ),
+        ...readSecret('atlas-restore/atlas-api'),
+        ...readSecret('atlas-restore/verifier-db'),
+        ...allow(['dynamodb:GetItem', 'dynamodb:UpdateItem'], ref(stack.ledger.table.tableArn)),
+      ]),
+    );
+  });
+
+  it('writes heartbeats every minute on the allowed sources through the writer’s own bundle', () => {
+    // Assess
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: 'Writes RPO heartbeats into each drilled source cluster',
+      Runtime: 'nodejs24.x',
+      Architectures: ['arm64'],
+      ReservedConcurrentExecutions: 1,
+      LoggingConfig: Match.objectLike({ LogGroup: ref(heartbeatWriter().logGroup.logGroupName) }),
+      Environment: {
+        Variables: Match.objectEquals({
+          ATLAS_SECRET_ID: 'atlas-restore/atlas-api',
+          HEARTBEAT_DATABASE_SECRET_ID: 'atlas-restore/heartbeat-db',
+          HEARTBEAT_SOURCES: `${GROUP}/prod`,
+          HEARTBEAT_DATABASE: 'atlas_restore',
+          HEARTBEAT_COLLECTION: 'heartbeats',
+          POWERTOOLS_SERVICE_NAME: 'atlas-restore-orchestrator',
+          POWERTOOLS_METRICS_NAMESPACE: 'AtlasRestore',
+        }),
+      },
+    });
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 minute)',
+      FlexibleTimeWindow: { Mode: 'OFF' },
+      State: 'ENABLED',
+      Target: {
+        Arn: ref(heartbeatWriter().function.functionArn),
+        RoleArn: Match.anyValue(),
+        Input: JSON.stringify({ scheduledAt: '<aws.scheduler.scheduled-time>' }),
+        DeadLetterConfig: { Arn: ref(verifier().queues.deadLetterQueue.queueArn) },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 60 },
+      },
+    });
+  });
+
+  it('runs the heartbeat schedule under a role that may invoke the writer and dead-letter, nothing else', () => {
+    // Prepare
+    const [schedule] = Object.values(
+      template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(1 minute)' } }),
+    );
+    const roleLogicalId = schedule?.Properties.Target.RoleArn['Fn::GetAtt'][0];
+
+    // Assess
+    expect(template.findResources('AWS::IAM::Role')[roleLogicalId]?.Properties.AssumeRolePolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Action: 'sts:AssumeRole',
+          Effect: 'Allow',
+          Principal: { Service: 'scheduler.amazonaws.com' },
+          Condition: { StringEquals: { 'aws:SourceAccount': { Ref: 'AWS::AccountId' } } },
+        },
+      ],
+    });
+    expect(rolePermissions(template, { Ref: roleLogicalId })).toEqual(
+      sortPermissions([
+        ...allow(['lambda:InvokeFunction'], ref(heartbeatWriter().function.functionArn)),
+        ...allow(['sqs:SendMessage'], ref(verifier().queues.deadLetterQueue.queueArn)),
+      ]),
+    );
+  });
+
+  it('gives the heartbeat writer exactly its log group and the two secrets: no ledger, no queue', () => {
+    // Assess
+    expect(rolePermissions(template, ref(heartbeatWriter().function.role?.roleName ?? ''))).toEqual(
+      sortPermissions([
+        ...allow(['logs:CreateLogStream', 'logs:PutLogEvents'], ref(heartbeatWriter().logGroup.logGroupArn)),
+        ...readSecret('atlas-restore/atlas-api'),
+        ...readSecret('atlas-restore/heartbeat-db'),
+      ]),
+    );
+  });
+
+  it.each([
+    ['VerifierErrors', 'AWS/Lambda', 'Errors', () => verifier().function.functionName, 'FunctionName'],
+    [
+      'VerificationDeadLetters',
+      'AWS/SQS',
+      'ApproximateNumberOfMessagesVisible',
+      () => verifier().queues.deadLetterQueue.queueName,
+      'QueueName',
+    ],
+    ['HeartbeatWriterErrors', 'AWS/Lambda', 'Errors', () => heartbeatWriter().function.functionName, 'FunctionName'],
+  ])('raises %s to the topic', (name, namespace, metricName, dimension, dimensionName) => {
+    // Assess
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      AlarmName: `Test-${name}`,
+      Namespace: namespace,
+      MetricName: metricName,
+      Dimensions: [{ Name: dimensionName, Value: ref(dimension()) }],
+      AlarmActions: [ref(stack.monitoring.topic.topicArn)],
+      OKActions: [ref(stack.monitoring.topic.topicArn)],
+    });
+  });
+});
+
+describe('Stack: RestoreOrchestratorStack, verified drills in a VPC, with a KMS-encrypted Atlas secret', () => {
+  const vpc = {
+    vpcId: 'vpc-0123456789abcdef0',
+    subnetIds: ['subnet-0123456789abcdef0', 'subnet-0fedcba9876543210'],
+    securityGroupIds: ['sg-0123456789abcdef0'],
+  };
+
+  it('places both functions in the subnets with the security groups, after their network permissions', () => {
+    // Act
+    const { stack, template } = synthesize({
+      ...sampleConfig(),
+      atlasSecretKmsKeyArn: SECRET_KEY_ARN,
+      verification: { ...sampleConfig().verification, vpc },
+    });
+
+    // Assess
+    const ec2 = (resource: string) => ({
+      'Fn::Join': [
+        '',
+        [
+          'arn:',
+          { Ref: 'AWS::Partition' },
+          ':ec2:',
+          { Ref: 'AWS::Region' },
+          ':',
+          { Ref: 'AWS::AccountId' },
+          `:${resource}`,
+        ],
+      ],
+    });
+    for (const owner of [stack.verifier, stack.heartbeatWriter]) {
+      const fn = owner?.function;
+      const logicalId = stack.getLogicalId(fn?.node.defaultChild as CfnResource);
+      const resource = template.findResources('AWS::Lambda::Function')[logicalId];
+      expect(resource?.Properties.VpcConfig).toEqual({
+        SubnetIds: vpc.subnetIds,
+        SecurityGroupIds: vpc.securityGroupIds,
+      });
+      const permissions = rolePermissions(template, stack.resolve(fn?.role?.roleName));
+      expect(permissions.filter(({ action }) => /^(ec2|kms):/.test(action))).toEqual(
+        sortPermissions([
+          ...allow(['ec2:CreateNetworkInterface'], ec2('network-interface/*')),
+          ...vpc.subnetIds.map((id) => ({ action: 'ec2:CreateNetworkInterface', resource: ec2(`subnet/${id}`) })),
+          ...allow(['ec2:CreateNetworkInterface'], ec2(`security-group/${vpc.securityGroupIds[0]}`)),
+          ...allow(
+            ['ec2:DeleteNetworkInterface', 'ec2:AssignPrivateIpAddresses', 'ec2:UnassignPrivateIpAddresses'],
+            ec2('network-interface/*'),
+          ),
+          ...allow(['ec2:DescribeNetworkInterfaces', 'ec2:DescribeSubnets'], '*'),
+          ...allow(['kms:Decrypt'], SECRET_KEY_ARN, {
+            StringEquals: {
+              'kms:ViaService': { 'Fn::Join': ['', ['secretsmanager.', { Ref: 'AWS::Region' }, '.amazonaws.com']] },
+            },
+          }),
+        ]),
+      );
+      const policyId = Object.keys(template.findResources('AWS::IAM::Policy')).find((id) =>
+        id.startsWith(`${logicalId.startsWith('Verifier') ? 'Verifier' : 'HeartbeatWriter'}NetworkInterfaces`),
+      );
+      expect(template.toJSON().Resources[logicalId].DependsOn).toContain(policyId);
+    }
+    // The restore function stays outside: it only calls Atlas and AWS APIs.
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Restores MongoDB Atlas'),
+      VpcConfig: Match.absent(),
+    });
+  });
+});
+
+describe('Stack: RestoreOrchestratorStack, verification off', () => {
+  it('creates no verifier, no heartbeat writer, and gives the restore function no verification queue', () => {
+    // Act
+    const { stack, template } = synthesize({ ...sampleConfig(), verification: { enabled: false } });
+
+    // Assess
+    expect(stack.verifier).toBeUndefined();
+    expect(stack.heartbeatWriter).toBeUndefined();
+    template.resourceCountIs('AWS::Lambda::Function', 2);
+    template.resourceCountIs('AWS::SQS::Queue', 2);
+    expect(JSON.stringify(template.toJSON())).not.toMatch(/VERIFICATION_QUEUE_URL|VERIFY_MAX_MINUTES/);
+  });
+
+  it('writes no heartbeats when verification.heartbeatSources is empty, but still verifies', () => {
+    // Act
+    const { stack } = synthesize({
+      ...sampleConfig(),
+      verification: { ...sampleConfig().verification, heartbeatSources: [] },
+    });
+
+    // Assess
+    expect(stack.verifier).toBeDefined();
+    expect(stack.heartbeatWriter).toBeUndefined();
   });
 });

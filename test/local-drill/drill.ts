@@ -12,6 +12,7 @@ import { clusterKey, restoreTarget } from '../../functions/core/contract/restore
 import { environmentCredentials } from '../../functions/core/credentials/environment.ts';
 import { createDynamoDbLedger } from '../../functions/core/ledger/dynamodb-ledger.ts';
 import { createSqsQueue } from '../../functions/core/queue/sqs-queue.ts';
+import { createSqsVerificationQueue } from '../../functions/core/queue/sqs-verification-queue.ts';
 import { createPowertoolsReporter, outcomeRecord } from '../../functions/core/reporting/reporter.ts';
 import { createReaperSchedules } from '../../functions/core/scheduler/reaper-schedules.ts';
 import { createHandler } from '../../functions/core/workflow/lambda-handler.ts';
@@ -23,6 +24,7 @@ import { pollOnce, type SqsHandler, startLocalAws } from '../support/local-aws.t
 import { type LocalScheduler, startLocalScheduler } from '../support/local-scheduler.ts';
 import { SCENARIO_PLANS, type Scenario } from './scenarios.ts';
 import { createStructuredLog, type LogRecord } from './structured-log.ts';
+import { type LocalVerification, startLocalVerification } from './verification.ts';
 
 export interface DrillOptions {
   readonly scenario: Scenario;
@@ -43,6 +45,12 @@ export interface DrillReport {
   readonly summary: string;
   readonly scale: number;
   readonly succeeded: boolean;
+  /** The verification's verdict, when the drill was verified. */
+  readonly verdict?: 'pass' | 'fail' | 'unknown' | 'pending';
+  /** The drill passed: the restore succeeded and, when verified, the verification passed. */
+  readonly passed: boolean;
+  /** Heartbeats the writer put on the source during the drill (every simulated interval). */
+  readonly heartbeatsWritten: number;
   /** The operation as the ledger holds it, in the reporter's outcome-record shape (times in simulated ISO). */
   readonly operation: Record<string, unknown>;
   /** Restore jobs the simulated Atlas holds for the source cluster: exactly one, or the workflow submitted twice. */
@@ -79,7 +87,12 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
   const startedAt = performance.now();
   const plan = SCENARIO_PLANS[options.scenario];
   const clock = new SimulatedClock({ scale: options.scale });
-  const sim = await startAtlasSimulator({ clock, seed: plan.seed });
+  const sim = await startAtlasSimulator({
+    clock,
+    seed: plan.seed,
+    ...(plan.durations === undefined ? {} : { durations: plan.durations }),
+  });
+  plan.fault?.(sim, sim.seed);
   // Lambda and SQS as the stack deploys them, the queue's waits at the simulated clock's pace.
   const aws = await startLocalAws({ prefix: `drill-${process.pid}`, timeScale: options.scale });
   // EventBridge Scheduler for the reaper's one-off schedules, on the simulated clock, sending to fauxqs.
@@ -117,6 +130,32 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     const request = { ...plan.request(seed, clock.now()), requestId: `drill-${options.scenario}-${clock.now()}` };
     const target = restoreTarget(request);
     const ledger = createDynamoDbLedger({ client: aws.dynamodb, tableName: aws.tableName });
+    const users = seed.databaseUsers;
+    const source = { groupId: request.groupId, clusterName: request.clusterName };
+    // Started once the restore chain took the request, not before: the data plane's first start (its CA and
+    // certificates) takes simulated minutes at this scale, which the drill's first step must not wait for.
+    let verification: LocalVerification | undefined;
+    let verificationReady: Promise<void> | undefined;
+    const startVerification = () => {
+      if (verificationReady !== undefined || aws.verification === undefined || users === undefined) return;
+      verificationReady = (async () => {
+        const { caFile } = await sim.dataPlane.ready();
+        verification = startLocalVerification({
+          aws,
+          atlas,
+          atlasBaseUrl: sim.baseUrl,
+          caFile,
+          store: ledger,
+          clock,
+          log,
+          verifierUser: users.verifier,
+          heartbeatUser: users.heartbeatWriter,
+          heartbeatSources: [source],
+        });
+      })();
+      // Surfaced when awaited at the end; never an unhandled rejection meanwhile.
+      verificationReady.catch(() => undefined);
+    };
     // The composition of functions/restore-handler.ts, with local adapters and the simulator's clock.
     const service = createRestoreService({
       atlas,
@@ -126,6 +165,9 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         deadLetterQueueUrl: aws.deadLetterQueueUrl,
         delayScale: options.scale,
       }),
+      ...(aws.verification === undefined
+        ? {}
+        : { verificationQueue: createSqsVerificationQueue({ client: aws.sqs, queueUrl: aws.verification.queueUrl }) }),
       ledger,
       clock,
       // The deployment's guardrails, as its configuration would list this drill: its source (downloads opted in) and target.
@@ -175,9 +217,16 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
     let batches = 0;
     let messages = 0;
     let failedMessages = 0;
+    let heartbeatsWritten = 0;
     for (;;) {
+      // The heartbeat schedule, every simulated interval, through the writer's handler.
+      for (const report of (await verification?.writeDueHeartbeats()) ?? []) {
+        if (report.written) heartbeatsWritten += 1;
+        else line(`heartbeat not written on ${report.source}: ${report.reason}`);
+      }
       const operation = await ledger.get(request.requestId);
       if (operation !== undefined) {
+        startVerification();
         const now = clock.now();
         for (const text of narrateSteps(previous, operation, now)) line(`${sinceRequest(operation, now)} ${text}`);
         previous = operation;
@@ -216,21 +265,31 @@ export async function runDrill(options: DrillOptions): Promise<DrillReport> {
         // late there is a simulated minute here. AWS's event source mapping long-polls; SQS answers it at once.
         waitTimeSeconds: 0,
       });
-      if (batch.received === 0) await sleep(IDLE_POLL_MS);
-      else batches += 1;
-      messages += batch.received;
-      failedMessages += batch.failed;
+      // The verifier's event source mapping, on its own queue.
+      const verifierBatch = (await verification?.pollVerifier()) ?? { received: 0, failed: 0 };
+      if (batch.received === 0 && verifierBatch.received === 0) await sleep(IDLE_POLL_MS);
+      batches += (batch.received > 0 ? 1 : 0) + (verifierBatch.received > 0 ? 1 : 0);
+      messages += batch.received + verifierBatch.received;
+      failedMessages += batch.failed + verifierBatch.failed;
     }
+    await verificationReady;
+    const verdict =
+      previous?.verification === undefined ? undefined : (previous.verification.result?.verdict ?? 'pending');
 
     const drillCluster = previous?.ephemeralCluster;
     const stillExists =
       drillCluster !== undefined && sim.state.cluster(drillCluster.groupId, drillCluster.clusterName) !== undefined;
     const expectedOutcome = plan.ephemeral?.expectedOutcome ?? 'succeeded';
+    // An ephemeral drill succeeds only once its cluster is gone too (deleted by the workflow, or by the reaper).
+    const succeeded = previous?.outcome === expectedOutcome && !stillExists;
     return {
       scenario: options.scenario,
       summary: plan.summary,
       scale: options.scale,
-      succeeded: previous?.outcome === expectedOutcome && !stillExists,
+      succeeded,
+      ...(verdict === undefined ? {} : { verdict }),
+      passed: succeeded && (request.verify === undefined || verdict === 'pass'),
+      heartbeatsWritten,
       operation: previous ? outcomeRecord(previous) : { operationId: request.requestId },
       restoreJobs: sim.state.restoreJobs(seed.groupId, seed.sourceClusterName).length,
       atlasRequests: sim.requests.length,

@@ -20,10 +20,22 @@ function runDrill(args: readonly string[]): Promise<{ code: number | null; stdou
 
 interface Report {
   succeeded: boolean;
+  passed: boolean;
+  verdict?: string;
+  heartbeatsWritten: number;
   restoreJobs: number;
   failedMessages: number;
   steps: string[];
-  operation: { outcome: string; deferrals: number; polls: number; rtoSeconds: number; rpoSeconds: number };
+  operation: {
+    outcome: string;
+    deferrals: number;
+    polls: number;
+    rtoSeconds: number;
+    rpoSeconds: number;
+    verification?: string;
+    achievedRpoSeconds?: number;
+    verificationChecks?: { name: string; verdict: string; reason: string }[];
+  };
 }
 
 describe.concurrent('Local drill: npm start', () => {
@@ -45,11 +57,44 @@ describe.concurrent('Local drill: npm start', () => {
     expect(report.steps).toContainEqual(expect.stringMatching(/^\+\d\d:\d\d deferred \(1\): SNAPSHOT_IN_PROGRESS: /));
     expect(report.steps).toContainEqual(expect.stringMatching(/^\+\d\d:\d\d submitted restore job [a-f0-9]{24}/));
     expect(report.steps).toContainEqual(expect.stringMatching(/^\+\d\d:\d\d poll 1: restore job [a-f0-9]{24} running/));
-    expect(report.steps.at(-1)).toMatch(
-      /^\+\d\d:\d\d succeeded: restore job [a-f0-9]{24} completed \(RTO (3m 5\ds|4m 0\ds), RPO/,
+    // The outcome, then its verification (checks after it).
+    expect(report.steps).toContainEqual(
+      expect.stringMatching(/^\+\d\d:\d\d succeeded: restore job [a-f0-9]{24} completed \(RTO (3m 5\ds|4m 0\ds), RPO/),
     );
     // The step lines went to stderr, so stdout held the JSON alone.
     expect(result.stderr).toContain('submitted restore job');
+    // Verified: the verifier opened the restored cluster, and the heartbeats the writer put on the source every
+    // simulated minute prove an RPO within one interval (the snapshot holds the heartbeat of the minute before it).
+    expect(report).toMatchObject({ passed: true, verdict: 'pass' });
+    expect(report.heartbeatsWritten).toBeGreaterThan(3);
+    expect(report.operation.verification).toBe('passed');
+    expect(report.operation.achievedRpoSeconds).toBeLessThanOrEqual(60);
+    expect(report.operation.verificationChecks?.map((check) => [check.name, check.verdict])).toEqual([
+      ['structure', 'pass'],
+      ['counts', 'pass'],
+      ['heartbeat-rpo', 'pass'],
+    ]);
+    expect(report.steps).toContainEqual(
+      expect.stringMatching(/verification passed, 3 checks, RPO proven by heartbeats/),
+    );
+  });
+
+  it('fails a drill whose restore Atlas completed but left the target broken: each check says why, exit 1', {
+    timeout: 90_000,
+  }, async ({ expect }) => {
+    // Act
+    const result = await runDrill(['--scenario', 'broken-restore']);
+
+    // Assess
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(/Drill +FAILED/);
+    expect(result.stdout).toMatch(/Outcome +succeeded/);
+    expect(result.stdout).toMatch(/Verification +FAIL/);
+    expect(result.stdout).toMatch(
+      /fail +collection:shop\.customers: collection shop\.customers is missing on the target/,
+    );
+    expect(result.stdout).toMatch(/fail +count:shop\.orders: expected about \d+ documents \(±15 %\), found \d+/);
+    expect(result.stdout).toMatch(/RPO proven +NOT PROVEN/);
   });
 
   it('lists its options with --help, and refuses an unknown scenario with exit 2', async ({ expect }) => {
@@ -65,6 +110,7 @@ describe.concurrent('Local drill: npm start', () => {
       'download',
       'pointInTime',
       'snapshot-in-progress',
+      'broken-restore',
       'ephemeral',
       'ephemeral-crash',
       '--scale',

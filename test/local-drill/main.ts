@@ -1,7 +1,7 @@
 /**
  * `npm start [-- --scenario NAME --scale N --json --logs]`: a DR drill on an embedded Atlas simulator, SQS and
- * DynamoDB, through the Lambda's real handler. Prints each step as it happens, then the drill report; exits 0 only
- * when the restore succeeded.
+ * DynamoDB, through the Lambda's real handler, verified by the verifier's. Prints each step as it happens, then the
+ * drill report; exits 0 only when the drill passed (restore succeeded, verification passed).
  */
 import { parseArgs } from 'node:util';
 import * as z from 'zod';
@@ -25,7 +25,11 @@ ${SCENARIOS.map((name) => `                     ${name}: ${SCENARIO_PLANS[name].
   --logs           also print the handler's structured JSON log lines on stderr
   -h, --help       this text
 
-Exit status: 0 the restore succeeded, 1 it did not, 2 bad options.
+Every drill onto a cluster is verified: the verifier opens the restored cluster (structure, counts, the RPO the
+heartbeats prove; the heartbeat writer runs every simulated minute).
+
+Exit status: 0 the drill passed (restore succeeded and, when verified, the verification passed), 1 it did not,
+2 bad options.
 
 Examples:
   npm start
@@ -103,7 +107,7 @@ async function main(argv: string[]): Promise<number> {
   const expectedJobs = SCENARIO_PLANS[flags.scenario].ephemeral?.crashAfterCreate
     ? report.restoreJobs <= 1
     : report.restoreJobs === 1;
-  return report.succeeded && expectedJobs ? 0 : 1;
+  return report.passed && expectedJobs ? 0 : 1;
 }
 
 process.exitCode = await main(process.argv.slice(2));

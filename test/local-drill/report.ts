@@ -7,6 +7,7 @@ export function formatReport(report: DrillReport): string {
   const text = (value: unknown) => (value === undefined || value === null || value === '' ? '-' : String(value));
   const seconds = (value: unknown) => (typeof value === 'number' ? formatDuration(value) : undefined);
   const rows: [string, unknown][] = [
+    ['Drill', report.passed ? 'PASSED' : 'FAILED'],
     [
       'Outcome',
       report.succeeded
@@ -30,6 +31,7 @@ export function formatReport(report: DrillReport): string {
     ['Restore finished', op.finishedAt],
     ['RTO', seconds(op.rtoSeconds)],
     ['RPO', seconds(op.rpoSeconds)],
+    ...verificationRows(report),
     ['Deferrals', op.deferrals],
     ['Polls', op.polls],
     ['Atlas calls', `${text(op.atlasCalls)} by the workflow (${report.atlasRequests} HTTP requests seen by Atlas)`],
@@ -60,4 +62,30 @@ export function formatReport(report: DrillReport): string {
   const width = Math.max(...rows.map(([label]) => label.length));
   const title = `DR drill report: ${report.scenario} (${report.summary})`;
   return [title, ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${text(value)}`), ''].join('\n');
+}
+
+interface CheckRecord {
+  readonly name: string;
+  readonly verdict: string;
+  readonly reason: string;
+}
+
+/** The verification's verdict, the RPO its heartbeats prove, and one row per check (from the outcome record). */
+function verificationRows(report: DrillReport): [string, unknown][] {
+  if (report.verdict === undefined) return [];
+  const op = report.operation;
+  const checks = (op.verificationChecks ?? []) as CheckRecord[];
+  const heartbeats = checks.find((check) => check.name === 'heartbeat-rpo');
+  const rpo =
+    typeof op.achievedRpoSeconds === 'number' && heartbeats?.verdict === 'pass'
+      ? formatDuration(op.achievedRpoSeconds)
+      : 'NOT PROVEN';
+  return [
+    ['Verification', report.verdict === 'pass' ? 'passed' : report.verdict.toUpperCase()],
+    ['RPO proven', `${rpo} (newest heartbeat on the target; ${report.heartbeatsWritten} written during the drill)`],
+    ...checks.map((check, index): [string, unknown] => [
+      index === 0 ? 'Checks' : '',
+      `${check.verdict.padEnd(7)} ${check.name}: ${check.reason}`,
+    ]),
+  ];
 }

@@ -1,7 +1,7 @@
 /**
  * Local AWS for tests and the local drill: fauxqs (SQS) and dynalite (DynamoDB) in-process, on ports the OS picks,
- * with the queues and the table created as the stack creates them (work queue + DLQ with redrive; ledger table with
- * `pk`, GSI `byCluster`). Also a consumer that feeds the work queue to a Lambda handler as the SQS event source
+ * with the queues and the table created as the stack creates them (work queue + DLQ with redrive; the verification
+ * queue + DLQ when the template has a verifier; ledger table with `pk`, GSI `byCluster`). Also a consumer that feeds the work queue to a Lambda handler as the SQS event source
  * mapping does (batches, partial batch responses, visibility timeouts, redrive).
  *
  * Lambda and SQS behave as the stack deploys them (test/support/lambda-platform): batch size, partial batch
@@ -30,7 +30,7 @@ import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { type FauxqsServer, startFauxqs } from 'fauxqs';
 import { BY_CLUSTER_INDEX } from '../../functions/core/ledger/dynamodb-ledger.ts';
 import { fakeLambdaContext } from './lambda-context.ts';
-import { deployedPlatform, type LambdaPlatform } from './lambda-platform/deployed.ts';
+import { deployedPlatform, type LambdaPlatform, type QueueConsumerPlatform } from './lambda-platform/deployed.ts';
 import {
   type InvocationScope,
   invocationLineage,
@@ -73,6 +73,14 @@ export interface LocalAws {
   readonly workQueueUrl: string;
   readonly workQueueArn: string;
   readonly deadLetterQueueUrl: string;
+  /** The verifier's queue and its dead-letter queue, as the stack creates them when verified drills are on. */
+  readonly verification?: {
+    readonly queueUrl: string;
+    readonly queueArn: string;
+    readonly deadLetterQueueUrl: string;
+    /** Its visibility timeout in real seconds (the template's, divided by timeScale). */
+    readonly visibilityTimeoutSeconds: number;
+  };
   readonly tableName: string;
   readonly fauxqs: FauxqsServer;
   readonly platform: LambdaPlatform;
@@ -108,6 +116,26 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
       }),
     },
   });
+
+  const verifier = platform.verifier;
+  const verificationVisibilitySeconds =
+    verifier === undefined ? 0 : Math.max(1, Math.ceil(verifier.workQueue.visibilityTimeoutSeconds / timeScale));
+  const verificationDeadLetter =
+    verifier === undefined
+      ? undefined
+      : fauxqs.createQueue(`${prefix}-verification-dlq`, { attributes: { MessageRetentionPeriod: '1209600' } });
+  const verification =
+    verifier === undefined || verificationDeadLetter === undefined
+      ? undefined
+      : fauxqs.createQueue(`${prefix}-verification`, {
+          attributes: {
+            VisibilityTimeout: String(verificationVisibilitySeconds),
+            RedrivePolicy: JSON.stringify({
+              deadLetterTargetArn: verificationDeadLetter.queueArn,
+              maxReceiveCount: String(verifier.workQueue.maxReceiveCount),
+            }),
+          },
+        });
 
   const sqs = new SQSClient({ region: REGION, endpoint: sqsEndpoint, credentials: CREDENTIALS });
   const lineages = new Map<string, number>();
@@ -149,6 +177,16 @@ export async function startLocalAws(options: LocalAwsOptions = {}): Promise<Loca
     workQueueUrl: onEndpoint(work.queueUrl),
     workQueueArn: work.queueArn,
     deadLetterQueueUrl: onEndpoint(deadLetter.queueUrl),
+    ...(verification === undefined || verificationDeadLetter === undefined
+      ? {}
+      : {
+          verification: {
+            queueUrl: onEndpoint(verification.queueUrl),
+            queueArn: verification.queueArn,
+            deadLetterQueueUrl: onEndpoint(verificationDeadLetter.queueUrl),
+            visibilityTimeoutSeconds: verificationVisibilitySeconds,
+          },
+        }),
     tableName,
     fauxqs,
     platform,
@@ -232,6 +270,29 @@ export interface ConsumerOptions {
   readonly waitTimeSeconds?: number;
   /** Hand every message to the handler twice in the same batch, as SQS's at-least-once delivery may. */
   readonly duplicateDeliveries?: boolean;
+  /** Whose queue: the restore function's work queue (default), or the verifier's, with the verifier's settings. */
+  readonly consumer?: 'restore' | 'verifier';
+}
+
+/** The queue and the Lambda settings of one consumer, as deployed. */
+function consumerOf(aws: LocalAws, consumer: 'restore' | 'verifier') {
+  if (consumer === 'restore') {
+    return {
+      platform: aws.platform as QueueConsumerPlatform,
+      queueUrl: aws.workQueueUrl,
+      queueArn: aws.workQueueArn,
+      deadLetterQueueUrl: aws.deadLetterQueueUrl,
+    };
+  }
+  if (aws.platform.verifier === undefined || aws.verification === undefined) {
+    throw new Error('the deployed template has no verifier (verification.enabled is false)');
+  }
+  return {
+    platform: aws.platform.verifier,
+    queueUrl: aws.verification.queueUrl,
+    queueArn: aws.verification.queueArn,
+    deadLetterQueueUrl: aws.verification.deadLetterQueueUrl,
+  };
 }
 
 export interface PollResult {
@@ -251,8 +312,8 @@ export interface PollResult {
  */
 export async function pollOnce(options: ConsumerOptions): Promise<PollResult> {
   const { aws } = options;
-  const { platform, sqs } = aws;
-  const queueUrl = aws.workQueueUrl;
+  const { sqs } = aws;
+  const { platform, queueUrl, queueArn, deadLetterQueueUrl } = consumerOf(aws, options.consumer ?? 'restore');
   const { Messages: received = [] } = await sqs.send(
     new ReceiveMessageCommand({
       QueueUrl: queueUrl,
@@ -270,7 +331,7 @@ export async function pollOnce(options: ConsumerOptions): Promise<PollResult> {
   const lineageOf = (message: Message) => lineageOfHeader(message.Attributes?.AWSTraceHeader);
   const stopped = traced.filter((message) => stopsRecursion(platform, lineageOf(message)));
   for (const message of stopped) {
-    await sqs.send(new SendMessageCommand({ QueueUrl: aws.deadLetterQueueUrl, MessageBody: message.Body ?? '' }));
+    await sqs.send(new SendMessageCommand({ QueueUrl: deadLetterQueueUrl, MessageBody: message.Body ?? '' }));
     await deleteMessages(sqs, queueUrl, [message]);
   }
   const Messages = traced.filter((message) => !stopped.includes(message));
@@ -289,7 +350,7 @@ export async function pollOnce(options: ConsumerOptions): Promise<PollResult> {
   const invocation = runInvocation(
     scope,
     async () =>
-      (await options.handler(toSqsEvent(delivered, aws.workQueueArn), fakeLambdaContext({ timeoutMs }))) as
+      (await options.handler(toSqsEvent(delivered, queueArn), fakeLambdaContext({ timeoutMs }))) as
         | SQSBatchResponse
         | undefined,
   );

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { parseOrchestratorConfig } from '../../../infra/config.ts';
 import { sampleConfig } from '../../infra/synth.ts';
 import {
   deployedPlatform,
@@ -35,8 +36,63 @@ describe('Lambda platform: the settings as synthesized', () => {
     expect([...platform.function.unresolvedEnvironment].sort()).toEqual([
       'DEAD_LETTER_QUEUE_URL',
       'LEDGER_TABLE_NAME',
+      'VERIFICATION_QUEUE_URL',
       'WORK_QUEUE_URL',
     ]);
+  });
+
+  it('reads the verifier, its event source mapping and its queue, found through VERIFICATION_QUEUE_URL', () => {
+    // Prepare
+    const { verification } = parseOrchestratorConfig(sampleConfig());
+
+    // Act
+    const { verifier } = deployedPlatform();
+
+    // Assess
+    expect(verifier).toEqual({
+      function: {
+        timeoutSeconds: verification.timeoutSeconds,
+        memorySize: verification.memorySize,
+        recursiveLoop: 'Terminate',
+        environment: expect.objectContaining({ VERIFIER_DATABASE_SECRET_ID: verification.databaseSecret }),
+        unresolvedEnvironment: ['LEDGER_TABLE_NAME'],
+      },
+      eventSource: {
+        batchSize: 1,
+        maximumBatchingWindowSeconds: 0,
+        maximumConcurrency: undefined,
+        reportBatchItemFailures: true,
+      },
+      workQueue: { visibilityTimeoutSeconds: 6 * verification.timeoutSeconds, maxReceiveCount: 3 },
+    });
+  });
+
+  it('reads the heartbeat writer’s schedule and function', () => {
+    // Act
+    const { heartbeatWriter } = deployedPlatform();
+
+    // Assess
+    expect(heartbeatWriter?.expression).toBe(parseOrchestratorConfig(sampleConfig()).verification.heartbeatRate);
+    expect(heartbeatWriter?.function.environment).toMatchObject({ HEARTBEAT_COLLECTION: 'heartbeats' });
+  });
+
+  it('edits the verifier alone when asked to, and has no verifier when the restore function names no queue', () => {
+    // Act
+    const slower = platformFromTemplate(withProperties(deployedTemplate(), 'function', { Timeout: 7 }, 'verifier'));
+    const template = deployedTemplate();
+    const restore = Object.values(template.Resources).find(
+      (resource) =>
+        resource.Type === 'AWS::Lambda::Function' &&
+        JSON.stringify(resource.Properties?.Environment).includes('VERIFICATION_QUEUE_URL'),
+    );
+    const variables = (restore?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)
+      ?.Variables;
+    if (variables !== undefined) delete variables.VERIFICATION_QUEUE_URL;
+
+    // Assess
+    expect(slower.verifier?.function.timeoutSeconds).toBe(7);
+    expect(slower.function.timeoutSeconds).toBe(deployedPlatform().function.timeoutSeconds);
+    expect(platformFromTemplate(template).verifier).toBeUndefined();
   });
 
   it("takes Lambda's default, Terminate, when the template has no RecursiveLoop", () => {

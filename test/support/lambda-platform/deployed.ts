@@ -1,6 +1,7 @@
 /**
  * Lambda and SQS as the stack deploys them: the restore function's settings, its SQS event source mapping and its
- * work queue, read from the template that infra/ synthesizes (as test/infra does; read once per process, and kept on
+ * work queue, the verifier's (function, mapping, verification queue) and the heartbeat writer's schedule, read from
+ * the template that infra/ synthesizes (as test/infra does; read once per process, and kept on
  * disk under the digest of its inputs).
  * Every local consumer loop (the local drill, the end-to-end tests, the reliability suite, the soak and the bench)
  * takes its numbers from here, so none keeps a copy that could drift from the stack.
@@ -23,7 +24,8 @@ export interface TemplateJson {
 /** What Lambda does when it detects the function in a recursive loop (the template's RecursiveLoop). */
 export type RecursiveLoopSetting = 'Allow' | 'Terminate';
 
-export interface LambdaPlatform {
+/** A function fed by an SQS event source mapping: the function, the mapping and the queue, as synthesized. */
+export interface QueueConsumerPlatform {
   readonly function: {
     readonly timeoutSeconds: number;
     readonly memorySize: number;
@@ -46,6 +48,17 @@ export interface LambdaPlatform {
     readonly visibilityTimeoutSeconds: number;
     /** Receives after which SQS moves a message to the dead-letter queue. */
     readonly maxReceiveCount: number;
+  };
+}
+
+/** The restore function and its work queue, and, when verified drills are on, the verifier and the heartbeat writer. */
+export interface LambdaPlatform extends QueueConsumerPlatform {
+  /** The verifier and its verification queue (`workQueue` here), found through the restore function's VERIFICATION_QUEUE_URL. */
+  readonly verifier?: QueueConsumerPlatform;
+  /** The heartbeat writer: its schedule's expression and its function. */
+  readonly heartbeatWriter?: {
+    readonly expression: string;
+    readonly function: QueueConsumerPlatform['function'];
   };
 }
 
@@ -91,13 +104,9 @@ function parse<T extends z.ZodType>(schema: T, value: unknown, where: string): z
   return parsed.data;
 }
 
-/** The one SQS event source mapping of the template, and the function and queue it joins. */
-function findMapping(template: TemplateJson) {
-  const mappings = Object.entries(template.Resources).filter(([, r]) => r.Type === 'AWS::Lambda::EventSourceMapping');
-  if (mappings.length !== 1) {
-    throw new PlatformTemplateError(`expected one AWS::Lambda::EventSourceMapping, found ${mappings.length}`);
-  }
-  const [mappingId, mapping] = mappings[0] as [string, TemplateJson['Resources'][string]];
+type Mapping = ReturnType<typeof readMapping>;
+
+function readMapping(template: TemplateJson, mappingId: string, mapping: TemplateJson['Resources'][string]) {
   const eventSource = parse(eventSourceProperties, mapping.Properties, `${mappingId}.Properties`);
   const functionId = eventSource.FunctionName.Ref;
   const queueId = eventSource.EventSourceArn['Fn::GetAtt'][0];
@@ -105,12 +114,99 @@ function findMapping(template: TemplateJson) {
   const queue = template.Resources[queueId];
   if (fn?.Type !== 'AWS::Lambda::Function') throw new PlatformTemplateError(`${functionId} is not a Lambda function`);
   if (queue?.Type !== 'AWS::SQS::Queue') throw new PlatformTemplateError(`${queueId} is not an SQS queue`);
-  return { eventSource, functionId, fn, queueId, queue };
+  return { mappingId, eventSource, functionId, fn, queueId, queue };
+}
+
+function mappings(template: TemplateJson): Mapping[] {
+  return Object.entries(template.Resources)
+    .filter(([, resource]) => resource.Type === 'AWS::Lambda::EventSourceMapping')
+    .map(([id, resource]) => readMapping(template, id, resource));
+}
+
+/** The queue a function's environment variable names (`{ Ref: <queue> }`), if any. */
+function queueNamedBy(fn: TemplateJson['Resources'][string], variable: string): string | undefined {
+  const value = (fn.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables?.[
+    variable
+  ];
+  return typeof value === 'object' && value !== null && 'Ref' in value ? String(value.Ref) : undefined;
+}
+
+/** The restore function's mapping: the one whose function consumes the queue its own WORK_QUEUE_URL names. */
+function findMapping(template: TemplateJson): Mapping {
+  const found = mappings(template).filter((mapping) => queueNamedBy(mapping.fn, 'WORK_QUEUE_URL') === mapping.queueId);
+  if (found.length !== 1) {
+    throw new PlatformTemplateError(
+      `expected one AWS::Lambda::EventSourceMapping feeding a function from the queue of its WORK_QUEUE_URL, found ${found.length}`,
+    );
+  }
+  return found[0] as Mapping;
+}
+
+/** The verifier's mapping: the one consuming the queue the restore function's VERIFICATION_QUEUE_URL names. */
+function findVerifierMapping(template: TemplateJson, restore: Mapping): Mapping | undefined {
+  const queueId = queueNamedBy(restore.fn, 'VERIFICATION_QUEUE_URL');
+  if (queueId === undefined) return undefined;
+  const found = mappings(template).find((mapping) => mapping.queueId === queueId);
+  if (found === undefined) {
+    throw new PlatformTemplateError(
+      `${restore.functionId}'s VERIFICATION_QUEUE_URL names ${queueId}, which no function consumes`,
+    );
+  }
+  return found;
+}
+
+const scheduleProperties = z.object({
+  ScheduleExpression: z.string(),
+  Target: z.object({ Arn: z.object({ 'Fn::GetAtt': z.tuple([z.string(), z.literal('Arn')]) }) }),
+});
+
+/** The heartbeat writer: the function a schedule invokes whose environment names HEARTBEAT_SOURCES. */
+function findHeartbeatWriter(template: TemplateJson): LambdaPlatform['heartbeatWriter'] {
+  for (const [scheduleId, schedule] of Object.entries(template.Resources)) {
+    if (schedule.Type !== 'AWS::Scheduler::Schedule') continue;
+    const target = scheduleProperties.safeParse(schedule.Properties);
+    if (!target.success) continue;
+    const functionId = target.data.Target.Arn['Fn::GetAtt'][0];
+    const fn = template.Resources[functionId];
+    const variables = (fn?.Properties?.Environment as { Variables?: Record<string, unknown> } | undefined)?.Variables;
+    if (fn?.Type !== 'AWS::Lambda::Function' || variables?.HEARTBEAT_SOURCES === undefined) continue;
+    return {
+      expression: parse(scheduleProperties, schedule.Properties, `${scheduleId}.Properties`).ScheduleExpression,
+      function: functionSettingsOf(parse(functionProperties, fn.Properties, `${functionId}.Properties`)),
+    };
+  }
+  return undefined;
+}
+
+function functionSettingsOf(settings: z.infer<typeof functionProperties>): QueueConsumerPlatform['function'] {
+  const environment: Record<string, string> = {};
+  const unresolvedEnvironment: string[] = [];
+  for (const [name, value] of Object.entries(settings.Environment.Variables)) {
+    if (typeof value === 'string') environment[name] = value;
+    else unresolvedEnvironment.push(name);
+  }
+  return {
+    timeoutSeconds: settings.Timeout,
+    memorySize: settings.MemorySize,
+    recursiveLoop: settings.RecursiveLoop,
+    environment,
+    unresolvedEnvironment,
+  };
 }
 
 /** Reads the platform's settings from a template; errors name the resource and the property. */
 export function platformFromTemplate(template: TemplateJson): LambdaPlatform {
-  const { eventSource, functionId, fn, queueId, queue } = findMapping(template);
+  const restore = findMapping(template);
+  const verifier = findVerifierMapping(template, restore);
+  const heartbeatWriter = findHeartbeatWriter(template);
+  return {
+    ...consumerFromMapping(restore),
+    ...(verifier === undefined ? {} : { verifier: consumerFromMapping(verifier) }),
+    ...(heartbeatWriter === undefined ? {} : { heartbeatWriter }),
+  };
+}
+
+function consumerFromMapping({ eventSource, functionId, fn, queueId, queue }: Mapping): QueueConsumerPlatform {
   const functionSettings = parse(functionProperties, fn.Properties, `${functionId}.Properties`);
   const queueSettings = parse(queueProperties, queue.Properties, `${queueId}.Properties`);
   // Lambda refuses an event source mapping whose queue hides a message for less time than the function may run.
@@ -119,20 +215,8 @@ export function platformFromTemplate(template: TemplateJson): LambdaPlatform {
       `${functionId}.Properties.Timeout ${functionSettings.Timeout} s exceeds ${queueId}'s visibility timeout ${queueSettings.VisibilityTimeout} s: Lambda refuses the event source mapping`,
     );
   }
-  const environment: Record<string, string> = {};
-  const unresolvedEnvironment: string[] = [];
-  for (const [name, value] of Object.entries(functionSettings.Environment.Variables)) {
-    if (typeof value === 'string') environment[name] = value;
-    else unresolvedEnvironment.push(name);
-  }
   return {
-    function: {
-      timeoutSeconds: functionSettings.Timeout,
-      memorySize: functionSettings.MemorySize,
-      recursiveLoop: functionSettings.RecursiveLoop,
-      environment,
-      unresolvedEnvironment,
-    },
+    function: functionSettingsOf(functionSettings),
     eventSource: {
       batchSize: eventSource.BatchSize,
       maximumBatchingWindowSeconds: eventSource.MaximumBatchingWindowInSeconds,
@@ -210,18 +294,22 @@ export function withoutRecursiveLoop(template: TemplateJson): TemplateJson {
   return copy as TemplateJson;
 }
 
-/** A copy of `template` with `properties` merged into the resource `which` (the function, its mapping or its queue). */
+/**
+ * A copy of `template` with `properties` merged into the resource `which` (the function, its mapping or its queue) of
+ * the restore function, or of the verifier with `consumer: 'verifier'`.
+ */
 export function withProperties(
   template: TemplateJson,
   which: 'function' | 'eventSource' | 'workQueue',
   properties: Record<string, unknown>,
+  consumer: 'restore' | 'verifier' = 'restore',
 ): TemplateJson {
   const copy = structuredClone(template) as { Resources: Record<string, { Properties?: Record<string, unknown> }> };
-  const { functionId, queueId } = findMapping(template);
-  const mappingId = Object.keys(template.Resources).find(
-    (id) => template.Resources[id]?.Type === 'AWS::Lambda::EventSourceMapping',
-  );
-  const id = which === 'function' ? functionId : which === 'workQueue' ? queueId : (mappingId ?? '');
+  const restore = findMapping(template);
+  const mapping = consumer === 'restore' ? restore : findVerifierMapping(template, restore);
+  if (mapping === undefined) throw new PlatformTemplateError('the template has no verifier');
+  const { functionId, queueId, mappingId } = mapping;
+  const id = which === 'function' ? functionId : which === 'workQueue' ? queueId : mappingId;
   const resource = copy.Resources[id];
   if (resource) resource.Properties = { ...resource.Properties, ...properties };
   return copy as TemplateJson;
@@ -239,6 +327,7 @@ export function workflowConfigOf(
     WORK_QUEUE_URL: 'http://localhost/000000000000/atlas-restore-work',
     DEAD_LETTER_QUEUE_URL: 'http://localhost/000000000000/atlas-restore-dlq',
     LEDGER_TABLE_NAME: 'atlas-restore-ledger',
+    VERIFICATION_QUEUE_URL: 'http://localhost/000000000000/atlas-restore-verification',
   };
   const env = { ...platform.function.environment };
   for (const name of platform.function.unresolvedEnvironment) {

@@ -10,7 +10,7 @@
  * invocation runs carries that lineage + 1, as the SDK's header does for the Lambda that sent it.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
-import type { LambdaPlatform } from './deployed.ts';
+import type { QueueConsumerPlatform } from './deployed.ts';
 
 /** Invocations of one chain after which Lambda stops it ("approximately 16"; the model takes exactly 16). */
 export const RECURSION_LIMIT = 16;
@@ -59,7 +59,7 @@ export function invocationLineage(lineages: readonly number[]): number {
 }
 
 /** Whether Lambda refuses to invoke the function for a message of this lineage. */
-export function stopsRecursion(platform: LambdaPlatform, lineage: number): boolean {
+export function stopsRecursion(platform: Pick<QueueConsumerPlatform, 'function'>, lineage: number): boolean {
   return platform.function.recursiveLoop === 'Terminate' && lineage >= RECURSION_LIMIT;
 }
 

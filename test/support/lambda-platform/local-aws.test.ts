@@ -55,6 +55,38 @@ describe('Local AWS: Lambda and SQS as deployed', () => {
     );
   });
 
+  it('creates the verification queue as the template does, and feeds it to the verifier one message per invocation', async () => {
+    // Prepare
+    const { verifier } = deployedPlatform();
+    const local = await start(undefined, 60);
+    const queueUrl = local.verification?.queueUrl ?? '';
+    await sendToQueue(local.sqs, queueUrl, JSON.stringify({ v: 1, kind: 'verify', operationId: 'op-1' }));
+    await sendToQueue(local.sqs, queueUrl, JSON.stringify({ v: 1, kind: 'verify', operationId: 'op-2' }));
+    const batches: string[][] = [];
+    const handler = async (event: SQSEvent) => {
+      batches.push(event.Records.map((record) => JSON.parse(record.body).operationId));
+      expect(event.Records[0]?.eventSourceARN).toBe(local.verification?.queueArn);
+      return { batchItemFailures: [] };
+    };
+
+    // Act
+    const { Attributes } = await local.sqs.send(
+      new GetQueueAttributesCommand({ QueueUrl: queueUrl, AttributeNames: ['All'] }),
+    );
+    await pollOnce({ aws: local, handler, waitTimeSeconds: 0, consumer: 'verifier' });
+    await pollOnce({ aws: local, handler, waitTimeSeconds: 0, consumer: 'verifier' });
+
+    // Assess
+    expect(Number(Attributes?.VisibilityTimeout)).toBe(
+      Math.ceil((verifier?.workQueue.visibilityTimeoutSeconds ?? 0) / 60),
+    );
+    expect(JSON.parse(Attributes?.RedrivePolicy ?? '{}').maxReceiveCount).toBe(
+      String(verifier?.workQueue.maxReceiveCount),
+    );
+    expect(batches).toEqual([['op-1'], ['op-2']]);
+    expect(await waitingMessages(local, local.workQueueUrl)).toBe(0);
+  });
+
   it('gives each message sent during an invocation that invocation lineage + 1, with invocations running concurrently', async () => {
     // Prepare: one record per invocation, two chains at different lineages, both invocations running at once.
     const template = withProperties(deployedTemplate(), 'eventSource', { BatchSize: 1 });
