@@ -135,7 +135,8 @@ describe('Local drill: ephemeral drill targets', () => {
     // Assess
     expect(result.code).toBe(0);
     const report = JSON.parse(result.stdout) as Report & { ephemeral: Record<string, unknown> };
-    expect(report).toMatchObject({ succeeded: true, restoreJobs: 1 });
+    // Verified too: the verifier opened the drill cluster before it was deleted.
+    expect(report).toMatchObject({ succeeded: true, passed: true, verdict: 'pass', restoreJobs: 1 });
     expect(report.operation.outcome).toBe('succeeded');
     expect(report.ephemeral).toMatchObject({
       cluster: expect.stringMatching(/^[a-f0-9]{24}\/drill-[a-f0-9]{10}$/),
@@ -144,8 +145,8 @@ describe('Local drill: ephemeral drill targets', () => {
     });
     expect(report.ephemeral.clusterHours).toBeGreaterThan(0);
     expect(report.ephemeral.costUsd).toBeGreaterThan(0);
-    expect(report.steps.at(-1)).toMatch(
-      /succeeded: .*ephemeral target drill-[a-f0-9]{10} deleted after [\d.]+ cluster-hours/,
+    expect(report.steps).toContainEqual(
+      expect.stringMatching(/drill cluster [a-f0-9]{24}\/drill-[a-f0-9]{10} deleted after [\d.]+ cluster-hours$/),
     );
   });
 

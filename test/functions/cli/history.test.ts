@@ -407,13 +407,13 @@ describe('CLI: atlas-restore history, ephemeral drill targets', () => {
     // Assess
     const [header, ephemeralRow, fixedRow] = listed.stdout.trimEnd().split('\n');
     expect(listed.stderr).toBe('');
-    expect(header).toMatch(/\sRTO\s+RPO\s+CLUSTER-HOURS\s+COST$/);
+    expect(header).toMatch(/\sRTO\s+RPO\s+VERIFIED\s+CLUSTER-HOURS\s+COST$/);
     expect(ephemeralRow).toMatch(
       new RegExp(
         `ephemeral-2026-11-27\\s+automated\\s+\\S+/prod\\s+${DRILL_PROJECT}/drill-0a1b2c3d4e\\s.*\\s1\\.25 h\\s+\\$0\\.68$`,
       ),
     );
-    expect(fixedRow).toMatch(/drill-2026-11-25\s.*\s3h 00m\s+-\s+-$/);
+    expect(fixedRow).toMatch(/drill-2026-11-25\s.*\s3h 00m\s+-\s+-\s+-$/);
     expect(JSON.parse(json.stdout)[0]).toMatchObject({
       operationId: 'ephemeral-2026-11-27',
       ephemeralCluster: `${DRILL_PROJECT}/drill-0a1b2c3d4e`,
