@@ -13,6 +13,12 @@ const EPHEMERAL: OrchestratorConfigInput = {
   drillMonthlyBudgetUsd: 25,
 };
 
+/**
+ * Roles of the sample stack: the restore function, the drill schedules', the drill judge and its schedule, the
+ * verifier, the heartbeat writer and its schedule.
+ */
+const ROLES_WITHOUT_DRILL_PROJECTS = 7;
+
 /** `schedule/<group>/reap-` and one `?` per hex digit of the adapter's names. */
 const REAPER_NAMES = `reap-${'?'.repeat(40)}`;
 
@@ -37,7 +43,13 @@ describe('Stack: RestoreOrchestratorStack, with ephemeral drill targets', () => 
       Properties: { Name: reaper().group.scheduleGroupName },
       DeletionPolicy: 'Retain',
     });
-    template.resourceCountIs('AWS::IAM::Role', 5);
+    // One role more than the stack has without drill projects: the reaper's (the sample's others are the functions'
+    // and the schedules').
+    const reaperRoles = template.findResources('AWS::IAM::Role', {
+      Properties: { Description: Match.stringLikeRegexp('reaper') },
+    });
+    expect(Object.keys(reaperRoles)).toHaveLength(1);
+    expect(Object.keys(template.findResources('AWS::IAM::Role'))).toHaveLength(ROLES_WITHOUT_DRILL_PROJECTS + 1);
   });
 
   it('lets Scheduler assume the reaper role only for this account’s reaper group', () => {
