@@ -61,7 +61,7 @@ function tokenEndpoint(answer?: (request: HttpRequest, index: number) => HttpRes
   };
 }
 
-function tokensOver(transport: Transport, extra: Partial<Parameters<typeof createAccessTokens>[0]> = {}) {
+function tokensOver(transport: Transport) {
   let time = Date.parse('2026-01-01T00:00:00Z');
   const minted: { clientId: string; expiresInSeconds: number }[] = [];
   const tokens = createAccessTokens({
@@ -69,7 +69,6 @@ function tokensOver(transport: Transport, extra: Partial<Parameters<typeof creat
     userAgent: 'atlas-restore-orchestrator/test',
     now: () => time,
     onMinted: (details) => minted.push(details),
-    ...extra,
   });
   return {
     tokens,
@@ -162,7 +161,7 @@ describe('Function: createAccessTokens (minting and reuse)', () => {
 
   it('mints without anyone listening for mints', async () => {
     // Prepare
-    const { tokens } = tokensOver(tokenEndpoint().transport, { onMinted: undefined });
+    const tokens = createAccessTokens({ transport: tokenEndpoint().transport, userAgent: 'test', now: () => 0 });
 
     // Act & Assess
     await expect(tokens.get(ACCOUNT, ORIGIN)).resolves.toBe('token-1');
