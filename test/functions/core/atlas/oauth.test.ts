@@ -139,6 +139,22 @@ describe('Function: createAccessTokens (minting and reuse)', () => {
     ]);
   });
 
+  it('refreshes a token of under two minutes at half its life', async () => {
+    // Prepare
+    const endpoint = tokenEndpoint((_request, index) => response(200, { access_token: `t${index}`, expires_in: 60 }));
+    const clock = tokensOver(endpoint.transport);
+
+    // Act
+    await clock.tokens.get(ACCOUNT, ORIGIN);
+    clock.advance(29_999);
+    const justBefore = await clock.tokens.get(ACCOUNT, ORIGIN);
+    clock.advance(1);
+    const atRefresh = await clock.tokens.get(ACCOUNT, ORIGIN);
+
+    // Assess
+    expect([justBefore, atRefresh]).toEqual(['t0', 't1']);
+  });
+
   it.each([
     ['absent', {}],
     ['null', { expires_in: null }],
@@ -343,6 +359,23 @@ describe('Function: createAccessTokens (refused tokens)', () => {
       basic(ACCOUNT),
       basic(rotated),
     ]);
+  });
+
+  it('replaces a refused token minted on schedule after an earlier one expired', async () => {
+    // Prepare
+    const endpoint = tokenEndpoint();
+    const clock = tokensOver(endpoint.transport);
+    await clock.tokens.get(ACCOUNT, ORIGIN);
+    clock.advance(3_600_000);
+    const second = await clock.tokens.get(ACCOUNT, ORIGIN);
+
+    // Act
+    const replace = clock.tokens.replaceRefused(second, ACCOUNT);
+    const third = await clock.tokens.get(ACCOUNT, ORIGIN);
+
+    // Assess
+    expect(replace).toBe(true);
+    expect([second, third]).toEqual(['token-2', 'token-3']);
   });
 
   it('replaces a refused replacement when the credentials read again are another client id with the same secret', async () => {
