@@ -27,7 +27,7 @@ export interface AccessTokens {
    * not leave an hour-long token counting against the account's cap. Never throws: resolves with whether Atlas
    * confirmed (true also when there was nothing to revoke).
    */
-  revoke(signal?: AbortSignal): Promise<boolean>;
+  revoke(signal: AbortSignal): Promise<boolean>;
 }
 
 /** Atlas caps a service account at 100 live tokens; reusing one until this margin before expiry keeps us at one. */
@@ -160,7 +160,7 @@ export function createAccessTokens(options: {
           path: OAUTH_REVOKE_PATH,
           headers: formHeaders(token.account),
           body: new URLSearchParams({ token: token.value, token_type_hint: 'access_token' }).toString(),
-          ...(signal === undefined ? {} : { signal }),
+          signal,
         });
         return response.status === 200;
       } catch {
@@ -180,6 +180,7 @@ async function send(transport: Transport, request: Parameters<Transport['send']>
       {
         retryable: error.failure !== 'tls' && error.failure !== 'tooLarge',
         detail: `token request failed: ${error.message}`,
+        // Stryker disable next-line ConditionalExpression: equivalent when false, an undefined status reads as none
         ...(error.status === undefined ? {} : { status: error.status }),
       },
       error,
@@ -192,7 +193,7 @@ function tokenRequestRefused(response: HttpResponse, now: number): AtlasApiError
   try {
     body = oauthErrorBody.safeParse(JSON.parse(response.body.toString('utf8'))).data;
   } catch {
-    body = undefined;
+    // Not JSON: the code may still come from the X-Error-Code header.
   }
   const headerCode = response.headers['x-error-code'];
   const errorCode = body?.errorCode ?? body?.error ?? (typeof headerCode === 'string' ? headerCode : undefined);
@@ -205,7 +206,9 @@ function tokenRequestRefused(response: HttpResponse, now: number): AtlasApiError
     status: response.status,
     retryable: isRetryableStatus(response.status, errorCode),
     detail: description === undefined ? 'token request refused' : `token request refused: ${description}`,
+    // Stryker disable next-line ConditionalExpression: equivalent when false, an undefined code reads as none
     ...(errorCode === undefined ? {} : { errorCode }),
+    // Stryker disable next-line ConditionalExpression: equivalent when false, an undefined wait reads as none
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
 }
@@ -225,6 +228,7 @@ function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): 
   if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
     const onAbort = () => reject(signal.reason);
+    // Stryker disable next-line BooleanLiteral,ObjectLiteral: equivalent, a signal dispatches 'abort' at most once
     signal.addEventListener('abort', onAbort, { once: true });
     promise.then(
       (value) => {

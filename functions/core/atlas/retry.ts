@@ -38,10 +38,11 @@ export function retryDelayMs(
 
 /** Retry-After as delay-seconds or an HTTP date; undefined when absent or unreadable. */
 export function parseRetryAfter(value: string | string[] | undefined, now: number): number | undefined {
-  const text = Array.isArray(value) ? value[0] : value;
-  if (text === undefined || text.trim() === '') return undefined;
-  if (/^\s*\d+\s*$/.test(text)) return Number.parseInt(text, 10);
-  const date = Date.parse(text);
+  // Stryker disable next-line StringLiteral: equivalent, an absent header and any other text that is no number or date read alike
+  const text = (Array.isArray(value) ? value[0] : value)?.trim() ?? '';
+  if (/^\d+$/.test(text)) return Number.parseInt(text, 10);
+  // An HTTP date ends in GMT (RFC 9110 5.6.7); Date.parse alone reads text such as "in 7" as a day of 2001.
+  const date = text.endsWith(' GMT') ? Date.parse(text) : Number.NaN;
   return Number.isNaN(date) ? undefined : Math.max(0, Math.ceil((date - now) / 1000));
 }
 
@@ -58,19 +59,19 @@ export function retryAfterFromBody(
   body: { errorCode?: string | undefined; detail?: string | undefined; parameters?: readonly unknown[] | undefined },
 ): number | undefined {
   if (status !== 429) return undefined;
-  const { errorCode, detail = '', parameters = [] } = body;
+  const { errorCode, parameters } = body;
+  // Stryker disable next-line StringLiteral: equivalent, neither pattern below matches an empty text or Stryker's
+  const detail = body.detail ?? '';
   const seconds = (value: unknown) =>
-    typeof value === 'number' && Number.isFinite(value) && value >= 0
+    typeof value === 'number' && value >= 0 && value < Number.POSITIVE_INFINITY
       ? Math.min(MAX_BODY_WAIT_SECONDS, Math.ceil(value))
       : undefined;
   if (errorCode === 'RATE_LIMITED_TOKEN_BUCKET') {
-    const stated = /retry after (\d+) seconds?/i.exec(detail)?.[1];
-    return seconds(parameters[1]) ?? seconds(stated === undefined ? undefined : Number(stated));
+    return seconds(parameters?.[1]) ?? seconds(Number(/retry after (\d+) seconds?/i.exec(detail)?.[1]));
   }
   if (errorCode === 'RATE_LIMITED') {
-    const minutes = /every (\d+) minutes?/i.exec(detail)?.[1];
-    const window = seconds(parameters[2]) ?? seconds(minutes === undefined ? undefined : Number(minutes));
-    return window === undefined ? undefined : Math.min(MAX_BODY_WAIT_SECONDS, window * 60);
+    const minutes = seconds(parameters?.[2]) ?? seconds(Number(/every (\d+) minutes?/i.exec(detail)?.[1]));
+    return minutes === undefined ? undefined : Math.min(MAX_BODY_WAIT_SECONDS, minutes * 60);
   }
   return undefined;
 }

@@ -51,6 +51,27 @@ describe('Function: parseRetryAfter', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
+
+  it('reads delay-seconds only as a whole number, spaces around it allowed, and the first of repeated headers', () => {
+    // Prepare
+    const now = Date.parse('2025-01-01T00:00:00Z');
+
+    // Act & Assess
+    expect(parseRetryAfter(' 12 ', now)).toBe(12);
+    expect(parseRetryAfter(['3', '9'], now)).toBe(3);
+    for (const unreadable of ['', '   ', '7 seconds', '7x', 'x7', 'a 7', 'in 7', '1.5']) {
+      expect(parseRetryAfter(unreadable, now), JSON.stringify(unreadable)).toBeUndefined();
+    }
+  });
+
+  it('rounds an HTTP date up to the next whole second, and never reads a date-like text that is no HTTP date', () => {
+    // Prepare: half a second past the minute
+    const now = Date.parse('2025-01-01T00:00:00.500Z');
+
+    // Act & Assess
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:12 GMT', now)).toBe(12);
+    expect(parseRetryAfter('Wed, 01 Jan 2025 00:00:12', now)).toBeUndefined();
+  });
 });
 
 describe('Function: isRetryableStatus', () => {
@@ -59,6 +80,7 @@ describe('Function: isRetryableStatus', () => {
     expect([429, 500, 502, 503, 504].every((status) => isRetryableStatus(status, undefined))).toBe(true);
     expect(isRetryableStatus(405, 'WRITES_NOT_ALLOWED_DURING_APP_UPGRADES')).toBe(true);
     expect(isRetryableStatus(405, 'ATLAS_BACKUP_CANCEL_SHARD_RESTORE_JOB_NOT_ALLOWED')).toBe(false);
+    expect(isRetryableStatus(400, 'WRITES_NOT_ALLOWED_DURING_APP_UPGRADES')).toBe(false);
     expect([400, 401, 403, 404, 409, 410, 501].some((status) => isRetryableStatus(status, undefined))).toBe(false);
   });
 });
@@ -199,6 +221,49 @@ describe('Function: retryAfterFromBody', () => {
       60,
     ],
     ['nothing usable', 'RATE_LIMITED_TOKEN_BUCKET', 'Too many requests.', ['x', 'soon'], undefined],
+    ['a wait of two digits from the detail', 'RATE_LIMITED_TOKEN_BUCKET', 'Please retry after 55 seconds.', [], 55],
+    ['one second, singular', 'RATE_LIMITED_TOKEN_BUCKET', 'Please retry after 1 second.', undefined, 1],
+    ['a zero wait in the parameters', 'RATE_LIMITED_TOKEN_BUCKET', 'Please retry after 9 seconds.', ['p', 0], 0],
+    ['a fractional wait, rounded up', 'RATE_LIMITED_TOKEN_BUCKET', undefined, ['p', 2.2], 3],
+    ['a negative wait: the detail instead', 'RATE_LIMITED_TOKEN_BUCKET', 'Please retry after 9 seconds.', ['p', -5], 9],
+    [
+      'an infinite wait: the detail instead',
+      'RATE_LIMITED_TOKEN_BUCKET',
+      'Please retry after 9 seconds.',
+      ['p', Number.POSITIVE_INFINITY],
+      9,
+    ],
+    [
+      'a wait given as text: the detail instead',
+      'RATE_LIMITED_TOKEN_BUCKET',
+      'Please retry after 9 seconds.',
+      ['p', '55'],
+      9,
+    ],
+    [
+      'a window of ten minutes from the detail',
+      'RATE_LIMITED',
+      'Resource /x is limited to 5 requests every 10 minutes.',
+      undefined,
+      600,
+    ],
+    [
+      'a window of one minute, singular',
+      'RATE_LIMITED',
+      'Resource /x is limited to 5 requests every 1 minute.',
+      undefined,
+      60,
+    ],
+    ['a window from the parameters alone', 'RATE_LIMITED', 'Too many requests.', ['/x', 5, 2], 120],
+    ['a window too long, capped at an hour', 'RATE_LIMITED', undefined, ['/x', 5, 120], 3600],
+    ['a fixed window that names no length', 'RATE_LIMITED', 'Too many requests.', ['/x', 5], undefined],
+    [
+      'a window under another code',
+      'RATE_LIMITED_FOR_SOMETHING_ELSE',
+      'limited to 5 requests every 1 minutes',
+      ['/x', 5, 1],
+      undefined,
+    ],
     ['another status code', 'UNEXPECTED_ERROR', 'Please retry after 9 seconds.', undefined, undefined],
   ])('reads %s', (_case, errorCode, detail, parameters, seconds) => {
     // Act
