@@ -192,7 +192,12 @@ export class RestoreOrchestratorStack extends Stack {
           name: schedule.name,
           expression: schedule.expression,
           timeZone: schedule.timeZone,
-          maxWaitMinutes: schedule.request.maxWaitMinutes ?? config.defaultMaxWaitMinutes,
+          // The time a run may take before its outcome: the restore's maxWait, then the verification's wait and the
+          // ephemeral cluster's hold, which come after the restore job ends (the judge adds its margin).
+          maxWaitMinutes:
+            (schedule.request.maxWaitMinutes ?? config.defaultMaxWaitMinutes) +
+            (schedule.request.verify === undefined ? 0 : config.verification.verifyMaxMinutes) +
+            (schedule.request.ephemeralTarget?.holdMinutes ?? 0),
           request: schedule.request,
         })),
         ledger: this.ledger.table,

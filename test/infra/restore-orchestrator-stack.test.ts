@@ -1156,6 +1156,41 @@ describe('Stack: RestoreOrchestratorStack, with monthly and quarterly drills', (
   });
 });
 
+describe('Stack: RestoreOrchestratorStack, judging verified drills with an ephemeral target', () => {
+  it('gives the judge the time the run may take: maxWait, the verification wait and the cluster hold', () => {
+    // Prepare
+    const [weekly] = sampleConfig().schedules ?? [];
+    if (weekly === undefined) throw new Error('cdk.json must ship a sample schedule');
+    const { targetGroupId: _group, targetClusterName: _cluster, ...request } = weekly.request;
+
+    // Act
+    const { template } = synthesize({
+      ...sampleConfig(),
+      allowedDrillProjects: ['6a1b2c3d4e5f6a7b8c9d0e1f'],
+      drillTierPricesUsdPerHour: { M10: 0.08 },
+      verification: { ...sampleConfig().verification, verifyMaxMinutes: 45 },
+      schedules: [
+        {
+          ...weekly,
+          request: {
+            ...request,
+            verify: {},
+            ephemeralTarget: { groupId: '6a1b2c3d4e5f6a7b8c9d0e1f', holdMinutes: 120 },
+          },
+        },
+      ],
+    });
+
+    // Assess: a run that holds its cluster two hours after a 45-minute verification is not missed before then.
+    const [judgeSchedule] = Object.values(
+      template.findResources('AWS::Scheduler::Schedule', { Properties: { ScheduleExpression: 'rate(15 minutes)' } }),
+    );
+    expect(JSON.parse(judgeSchedule?.Properties.Target.Input).drills).toMatchObject([
+      { name: 'weekly-prod-drill', maxWaitMinutes: 720 + 45 + 120 },
+    ]);
+  });
+});
+
 describe('Stack: RestoreOrchestratorStack, without an event rule', () => {
   it('creates no rule, and no queue permission for EventBridge', () => {
     // Act
