@@ -3,58 +3,21 @@
  * `{ seq, at, writer }` into the capped heartbeat collection of each source (the event's `sources`, else
  * HEARTBEAT_SOURCES). The verifier measures the RPO a restore achieved from the newest one it finds.
  */
-import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import * as z from 'zod';
-import { createAtlasClient } from './core/atlas/client.ts';
-import { cachedSecretDocument, secretsManagerCredentials } from './core/credentials/secrets-manager.ts';
 import { createLogger } from './core/reporting/logger.ts';
-import { heartbeatEnvironment, heartbeatEvent, loadEnvironment } from './core/verification/config.ts';
-import { databaseLoginDocument, databaseLogins } from './core/verification/database-logins.ts';
+import { heartbeatEnvironment, heartbeatEvent } from './core/verification/config.ts';
+import { driverFunction } from './core/verification/driver-function.ts';
 import { type HeartbeatReport, writeHeartbeats } from './core/verification/heartbeat-writer.ts';
-import { mongoConnector } from './core/verification/mongodb-database.ts';
 import { systemClock } from './core/workflow/ports.ts';
 
 const logger = createLogger({ serviceName: process.env.POWERTOOLS_SERVICE_NAME ?? 'atlas-restore-heartbeat-writer' });
-
-function readEnvironment() {
-  try {
-    return loadEnvironment(heartbeatEnvironment, process.env);
-  } catch (error) {
-    logger.error('invalid configuration', { error });
-    throw error;
-  }
-}
-
-const env = readEnvironment();
-const secrets = new SecretsManagerClient({});
-const atlas = createAtlasClient({
-  credentials: secretsManagerCredentials({ secretId: env.ATLAS_SECRET_ID, client: secrets }),
-  ...(env.ATLAS_BASE_URL ? { baseUrl: env.ATLAS_BASE_URL } : {}),
-  logger: {
-    warn: (message, attributes) => logger.warn(message, attributes ?? {}),
-    debug: (message, attributes) => logger.debug(message, attributes ?? {}),
-  },
+const { env, atlas, connector, logins } = driverFunction({
+  appName: 'atlas-restore-heartbeat-writer',
+  environment: heartbeatEnvironment,
+  logger,
+  loginSecretId: (environment) => environment.HEARTBEAT_DATABASE_SECRET_ID,
 });
-const deps = {
-  atlas,
-  connector: mongoConnector({
-    appName: 'atlas-restore-heartbeat-writer',
-    ...(env.ATLAS_TLS_CA_FILE ? { tlsCAFile: env.ATLAS_TLS_CA_FILE } : {}),
-  }),
-  logins: databaseLogins({
-    secret: cachedSecretDocument({
-      secretId: env.HEARTBEAT_DATABASE_SECRET_ID,
-      client: secrets,
-      schema: databaseLoginDocument,
-    }),
-    atlas,
-    now: systemClock.now,
-    log: logger,
-  }),
-  clock: systemClock,
-  log: logger,
-  now: Date.now,
-};
+const deps = { atlas, connector, logins, clock: systemClock, log: logger, now: Date.now };
 
 /** Fails (so Lambda counts an error) when any source was not written; every other source still got its heartbeat. */
 export async function handler(

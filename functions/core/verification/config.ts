@@ -9,6 +9,10 @@ const common = {
   ATLAS_TLS_CA_FILE: z.string().min(1).optional(),
 };
 
+/** What both driver functions read: the Atlas API secret and address, and the clusters' CA (locally). */
+export const commonEnvironment = z.object(common);
+export type CommonEnvironment = z.infer<typeof commonEnvironment>;
+
 /** The verifier function's environment. */
 export const verifierEnvironment = z.object({
   ...common,
