@@ -11,8 +11,7 @@ import {
 import { runReap } from './ephemeral/reap.ts';
 import { runTeardown } from './ephemeral/teardown.ts';
 import { WorkflowError } from './errors.ts';
-import { meterAtlas } from './metered-atlas.ts';
-import { type Operation, requestFingerprint, stepRef } from './operation.ts';
+import { type Operation, requestFingerprint } from './operation.ts';
 import { runPoll, runWait } from './poll.ts';
 import type { DeadLetter, Invocation, WorkflowDeps } from './ports.ts';
 import { runStart } from './start.ts';
@@ -22,7 +21,7 @@ import {
   recordUnwrittenCalls,
   reportIfUnreported,
   resendPending,
-  type StepContext,
+  stepContext,
 } from './steps.ts';
 import { runVerify } from './verify-phase.ts';
 
@@ -61,14 +60,7 @@ export function createRestoreService(deps: WorkflowDeps): RestoreService {
   }
 
   async function runStep(operation: Operation, message: InternalMessage, invocation: Invocation): Promise<void> {
-    const context: StepContext = {
-      deps,
-      operation,
-      at: stepRef(operation),
-      atlas: meterAtlas(deps.atlas, invocation.deadline),
-      invocation,
-      tally: { recordedCalls: 0 },
-    };
+    const context = stepContext(deps, operation, invocation);
     try {
       if (message.kind === 'start') await runStart(context);
       else if (message.kind === 'poll') await runPoll(context);

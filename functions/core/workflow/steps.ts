@@ -2,8 +2,15 @@ import { randomUUID } from 'node:crypto';
 import type { InternalMessage } from '../contract/internal-messages.ts';
 import { SQS_MAX_DELAY_SECONDS } from './cadence.ts';
 import { WorkflowError } from './errors.ts';
-import type { MeteredAtlas } from './metered-atlas.ts';
-import type { DueStepKind, Operation, PendingMessage, RestoreEnd, StepRef } from './operation.ts';
+import { type MeteredAtlas, meterAtlas } from './metered-atlas.ts';
+import {
+  type DueStepKind,
+  type Operation,
+  type PendingMessage,
+  type RestoreEnd,
+  type StepRef,
+  stepRef,
+} from './operation.ts';
 import type { Finish, Invocation, OperationCounters, OperationUpdate, WorkflowDeps } from './ports.ts';
 
 /** One step being processed: the operation as read, the step it is at, and this step's metered Atlas port. */
@@ -15,6 +22,18 @@ export interface StepContext {
   readonly invocation: Invocation;
   /** Atlas calls already written to the ledger by this step (shared by copies of the context). */
   readonly tally: { recordedCalls: number };
+}
+
+/** The context of a step taken on `operation` as read, at its current step, with Atlas metered to the deadline. */
+export function stepContext(deps: WorkflowDeps, operation: Operation, invocation: Invocation): StepContext {
+  return {
+    deps,
+    operation,
+    at: stepRef(operation),
+    atlas: meterAtlas(deps.atlas, invocation.deadline),
+    invocation,
+    tally: { recordedCalls: 0 },
+  };
 }
 
 export function newToken(deps: WorkflowDeps): string {

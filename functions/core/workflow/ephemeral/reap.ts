@@ -1,9 +1,7 @@
 import type { ReapMessage } from '../../contract/internal-messages.ts';
 import { WorkflowError } from '../errors.ts';
-import { meterAtlas } from '../metered-atlas.ts';
-import { stepRef } from '../operation.ts';
 import type { Invocation, WorkflowDeps } from '../ports.ts';
-import { finishOperation, recordUnwrittenCalls, type StepContext } from '../steps.ts';
+import { finishOperation, recordUnwrittenCalls, stepContext } from '../steps.ts';
 import { deleteEphemeralCluster } from './delete-guard.ts';
 import { cancelReaper } from './provision.ts';
 import { describeFate, withCost } from './teardown.ts';
@@ -23,14 +21,7 @@ export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocati
     deps.log.info('reap: no ephemeral target recorded; nothing to delete', { operationId: message.operationId });
     return 'nothing-to-reap';
   }
-  const context: StepContext = {
-    deps,
-    operation,
-    at: stepRef(operation),
-    atlas: meterAtlas(deps.atlas, invocation.deadline),
-    invocation,
-    tally: { recordedCalls: 0 },
-  };
+  const context = stepContext(deps, operation, invocation);
   try {
     if (record.deletedAt !== undefined) return 'nothing-to-reap';
     const result = await deleteEphemeralCluster(
