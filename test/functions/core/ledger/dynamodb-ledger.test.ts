@@ -3,9 +3,11 @@ import {
   BatchGetItemCommand,
   type BatchGetItemCommandOutput,
   ConditionalCheckFailedException,
+  DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
   PutItemCommand,
+  QueryCommand,
   ScanCommand,
 } from '@aws-sdk/client-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -303,5 +305,31 @@ describe('DynamoDB ledger: reads and pages as DynamoDB answers them (issue 18)',
     expect(listed.map((operation) => operation.operationId)).toEqual(
       operations.map((operation) => operation.operationId).reverse(),
     );
+  });
+});
+
+describe('DynamoDB ledger: an operation expiring during a listing (issue 18)', () => {
+  it('leaves out an operation whose item is deleted (TTL) between the index query and the read', async () => {
+    // Prepare
+    const tableName = await freshTable();
+    const operations = [0, 1, 2].map((index) => ({ ...sampleOperation(), requestedAt: T0 + index }));
+    const [oldest, middle, newest] = operations;
+    const client = intercepted(async (command, send) => {
+      const answer = await send(command);
+      if (command instanceof QueryCommand) {
+        await aws.dynamodb.send(
+          new DeleteItemCommand({ TableName: tableName, Key: operationKey(middle?.operationId ?? '') }),
+        );
+      }
+      return answer;
+    });
+    const listing = createDynamoDbLedger({ client, tableName });
+    for (const operation of operations) await listing.create(operation);
+
+    // Act
+    const listed = await listing.listOperations({ clusterKey: oldest?.clusterKey ?? '', limit: 10 });
+
+    // Assess
+    expect(listed.map((operation) => operation.operationId)).toEqual([newest?.operationId, oldest?.operationId]);
   });
 });

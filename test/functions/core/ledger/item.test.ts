@@ -96,6 +96,19 @@ describe('ledger items: an operation written as an item and read back', () => {
     expect(read).toStrictEqual(operation);
   });
 
+  it('reads back a new operation, and a finished one without a pending message, as they were', () => {
+    // Prepare
+    const created = sampleOperation();
+    const { pending: _pending, ...rest } = sampleOperation();
+    const finished: Operation = { ...rest, outcome: 'failed', outcomeReason: 'x', finishedAt: T0 };
+
+    // Act
+    const read = [fromItem(toItem(created)), fromItem(toItem(finished))];
+
+    // Assess
+    expect(read).toStrictEqual([created, finished]);
+  });
+
   it('reads back a pending message without until and next, and a verification requested but not recorded', () => {
     // Prepare
     const operation: Operation = {

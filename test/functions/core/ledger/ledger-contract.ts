@@ -697,6 +697,26 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       });
     });
 
+    it('replaces the whole pending message with the next one, dropping the until and next of a wait', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.advance(at(operation), {
+        token: 't1',
+        pending: { kind: 'wait', dueAt: T0 + 1, until: T0 + 2, next: 'poll' },
+      });
+
+      // Act
+      await ledger.advance(at(operation, 1, 't1'), { token: 't2', pending: poll });
+
+      // Assess
+      const pending = (await ledger.get(operation.operationId))?.pending;
+      expect(pending).toEqual(poll);
+      expect(pending?.until).toBeUndefined();
+      expect(pending?.next).toBeUndefined();
+    });
+
     it('forgets the snapshot of a claim taken over by one that names none', async () => {
       // Prepare
       const ledger = makeLedger();
