@@ -226,6 +226,7 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
   for (const [name, value] of Object.entries(item)) {
     if (value.S !== undefined) plain[name] = value.S;
     else if (value.N !== undefined) plain[name] = Number(value.N);
+    // Stryker disable next-line ConditionalExpression: equivalent, items hold S, N and BOOL only; any other type reads as absent either way
     else if (value.BOOL !== undefined) plain[name] = value.BOOL;
   }
   const parsed = storedOperation.safeParse(plain);
@@ -242,6 +243,7 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
     ...rest
   } = parsed.data;
   const pending: PendingMessage | undefined =
+    // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, pendingFields writes the kind and the due time together
     pendingKind && pendingDueAt !== undefined
       ? {
           kind: pendingKind,

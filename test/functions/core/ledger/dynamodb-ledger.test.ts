@@ -6,6 +6,7 @@ import {
   DeleteItemCommand,
   type DynamoDBClient,
   GetItemCommand,
+  ProvisionedThroughputExceededException,
   PutItemCommand,
   QueryCommand,
   ScanCommand,
@@ -244,8 +245,9 @@ describe('DynamoDB ledger: reads and pages as DynamoDB answers them (issue 18)',
     const client = intercepted(async (command, send) => {
       if (!(command instanceof BatchGetItemCommand)) return send(command);
       batches += 1;
-      if (batches > 1) return send(command);
       const answer = (await send(command)) as BatchGetItemCommandOutput;
+      // Then an empty list of unprocessed keys: nothing is left to ask for.
+      if (batches > 1) return { ...answer, UnprocessedKeys: { [aws.tableName]: { Keys: [] } } };
       const [first, ...rest] = answer.Responses?.[aws.tableName] ?? [];
       return {
         Responses: { [aws.tableName]: first ? [first] : [] },
@@ -331,5 +333,46 @@ describe('DynamoDB ledger: an operation expiring during a listing (issue 18)', (
 
     // Assess
     expect(listed.map((operation) => operation.operationId)).toEqual([newest?.operationId, oldest?.operationId]);
+  });
+});
+
+describe('DynamoDB ledger: failures that are no lost race (issue 18)', () => {
+  it('throws a DynamoDB failure other than a failed condition instead of reading it as a lost race', async () => {
+    // Prepare
+    const client = intercepted(async () => {
+      throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+    });
+    const failing = createDynamoDbLedger({ client, tableName: aws.tableName });
+    const operation = sampleOperation();
+
+    // Act
+    const attempts = [
+      failing.create(operation),
+      failing.advance(
+        { operationId: operation.operationId, step: 0, token: 't0' },
+        { token: 't1', pending: { kind: 'poll', dueAt: T0 } },
+      ),
+      failing.ownJob(randomBytes(12).toString('hex'), operation),
+    ];
+
+    // Assess
+    for (const attempt of attempts) await expect(attempt).rejects.toThrow(ProvisionedThroughputExceededException);
+  });
+
+  it('throws the failed condition of a create when the item is gone by the time it reads it (expired in between)', async () => {
+    // Prepare
+    const client = intercepted(async (command, send) => {
+      if (command instanceof PutItemCommand) {
+        throw new ConditionalCheckFailedException({ message: 'The conditional request failed', $metadata: {} });
+      }
+      return send(command);
+    });
+    const racing = createDynamoDbLedger({ client, tableName: aws.tableName });
+
+    // Act
+    const created = racing.create(sampleOperation());
+
+    // Assess
+    await expect(created).rejects.toThrow(ConditionalCheckFailedException);
   });
 });

@@ -218,7 +218,11 @@ describe('ledger items: an operation written as an item and read back', () => {
 
     // Assess
     expect(read).toThrow(
-      expect.objectContaining({ code: 'LEDGER_ITEM_INVALID', message: expect.stringContaining(name) }),
+      expect.objectContaining({
+        name: 'LedgerItemError',
+        code: 'LEDGER_ITEM_INVALID',
+        message: expect.stringContaining(name),
+      }),
     );
   });
 });

@@ -717,6 +717,20 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       expect(pending?.next).toBeUndefined();
     });
 
+    it('advances without a guard whatever submit claim is held', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.claim(at(operation), { token: 'c1', at: T0, priorJobIds: [] });
+
+      // Act
+      const advanced = await ledger.advance(at(operation), { token: 't1', pending: poll });
+
+      // Assess
+      expect(advanced).toBe(true);
+    });
+
     it('forgets the snapshot of a claim taken over by one that names none', async () => {
       // Prepare
       const ledger = makeLedger();
