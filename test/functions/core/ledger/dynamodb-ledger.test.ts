@@ -359,6 +359,25 @@ describe('DynamoDB ledger: failures that are no lost race (issue 18)', () => {
     for (const attempt of attempts) await expect(attempt).rejects.toThrow(ProvisionedThroughputExceededException);
   });
 
+  it('throws a failed create that is no failed condition, even when the operation is already stored', async () => {
+    // Prepare
+    const operation = sampleOperation();
+    await ledger.create(operation);
+    const client = intercepted(async (command, send) => {
+      if (command instanceof PutItemCommand) {
+        throw new ProvisionedThroughputExceededException({ message: 'slow down', $metadata: {} });
+      }
+      return send(command);
+    });
+    const throttled = createDynamoDbLedger({ client, tableName: aws.tableName });
+
+    // Act
+    const created = throttled.create(operation);
+
+    // Assess
+    await expect(created).rejects.toThrow(ProvisionedThroughputExceededException);
+  });
+
   it('throws the failed condition of a create when the item is gone by the time it reads it (expired in between)', async () => {
     // Prepare
     const client = intercepted(async (command, send) => {
