@@ -245,7 +245,6 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
     ...rest
   } = parsed.data;
   const pending: PendingMessage | undefined =
-    // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, pendingFields writes the kind and the due time together
     pendingKind && pendingDueAt !== undefined
       ? {
           kind: pendingKind,
