@@ -614,6 +614,145 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       );
     });
 
+    it('lists no more operations across all clusters than the limit asks, the newest', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      await ledger.create({ ...sampleOperation(), requestedAt: T0 + 20_000_000 });
+      await ledger.create({ ...sampleOperation(), requestedAt: T0 + 20_000_001 });
+      await ledger.create({ ...sampleOperation(), requestedAt: T0 + 20_000_002 });
+
+      // Act
+      const two = await ledger.listOperations({ limit: 2 });
+      const all = await ledger.listOperations({ limit: 1000 });
+
+      // Assess
+      expect(two.map((operation) => operation.operationId)).toEqual(
+        all.slice(0, 2).map((operation) => operation.operationId),
+      );
+    });
+
+    it('records the claim, snapshot and job an advance carries (an adoption)', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+
+      // Act
+      const advanced = await ledger.advance(
+        at(operation),
+        { token: 't1', pending: poll },
+        {
+          claimToken: 'c1',
+          claimedAt: T0 + 1,
+          firstClaimedAt: T0 + 2,
+          snapshotId: '6650d1e2f3a4b5c6d7e8f9a4',
+          snapshotAt: T0 - 3,
+          restoreJobId: '6650d1e2f3a4b5c6d7e8f9a5',
+          submittedAt: T0 + 4,
+          adopted: false,
+          inventoryRequestedAt: T0 + 5,
+        },
+      );
+
+      // Assess
+      expect(advanced).toBe(true);
+      expect(await ledger.get(operation.operationId)).toMatchObject({
+        claimToken: 'c1',
+        claimedAt: T0 + 1,
+        firstClaimedAt: T0 + 2,
+        snapshotId: '6650d1e2f3a4b5c6d7e8f9a4',
+        snapshotAt: T0 - 3,
+        restoreJobId: '6650d1e2f3a4b5c6d7e8f9a5',
+        submittedAt: T0 + 4,
+        adopted: false,
+        inventoryRequestedAt: T0 + 5,
+      });
+    });
+
+    it('records the error code, the restored snapshot and the RPO with the outcome', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+
+      // Act
+      await ledger.finish(at(operation), {
+        outcome: 'failed',
+        outcomeReason: 'x',
+        errorCode: 'RESTORE_JOB_FAILED',
+        finishedAt: T0 + 1,
+        rpoSeconds: 9,
+        snapshotId: '6650d1e2f3a4b5c6d7e8f9a6',
+        snapshotAt: T0 - 9000,
+        outcomeRecordedAt: T0 + 2,
+      });
+
+      // Assess
+      expect(await ledger.get(operation.operationId)).toMatchObject({
+        outcome: 'failed',
+        errorCode: 'RESTORE_JOB_FAILED',
+        rpoSeconds: 9,
+        snapshotId: '6650d1e2f3a4b5c6d7e8f9a6',
+        snapshotAt: T0 - 9000,
+      });
+    });
+
+    it('replaces the whole pending message with the next one, dropping the until and next of a wait', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.advance(at(operation), {
+        token: 't1',
+        pending: { kind: 'wait', dueAt: T0 + 1, until: T0 + 2, next: 'poll' },
+      });
+
+      // Act
+      await ledger.advance(at(operation, 1, 't1'), { token: 't2', pending: poll });
+
+      // Assess
+      const pending = (await ledger.get(operation.operationId))?.pending;
+      expect(pending).toEqual(poll);
+      expect(pending?.until).toBeUndefined();
+      expect(pending?.next).toBeUndefined();
+    });
+
+    it('advances without a guard whatever submit claim is held', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.claim(at(operation), { token: 'c1', at: T0, priorJobIds: [] });
+
+      // Act
+      const advanced = await ledger.advance(at(operation), { token: 't1', pending: poll });
+
+      // Assess
+      expect(advanced).toBe(true);
+    });
+
+    it('forgets the snapshot of a claim taken over by one that names none', async () => {
+      // Prepare
+      const ledger = makeLedger();
+      const operation = sampleOperation();
+      await ledger.create(operation);
+      await ledger.claim(at(operation), {
+        token: 'old',
+        at: T0,
+        snapshotId: '6650d1e2f3a4b5c6d7e8f9a7',
+        priorJobIds: [],
+      });
+
+      // Act
+      const takenOver = await ledger.claim(at(operation), { token: 'new', at: T0 + 1, priorJobIds: [] }, 'old');
+
+      // Assess
+      expect(takenOver).toBe(true);
+      const stored = await ledger.get(operation.operationId);
+      expect(stored?.claimToken).toBe('new');
+      expect(stored?.snapshotId).toBeUndefined();
+    });
+
     // Ephemeral drill targets (issue 15).
     describe('ephemeral targets', () => {
       const cluster = (operation: Operation, overrides: Partial<EphemeralCluster> = {}): EphemeralCluster => ({
