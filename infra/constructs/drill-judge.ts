@@ -1,9 +1,8 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
 import { Grant, PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   type IScheduleTarget,
   Schedule,
@@ -16,6 +15,7 @@ import type { DrillDefinition } from '../../functions/core/drills/judge.ts';
 import { BY_CLUSTER_INDEX } from '../../functions/core/ledger/dynamodb-ledger.ts';
 import { bundledFunction, DRILL_JUDGE_ENTRY } from '../handler-bundling.ts';
 import { METRICS_NAMESPACE, SERVICE_NAME } from '../restore-metrics.ts';
+import { ownLogGroupAndRole } from './function-logging.ts';
 
 /** How often the judge looks: a missed run is marked at most this long after its deadline. */
 export const DRILL_JUDGE_RATE = Duration.minutes(15);
@@ -48,15 +48,13 @@ export class DrillJudge extends Construct {
     const stack = Stack.of(this);
     const eventBusName = props.eventBusName ?? 'default';
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    const { logGroup, logging } = ownLogGroupAndRole(this, {
+      roleDescription:
+        'Atlas drill judge: its log group, the ledger (operations read, verdicts written), verdict events',
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Atlas drill judge: its log group, the ledger (operations read, verdicts written), verdict events',
-    });
-    this.logGroup.grantWrite(role);
+    this.logGroup = logGroup;
 
     this.function = new NodejsFunction(this, 'Handler', {
       ...bundledFunction(DRILL_JUDGE_ENTRY),
@@ -64,10 +62,7 @@ export class DrillJudge extends Construct {
       timeout: Duration.minutes(2),
       // One judge at a time: two would only tell the same verdicts twice.
       reservedConcurrentExecutions: 1,
-      role,
-      logGroup: this.logGroup,
-      loggingFormat: LoggingFormat.JSON,
-      systemLogLevelV2: SystemLogLevel.INFO,
+      ...logging,
       environment: {
         LEDGER_TABLE_NAME: props.ledger.tableName,
         LEDGER_RETENTION_DAYS: String(props.ledgerRetentionDays),

@@ -1,8 +1,8 @@
-import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import { Duration, type RemovalPolicy, Stack } from 'aws-cdk-lib';
 import { PolicyStatement, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import {
   ContextAttribute,
   type IScheduleTarget,
@@ -15,6 +15,7 @@ import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundledFunction, HEARTBEAT_WRITER_ENTRY } from '../handler-bundling.ts';
+import { ownLogGroupAndRole } from './function-logging.ts';
 import { grantSecretRead } from './secret-read.ts';
 import { grantNetworkInterfaces, placeInVpc, type VpcPlacementProps } from './vpc-placement.ts';
 
@@ -56,15 +57,12 @@ export class HeartbeatWriter extends Construct {
     super(scope, id);
     const stack = Stack.of(this);
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    const { logGroup, role, logging } = ownLogGroupAndRole(this, {
+      roleDescription: 'Atlas restore heartbeat writer: its log group, the Atlas and heartbeat secrets',
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Atlas restore heartbeat writer: its log group, the Atlas and heartbeat secrets',
-    });
-    this.logGroup.grantWrite(role);
+    this.logGroup = logGroup;
     const network = props.vpc === undefined ? undefined : grantNetworkInterfaces(this, role, props.vpc);
 
     this.function = new NodejsFunction(this, 'Handler', {
@@ -73,11 +71,8 @@ export class HeartbeatWriter extends Construct {
       timeout: WRITER_TIMEOUT,
       // One writer at a time: two would only write the same beat twice.
       reservedConcurrentExecutions: 1,
-      role,
-      logGroup: this.logGroup,
-      loggingFormat: LoggingFormat.JSON,
+      ...logging,
       applicationLogLevelV2: ApplicationLogLevel.INFO,
-      systemLogLevelV2: SystemLogLevel.INFO,
       environment: props.environment,
       description: 'Writes RPO heartbeats into each drilled source cluster',
     });

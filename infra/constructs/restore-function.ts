@@ -1,14 +1,15 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, LoggingFormat, RecursiveLoop, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { ApplicationLogLevel, RecursiveLoop } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import type { IQueue } from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { bundledFunction, HANDLER_ENTRY } from '../handler-bundling.ts';
+import { ownLogGroupAndRole } from './function-logging.ts';
 import { grantSecretRead } from './secret-read.ts';
 
 /** The DynamoDB calls the workflow makes on the ledger (functions/core/ledger/dynamodb-ledger.ts). */
@@ -60,27 +61,19 @@ export class RestoreFunction extends Construct {
   constructor(scope: Construct, id: string, props: RestoreFunctionProps) {
     super(scope, id);
 
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    const { logGroup, logging } = ownLogGroupAndRole(this, {
+      roleDescription: 'Atlas restore handler: its log group, the Atlas secret, the work queues and the ledger',
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
-
-    // Our own role instead of the default one, whose AWS managed policy may write to any log group.
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Atlas restore handler: its log group, the Atlas secret, the work queues and the ledger',
-    });
-    this.logGroup.grantWrite(role);
+    this.logGroup = logGroup;
 
     this.function = new NodejsFunction(this, 'Handler', {
       ...bundledFunction(HANDLER_ENTRY),
       memorySize: props.memorySize ?? 256,
       timeout: props.timeout,
-      role,
-      logGroup: this.logGroup,
-      loggingFormat: LoggingFormat.JSON,
+      ...logging,
       applicationLogLevelV2: props.logLevel ?? ApplicationLogLevel.INFO,
-      systemLogLevelV2: SystemLogLevel.INFO,
       environment: props.environment,
       // The function re-enqueues itself to poll (SQS -> Lambda -> SQS), on purpose: Lambda's default (Terminate) stops
       // such a chain after about 16 invocations, some 22 minutes into a restore, and dead-letters it. The loop's limits

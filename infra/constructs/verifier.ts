@@ -1,13 +1,14 @@
-import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type { TableV2 } from 'aws-cdk-lib/aws-dynamodb';
-import { Grant, Role, ServicePrincipal } from 'aws-cdk-lib/aws-iam';
-import { ApplicationLogLevel, LoggingFormat, SystemLogLevel } from 'aws-cdk-lib/aws-lambda';
+import { Grant } from 'aws-cdk-lib/aws-iam';
+import { ApplicationLogLevel } from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import { NodejsFunction } from 'aws-cdk-lib/aws-lambda-nodejs';
-import { LogGroup, type RetentionDays } from 'aws-cdk-lib/aws-logs';
+import type { LogGroup, RetentionDays } from 'aws-cdk-lib/aws-logs';
 import type { ISecret } from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { bundledFunction, VERIFIER_ENTRY } from '../handler-bundling.ts';
+import { ownLogGroupAndRole } from './function-logging.ts';
 import { grantSecretRead } from './secret-read.ts';
 import { grantNetworkInterfaces, placeInVpc, type VpcPlacementProps } from './vpc-placement.ts';
 import { WorkQueues } from './work-queues.ts';
@@ -59,26 +60,20 @@ export class Verifier extends Construct {
       functionTimeout: props.timeout,
       maxReceiveCount: VERIFICATION_MAX_RECEIVE_COUNT,
     });
-    this.logGroup = new LogGroup(this, 'LogGroup', {
-      retention: props.logRetention,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    const { logGroup, role, logging } = ownLogGroupAndRole(this, {
+      roleDescription: 'Atlas restore verifier: its log group, its queue, the Atlas and database secrets, ledger items',
+      logRetention: props.logRetention,
+      logRemovalPolicy: props.logRemovalPolicy,
     });
-    const role = new Role(this, 'Role', {
-      assumedBy: new ServicePrincipal('lambda.amazonaws.com'),
-      description: 'Atlas restore verifier: its log group, its queue, the Atlas and database secrets, ledger items',
-    });
-    this.logGroup.grantWrite(role);
+    this.logGroup = logGroup;
     const network = props.vpc === undefined ? undefined : grantNetworkInterfaces(this, role, props.vpc);
 
     this.function = new NodejsFunction(this, 'Handler', {
       ...bundledFunction(VERIFIER_ENTRY),
       memorySize: props.memorySize ?? 512,
       timeout: props.timeout,
-      role,
-      logGroup: this.logGroup,
-      loggingFormat: LoggingFormat.JSON,
+      ...logging,
       applicationLogLevelV2: props.logLevel ?? ApplicationLogLevel.INFO,
-      systemLogLevelV2: SystemLogLevel.INFO,
       environment: props.environment,
       description: 'Verifies restored Atlas clusters: structure, counts, user checks and the RPO heartbeats prove',
     });
