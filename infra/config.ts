@@ -184,7 +184,9 @@ const verification = z
     enabled: z.boolean().default(false),
     databaseSecret: secretReference("the verifier's database user (username, password)")
       .optional()
-      .describe('Read on the target by the verifier; required when enabled'),
+      .describe(
+        "Read on the target by the verifier; required by drills that verify with credentials 'secret' (the default)",
+      ),
     heartbeatSecret: secretReference("the heartbeat writer's database user (username, password)")
       .optional()
       .describe('Insert on the heartbeat collection of each source; required when heartbeats are written'),
@@ -398,6 +400,20 @@ function checkCombinations(config: ConfigFields, context: z.RefinementCtx): void
       issue(at('request', 'deliveryType'), `downloads of ${sourceKey} need it in downloadAllowedSources`);
     }
 
+    const { verify } = schedule.request;
+    if (verify !== undefined && !config.verification.enabled) {
+      issue(at('request', 'verify'), `drill "${schedule.name}" is verified: set verification.enabled to true`);
+    } else if (
+      verify !== undefined &&
+      verify.credentials !== 'temporaryUser' &&
+      config.verification.databaseSecret === undefined
+    ) {
+      issue(
+        at('request', 'verify', 'credentials'),
+        `drill "${schedule.name}" reads its target as the verifier's database user: set verification.databaseSecret, or credentials "temporaryUser"`,
+      );
+    }
+
     const target = restoreTarget(schedule.request);
     if (target === undefined) return;
     const targetKey = clusterKey(target);
@@ -417,9 +433,6 @@ function checkVerification(config: ConfigFields, issue: (path: (string | number)
   const settings = config.verification;
   const at = (...rest: (string | number)[]) => ['verification', ...rest];
   if (!settings.enabled) return;
-  if (settings.databaseSecret === undefined) {
-    issue(at('databaseSecret'), "is required when verification.enabled is true: the verifier's database user");
-  }
   const rate = parseScheduleExpression(settings.heartbeatRate);
   if (!rate.ok) {
     issue(at('heartbeatRate'), `${settings.heartbeatRate} is invalid: ${rate.reason}`);

@@ -99,15 +99,18 @@ function ephemeralDrillEnvironment(
   };
 }
 
-/** The verifier's environment: it reads operations from the ledger, the Atlas API (getCluster) and its database user. */
+/**
+ * The verifier's environment: it reads operations from the ledger, the Atlas API (getCluster) and, when configured, its
+ * database user (without one, only drills verified with a temporary user can log in).
+ */
 export function verifierFunctionEnvironment(
-  settings: Pick<OrchestratorConfig, 'atlasSecret' | 'atlasBaseUrl'> & { readonly databaseSecret: string },
+  settings: Pick<OrchestratorConfig, 'atlasSecret' | 'atlasBaseUrl'> & { readonly databaseSecret: string | undefined },
   resources: { readonly ledgerTableName: string },
 ): Record<string, string> {
   return {
     LEDGER_TABLE_NAME: resources.ledgerTableName,
     ATLAS_SECRET_ID: settings.atlasSecret,
-    VERIFIER_DATABASE_SECRET_ID: settings.databaseSecret,
+    ...(settings.databaseSecret === undefined ? {} : { VERIFIER_DATABASE_SECRET_ID: settings.databaseSecret }),
     ...(settings.atlasBaseUrl === undefined ? {} : { ATLAS_BASE_URL: settings.atlasBaseUrl }),
     POWERTOOLS_SERVICE_NAME: SERVICE_NAME,
     POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,

@@ -75,14 +75,17 @@ export class RestoreOrchestratorStack extends Stack {
 
     const { verification } = config;
     const vpc = verification.vpc === undefined ? {} : { vpc: verification.vpc };
-    if (verification.enabled && verification.databaseSecret !== undefined) {
+    if (verification.enabled) {
+      const { databaseSecret } = verification;
       this.verifier = new Verifier(this, 'Verifier', {
         ledger: this.ledger.table,
         atlasSecret,
         ...atlasSecretKey,
-        databaseSecret: this.importSecret('VerifierDatabaseSecret', verification.databaseSecret),
+        ...(databaseSecret === undefined
+          ? {}
+          : { databaseSecret: this.importSecret('VerifierDatabaseSecret', databaseSecret) }),
         environment: verifierFunctionEnvironment(
-          { ...config, databaseSecret: verification.databaseSecret },
+          { ...config, databaseSecret },
           { ledgerTableName: this.ledger.table.tableName },
         ),
         memorySize: verification.memorySize,

@@ -26,8 +26,8 @@ export interface VerifierProps {
   readonly atlasSecret: ISecret;
   /** The customer managed KMS key of the Atlas secret. @default - the AWS managed key */
   readonly atlasSecretKeyArn?: string;
-  /** The verifier's database user: read on the restored target. */
-  readonly databaseSecret: ISecret;
+  /** The verifier's database user: read on the restored target. @default - none: drills verify with temporary users */
+  readonly databaseSecret?: ISecret;
   /** The function's environment (lambda-environment.ts). */
   readonly environment: Record<string, string>;
   /** @default 512 */
@@ -46,7 +46,7 @@ export interface VerifierProps {
  * The verifier: opens the restored cluster with the official MongoDB driver and records what it finds on the
  * operation. A function of its own, fed by its own queue (the restore chain sends it `inventory` and `verify`), so the
  * driver and the network path to the clusters never weigh on the restore function. Its role holds only what it does:
- * its log group, consuming its queue, the two secrets, and reading and updating ledger items.
+ * its log group, consuming its queue, the Atlas secret and its database user's, and reading and updating ledger items.
  */
 export class Verifier extends Construct {
   readonly function: NodejsFunction;
@@ -84,7 +84,7 @@ export class Verifier extends Construct {
       new SqsEventSource(this.queues.queue, { batchSize: 1, reportBatchItemFailures: true }),
     );
     grantSecretRead(this.function, props.atlasSecret, props.atlasSecretKeyArn);
-    grantSecretRead(this.function, props.databaseSecret);
+    if (props.databaseSecret !== undefined) grantSecretRead(this.function, props.databaseSecret);
     // Items only: it never queries the byCluster index, never puts (an operation is the restore chain's to create).
     Grant.addToPrincipal({
       grantee: this.function,

@@ -502,12 +502,33 @@ describe('Function: parseOrchestratorConfig, verified drills', () => {
     expect(heartbeatSources(none)).toEqual([]);
   });
 
+  it('runs drills verified with temporary users without a database secret', () => {
+    // Prepare
+    const input = withRequest(
+      { verify: { credentials: 'temporaryUser' } },
+      verification({ databaseSecret: undefined }),
+    );
+
+    // Act
+    const config = parseOrchestratorConfig(input);
+
+    // Assess
+    expect(config.verification.databaseSecret).toBeUndefined();
+    expect(config.schedules[0]?.request.verify).toEqual({ credentials: 'temporaryUser' });
+  });
+
   it.each<[string, unknown, string, RegExp]>([
     [
-      'verification on without the verifier secret',
-      verification({ databaseSecret: undefined }),
-      'atlasRestore.verification.databaseSecret',
-      /required when verification\.enabled/,
+      "a drill verified as the verifier's database user without its secret",
+      withRequest({ verify: {} }, verification({ databaseSecret: undefined })),
+      'atlasRestore.schedules[0].request.verify.credentials',
+      /weekly-prod-drill.*set verification\.databaseSecret, or credentials "temporaryUser"/,
+    ],
+    [
+      'a verified drill with verification off',
+      withRequest({ verify: { credentials: 'temporaryUser' } }, verification({ enabled: false })),
+      'atlasRestore.schedules[0].request.verify',
+      /weekly-prod-drill.*set verification\.enabled to true/,
     ],
     [
       'heartbeats without their secret',

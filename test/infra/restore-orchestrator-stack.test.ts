@@ -1334,6 +1334,28 @@ describe('Stack: RestoreOrchestratorStack, verified drills (the sample configura
     );
   });
 
+  it('deploys the verifier without a database secret when drills verify with temporary users: no such secret in its environment or its role', () => {
+    // Prepare
+    const base = sampleConfig();
+    const { stack: bare, template: bareTemplate } = synthesize({
+      ...base,
+      verification: { ...base.verification, databaseSecret: undefined },
+    });
+    const bareVerifier = bare.verifier;
+    if (bareVerifier === undefined) throw new Error('verification is on: the verifier must be deployed');
+
+    // Act
+    const permissions = rolePermissions(bareTemplate, bare.resolve(bareVerifier.function.role?.roleName ?? ''));
+
+    // Assess
+    bareTemplate.hasResourceProperties('AWS::Lambda::Function', {
+      Description: Match.stringLikeRegexp('^Verifies restored Atlas clusters'),
+      Environment: { Variables: Match.objectLike({ VERIFIER_DATABASE_SECRET_ID: Match.absent() }) },
+    });
+    expect(permissions).toEqual(expect.arrayContaining(readSecret('atlas-restore/atlas-api')));
+    expect(permissions).not.toEqual(expect.arrayContaining(readSecret('atlas-restore/verifier-db')));
+  });
+
   it('writes heartbeats every minute on the allowed sources through the writer’s own bundle', () => {
     // Assess
     template.hasResourceProperties('AWS::Lambda::Function', {

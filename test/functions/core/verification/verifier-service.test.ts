@@ -87,6 +87,8 @@ function setup(
     operation?: VerifiableOperation;
     target?: MemoryCluster;
     refuse?: DatabaseError | ((attempt: number) => DatabaseError | undefined);
+    /** Deployed without `verification.databaseSecret`. */
+    noSecret?: boolean;
   } = {},
 ) {
   const clusters: Record<string, MemoryCluster> = {
@@ -133,7 +135,9 @@ function setup(
     },
     connector: connection.connector,
     logins: databaseLogins({
-      secret: { get: async () => ({ username: 'verifier', password: PASSWORD }), invalidate: () => {} },
+      ...(options.noSecret
+        ? {}
+        : { secret: { get: async () => ({ username: 'verifier', password: PASSWORD }), invalidate: () => {} } }),
       atlas: usersApi,
       now: () => SNAPSHOT_AT + 3_600_000,
       log,
@@ -255,6 +259,18 @@ describe('Class: VerifierService', () => {
     expect(never.sleeps.reduce((total, ms) => total + ms, 0)).toBeLessThan(90_000);
     expect(never.ledger.current().verification?.result?.checks[0]?.reason).toContain('authentication failed');
     expect(never.users.filter((call) => call.startsWith('delete'))).toHaveLength(1);
+  });
+
+  it('without a database secret, records a verification asking for one as unknown, naming why, and connects nowhere', async () => {
+    const { send, ledger, connection } = setup({
+      operation: operation({ sourceInventory: { capturedAt: 0, collections: [], truncated: false } }),
+      noSecret: true,
+    });
+    await send('verify');
+    const result = ledger.current().verification?.result;
+    expect(result?.verdict).toBe('unknown');
+    expect(result?.checks[0]?.reason).toContain('no database user secret is configured');
+    expect(connection.requests).toEqual([]);
   });
 
   it('with a secret, does not retry a refused login', async () => {
