@@ -91,12 +91,51 @@ export function renderMutationTable(report: { files: Record<string, FileResult> 
   ].join('\n');
 }
 
-export function writeMutationTable(reportFile: string, out: string, note: string): void {
+/** The folder a mutated file sits in, e.g. `functions/core/workflow/ephemeral`: the README's rows. */
+const area = (file: string) => dirname(file);
+
+/** The README's summary: one row per folder of the core, the same counts as docs/mutation.md's per-file table. */
+export function renderAreaTable(report: { files: Record<string, FileResult> }): string[] {
+  const areas = new Map<string, Mutant[]>();
+  for (const [file, result] of Object.entries(report.files)) {
+    areas.set(area(file), [...(areas.get(area(file)) ?? []), ...result.mutants]);
+  }
+  const row = (name: string, mutants: readonly Mutant[]) => {
+    const s = score(mutants);
+    return `| ${name} | ${s.percent.toFixed(1)} % | ${s.killed} | ${s.survived} | ${s.noCoverage} | ${s.equivalent} |`;
+  };
+  return [
+    '| mutated code | score | killed | survived | no coverage | equivalent |',
+    '| --- | ---: | ---: | ---: | ---: | ---: |',
+    ...[...areas.entries()]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([name, mutants]) => row(`\`${name}/\``, mutants)),
+    row(
+      '**all**',
+      Object.values(report.files).flatMap((result) => result.mutants),
+    ),
+  ];
+}
+
+export const README_SCORES_START =
+  '<!-- mutation scores: written by npm run mutate, checked by test/mutation/table.test.ts -->';
+export const README_SCORES_END = '<!-- end of mutation scores -->';
+
+/** The README with its mutation block replaced by `table`. */
+export function withReadmeScores(readme: string, table: readonly string[]): string {
+  const start = readme.indexOf(README_SCORES_START);
+  const end = readme.indexOf(README_SCORES_END);
+  if (start < 0 || end < start) throw new Error(`README.md must hold ${README_SCORES_START} … ${README_SCORES_END}`);
+  return `${readme.slice(0, start + README_SCORES_START.length)}\n\n${table.join('\n')}\n\n${readme.slice(end)}`;
+}
+
+export function writeMutationTable(reportFile: string, out: string, note: string, readmeFile = 'README.md'): void {
   const report = JSON.parse(readFileSync(reportFile, 'utf8')) as { files: Record<string, FileResult> };
   writeFileSync(out, renderMutationTable(report, note));
-  // Biome formats Markdown too (npm run lint checks it): align the table as it would.
+  writeFileSync(readmeFile, withReadmeScores(readFileSync(readmeFile, 'utf8'), renderAreaTable(report)));
+  // Biome formats Markdown too (npm run lint checks it): align the tables as it would.
   const biome = join(dirname(createRequire(import.meta.url).resolve('@biomejs/biome/package.json')), 'bin', 'biome');
-  spawnSync(process.execPath, [biome, 'format', '--write', out], { stdio: 'ignore' });
+  spawnSync(process.execPath, [biome, 'format', '--write', out, readmeFile], { stdio: 'ignore' });
 }
 
 if (import.meta.main) {
