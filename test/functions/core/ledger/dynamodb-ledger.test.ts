@@ -111,8 +111,8 @@ describe('DynamoDB ledger: item layout', () => {
   });
 
   it('refuses to read a corrupt item, naming the attribute', async () => {
-    // Prepare
-    const operation = sampleOperation();
+    // Prepare: a cluster of its own, so that the other tests' listings never meet the corrupt item.
+    const operation = sampleOperation({}, { clusterName: 'corrupt-item' });
     await ledger.create(operation);
     const { UpdateItemCommand } = await import('@aws-sdk/client-dynamodb');
     await aws.dynamodb.send(
