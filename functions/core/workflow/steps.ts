@@ -237,6 +237,7 @@ async function handOffToTeardown(
     outcome: outcome.outcome,
     reason: outcome.outcomeReason,
     finishedAt: outcome.finishedAt,
+    // Stryker disable next-line ConditionalExpression: equivalent when false, an undefined errorCode reads as none
     ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
   };
   context.deps.log.info(
