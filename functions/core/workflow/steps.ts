@@ -223,8 +223,9 @@ export function teardownPending(operation: Operation, outcome: Pick<Finish, 'eph
 
 /**
  * An operation that ends before its restore job did (refused, failed or timed out while its ephemeral target was
- * created or awaited) still tears the target down first: its end is recorded (`restoreEnd`) and the teardown phase
- * follows. The advance is guarded as `finish` is: never while another delivery holds the submit claim without a job.
+ * created or awaited) still tears the target down first: its end is recorded (`restoreEnd`, with no RTO: no restore
+ * job ended) and the teardown phase follows. The advance is guarded as `finish` is: never while another delivery holds
+ * the submit claim without a job.
  */
 async function handOffToTeardown(
   context: StepContext,
@@ -236,13 +237,14 @@ async function handOffToTeardown(
     outcome: outcome.outcome,
     reason: outcome.outcomeReason,
     finishedAt: outcome.finishedAt,
+    // Stryker disable next-line ConditionalExpression: equivalent when false, an undefined errorCode reads as none
     ...(outcome.errorCode === undefined ? {} : { errorCode: outcome.errorCode }),
-    ...(outcome.rtoSeconds === undefined ? {} : { rtoSeconds: outcome.rtoSeconds }),
   };
   context.deps.log.info(
     'operation ended before its restore; the ephemeral target is torn down first',
     logAttributes(operation, { outcome: outcome.outcome }),
   );
+  // Stryker disable next-line ConditionalExpression: equivalent when false, a guard's undefined claimToken reads as none
   const guard = operation.claimToken === undefined ? {} : { claimToken: operation.claimToken };
   return handOff(context, { kind: 'teardown', delaySeconds: 0 }, { restoreEnd }, counters, guard);
 }

@@ -198,6 +198,105 @@ describe('Workflow: ephemeral drill targets', () => {
     expect(f.atlas.clusters.has(clusterKey)).toBe(false);
   });
 
+  describe('ends before its restore (issue 18)', () => {
+    it('times out while the target is still CREATING: deletes it first, then records the timeout with its code', async () => {
+      // Prepare: the cluster takes an hour to be IDLE; the request waits 30 minutes.
+      const { f, reaper } = ephemeralFixture();
+      f.atlas.clusterLifecycle.createMs = 60 * 60_000;
+
+      // Act
+      const report = await runRequest(f, ephemeralRequest({}, { maxWaitMinutes: 30 }));
+
+      // Assess: no restore; the cluster is gone before the one outcome, which keeps the timeout's code.
+      const operation = await outcomeOf(f);
+      expect(report.redriven).toEqual([]);
+      expect(f.atlas.allJobs()).toEqual([]);
+      expect(f.atlas.clusters.has(clusterKey)).toBe(false);
+      expect(operation).toMatchObject({ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' });
+      expect(operation?.finishedAt).toBeGreaterThanOrEqual(operation?.deadlineAt ?? Number.NaN);
+      expect(operation?.ephemeralCluster?.deletedAt).toBeGreaterThan(operation?.finishedAt ?? Number.NaN);
+      expect(f.reporter.outcomes).toMatchObject([{ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' }]);
+      expect(reaper.scheduled.size).toBe(0);
+    });
+
+    it('times out under its own submit claim (an unanswered POST made nothing): deletes the target, POSTs once', async () => {
+      // Prepare: IDLE after 10 minutes; the POST then fails in flight without effect, and the claim's lease (15 min)
+      // outlasts what is left of maxWait (12 min).
+      const { f } = ephemeralFixture();
+      f.atlas.failNext('createRestoreJob', () =>
+        atlasError('createBackupRestoreJob', undefined, undefined, { ambiguous: true, retryable: true }),
+      );
+
+      // Act
+      const report = await runRequest(f, ephemeralRequest({}, { maxWaitMinutes: 12 }));
+
+      // Assess: the delivery holding the claim may move the operation on to its teardown.
+      const operation = await outcomeOf(f);
+      expect(report.redriven).toEqual([]);
+      expect(f.atlas.count('createRestoreJob')).toBe(1);
+      expect(f.atlas.allJobs()).toEqual([]);
+      expect(f.atlas.clusters.has(clusterKey)).toBe(false);
+      expect(operation).toMatchObject({ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' });
+      expect(operation?.ephemeralCluster?.deletedAt).toBeTypeOf('number');
+    });
+
+    it('records a create Atlas refused at once, as not created: there is nothing to tear down', async () => {
+      // Prepare
+      const { f, reaper } = ephemeralFixture();
+      f.atlas.failNext('createCluster', () => atlasError('createCluster', 400, 'INVALID_CLUSTER_CONFIGURATION'));
+
+      // Act
+      await runRequest(f, ephemeralRequest());
+
+      // Assess
+      const operation = await outcomeOf(f);
+      expect(operation).toMatchObject({ outcome: 'failed', errorCode: 'INVALID_CLUSTER_CONFIGURATION' });
+      expect(operation?.ephemeralCluster?.createRefused).toBe('INVALID_CLUSTER_CONFIGURATION');
+      expect(operation?.ephemeralCluster?.deletedAt).toBeUndefined();
+      expect(f.queue.sent.map(({ message }) => message.kind)).not.toContain('teardown');
+      expect(f.atlas.count('deleteCluster')).toBe(0);
+      expect(reaper.scheduled.size).toBe(0);
+    });
+  });
+
+  it('writes the ledger once for each verify, hold and teardown step that hands on, the advance marking its message sent', async () => {
+    // Prepare: verify, a hold past SQS's 15-minute delay (wait hops), and a delete that takes minutes; ledger writes
+    // are counted by the kind of message being handled.
+    const { f } = ephemeralFixture();
+    const verifier = new FakeVerifier(f.clock);
+    const deliveries: { kind: string; writes: string[] }[] = [];
+    const counted = new Proxy(verifier.observe(f.ledger), {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) => {
+          if (property !== 'get' && property !== 'listOperations') deliveries.at(-1)?.writes.push(String(property));
+          return value.apply(target, args);
+        };
+      },
+    });
+    const service = createRestoreService({ ...f.deps, ledger: counted, verificationQueue: verifier });
+    const observed = {
+      ...service,
+      handleMessage: (body: string, origin: { messageId: string }, invocation: { deadline: number }) => {
+        deliveries.push({ kind: (JSON.parse(body) as { kind?: string }).kind ?? 'request', writes: [] });
+        return service.handleMessage(body, origin, invocation);
+      },
+    };
+    f.queue.put(JSON.stringify(ephemeralRequest({ holdMinutes: 90 }, { verify: {} })));
+
+    // Act
+    await drain(f, observed);
+
+    // Assess
+    const afterRestore = deliveries.filter(({ kind }) => ['verify', 'wait', 'teardown'].includes(kind));
+    const handedOn = afterRestore.filter(({ writes }) => !writes.includes('finish'));
+    expect((await outcomeOf(f))?.outcome).toBe('succeeded');
+    expect(afterRestore.at(-1)?.writes).toEqual(['finish', 'markReported']);
+    expect(new Set(handedOn.map(({ kind }) => kind))).toEqual(new Set(['verify', 'wait', 'teardown']));
+    for (const { writes } of handedOn) expect(writes).toEqual(['advance']);
+  });
+
   describe('refuses before creating anything', () => {
     it.each([
       ['a disk smaller than the source', { diskSizeGB: 20 }, {}, 'EPHEMERAL_DISK_TOO_SMALL'],

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
 import { REPORT_RECOVERY_AFTER_MS } from '../../../../functions/core/workflow/steps.ts';
-import { atlasError, crashAfter, fixture, requests } from './fakes.ts';
+import { atlasError, crashAfter, fixture, requests, SimulatedCrash } from './fakes.ts';
 import { drain, runRequest } from './harness.ts';
 
 const codeOf = (error: unknown) => (error as { code?: string }).code;
@@ -86,5 +86,50 @@ describe('Workflow steps: two deliveries of one step (issue 18)', () => {
     expect(report.redriven).toEqual([]);
     expect(f.atlas.allJobs()).toHaveLength(1);
     expect(f.reporter.outcomes).toHaveLength(1);
+  });
+});
+
+describe("Workflow steps: the order of a step's write and its send (issue 18)", () => {
+  it('records the submitted job before sending the first poll: a start that dies right after the send loses nothing', async () => {
+    // Prepare: the process dies right after the first poll is sent.
+    const f = fixture();
+    const queue = crashAfter(f.queue, 'send', ([message]) => (message as { kind?: string }).kind === 'poll');
+    const service = createRestoreService({ ...f.deps, queue });
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    const report = await drain(f, service);
+
+    // Assess: the poll that was out found the job recorded and followed it: nothing failed but the crash, nothing
+    // waited out the submit claim, and the job did not have to be found again.
+    expect(report.failures.map(({ error }) => error instanceof SimulatedCrash)).toEqual([true]);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+    expect(f.reporter.outcomes).toHaveLength(1);
+    expect(f.reporter.outcomes[0]).toMatchObject({ outcome: 'succeeded', adopted: false });
+  });
+
+  it('does not acknowledge a delivery that lost the race to advance its step, so SQS keeps the message', async () => {
+    // Prepare: the first poll, delivered twice at once.
+    const f = fixture();
+    const service = createRestoreService(f.deps);
+    await service.handleMessage(
+      JSON.stringify(requests.automated()),
+      { messageId: 'm-1' },
+      { deadline: Date.now() + 60_000 },
+    );
+    const poll = f.queue.takeNext();
+    if (poll === undefined) throw new Error('no poll queued');
+    f.clock.set(poll.dueAt);
+
+    // Act
+    const settled = await Promise.allSettled(
+      [1, 2].map(() => service.handleMessage(poll.body, { messageId: poll.id }, { deadline: Date.now() + 60_000 })),
+    );
+
+    // Assess: one copy advanced; the other fails (the winner might still die before its follow-up is out).
+    const fulfilled = settled.flatMap((each) => (each.status === 'fulfilled' ? [each.value] : []));
+    const rejected = settled.flatMap((each) => (each.status === 'rejected' ? [codeOf(each.reason)] : []));
+    expect(fulfilled).toEqual(['processed']);
+    expect(rejected).toEqual(['STEP_CONTENDED']);
   });
 });
