@@ -517,7 +517,7 @@ describe('Workflow: a dry run that would wait (issue 18)', () => {
 });
 
 describe('Workflow: start, the source inventory and the snapshot topology (issue 18)', () => {
-  function verifiedFixture(config: Parameters<typeof fixture>[0]['config'] = {}) {
+  function verifiedFixture(config: NonNullable<Parameters<typeof fixture>[0]>['config'] = {}) {
     const f = fixture({ config });
     const verifier = new FakeVerifier(f.clock);
     return { f, verifier, deps: { ...f.deps, ledger: verifier.observe(f.ledger), verificationQueue: verifier } };
