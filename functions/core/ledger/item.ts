@@ -245,8 +245,10 @@ export function fromItem(item: Record<string, AttributeValue>): Operation {
     ...rest
   } = parsed.data;
   const pending: PendingMessage | undefined =
-    // Stryker disable next-line LogicalOperator,ConditionalExpression: equivalent, the ledger writes pendingKind and pendingDueAt together (pendingFields), never one alone
-    pendingKind && pendingDueAt !== undefined
+    // Stryker disable next-line LogicalOperator: equivalent, the ledger writes pendingKind and pendingDueAt together (pendingFields), never one alone
+    pendingKind &&
+    // Stryker disable next-line ConditionalExpression: equivalent as `true`, the ledger writes pendingKind and pendingDueAt together
+    pendingDueAt !== undefined
       ? {
           kind: pendingKind,
           dueAt: pendingDueAt,
