@@ -16,7 +16,8 @@ interface FileResult {
   readonly mutants: readonly Mutant[];
 }
 
-const MESSAGE_TEXT = 'Message text';
+/** The ignorer's reasons, and `// Stryker disable …: message text` marks in the source. */
+const isMessageText = (mutant: Mutant) => mutant.statusReason?.toLowerCase().startsWith('message text') === true;
 
 /** Stryker's score: killed and timed out over every mutant that ran or should have (survived, no coverage). */
 export function score(mutants: readonly Mutant[]) {
@@ -25,7 +26,7 @@ export function score(mutants: readonly Mutant[]) {
   const survived = count('Survived');
   const noCoverage = count('NoCoverage');
   const ignored = mutants.filter((mutant) => mutant.status === 'Ignored');
-  const messages = ignored.filter((mutant) => mutant.statusReason?.startsWith(MESSAGE_TEXT)).length;
+  const messages = ignored.filter(isMessageText).length;
   const valid = killed + survived + noCoverage;
   return {
     killed,
@@ -60,7 +61,7 @@ export function renderMutationTable(report: { files: Record<string, FileResult> 
         (mutant) =>
           mutant.status === 'Survived' ||
           mutant.status === 'NoCoverage' ||
-          (mutant.status === 'Ignored' && !mutant.statusReason?.startsWith(MESSAGE_TEXT)),
+          (mutant.status === 'Ignored' && !isMessageText(mutant)),
       )
       .map(
         (mutant) =>

@@ -74,6 +74,7 @@ function checkEphemeralTarget(
   const created = operation?.ephemeralCluster;
   const ours =
     created !== undefined &&
+    // Stryker disable next-line OptionalChaining: equivalent, reached only when operation recorded an ephemeralCluster
     created.createdByOperation === operation?.operationId &&
     created.createdAt !== undefined &&
     created.createRefused === undefined &&

@@ -170,9 +170,15 @@ async function start(context: StepContext, submission: Submission): Promise<void
 async function awaitSourceInventory(context: StepContext, target: ClusterRef | undefined): Promise<boolean> {
   const { operation } = context;
   const { request } = operation;
-  if (request.verify === undefined || target === undefined || clusterKey(target) !== clusterKey(request)) return false;
+  if (
+    request.verify === undefined ||
+    // Stryker disable next-line ConditionalExpression: equivalent as `false`, only downloads have no target, and the contract refuses verify on them
+    target === undefined ||
+    clusterKey(target) !== clusterKey(request)
+  )
+    return false;
   if (operation.sourceInventory !== undefined) return false;
-  const asked = operation.inventoryRequestedAt === undefined ? await requestInventory(context) : undefined;
+  const asked = await requestInventory(context);
   await defer(
     context,
     {
@@ -227,6 +233,7 @@ async function submitOnce(
       snapshotAt,
       priorJobIds,
       ...(body.snapshotId ? { snapshotId: body.snapshotId } : {}),
+      // Stryker disable next-line ConditionalExpression: equivalent as `true`, both ledgers ignore an undefined inventoryRequestedAt
       ...(inventoryRequestedAt !== undefined ? { inventoryRequestedAt } : {}),
     },
     operation.claimToken,
@@ -236,14 +243,8 @@ async function submitOnce(
     throw new WorkflowError('SUBMIT_IN_PROGRESS', operation.operationId, 'another delivery claimed the submission');
   }
   submission.claimed = true;
-  const claimedOperation = {
-    ...operation,
-    claimToken,
-    claimedAt,
-    firstClaimedAt: operation.firstClaimedAt ?? claimedAt,
-    priorJobIds,
-  };
-  const claimedContext = { ...context, operation: claimedOperation };
+  // Adopting after this POST must skip the matches listed before this claim, not those of an earlier one.
+  const claimedContext = { ...context, operation: { ...operation, priorJobIds } };
 
   let job: RestoreJob;
   try {

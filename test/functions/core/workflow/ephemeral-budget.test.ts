@@ -94,6 +94,23 @@ describe('Ephemeral targets: guardrails', () => {
     expect(checkGuardrails(targeted, config, operation)?.code).toBe('TARGET_NOT_ALLOWED');
   });
 
+  it('refuses a named target in a drill project when no operation record is given at all', () => {
+    expect(checkGuardrails(targeted, config)?.code).toBe('TARGET_NOT_ALLOWED');
+  });
+
+  it("refuses this operation's cluster when its record is in another project than the request's drill project", () => {
+    // Prepare: the record and the target it gives (as provisioning builds it) are in a project not allowed for drills.
+    const elsewhere = '7b2c3d4e5f6a7b8c9d0e1f2a';
+    const record: EphemeralCluster = { ...created, groupId: elsewhere };
+    const onto = { ...targeted, targetGroupId: elsewhere };
+
+    // Act
+    const refusal = checkGuardrails(onto, config, { operationId: 'op-1', ephemeralCluster: record });
+
+    // Assess
+    expect(refusal?.code).toBe('TARGET_NOT_ALLOWED');
+  });
+
   it('refuses a drill project not in ALLOWED_DRILL_PROJECTS before anything exists', () => {
     const other = { ...request, ephemeralTarget: { groupId: '7b2c3d4e5f6a7b8c9d0e1f2a' } };
     expect(checkGuardrails(other, config, { operationId: 'op-1' })?.code).toBe('DRILL_PROJECT_NOT_ALLOWED');

@@ -1,7 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { createRestoreService } from '../../../../functions/core/workflow/service.ts';
-import { atlasError, fixture, GROUP, requests, SOURCE, TARGET } from './fakes.ts';
+import { atlasError, crashAfter, fixture, GROUP, requests, SOURCE, TARGET } from './fakes.ts';
 import { drain, runRequest } from './harness.ts';
+import { FakeVerifier } from './verifier-fake.ts';
 
 describe('Workflow: start', () => {
   it('restores the newest completed snapshot onto the target and records RTO, RPO, polls and calls', async () => {
@@ -512,5 +513,122 @@ describe('Workflow: a dry run that would wait (issue 18)', () => {
     expect(f.reporter.outcomes).toMatchObject([{ outcome: 'dryRun' }]);
     expect(f.reporter.outcomes[0]?.outcomeReason).toMatch(/^would wait: /);
     expect(f.reporter.outcomes[0]).not.toHaveProperty('rpoSeconds');
+  });
+});
+
+describe('Workflow: start, the source inventory and the snapshot topology (issue 18)', () => {
+  function verifiedFixture(config: NonNullable<Parameters<typeof fixture>[0]>['config'] = {}) {
+    const f = fixture({ config });
+    const verifier = new FakeVerifier(f.clock);
+    return { f, verifier, deps: { ...f.deps, ledger: verifier.observe(f.ledger), verificationQueue: verifier } };
+  }
+
+  it('asks the verifier for the source inventory once when restoring a source onto itself, not again at the POST', async () => {
+    // Prepare
+    const self = `${GROUP}/${SOURCE}`;
+    const { f, verifier, deps } = verifiedFixture({ allowedTargets: [self], sourceOverwriteAllowed: [self] });
+    f.queue.put(JSON.stringify(requests.automated({ verify: {}, targetClusterName: SOURCE })));
+
+    // Act
+    await drain(f, createRestoreService(deps));
+
+    // Assess: it waited once for the inventory, then submitted without asking for it again.
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', deferAttempts: 1 }]);
+    expect(verifier.received.map(({ message }) => message.kind)).toEqual(['inventory', 'verify']);
+  });
+
+  it('restores a verified drill onto another cluster without waiting for the source inventory', async () => {
+    // Prepare: the verifier never records the inventory; only a restore over its own source needs it first.
+    const { f, verifier, deps } = verifiedFixture();
+    verifier.recordsInventory = false;
+    f.queue.put(JSON.stringify(requests.automated({ verify: {} })));
+
+    // Act
+    await drain(f, createRestoreService(deps));
+
+    // Assess
+    expect(f.reporter.deferrals).toEqual([]);
+    expect(f.atlas.count('createRestoreJob')).toBe(1);
+    expect(verifier.received.map(({ message }) => message.kind)).toEqual(['inventory', 'verify']);
+  });
+
+  it('restores the newest snapshot of the topology the source has now, never a newer one from before a conversion', async () => {
+    // Prepare: the source was converted to sharded 4 h ago; its replica-set snapshots (3 h and 9 h old) remain.
+    const f = fixture();
+    f.atlas.addCluster(GROUP, SOURCE, { clusterType: 'SHARDED' });
+    const sharded = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'completed', ageMs: 3.5 * 3600_000 });
+    const list = f.atlas.snapshots.get(`${GROUP}/${SOURCE}`) ?? [];
+    f.atlas.snapshots.set(
+      `${GROUP}/${SOURCE}`,
+      list.map((snapshot) => (snapshot.id === sharded ? { ...snapshot, type: 'shardedCluster' } : snapshot)),
+    );
+
+    // Act
+    await runRequest(f, requests.automated());
+
+    // Assess
+    expect(f.atlas.allJobs()).toMatchObject([{ snapshotId: sharded }]);
+    expect(f.reporter.outcomes).toMatchObject([{ outcome: 'succeeded', snapshotId: sharded }]);
+  });
+});
+
+describe('Workflow: start, adopting after its own POST (issue 18)', () => {
+  const source = { groupId: GROUP, clusterName: SOURCE };
+  const onto = { deliveryType: 'automated' as const, targetGroupId: GROUP, targetClusterName: TARGET };
+
+  it('never adopts, after its own POST went unanswered, a matching job no operation owns that was listed before its claim', async () => {
+    // Prepare: the same restore, started by hand, finished a minute ago; this operation's POST then fails in flight.
+    const f = fixture();
+    const snapshotId = f.atlas.addSnapshot(GROUP, SOURCE, { status: 'completed', ageMs: 3600_000 });
+    const byHand = f.atlas.addJob(source, { ...onto, snapshotId }, f.clock.now() - f.atlas.restoreMs - 60_000);
+    f.atlas.failNext('createRestoreJob', () =>
+      atlasError('createBackupRestoreJob', 502, undefined, { retryable: true, ambiguous: true }),
+    );
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess: the lost POST is unconfirmed; after the lease the operation submits and follows its own job.
+    const stored = await f.ledger.get('drill-2026-11-28');
+    expect(report.failures.map(({ error }) => (error as { code?: string }).code)[0]).toBe('SUBMIT_UNCONFIRMED');
+    expect(stored).toMatchObject({ outcome: 'succeeded', adopted: false });
+    expect(stored?.restoreJobId).not.toBe(byHand.id);
+    expect(f.ledger.jobOwners.get(byHand.id)).toBeUndefined();
+  });
+
+  it('ends the redelivery that adopts the job its crashed attempt already owned, with no further retry', async () => {
+    // Prepare: the attempt POSTs, owns its job, and dies before recording it; the retry comes after the claim lease.
+    const f = fixture();
+    const service = createRestoreService({ ...f.deps, ledger: crashAfter(f.ledger, 'ownJob') });
+    f.queue.put(JSON.stringify(requests.automated()));
+
+    // Act
+    const report = await drain(f, service, { visibilityTimeoutMs: (f.config.claimLeaseSeconds + 60) * 1000 });
+
+    // Assess
+    expect(report.failures.map(({ error }) => (error as Error).name)).toEqual(['SimulatedCrash']);
+    expect(f.atlas.allJobs()).toHaveLength(1);
+    expect(f.reporter.outcomes).toMatchObject([
+      { outcome: 'succeeded', adopted: true, restoreJobId: f.atlas.allJobs()[0]?.id },
+    ]);
+  });
+
+  it('blames no Atlas error when another operation took the job its POST created', async () => {
+    // Prepare: another operation (its own POST unanswered) owns this POST's job before this one can.
+    const f = fixture();
+    const create = f.atlas.createRestoreJob.bind(f.atlas);
+    f.atlas.createRestoreJob = async (...args) => {
+      const job = await create(...args);
+      if (f.ledger.jobOwners.size === 0) f.ledger.jobOwners.set(job.id, 'drill-by-hand');
+      return job;
+    };
+
+    // Act
+    const report = await runRequest(f, requests.automated());
+
+    // Assess: Atlas answered the POST; the retry waits for the lease, and the error carries no cause.
+    const [taken] = report.failures;
+    expect(taken?.error).toMatchObject({ code: 'SUBMIT_UNCONFIRMED' });
+    expect(Object.hasOwn(taken?.error as Error, 'cause')).toBe(false);
   });
 });
