@@ -108,13 +108,11 @@ export function restoreEndOf(operation: Operation): RestoreEnd {
 
 function finishOf(operation: Operation, end: RestoreEnd): Omit<Finish, 'outcomeRecordedAt'> {
   const { snapshotAt, requestedAt } = operation;
+  // The restore's end as recorded (its error code and RTO when it has them), its reason as the outcome's.
+  const { reason, ...ended } = end;
   return {
-    outcome: end.outcome,
-    ...(end.errorCode !== undefined ? { errorCode: end.errorCode } : {}),
-    outcomeReason: end.reason,
-    finishedAt: end.finishedAt,
-    // Stryker disable next-line ConditionalExpression: equivalent, an undefined rtoSeconds is skipped by the ledger's write and the reporter alike
-    ...(end.rtoSeconds !== undefined ? { rtoSeconds: end.rtoSeconds } : {}),
+    ...ended,
+    outcomeReason: reason,
     // Stryker disable next-line ConditionalExpression: equivalent, a polled operation has a snapshotAt (its claim records it)
     ...(snapshotAt === undefined ? {} : { rpoSeconds: secondsBetween(snapshotAt, requestedAt) }),
   };
