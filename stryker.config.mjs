@@ -33,6 +33,8 @@ export default {
     'functions/core/workflow/steps.ts',
     'functions/core/workflow/poll.ts',
     'functions/core/workflow/cadence.ts',
+    'functions/core/workflow/after-restore.ts',
+    'functions/core/workflow/verify-phase.ts',
     'functions/core/contract/restore-request.ts',
     'functions/core/atlas/retry.ts',
     'functions/core/atlas/responses.ts',

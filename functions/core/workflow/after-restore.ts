@@ -1,6 +1,6 @@
 import { WorkflowError } from './errors.ts';
 import type { DueStepKind, Operation, RestoreEnd } from './operation.ts';
-import type { Finish, OperationCounters, OperationUpdate } from './ports.ts';
+import type { Finish, OperationCounters } from './ports.ts';
 import { finishOperation, handOff, type StepContext, secondsBetween, teardownPending } from './steps.ts';
 
 /**
@@ -33,6 +33,7 @@ export const AFTER_RESTORE_PHASES: readonly AfterRestorePhase[] = [
     // Ephemeral drill targets (issue 15): delete the cluster the operation created, whatever the restore did.
     name: 'teardown',
     step: 'teardown',
+    // Stryker disable next-line ArrowFunction: equivalent, finishOperation hands an outcome with a pending teardown to this phase too
     applies: (operation) => teardownPending(operation),
   },
 ];
@@ -46,7 +47,8 @@ export function nextPhase(
   current?: AfterRestoreStep,
   phases: readonly AfterRestorePhase[] = AFTER_RESTORE_PHASES,
 ): AfterRestorePhase | undefined {
-  const from = current === undefined ? 0 : phases.findIndex((phase) => phase.step === current) + 1;
+  // No phase's step is undefined: findIndex gives -1, and the search starts at the first phase.
+  const from = phases.findIndex((phase) => phase.step === current) + 1;
   return phases.slice(from).find((phase) => phase.applies(operation, end));
 }
 
@@ -73,22 +75,23 @@ export async function endRestore(
 }
 
 /**
- * The phase run by `current` is done: on to the next phase that applies (applying `update`), else the one outcome
- * write, carrying the restore's end and `facts`.
+ * The phase run by `current` is done: on to the next phase that applies, else the one outcome write, carrying the
+ * restore's end and `facts`.
  */
 export async function completePhase(
   context: StepContext,
   current: AfterRestoreStep,
-  options: { readonly update?: OperationUpdate; readonly facts?: PhaseFacts; readonly delaySeconds?: number } = {},
+  options: { readonly facts?: PhaseFacts } = {},
 ): Promise<void> {
   const { operation } = context;
   const end = restoreEndOf(operation);
   const phase = nextPhase(operation, end, current);
+  // Stryker disable next-line ConditionalExpression: equivalent as `true` while teardown is the only later phase: finishOperation hands an outcome with a pending teardown to it
   if (phase === undefined) {
     await finishOperation(context, { ...finishOf(operation, end), ...options.facts });
     return;
   }
-  await handOff(context, { kind: phase.step, delaySeconds: options.delaySeconds ?? 0 }, options.update ?? {});
+  await handOff(context, { kind: phase.step, delaySeconds: 0 });
 }
 
 /** The restore's end an after-restore step works from; a phase step without one is a broken operation. */
@@ -105,12 +108,11 @@ export function restoreEndOf(operation: Operation): RestoreEnd {
 
 function finishOf(operation: Operation, end: RestoreEnd): Omit<Finish, 'outcomeRecordedAt'> {
   const { snapshotAt, requestedAt } = operation;
+  // The restore's end as recorded (its error code and RTO when it has them), its reason as the outcome's.
+  const { reason, ...ended } = end;
   return {
-    outcome: end.outcome,
-    ...(end.errorCode !== undefined ? { errorCode: end.errorCode } : {}),
-    outcomeReason: end.reason,
-    finishedAt: end.finishedAt,
-    ...(end.rtoSeconds !== undefined ? { rtoSeconds: end.rtoSeconds } : {}),
+    ...ended,
+    outcomeReason: reason,
     // Stryker disable next-line ConditionalExpression: equivalent, a polled operation has a snapshotAt (its claim records it)
     ...(snapshotAt === undefined ? {} : { rpoSeconds: secondsBetween(snapshotAt, requestedAt) }),
   };

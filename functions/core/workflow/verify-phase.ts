@@ -60,6 +60,7 @@ async function recordUnknown(context: StepContext, reason: string): Promise<void
     recordedAt: deps.clock.now(),
   };
   const recorded = await deps.ledger.recordVerification(operation.operationId, unknown);
+  // Stryker disable next-line OptionalChaining: equivalent, the operation was just read, and a refused write means its result is in
   const result = recorded ? unknown : ((await deps.ledger.get(operation.operationId))?.verification?.result ?? unknown);
   if (recorded) deps.log.warn('verification unknown', logAttributes(operation, { reason }));
   const verified: Operation = {

@@ -140,8 +140,108 @@ describe('Workflow: the verify phase after the restore', () => {
     });
     const requestedAt = outcome?.verification?.requestedAt ?? 0;
     expect(outcome?.outcomeRecordedAt).toBeGreaterThanOrEqual(requestedAt + 10 * 60_000);
+    // What the outcome carries: the verification recorded, when the verifier was asked, the check that is unknown.
+    expect(outcome?.verification).toMatchObject({
+      status: 'recorded',
+      requestedAt: verifier.received[1]?.at,
+      result: { checks: [{ name: 'verifier', verdict: 'unknown' }] },
+    });
+    expect(f.log.lines.filter((line) => line.message === 'verification unknown')).toHaveLength(1);
     expect(f.queue.sent.filter(({ message }) => message.kind === 'verify').length).toBeGreaterThan(3);
     expect(verifier.received.filter(({ message }) => message.kind === 'verify')).toHaveLength(1);
+  });
+
+  it('records unknown, and the outcome, at VERIFY_MAX_MINUTES itself, not at the next poll past it', async () => {
+    // Prepare: 7 minutes fall between two polls of the cadence
+    const { f, verifier, deps } = verifiedFixture({ config: { verifyMaxMinutes: 7 } });
+    verifier.checks = 'never';
+
+    // Act
+    await run(f, deps, requests.automated({ verify: {} }));
+
+    // Assess
+    const asked = verifier.received.find(({ message }) => message.kind === 'verify')?.at ?? Number.NaN;
+    const [outcome] = f.reporter.outcomes;
+    expect(outcome?.verification?.result).toMatchObject({ verdict: 'unknown', recordedAt: asked + 7 * 60_000 });
+    expect(outcome?.outcomeRecordedAt).toBe(asked + 7 * 60_000);
+  });
+
+  it('records unknown, naming VERIFICATION_QUEUE_URL, when the verifier queue is gone by the time the restore completed', async () => {
+    // Prepare: the start ran with a verifier; the steps after it run without one (a redeploy that unset it).
+    const { f, verifier, deps } = verifiedFixture();
+    const { verificationQueue: _removed, ...unconfigured } = deps;
+    const request = JSON.stringify(requests.automated({ verify: {} }));
+    await createRestoreService(deps).handleMessage(request, { messageId: 'm-1' }, { deadline: Date.now() + 60_000 });
+
+    // Act
+    const report = await drain(f, createRestoreService(unconfigured));
+
+    // Assess
+    expect(report.failures).toEqual([]);
+    expect(verifier.received.map(({ message }) => message.kind)).toEqual(['inventory']);
+    expect(f.reporter.outcomes).toMatchObject([
+      {
+        outcome: 'succeeded',
+        verification: {
+          status: 'recorded',
+          result: {
+            verdict: 'unknown',
+            checks: [
+              { name: 'verifier', verdict: 'unknown', reason: expect.stringContaining('VERIFICATION_QUEUE_URL') },
+            ],
+          },
+        },
+      },
+    ]);
+    expect(f.reporter.outcomes[0]?.verification).not.toHaveProperty('requestedAt');
+  });
+
+  it("keeps the verifier's result when it lands after the chain's last read, just before the chain records unknown", async () => {
+    // Prepare: the chain's reads never see the result; the verifier writes it right before the chain's unknown.
+    const { f, verifier, deps } = verifiedFixture({ config: { verifyMaxMinutes: 5 } });
+    const ledger = new Proxy(f.ledger, {
+      get(target, property, receiver) {
+        const value = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        if (property !== 'recordVerification') return value.bind(target);
+        return async (...args: unknown[]) => {
+          await verifier.settle();
+          return value.apply(target, args);
+        };
+      },
+    });
+
+    // Act
+    await run(f, { ...deps, ledger }, requests.automated({ verify: {} }));
+
+    // Assess
+    expect(verifier.writes).toEqual([true]);
+    expect(f.reporter.outcomes).toMatchObject([{ verification: { status: 'recorded', result: { verdict: 'pass' } } }]);
+    expect(f.log.lines.filter((line) => line.message === 'verification unknown')).toEqual([]);
+  });
+
+  it('fails as OPERATION_INCONSISTENT, reporting nothing, a verify phase whose operation lost its restore end', async () => {
+    // Prepare: the operation's restore end is gone from its ledger item when the verify phase begins.
+    const { f, deps } = verifiedFixture();
+    const service = createRestoreService(deps);
+    const deliver = service.handleMessage.bind(service);
+    service.handleMessage = async (body, origin, invocation) => {
+      if ((JSON.parse(body) as { kind?: string }).kind === 'verify')
+        delete f.ledger.items.get('drill-2026-11-28')?.restoreEnd;
+      return deliver(body, origin, invocation);
+    };
+    f.queue.put(JSON.stringify(requests.automated({ verify: {} })));
+
+    // Act
+    const report = await drain(f, service);
+
+    // Assess
+    expect(report.failures.length).toBeGreaterThan(0);
+    expect(report.failures.map(({ error }) => error)).toEqual(
+      report.failures.map(() => expect.objectContaining({ code: 'OPERATION_INCONSISTENT' })),
+    );
+    expect(report.redriven).toHaveLength(1);
+    expect(f.reporter.outcomes).toEqual([]);
   });
 
   it('keeps a result the verifier records after the chain recorded unknown (the first wins)', async () => {
