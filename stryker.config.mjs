@@ -43,5 +43,8 @@ export default {
     'functions/core/ledger/dynamodb-ledger.ts',
     'functions/core/ledger/item.ts',
     'functions/core/ledger/expression.ts',
+    'functions/core/verification/compare.ts',
+    'functions/core/verification/heartbeat-rpo.ts',
+    'functions/core/verification/checks.ts',
   ],
 };

@@ -12,6 +12,12 @@ export default defineConfig({
       'test/functions/core/contract/**/*.test.ts',
       'test/functions/core/atlas/**/*.test.ts',
       'test/functions/core/ledger/**/*.test.ts',
+      // The verdict's pure unit tests only: the wire, simulator and driver tests spend seconds on connection
+      // deadlines, and static mutants run against the whole suite.
+      'test/functions/core/verification/compare.test.ts',
+      'test/functions/core/verification/heartbeat-rpo.test.ts',
+      'test/functions/core/verification/checks.test.ts',
+      'test/functions/core/verification/verifier-service.test.ts',
     ],
     testTimeout: 30_000,
     hookTimeout: 30_000,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { runUserChecks } from '../../../../functions/core/verification/checks.ts';
+import { DatabaseError } from '../../../../functions/core/verification/database-port.ts';
 import { memorySession } from './memory-database.ts';
 
 const instant = Date.parse('2026-11-30T12:00:00Z');
@@ -15,6 +16,7 @@ const target = () =>
         ],
         indexes: ['_id_'],
       },
+      customers: { documents: [], indexes: ['_id_'] },
     },
   });
 
@@ -73,5 +75,56 @@ describe('Function: runUserChecks', () => {
       undefined,
     );
     expect(result?.verdict).toBe('unknown');
+  });
+
+  it('passes a newest document exactly maxAgeMinutes old', async () => {
+    const [result] = await runUserChecks(
+      [
+        {
+          database: 'shop',
+          collection: 'orders',
+          filter: { status: 'paid' },
+          newestField: 'createdAt',
+          maxAgeMinutes: 30,
+        },
+      ],
+      target(),
+      instant,
+    );
+    expect(result?.verdict).toBe('pass');
+  });
+
+  it('checks the count only when the age is half declared (newestField without maxAgeMinutes, or the reverse)', async () => {
+    const results = await runUserChecks(
+      [
+        { database: 'shop', collection: 'orders', newestField: 'status' },
+        { database: 'shop', collection: 'orders', maxAgeMinutes: 1 },
+      ],
+      target(),
+      instant,
+    );
+    expect(results.map((result) => result.verdict)).toEqual(['pass', 'pass']);
+  });
+
+  it('makes a check whose read fails unknown, with the reason, and runs the others', async () => {
+    const failing = {
+      ...target(),
+      async count(database: string, collection: string) {
+        if (collection === 'orders') throw new DatabaseError('NOT_AUTHORIZED', `not authorized on ${database}`);
+        return 0;
+      },
+    };
+    const results = await runUserChecks(
+      [
+        { database: 'shop', collection: 'orders' },
+        { database: 'shop', collection: 'customers', minCount: 0 },
+      ],
+      failing,
+      instant,
+    );
+    expect(results).toEqual([
+      { name: 'check:1', verdict: 'unknown', reason: expect.stringContaining('not authorized') },
+      expect.objectContaining({ name: 'check:2', verdict: 'pass' }),
+    ]);
   });
 });

@@ -86,6 +86,43 @@ describe('Function: compareStructure', () => {
     });
   });
 
+  it('sums up in the passes how many collections, indexes and counts were compared', () => {
+    const checks = compareStructure(inventory(), complete(), options);
+    expect(checks.find((check) => check.name === 'structure')?.reason).toMatch(/^2 collections and 3 indexes /);
+    expect(checks.find((check) => check.name === 'counts')?.reason).toMatch(/^1 collections within /);
+  });
+
+  it('does not pass the counts when a count fails', () => {
+    const target = complete();
+    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 10, hasValidator: true });
+    expect(compareStructure(inventory(), target, options).map((check) => [check.name, check.verdict])).toEqual([
+      ['structure', 'pass'],
+      ['count:shop.orders', 'fail'],
+    ]);
+  });
+
+  it("compares every count but the heartbeat collection's: same name elsewhere, or its database's others", () => {
+    const emptied = { estimatedCount: 1000, indexes: ['_id_'], hasValidator: false, capped: false };
+    const collections = [
+      { ...emptied, database: 'shop', collection: 'heartbeats' },
+      { ...emptied, database: 'atlas_restore', collection: 'settings' },
+    ];
+    const target = new Map([
+      ['shop.heartbeats', { indexes: ['_id_'], estimatedCount: 0, hasValidator: false }],
+      ['atlas_restore.settings', { indexes: ['_id_'], estimatedCount: 0, hasValidator: false }],
+    ]);
+    const failed = compareStructure(inventory({ collections }), target, options)
+      .filter((check) => check.verdict === 'fail')
+      .map((check) => check.name);
+    expect(failed).toEqual(['count:shop.heartbeats', 'count:atlas_restore.settings']);
+  });
+
+  it('compares the count of a heartbeat collection when no heartbeats are configured', () => {
+    const target = complete();
+    const checks = compareStructure(inventory(), target, { countTolerancePercent: 5 });
+    expect(checks).toContainEqual(expect.objectContaining({ name: 'count:atlas_restore.heartbeats', verdict: 'fail' }));
+  });
+
   it('adds an unknown check when the inventory was truncated', () => {
     const checks = compareStructure(inventory({ truncated: true }), complete(), options);
     expect(checks).toContainEqual(expect.objectContaining({ name: 'inventory', verdict: 'unknown' }));
@@ -104,6 +141,19 @@ describe('Function: compareStructure', () => {
     expect(checks.filter((check) => check.name.startsWith('collection:'))).toHaveLength(MAX_LISTED_FAILURES);
     expect(checks).toContainEqual({ name: 'structure:more', verdict: 'fail', reason: '7 more failures not listed' });
   });
+  it('lists exactly MAX_LISTED_FAILURES failures without a line for more', () => {
+    const many = Array.from({ length: MAX_LISTED_FAILURES }, (_unused, index) => ({
+      database: 'db',
+      collection: `c${index}`,
+      estimatedCount: 1,
+      indexes: ['_id_'],
+      hasValidator: false,
+      capped: false,
+    }));
+    const checks = compareStructure(inventory({ collections: many }), new Map(), options);
+    expect(checks.filter((check) => check.verdict === 'fail')).toHaveLength(MAX_LISTED_FAILURES);
+    expect(checks.some((check) => check.name === 'structure:more')).toBe(false);
+  });
 });
 
 describe('Function: readTarget', () => {
@@ -115,5 +165,32 @@ describe('Function: readTarget', () => {
     expect([...target.entries()]).toEqual([
       ['shop.orders', { indexes: ['_id_'], estimatedCount: 2, hasValidator: true }],
     ]);
+  });
+
+  it('does not find a collection missing in one database through a same-named one in another', async () => {
+    const session = memorySession({
+      shop: { orders: { documents: [{}], indexes: ['_id_'] } },
+      archive: {},
+    });
+    const collections = [
+      {
+        database: 'shop',
+        collection: 'orders',
+        estimatedCount: 1,
+        indexes: ['_id_'],
+        hasValidator: false,
+        capped: false,
+      },
+      {
+        database: 'archive',
+        collection: 'orders',
+        estimatedCount: 1,
+        indexes: ['_id_'],
+        hasValidator: false,
+        capped: false,
+      },
+    ];
+    const target = await readTarget(inventory({ collections }), session);
+    expect([...target.keys()]).toEqual(['shop.orders']);
   });
 });

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { HEARTBEAT_CLOCK_GRACE_MS, heartbeatRpo } from '../../../../functions/core/verification/heartbeat-rpo.ts';
+import {
+  HEARTBEAT_CLOCK_GRACE_MS,
+  heartbeatRpo,
+  newestHeartbeatAt,
+} from '../../../../functions/core/verification/heartbeat-rpo.ts';
+import { memorySession } from './memory-database.ts';
 
 const instant = Date.parse('2026-11-30T12:00:00Z');
 const base = { instant, restoreKind: 'snapshot', intervalSeconds: 60, expected: true } as const;
@@ -30,6 +35,21 @@ describe('Function: heartbeatRpo', () => {
     expect(result.check.reason).toContain("30 s after the snapshot's time");
   });
 
+  it('passes a heartbeat up to the clock grace after the instant (clock skew), with an RPO of 0 s', () => {
+    for (const newestAt of [instant + 1, instant + HEARTBEAT_CLOCK_GRACE_MS]) {
+      expect(heartbeatRpo({ ...base, newestAt })).toEqual({
+        check: expect.objectContaining({ verdict: 'pass' }),
+        achievedRpoSeconds: 0,
+      });
+    }
+  });
+
+  it('fails a heartbeat one millisecond past the clock grace after the instant', () => {
+    const result = heartbeatRpo({ ...base, newestAt: instant + HEARTBEAT_CLOCK_GRACE_MS + 1 });
+    expect(result.check.verdict).toBe('fail');
+    expect(result.achievedRpoSeconds).toBeUndefined();
+  });
+
   it('fails a point-in-time restore whose target holds a heartbeat newer than the requested instant', () => {
     const result = heartbeatRpo({ ...base, restoreKind: 'pointInTime', newestAt: instant + 61_000 });
     expect(result.check.verdict).toBe('fail');
@@ -52,5 +72,34 @@ describe('Function: heartbeatRpo', () => {
 
   it('is unknown when the restored instant is not known', () => {
     expect(heartbeatRpo({ ...base, instant: undefined, newestAt: instant }).check.verdict).toBe('unknown');
+  });
+});
+
+describe('Function: newestHeartbeatAt', () => {
+  const heartbeats = { database: 'atlas_restore', collection: 'heartbeats' };
+  const at = (offsetMs: number) => ({ at: new Date(instant + offsetMs) });
+
+  it("reads the newest heartbeat's time, beside the database's other collections", async () => {
+    const session = memorySession({
+      atlas_restore: {
+        settings: { documents: [], indexes: ['_id_'] },
+        heartbeats: { documents: [at(-120_000), at(-60_000)], indexes: ['_id_'], capped: true },
+      },
+    });
+    expect(await newestHeartbeatAt(session, heartbeats)).toBe(instant - 60_000);
+  });
+
+  it('finds none when the heartbeat database has no heartbeat collection', async () => {
+    const session = memorySession({ atlas_restore: { settings: { documents: [at(0)], indexes: ['_id_'] } } });
+    expect(await newestHeartbeatAt(session, heartbeats)).toBeUndefined();
+  });
+
+  it('finds none when the newest `at` is no valid date', async () => {
+    for (const value of ['2026-11-30T12:00:00Z', new Date(Number.NaN)]) {
+      const session = memorySession({
+        atlas_restore: { heartbeats: { documents: [{ at: value }], indexes: ['_id_'] } },
+      });
+      expect(await newestHeartbeatAt(session, heartbeats)).toBeUndefined();
+    }
   });
 });
