@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { ruleIssue } from './issues.ts';
 import { requestId } from './request-id.ts';
 
 /**
@@ -32,22 +33,40 @@ export const heartbeatOptions = z.strictObject({
   intervalSeconds: z.int().min(10).max(3600).default(DEFAULT_HEARTBEATS.intervalSeconds),
 });
 
-export const userCheck = z.strictObject({
-  database: databaseName,
-  collection: collectionName,
-  /** A query filter (plain JSON, no operators that run code: `$where`, `$function`, `$accumulator` are refused). */
-  filter: z
-    .record(z.string(), z.unknown())
-    .refine((filter) => !/"\$(where|function|accumulator)"/.test(JSON.stringify(filter)), {
-      message: 'must not use $where, $function or $accumulator',
-      params: { rule: 'no_code' },
-    })
-    .optional(),
-  minCount: z.int().min(0).optional(),
-  /** With maxAgeMinutes: the newest document by this date field must be at most that old (against the restored instant). */
-  newestField: z.string().min(1).max(200).optional(),
-  maxAgeMinutes: z.int().min(1).optional(),
-});
+export const userCheck = z
+  .strictObject({
+    database: databaseName,
+    collection: collectionName,
+    /** A query filter (plain JSON, no operators that run code: `$where`, `$function`, `$accumulator` are refused). */
+    filter: z
+      .record(z.string(), z.unknown())
+      .refine((filter) => !/"\$(where|function|accumulator)"/.test(JSON.stringify(filter)), {
+        message: 'must not use $where, $function or $accumulator',
+        params: { rule: 'no_code' },
+      })
+      .optional(),
+    minCount: z.int().min(0).optional(),
+    /** With maxAgeMinutes: the newest document by this date field must be at most that old (against the restored instant). */
+    newestField: z.string().min(1).max(200).optional(),
+    maxAgeMinutes: z.int().min(1).optional(),
+  })
+  // Half an age check would pass on the count alone: a user who wrote one of the two meant the age to be checked.
+  .superRefine((check, context) => {
+    const missing =
+      check.newestField !== undefined && check.maxAgeMinutes === undefined
+        ? 'maxAgeMinutes'
+        : check.maxAgeMinutes !== undefined && check.newestField === undefined
+          ? 'newestField'
+          : undefined;
+    if (missing === undefined) return;
+    context.addIssue({
+      ...ruleIssue(
+        missing,
+        'age_check_pair',
+        'required with the other: newestField and maxAgeMinutes make one age check',
+      ),
+    });
+  });
 
 export const verifyOptions = z.strictObject({
   /** Heartbeat RPO check; `false` turns it off. Default: the heartbeat writer's collection, every 60 s. */
