@@ -10,6 +10,7 @@ export interface TargetCollection {
   readonly indexes: readonly string[];
   readonly estimatedCount: number;
   readonly hasValidator: boolean;
+  readonly capped: boolean;
 }
 
 export interface CompareOptions {
@@ -34,6 +35,7 @@ export async function readTarget(
         indexes: await target.listIndexes(database, entry.collection),
         estimatedCount: await target.estimatedCount(database, entry.collection),
         hasValidator: collection.hasValidator,
+        capped: collection.capped,
       });
     }
   }
@@ -41,7 +43,8 @@ export async function readTarget(
 }
 
 /**
- * The target against the source's inventory: a missing collection, index or validator fails; estimated counts must
+ * The target against the source's inventory: a missing collection, index or validator fails, as does a capped
+ * collection restored uncapped; estimated counts must
  * be within the tolerance (a percentage of the source's count). Each failure is its own check (up to
  * MAX_LISTED_FAILURES); what passed is summed up in `structure` and `counts`. A truncated inventory adds an unknown
  * check: what it did not list was not compared.
@@ -82,6 +85,14 @@ export function compareStructure(
         reason: `the source's validator is missing on the target`,
       });
     }
+    // A capped collection restored uncapped grows without bound (the heartbeat collection among them).
+    if (source.capped && !found.capped) {
+      structureFailures.push({
+        name: `capped:${name}`,
+        verdict: 'fail',
+        reason: `the source's collection is capped, the target's is not`,
+      });
+    }
     const isHeartbeats =
       options.heartbeats !== undefined &&
       source.database === options.heartbeats.database &&
@@ -103,7 +114,7 @@ export function compareStructure(
     checks.push({
       name: 'structure',
       verdict: 'pass',
-      reason: `${inventory.collections.length} collections and ${indexCount} indexes of the source found, validators included`,
+      reason: `${inventory.collections.length} collections and ${indexCount} indexes of the source found, validators and capped collections included`,
     });
   }
   if (countFailures.length === 0) {

@@ -36,8 +36,8 @@ function inventory(overrides: Partial<SourceInventory> = {}): SourceInventory {
 
 const complete = (): Map<string, TargetCollection> =>
   new Map([
-    ['shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 1000, hasValidator: true }],
-    ['atlas_restore.heartbeats', { indexes: ['_id_'], estimatedCount: 3, hasValidator: false }],
+    ['shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 1000, hasValidator: true, capped: false }],
+    ['atlas_restore.heartbeats', { indexes: ['_id_'], estimatedCount: 3, hasValidator: false, capped: true }],
   ]);
 const options = { countTolerancePercent: 5, heartbeats: { database: 'atlas_restore', collection: 'heartbeats' } };
 
@@ -61,24 +61,62 @@ describe('Function: compareStructure', () => {
 
   it('fails a missing index, naming it', () => {
     const target = complete();
-    target.set('shop.orders', { indexes: ['_id_'], estimatedCount: 1000, hasValidator: true });
+    target.set('shop.orders', { indexes: ['_id_'], estimatedCount: 1000, hasValidator: true, capped: false });
     const failed = compareStructure(inventory(), target, options).find((check) => check.name === 'indexes:shop.orders');
     expect(failed).toMatchObject({ verdict: 'fail', reason: expect.stringContaining('createdAt_1') });
   });
 
   it('fails a missing validator', () => {
     const target = complete();
-    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 1000, hasValidator: false });
+    target.set('shop.orders', {
+      indexes: ['_id_', 'createdAt_1'],
+      estimatedCount: 1000,
+      hasValidator: false,
+      capped: false,
+    });
     expect(compareStructure(inventory(), target, options)).toContainEqual(
       expect.objectContaining({ name: 'validator:shop.orders', verdict: 'fail' }),
     );
   });
 
+  it('fails a capped collection restored uncapped, and passes an uncapped source whatever the target', () => {
+    const uncapped = complete();
+    uncapped.set('atlas_restore.heartbeats', {
+      indexes: ['_id_'],
+      estimatedCount: 3,
+      hasValidator: false,
+      capped: false,
+    });
+    const cappedTarget = complete();
+    cappedTarget.set('shop.orders', {
+      indexes: ['_id_', 'createdAt_1'],
+      estimatedCount: 1000,
+      hasValidator: true,
+      capped: true,
+    });
+    expect(compareStructure(inventory(), uncapped, options)).toContainEqual({
+      name: 'capped:atlas_restore.heartbeats',
+      verdict: 'fail',
+      reason: "the source's collection is capped, the target's is not",
+    });
+    expect(compareStructure(inventory(), cappedTarget, options).every((check) => check.verdict === 'pass')).toBe(true);
+  });
+
   it('passes counts within the tolerance and fails beyond it, saying expected and found', () => {
     const target = complete();
-    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 950, hasValidator: true });
+    target.set('shop.orders', {
+      indexes: ['_id_', 'createdAt_1'],
+      estimatedCount: 950,
+      hasValidator: true,
+      capped: false,
+    });
     expect(compareStructure(inventory(), target, options).every((check) => check.verdict === 'pass')).toBe(true);
-    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 949, hasValidator: true });
+    target.set('shop.orders', {
+      indexes: ['_id_', 'createdAt_1'],
+      estimatedCount: 949,
+      hasValidator: true,
+      capped: false,
+    });
     expect(compareStructure(inventory(), target, options)).toContainEqual({
       name: 'count:shop.orders',
       verdict: 'fail',
@@ -94,7 +132,12 @@ describe('Function: compareStructure', () => {
 
   it('does not pass the counts when a count fails', () => {
     const target = complete();
-    target.set('shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 10, hasValidator: true });
+    target.set('shop.orders', {
+      indexes: ['_id_', 'createdAt_1'],
+      estimatedCount: 10,
+      hasValidator: true,
+      capped: false,
+    });
     expect(compareStructure(inventory(), target, options).map((check) => [check.name, check.verdict])).toEqual([
       ['structure', 'pass'],
       ['count:shop.orders', 'fail'],
@@ -108,8 +151,8 @@ describe('Function: compareStructure', () => {
       { ...emptied, database: 'atlas_restore', collection: 'settings' },
     ];
     const target = new Map([
-      ['shop.heartbeats', { indexes: ['_id_'], estimatedCount: 0, hasValidator: false }],
-      ['atlas_restore.settings', { indexes: ['_id_'], estimatedCount: 0, hasValidator: false }],
+      ['shop.heartbeats', { indexes: ['_id_'], estimatedCount: 0, hasValidator: false, capped: false }],
+      ['atlas_restore.settings', { indexes: ['_id_'], estimatedCount: 0, hasValidator: false, capped: false }],
     ]);
     const failed = compareStructure(inventory({ collections }), target, options)
       .filter((check) => check.verdict === 'fail')
@@ -163,7 +206,7 @@ describe('Function: readTarget', () => {
     });
     const target = await readTarget(inventory(), session);
     expect([...target.entries()]).toEqual([
-      ['shop.orders', { indexes: ['_id_'], estimatedCount: 2, hasValidator: true }],
+      ['shop.orders', { indexes: ['_id_'], estimatedCount: 2, hasValidator: true, capped: false }],
     ]);
   });
 
