@@ -142,7 +142,7 @@ describe('Workflow: which message runs a step', () => {
     // Prepare: the operation is recorded, its start not run yet.
     const f = fixture();
     const service = createRestoreService(f.deps);
-    const request = requests.automated() as IdentifiedRequest;
+    const request: IdentifiedRequest = { ...requests.automated(), requestId: 'drill-2026-11-28' };
     await f.ledger.create(newOperation(request, f.clock.now(), f.config, 'token-0'));
     const start = { v: 1, kind: 'start', operationId: request.requestId, step: 0, token: 'token-0' };
 
