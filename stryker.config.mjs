@@ -30,6 +30,8 @@ export default {
     'functions/core/workflow/guardrails.ts',
     'functions/core/workflow/preflight.ts',
     'functions/core/workflow/start.ts',
+    'functions/core/workflow/operation.ts',
+    'functions/core/workflow/service.ts',
     'functions/core/workflow/steps.ts',
     'functions/core/workflow/poll.ts',
     'functions/core/workflow/cadence.ts',

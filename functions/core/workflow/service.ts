@@ -251,6 +251,7 @@ export function newOperation(
     expiresAt: Math.ceil(now / 1000) + config.ledgerRetentionDays * 86_400,
     step: 0,
     stepToken: token,
+    // Stryker disable next-line BooleanLiteral: equivalent, unread at step 0 (only a later step's is): every advance sets it
     handedOff: false,
     deferAttempts: 0,
     polls: 0,
