@@ -36,6 +36,7 @@ export default {
     'functions/core/workflow/ephemeral/teardown.ts',
     'functions/core/workflow/ephemeral/reap.ts',
     'functions/core/workflow/ephemeral/budget.ts',
+    'functions/core/workflow/ephemeral/provision.ts',
     'functions/core/workflow/cadence.ts',
     'functions/core/contract/restore-request.ts',
     'functions/core/atlas/retry.ts',

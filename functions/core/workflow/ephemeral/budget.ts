@@ -25,8 +25,7 @@ export function spentThisMonth(operations: readonly Operation[], now: number): n
     if (cluster?.createdAt === undefined || cluster.hourlyPriceUsd === undefined) continue;
     const from = Math.max(cluster.createdAt, since);
     const to = cluster.deletedAt ?? now;
-    // Stryker disable next-line EqualityOperator: equivalent, at to = from the cluster adds 0 hours
-    if (to > from) total += ((to - from) / HOUR_MS) * cluster.hourlyPriceUsd;
+    total += (Math.max(0, to - from) / HOUR_MS) * cluster.hourlyPriceUsd;
   }
   return total;
 }

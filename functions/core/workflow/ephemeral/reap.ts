@@ -15,11 +15,11 @@ import { withCost } from './teardown.ts';
  */
 export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocation: Invocation): Promise<void> {
   const operation = await deps.ledger.get(message.operationId);
-  const record = operation?.ephemeralCluster;
-  if (operation === undefined || record === undefined || record.createRefused !== undefined) {
+  if (operation?.ephemeralCluster === undefined || operation.ephemeralCluster.createRefused !== undefined) {
     deps.log.info('reap: no ephemeral target recorded; nothing to delete', { operationId: message.operationId });
     return;
   }
+  const record = operation.ephemeralCluster;
   const context = stepContext(deps, operation, invocation);
   try {
     if (record.deletedAt !== undefined) return;

@@ -592,6 +592,20 @@ describe('Workflow: ephemeral drill targets', () => {
   });
 
   describe('teardown', () => {
+    it('deletes the cluster in the first teardown step when there is no hold', async () => {
+      // Prepare
+      const { f } = ephemeralFixture();
+      const service = createRestoreService(f.deps);
+      f.queue.put(JSON.stringify(ephemeralRequest()));
+      await deliverUntil(f, service, 'teardown');
+
+      // Act
+      await deliverNext(f, service);
+
+      // Assess
+      expect(f.atlas.count('deleteCluster')).toBe(1);
+    });
+
     it('keeps the cluster until its hold is over even when the teardown message comes early', async () => {
       // Prepare: a 10-minute hold; its teardown message is then delivered at once instead of when due
       const { f } = ephemeralFixture();
