@@ -337,6 +337,91 @@ describe('Workflow: ephemeral drill targets', () => {
     });
   });
 
+  describe('provisioning', () => {
+    it('schedules the reaper past the deadline, the longest verification, the hold, one claim lease and a margin', async () => {
+      // Prepare
+      const { f, reaper } = ephemeralFixture();
+      const verifier = new FakeVerifier(f.clock);
+      const deps = { ...f.deps, ledger: verifier.observe(f.ledger), verificationQueue: verifier };
+      f.queue.put(JSON.stringify(ephemeralRequest({ holdMinutes: 30 }, { verify: {} })));
+
+      // Act
+      await drain(f, createRestoreService(deps));
+
+      // Assess
+      const deadlineAt = (await outcomeOf(f))?.deadlineAt ?? Number.NaN;
+      const { verifyMaxMinutes, claimLeaseSeconds } = f.config;
+      expect(reaper.calls[0]?.at).toBe(
+        deadlineAt + verifyMaxMinutes * 60_000 + 30 * 60_000 + claimLeaseSeconds * 1000 + REAPER_MARGIN_MS,
+      );
+    });
+
+    it('ends as timed out at the deadline itself when the target is still CREATING, and deletes it', async () => {
+      // Prepare: Atlas takes 10 hours to create it; maxWait is one hour
+      const { f } = ephemeralFixture();
+      f.atlas.clusterLifecycle.createMs = 10 * 3600_000;
+
+      // Act
+      await runRequest(f, ephemeralRequest({}, { maxWaitMinutes: 60 }));
+
+      // Assess
+      const operation = await outcomeOf(f);
+      expect(operation).toMatchObject({ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' });
+      expect(operation?.finishedAt).toBe(operation?.deadlineAt);
+      expect(f.atlas.count('createRestoreJob')).toBe(0);
+      expect(f.atlas.clusters.has(clusterKey)).toBe(false);
+    });
+
+    it('fails when the target vanishes before it is IDLE', async () => {
+      // Prepare: someone deletes it while it is CREATING
+      const { f } = ephemeralFixture();
+      const service = createRestoreService(f.deps);
+      f.queue.put(JSON.stringify(ephemeralRequest()));
+      await deliverUntil(f, service, 'start');
+      f.atlas.clusters.delete(clusterKey);
+
+      // Act
+      await drain(f, service);
+
+      // Assess
+      expect(await outcomeOf(f)).toMatchObject({ outcome: 'failed', errorCode: 'EPHEMERAL_TARGET_GONE' });
+      expect(f.atlas.count('createRestoreJob')).toBe(0);
+    });
+
+    it('takes an Atlas outage while waiting for IDLE for an outage, not for a vanished target', async () => {
+      // Prepare
+      const { f } = ephemeralFixture();
+      const service = createRestoreService(f.deps);
+      f.queue.put(JSON.stringify(ephemeralRequest()));
+      await deliverUntil(f, service, 'start');
+      f.atlas.failNext('getCluster', () => atlasError('getCluster', 503));
+
+      // Act
+      await drain(f, service);
+
+      // Assess
+      expect((await outcomeOf(f))?.outcome).toBe('succeeded');
+    });
+
+    it('refuses, creating and deleting nothing, when a cluster of its name exists without our tags', async () => {
+      // Prepare: someone else's cluster already has the name
+      const { f, reaper } = ephemeralFixture();
+      f.atlas.addCluster(DRILL_PROJECT, clusterName);
+
+      // Act
+      await runRequest(f, ephemeralRequest());
+
+      // Assess
+      const operation = await outcomeOf(f);
+      expect(operation).toMatchObject({ outcome: 'failed', errorCode: 'EPHEMERAL_NAME_TAKEN' });
+      expect(operation?.ephemeralCluster?.adopted).toBeUndefined();
+      expect(f.atlas.count('deleteCluster')).toBe(0);
+      expect(f.atlas.count('createRestoreJob')).toBe(0);
+      expect(f.atlas.clusters.has(clusterKey)).toBe(true);
+      expect(reaper.scheduled.size).toBe(0);
+    });
+  });
+
   describe('crashes and duplicates', () => {
     it('creates one cluster and records one outcome when every message is delivered twice at once', async () => {
       // Prepare
@@ -368,11 +453,23 @@ describe('Workflow: ephemeral drill targets', () => {
         return getCluster(ref, options);
       };
 
-      // Act
-      await runRequest(f, ephemeralRequest());
+      const lookups: number[] = [];
+      const lookup = f.atlas.getCluster;
+      f.atlas.getCluster = async (ref, options) => {
+        if (ref.clusterName === clusterName) lookups.push(f.clock.now());
+        return lookup(ref, options);
+      };
 
-      // Assess
+      // Act
+      const report = await runRequest(f, ephemeralRequest());
+
+      // Assess: after the lookup at once, the next waits out the claim's lease, and no longer
       const operation = await outcomeOf(f);
+      const claimedAt = operation?.ephemeralCluster?.claimedAt ?? Number.NaN;
+      expect(lookups[1]).toBe(claimedAt + f.config.claimLeaseSeconds * 1000);
+      expect(report.failures.map(({ error }) => (error as { code?: string }).code)).toContain(
+        'CLUSTER_CREATE_IN_PROGRESS',
+      );
       expect(f.atlas.count('createCluster')).toBe(1);
       expect(operation?.ephemeralCluster?.adopted).toBe(true);
       expect(operation?.outcome).toBe('succeeded');
