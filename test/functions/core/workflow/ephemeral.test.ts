@@ -439,7 +439,7 @@ describe('Workflow: ephemeral drill targets', () => {
       expect(f.atlas.clusters.has(clusterKey)).toBe(false);
     });
 
-    it('adopts the cluster a create whose answer was lost made, after the claim lease, instead of creating a second', async () => {
+    it('adopts the cluster a create whose answer was lost made, after the claim lease, instead of creating a second (its hours from its creation)', async () => {
       // Prepare
       const { f } = ephemeralFixture();
       f.atlas.failNext('createCluster', () => atlasError('createCluster', undefined, undefined, { ambiguous: true }), {
@@ -463,10 +463,12 @@ describe('Workflow: ephemeral drill targets', () => {
       // Act
       const report = await runRequest(f, ephemeralRequest());
 
-      // Assess: after the lookup at once, the next waits out the claim's lease, and no longer
+      // Assess: after the lookup at once, the next waits out the claim's lease, and no longer; the cluster's hours
+      // count from its creation (when the lost create took effect), not from its adoption
       const operation = await outcomeOf(f);
       const claimedAt = operation?.ephemeralCluster?.claimedAt ?? Number.NaN;
       expect(lookups[1]).toBe(claimedAt + f.config.claimLeaseSeconds * 1000);
+      expect(operation?.ephemeralCluster?.createdAt).toBe(claimedAt);
       expect(report.failures.map(({ error }) => (error as { code?: string }).code)).toContain(
         'CLUSTER_CREATE_IN_PROGRESS',
       );
@@ -474,6 +476,36 @@ describe('Workflow: ephemeral drill targets', () => {
       expect(operation?.ephemeralCluster?.adopted).toBe(true);
       expect(operation?.outcome).toBe('succeeded');
       expect(f.atlas.clusters.has(clusterKey)).toBe(false);
+    });
+
+    it('adopts at once the cluster a create whose answer was lost made, when Atlas already shows it', async () => {
+      // Prepare: the create takes effect, its answer is lost
+      const { f } = ephemeralFixture();
+      f.atlas.failNext('createCluster', () => atlasError('createCluster', undefined, undefined, { ambiguous: true }), {
+        afterEffect: true,
+      });
+
+      // Act
+      const report = await runRequest(f, ephemeralRequest());
+
+      // Assess: no delivery failed (no wait for the claim's lease)
+      expect(report.failures).toEqual([]);
+      expect(f.atlas.count('createCluster')).toBe(1);
+      expect((await outcomeOf(f))?.ephemeralCluster?.adopted).toBe(true);
+      expect((await outcomeOf(f))?.outcome).toBe('succeeded');
+    });
+
+    it('creates again, after the claim lease, when Atlas answered the create with a passing failure', async () => {
+      // Prepare
+      const { f } = ephemeralFixture();
+      f.atlas.failNext('createCluster', () => atlasError('createCluster', 503));
+
+      // Act
+      await runRequest(f, ephemeralRequest());
+
+      // Assess
+      expect(f.atlas.count('createCluster')).toBe(2);
+      expect((await outcomeOf(f))?.outcome).toBe('succeeded');
     });
 
     it('adopts rather than creates when the process dies right after the create', async () => {
