@@ -324,11 +324,12 @@ describe('Workflow: ephemeral drill targets', () => {
       const { f, reaper } = ephemeralFixture();
 
       // Act
-      await runRequest(f, ephemeralRequest({}, { dryRun: true }));
+      const report = await runRequest(f, ephemeralRequest({}, { dryRun: true }));
 
       // Assess
       const operation = await outcomeOf(f);
       expect(operation?.outcome).toBe('dryRun');
+      expect(report.failures).toEqual([]);
       expect(operation?.outcomeReason).toContain(
         `would create cluster ${clusterName} in project ${DRILL_PROJECT} (M30, MongoDB 7.0`,
       );
@@ -356,18 +357,58 @@ describe('Workflow: ephemeral drill targets', () => {
       );
     });
 
+    it.each([
+      ['created', (_f: Fixture): void => {}],
+      [
+        'adopted',
+        (f: Fixture): void =>
+          f.atlas.failNext(
+            'createCluster',
+            () => atlasError('createCluster', undefined, undefined, { ambiguous: true }),
+            {
+              afterEffect: true,
+            },
+          ),
+      ],
+    ] as const)(
+      "counts the create and each look at a target it %s among the operation's polls",
+      async (_name, setup) => {
+        // Prepare
+        const { f } = ephemeralFixture();
+        setup(f);
+        let reads = 0;
+        const getCluster = f.atlas.getCluster.bind(f.atlas);
+        f.atlas.getCluster = async (ref, options) => {
+          if (ref.clusterName === clusterName) reads += 1;
+          return getCluster(ref, options);
+        };
+        const service = createRestoreService(f.deps);
+        f.queue.put(JSON.stringify(ephemeralRequest()));
+
+        // Act: until the restore is submitted
+        await deliverUntil(f, service, 'poll');
+
+        // Assess: one poll for the create (or for the look that adopted), one for each look while waiting for IDLE; the
+        // restore's own check of its target reads the cluster once more
+        const adopted = (await outcomeOf(f))?.ephemeralCluster?.adopted === true;
+        expect(adopted).toBe(_name === 'adopted');
+        expect((await outcomeOf(f))?.polls).toBe(reads - (adopted ? 1 : 0));
+      },
+    );
+
     it('ends as timed out at the deadline itself when the target is still CREATING, and deletes it', async () => {
       // Prepare: Atlas takes 10 hours to create it; maxWait is one hour
       const { f } = ephemeralFixture();
       f.atlas.clusterLifecycle.createMs = 10 * 3600_000;
 
       // Act
-      await runRequest(f, ephemeralRequest({}, { maxWaitMinutes: 60 }));
+      const report = await runRequest(f, ephemeralRequest({}, { maxWaitMinutes: 60 }));
 
       // Assess
       const operation = await outcomeOf(f);
       expect(operation).toMatchObject({ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' });
       expect(operation?.finishedAt).toBe(operation?.deadlineAt);
+      expect(report.failures).toEqual([]);
       expect(f.atlas.count('createRestoreJob')).toBe(0);
       expect(f.atlas.clusters.has(clusterKey)).toBe(false);
     });
@@ -381,11 +422,12 @@ describe('Workflow: ephemeral drill targets', () => {
       f.atlas.clusters.delete(clusterKey);
 
       // Act
-      await drain(f, service);
+      const report = await drain(f, service);
 
       // Assess
       expect(await outcomeOf(f)).toMatchObject({ outcome: 'failed', errorCode: 'EPHEMERAL_TARGET_GONE' });
       expect(f.atlas.count('createRestoreJob')).toBe(0);
+      expect(report.failures).toEqual([]);
     });
 
     it('takes an Atlas outage while waiting for IDLE for an outage, not for a vanished target', async () => {
@@ -403,13 +445,33 @@ describe('Workflow: ephemeral drill targets', () => {
       expect((await outcomeOf(f))?.outcome).toBe('succeeded');
     });
 
+    it.each([
+      ['its error code', 'INVALID_ATTRIBUTE', 'INVALID_ATTRIBUTE'],
+      ['HTTP and the status, without an error code', undefined, 'HTTP_400'],
+    ] as const)('fails with %s when Atlas refuses the create, deleting nothing', async (_name, errorCode, expected) => {
+      // Prepare
+      const { f, reaper } = ephemeralFixture();
+      f.atlas.failNext('createCluster', () => atlasError('createCluster', 400, errorCode));
+
+      // Act
+      const report = await runRequest(f, ephemeralRequest());
+
+      // Assess
+      const operation = await outcomeOf(f);
+      expect(operation).toMatchObject({ outcome: 'failed', errorCode: expected });
+      expect(operation?.ephemeralCluster?.createRefused).toBe(expected);
+      expect(f.atlas.count('deleteCluster')).toBe(0);
+      expect(reaper.scheduled.size).toBe(0);
+      expect(report.failures).toEqual([]);
+    });
+
     it('refuses, creating and deleting nothing, when a cluster of its name exists without our tags', async () => {
       // Prepare: someone else's cluster already has the name
       const { f, reaper } = ephemeralFixture();
       f.atlas.addCluster(DRILL_PROJECT, clusterName);
 
       // Act
-      await runRequest(f, ephemeralRequest());
+      const report = await runRequest(f, ephemeralRequest());
 
       // Assess
       const operation = await outcomeOf(f);
@@ -419,6 +481,7 @@ describe('Workflow: ephemeral drill targets', () => {
       expect(f.atlas.count('createRestoreJob')).toBe(0);
       expect(f.atlas.clusters.has(clusterKey)).toBe(true);
       expect(reaper.scheduled.size).toBe(0);
+      expect(report.failures).toEqual([]);
     });
   });
 
@@ -505,6 +568,26 @@ describe('Workflow: ephemeral drill targets', () => {
 
       // Assess
       expect(f.atlas.count('createCluster')).toBe(2);
+      expect((await outcomeOf(f))?.outcome).toBe('succeeded');
+    });
+
+    it('looks again, rather than creating a second, when the lookup of a possibly created cluster fails', async () => {
+      // Prepare: the process dies right after the create; after the claim's lease, the first lookup fails
+      const { f } = ephemeralFixture();
+      const failNextLookup = () => {
+        f.atlas.failNext('getCluster', () => atlasError('getCluster', 503));
+        return true;
+      };
+      const service = createRestoreService({ ...f.deps, atlas: crashAfter(f.atlas, 'createCluster', failNextLookup) });
+
+      f.queue.put(JSON.stringify(ephemeralRequest()));
+
+      // Act
+      await drain(f, service);
+
+      // Assess
+      expect(f.atlas.count('createCluster')).toBe(1);
+      expect((await outcomeOf(f))?.ephemeralCluster?.adopted).toBe(true);
       expect((await outcomeOf(f))?.outcome).toBe('succeeded');
     });
 
