@@ -396,6 +396,21 @@ describe('Workflow: ephemeral drill targets', () => {
       },
     );
 
+    it("counts only this source's spend against its monthly budget", async () => {
+      // Prepare: another source's drill spent first; then this source's drill that alone just fits (see the budget test)
+      const { f } = ephemeralFixture({ drillMonthlyBudgetUsd: 15 });
+      f.atlas.addCluster(GROUP, 'other', sourceDescription);
+      f.atlas.addSnapshot(GROUP, 'other', { status: 'completed', ageMs: 3600_000 });
+      await runRequest(f, ephemeralRequest({}, { requestId: 'drill-other', clusterName: 'other', maxWaitMinutes: 60 }));
+      expect((await f.ledger.get('drill-other'))?.ephemeralCluster?.estimatedCostUsd).toBeGreaterThan(0.01);
+
+      // Act
+      await runRequest(f, ephemeralRequest({}, { requestId: 'drill-this', maxWaitMinutes: 1590, dryRun: true }));
+
+      // Assess
+      expect((await f.ledger.get('drill-this'))?.outcome).toBe('dryRun');
+    });
+
     it('ends as timed out at the deadline itself when the target is still CREATING, and deletes it', async () => {
       // Prepare: Atlas takes 10 hours to create it; maxWait is one hour
       const { f } = ephemeralFixture();
