@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
 import type { Cluster } from '../../../../functions/core/atlas/model.ts';
 import type { EphemeralTarget } from '../../../../functions/core/contract/ephemeral-target.ts';
 import type { RestoreRequest } from '../../../../functions/core/contract/restore-request.ts';
@@ -316,6 +317,7 @@ describe('Workflow: ephemeral drill targets', () => {
 
       // Assess
       expect(await outcomeOf(f)).toMatchObject({ outcome: 'refused', errorCode: 'EPHEMERAL_REAPER_MISSING' });
+      expect((await outcomeOf(f))?.outcomeReason).not.toBe('');
       expect(f.atlas.count('createCluster')).toBe(0);
     });
 
@@ -550,6 +552,11 @@ describe('Workflow: ephemeral drill targets', () => {
       expect(report.failures.map(({ error }) => (error as { code?: string }).code)).toContain(
         'CLUSTER_CREATE_IN_PROGRESS',
       );
+      // The failed delivery of the lost create names Atlas's error as its cause (for the operator's log)
+      const unconfirmed = report.failures.find(
+        ({ error }) => (error as { code?: string }).code === 'CLUSTER_CREATE_UNCONFIRMED',
+      );
+      expect((unconfirmed?.error as Error | undefined)?.cause).toBeInstanceOf(AtlasApiError);
       expect(f.atlas.count('createCluster')).toBe(1);
       expect(operation?.ephemeralCluster?.adopted).toBe(true);
       expect(operation?.outcome).toBe('succeeded');
