@@ -430,6 +430,26 @@ describe('Workflow: ephemeral drill targets', () => {
       expect(f.atlas.clusters.has(clusterKey)).toBe(false);
     });
 
+    it('ends as timed out, creating nothing and scheduling no reaper, when the request comes again only at the deadline', async () => {
+      // Prepare: the first delivery fails at the source's lookup (an outage), before anything is claimed
+      const { f, reaper } = ephemeralFixture();
+      const service = createRestoreService(f.deps);
+      const request = JSON.stringify(ephemeralRequest({}, { maxWaitMinutes: 60 }));
+      f.atlas.failNext('getCluster', () => atlasError('getCluster', 503));
+      f.queue.put(request);
+      expect(await deliverNext(f, service)).toBeInstanceOf(AtlasApiError);
+      f.queue.put(request, 60 * 60_000);
+
+      // Act: the queue delivers it again at the deadline itself
+      const failure = await deliverNext(f, service);
+
+      // Assess
+      expect(failure).toBeUndefined();
+      expect(await outcomeOf(f)).toMatchObject({ outcome: 'timedOut', errorCode: 'MAX_WAIT_EXCEEDED' });
+      expect(f.atlas.count('createCluster')).toBe(0);
+      expect(reaper.calls).toEqual([]);
+    });
+
     it('fails when the target vanishes before it is IDLE', async () => {
       // Prepare: someone deletes it while it is CREATING
       const { f } = ephemeralFixture();
@@ -463,43 +483,54 @@ describe('Workflow: ephemeral drill targets', () => {
     });
 
     it.each([
-      ['its error code', 'INVALID_ATTRIBUTE', 'INVALID_ATTRIBUTE'],
-      ['HTTP and the status, without an error code', undefined, 'HTTP_400'],
-    ] as const)('fails with %s when Atlas refuses the create, deleting nothing', async (_name, errorCode, expected) => {
-      // Prepare
-      const { f, reaper } = ephemeralFixture();
-      f.atlas.failNext('createCluster', () => atlasError('createCluster', 400, errorCode));
+      ['its error code', 400, 'INVALID_ATTRIBUTE', 'INVALID_ATTRIBUTE'],
+      ['HTTP and the status, without an error code', 400, undefined, 'HTTP_400'],
+      ['HTTP_ERROR, without a status (no answer, not to be retried)', undefined, undefined, 'HTTP_ERROR'],
+    ] as const)(
+      'fails with %s when Atlas refuses the create, deleting nothing',
+      async (_name, status, errorCode, expected) => {
+        // Prepare
+        const { f, reaper } = ephemeralFixture();
+        f.atlas.failNext('createCluster', () => atlasError('createCluster', status, errorCode, { retryable: false }));
 
-      // Act
-      const report = await runRequest(f, ephemeralRequest());
+        // Act
+        const report = await runRequest(f, ephemeralRequest());
 
-      // Assess
-      const operation = await outcomeOf(f);
-      expect(operation).toMatchObject({ outcome: 'failed', errorCode: expected });
-      expect(operation?.ephemeralCluster?.createRefused).toBe(expected);
-      expect(f.atlas.count('deleteCluster')).toBe(0);
-      expect(reaper.scheduled.size).toBe(0);
-      expect(report.failures).toEqual([]);
-    });
+        // Assess
+        const operation = await outcomeOf(f);
+        expect(operation).toMatchObject({ outcome: 'failed', errorCode: expected });
+        expect(operation?.ephemeralCluster?.createRefused).toBe(expected);
+        expect(f.atlas.count('deleteCluster')).toBe(0);
+        expect(reaper.scheduled.size).toBe(0);
+        expect(report.failures).toEqual([]);
+      },
+    );
 
-    it('refuses, creating and deleting nothing, when a cluster of its name exists without our tags', async () => {
-      // Prepare: someone else's cluster already has the name
-      const { f, reaper } = ephemeralFixture();
-      f.atlas.addCluster(DRILL_PROJECT, clusterName);
+    it.each([
+      ['without our tags', {}],
+      // Atlas's answer as it might come: tags that are not key/value pairs
+      ['with tags we cannot read', { tags: [{ key: 'owner' }] } as unknown as Partial<Cluster>],
+    ] as const)(
+      'refuses, creating and deleting nothing, when a cluster of its name exists %s',
+      async (_name, patch) => {
+        // Prepare: someone else's cluster already has the name
+        const { f, reaper } = ephemeralFixture();
+        f.atlas.addCluster(DRILL_PROJECT, clusterName, patch);
 
-      // Act
-      const report = await runRequest(f, ephemeralRequest());
+        // Act
+        const report = await runRequest(f, ephemeralRequest());
 
-      // Assess
-      const operation = await outcomeOf(f);
-      expect(operation).toMatchObject({ outcome: 'failed', errorCode: 'EPHEMERAL_NAME_TAKEN' });
-      expect(operation?.ephemeralCluster?.adopted).toBeUndefined();
-      expect(f.atlas.count('deleteCluster')).toBe(0);
-      expect(f.atlas.count('createRestoreJob')).toBe(0);
-      expect(f.atlas.clusters.has(clusterKey)).toBe(true);
-      expect(reaper.scheduled.size).toBe(0);
-      expect(report.failures).toEqual([]);
-    });
+        // Assess
+        const operation = await outcomeOf(f);
+        expect(operation).toMatchObject({ outcome: 'failed', errorCode: 'EPHEMERAL_NAME_TAKEN' });
+        expect(operation?.ephemeralCluster?.adopted).toBeUndefined();
+        expect(f.atlas.count('deleteCluster')).toBe(0);
+        expect(f.atlas.count('createRestoreJob')).toBe(0);
+        expect(f.atlas.clusters.has(clusterKey)).toBe(true);
+        expect(reaper.scheduled.size).toBe(0);
+        expect(report.failures).toEqual([]);
+      },
+    );
   });
 
   describe('crashes and duplicates', () => {
@@ -611,6 +642,50 @@ describe('Workflow: ephemeral drill targets', () => {
       expect(f.atlas.count('createCluster')).toBe(1);
       expect((await outcomeOf(f))?.ephemeralCluster?.adopted).toBe(true);
       expect((await outcomeOf(f))?.outcome).toBe('succeeded');
+    });
+
+    it('fails, creating nothing and cancelling the reaper, when the source changed so that a resumed create is refused', async () => {
+      // Prepare: the process dies after the claim and the reaper's schedule, before the create; then the source
+      // becomes GEOSHARDED, a topology Atlas cannot copy
+      const { f, reaper } = ephemeralFixture();
+      const service = createRestoreService({ ...f.deps, reaperSchedules: crashAfter(reaper, 'schedule') });
+      const request = JSON.stringify(ephemeralRequest());
+      f.queue.put(request);
+      expect(await deliverNext(f, service)).toBeInstanceOf(SimulatedCrash);
+      f.atlas.addCluster(GROUP, SOURCE, { ...sourceDescription, clusterType: 'GEOSHARDED' });
+      f.queue.put(request, f.config.claimLeaseSeconds * 1000);
+
+      // Act: delivered again after the claim's lease
+      const failure = await deliverNext(f, service);
+
+      // Assess
+      expect(failure).toBeUndefined();
+      const operation = await outcomeOf(f);
+      expect(operation).toMatchObject({ outcome: 'failed', errorCode: 'EPHEMERAL_TOPOLOGY_UNSUPPORTED' });
+      expect(operation?.ephemeralCluster?.createRefused).toBe('EPHEMERAL_TOPOLOGY_UNSUPPORTED');
+      expect(f.atlas.count('createCluster')).toBe(0);
+      expect(reaper.calls.at(-1)?.kind).toBe('cancel');
+      expect(reaper.scheduled.size).toBe(0);
+    });
+
+    it('still creates, restores and deletes a claimed target when the deployment that resumes it has no reaper', async () => {
+      // Prepare: the process dies after the claim and the reaper's schedule; the next deployment has no reaper port
+      const { f, reaper } = ephemeralFixture();
+      const crashing = createRestoreService({ ...f.deps, reaperSchedules: crashAfter(reaper, 'schedule') });
+      const request = JSON.stringify(ephemeralRequest());
+      f.queue.put(request);
+      expect(await deliverNext(f, crashing)).toBeInstanceOf(SimulatedCrash);
+      const { reaperSchedules: _reaper, ...withoutReaper } = f.deps;
+      f.queue.put(request, f.config.claimLeaseSeconds * 1000);
+
+      // Act: delivered again after the claim's lease
+      const report = await drain(f, createRestoreService(withoutReaper));
+
+      // Assess
+      expect(report.failures).toEqual([]);
+      expect(f.atlas.count('createCluster')).toBe(1);
+      expect((await outcomeOf(f))?.outcome).toBe('succeeded');
+      expect(f.atlas.clusters.has(clusterKey)).toBe(false);
     });
 
     it('adopts rather than creates when the process dies right after the create', async () => {
