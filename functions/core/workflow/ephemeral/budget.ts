@@ -25,7 +25,7 @@ export function spentThisMonth(operations: readonly Operation[], now: number): n
     if (cluster?.createdAt === undefined || cluster.hourlyPriceUsd === undefined) continue;
     const from = Math.max(cluster.createdAt, since);
     const to = cluster.deletedAt ?? now;
-    if (to > from) total += ((to - from) / HOUR_MS) * cluster.hourlyPriceUsd;
+    total += (Math.max(0, to - from) / HOUR_MS) * cluster.hourlyPriceUsd;
   }
   return total;
 }

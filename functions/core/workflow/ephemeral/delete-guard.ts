@@ -4,7 +4,7 @@ import type { Cluster } from '../../atlas/model.ts';
 import type { WorkflowConfig } from '../../config.ts';
 import type { Operation } from '../operation.ts';
 import type { Log, Reporter } from '../ports.ts';
-import { carriesOperationTags, clusterNameAndTags, ephemeralClusterName, namePrefixOf } from './naming.ts';
+import { carriesOperationTags, clusterNameAndTags, ephemeralClusterName } from './naming.ts';
 
 export type DeleteDecision = { readonly allowed: true } | { readonly allowed: false; readonly reason: string };
 
@@ -41,7 +41,6 @@ export function decideDelete(
   if (name !== record.clusterName || name !== expected) {
     return refuse(`cluster ${name} is not the one this operation names (${expected})`);
   }
-  if (!name.startsWith(namePrefixOf(target))) return refuse(`cluster ${name} does not carry the name prefix`);
   if (!carriesOperationTags(tags, operation.operationId)) {
     return refuse(`cluster ${name} does not carry this operation's tags (and no other operation's)`);
   }

@@ -2,11 +2,10 @@ import type { ReapMessage } from '../../contract/internal-messages.ts';
 import { WorkflowError } from '../errors.ts';
 import type { Invocation, WorkflowDeps } from '../ports.ts';
 import { finishOperation, recordUnwrittenCalls, stepContext } from '../steps.ts';
+import { usd } from './budget.ts';
 import { deleteEphemeralCluster } from './delete-guard.ts';
 import { cancelReaper } from './provision.ts';
-import { describeFate, withCost } from './teardown.ts';
-
-export type ReapResult = 'nothing-to-reap' | 'reaped' | 'refused';
+import { withCost } from './teardown.ts';
 
 /**
  * A reap message, from the reaper's one-off schedule: the operation's ephemeral target is deleted through the delete
@@ -14,21 +13,21 @@ export type ReapResult = 'nothing-to-reap' | 'reaped' | 'refused';
  * cluster (deleting), the message fails and SQS delivers it again; once it is gone, an operation without an outcome
  * gets one, `reaped`, recorded at its current step (conditionally, as any outcome).
  */
-export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocation: Invocation): Promise<ReapResult> {
+export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocation: Invocation): Promise<void> {
   const operation = await deps.ledger.get(message.operationId);
-  const record = operation?.ephemeralCluster;
-  if (operation === undefined || record === undefined || record.createRefused !== undefined) {
+  if (operation?.ephemeralCluster === undefined || operation.ephemeralCluster.createRefused !== undefined) {
     deps.log.info('reap: no ephemeral target recorded; nothing to delete', { operationId: message.operationId });
-    return 'nothing-to-reap';
+    return;
   }
+  const record = operation.ephemeralCluster;
   const context = stepContext(deps, operation, invocation);
   try {
-    if (record.deletedAt !== undefined) return 'nothing-to-reap';
+    if (record.deletedAt !== undefined) return;
     const result = await deleteEphemeralCluster(
       { api: context.atlas.api, config: deps.config, log: deps.log, reporter: deps.reporter },
       operation,
     );
-    if (result.state === 'refused') return 'refused';
+    if (result.state === 'refused') return;
     if (result.state === 'deleting') {
       const alarm = {
         kind: 'leftover' as const,
@@ -47,12 +46,12 @@ export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocati
     }
     if (operation.outcome === undefined) {
       const now = deps.clock.now();
-      const final = withCost({ ...record, deletedAt: now });
+      const final = withCost({ ...record, deletedAt: now }, now);
       const end = operation.restoreEnd;
       await finishOperation(context, {
         outcome: 'reaped',
         errorCode: 'REAPED',
-        outcomeReason: `the workflow stopped before recording an outcome${end ? ` (its restore: ${end.reason})` : ''}; the reaper deleted its target: ${describeFate(final)}`,
+        outcomeReason: `the workflow stopped before recording an outcome${end ? ` (its restore: ${end.reason})` : ''}; the reaper deleted its target ${record.clusterName}${final.clusterHours === undefined ? '' : ` after ${final.clusterHours} cluster-hours`}${final.estimatedCostUsd === undefined ? '' : `, about ${usd(final.estimatedCostUsd)}`}`,
         finishedAt: now,
         ...(end?.rtoSeconds === undefined ? {} : { rtoSeconds: end.rtoSeconds }),
         ephemeralCluster: final,
@@ -63,7 +62,6 @@ export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocati
       });
     }
     await cancelReaper(context, operation.operationId);
-    return 'reaped';
   } finally {
     await recordUnwrittenCalls(context);
   }

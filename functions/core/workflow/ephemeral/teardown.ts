@@ -4,7 +4,7 @@ import { nextPollDelay, SQS_MAX_DELAY_SECONDS } from '../cadence.ts';
 import { WorkflowError } from '../errors.ts';
 import type { EphemeralCluster } from '../operation.ts';
 import { handOff, logAttributes, type StepContext, secondsBetween } from '../steps.ts';
-import { hoursBetween, usd } from './budget.ts';
+import { hoursBetween } from './budget.ts';
 import { deleteEphemeralCluster } from './delete-guard.ts';
 import { cancelReaper } from './provision.ts';
 
@@ -26,22 +26,18 @@ export async function runTeardown(context: StepContext): Promise<void> {
     throw new WorkflowError('OPERATION_INCONSISTENT', operation.operationId, 'teardown step without a cluster');
   }
   const now = deps.clock.now();
-  if (record.teardownAt === undefined || now < record.teardownAt) {
-    // The hold, counted from the end of the phases before (a restore that did not succeed left nothing to look at).
-    const holdMs = end.outcome === 'succeeded' ? (operation.request.ephemeralTarget?.holdMinutes ?? 0) * 60_000 : 0;
-    const teardownAt = record.teardownAt ?? now + holdMs;
-    if (now < teardownAt) {
-      await handOff(
-        context,
-        { kind: 'teardown', delaySeconds: Math.ceil((teardownAt - now) / 1000) },
-        { ephemeralCluster: { ...record, teardownAt } },
-      );
-      return;
-    }
-    await tearDown(context, { ...record, teardownAt });
+  // The hold, counted from the end of the phases before (a restore that did not succeed left nothing to look at).
+  const holdMs = end.outcome === 'succeeded' ? (operation.request.ephemeralTarget?.holdMinutes ?? 0) * 60_000 : 0;
+  const teardownAt = record.teardownAt ?? now + holdMs;
+  if (now < teardownAt) {
+    await handOff(
+      context,
+      { kind: 'teardown', delaySeconds: Math.ceil((teardownAt - now) / 1000) },
+      { ephemeralCluster: { ...record, teardownAt } },
+    );
     return;
   }
-  await tearDown(context, { ...record, teardownAt: record.teardownAt });
+  await tearDown(context, { ...record, teardownAt });
 }
 
 async function tearDown(context: StepContext, record: EphemeralCluster & { teardownAt: number }): Promise<void> {
@@ -62,7 +58,7 @@ async function tearDown(context: StepContext, record: EphemeralCluster & { teard
   if (result.state === 'gone' || result.state === 'refused') {
     const final: EphemeralCluster =
       result.state === 'gone'
-        ? withCost({ ...record, deletedAt: now })
+        ? withCost({ ...record, deletedAt: now }, now)
         : withCost({ ...record, deleteRefused: result.reason }, now);
     deps.log.info(
       result.state === 'gone' ? 'ephemeral target deleted' : 'ephemeral target left in place (delete refused)',
@@ -102,7 +98,7 @@ async function retryLater(context: StepContext, record: EphemeralCluster, error:
     errorCode: error.errorCode,
     delaySeconds: backoff,
   });
-  reportIfLeftover(context, record, now, `cannot be deleted: ${error.errorCode ?? error.status ?? 'network error'}`);
+  reportIfLeftover(context, record, now, `cannot be deleted: ${error.message}`);
   await handOff(
     context,
     { kind: 'teardown', delaySeconds: backoff },
@@ -124,10 +120,9 @@ function reportIfLeftover(context: StepContext, record: EphemeralCluster, now: n
   context.deps.reporter.ephemeralAlarm?.(alarm);
 }
 
-/** Cluster-hours from its creation to its deletion (or `now`, if it stays), and their cost at the claimed price. */
-export function withCost(record: EphemeralCluster, now?: number): EphemeralCluster {
-  const end = record.deletedAt ?? now;
-  if (record.createdAt === undefined || end === undefined) return record;
+/** Cluster-hours from its creation to `end` (its deletion, or now if it stays), and their cost at the claimed price. */
+export function withCost(record: EphemeralCluster, end: number): EphemeralCluster {
+  if (record.createdAt === undefined) return record;
   const clusterHours = hoursBetween(record.createdAt, end);
   return {
     ...record,
@@ -136,14 +131,4 @@ export function withCost(record: EphemeralCluster, now?: number): EphemeralClust
       ? {}
       : { estimatedCostUsd: Math.round(clusterHours * record.hourlyPriceUsd * 100) / 100 }),
   };
-}
-
-/** What became of the cluster, for an outcome's reason. */
-export function describeFate(record: EphemeralCluster): string {
-  const cost = record.estimatedCostUsd === undefined ? '' : `, about ${usd(record.estimatedCostUsd)}`;
-  const hours = record.clusterHours === undefined ? '' : ` after ${record.clusterHours} cluster-hours${cost}`;
-  if (record.deleteRefused !== undefined) {
-    return `ephemeral target ${record.clusterName} NOT deleted (${record.deleteRefused})${hours}`;
-  }
-  return `ephemeral target ${record.clusterName} deleted${hours}`;
 }

@@ -1,17 +1,20 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { AtlasApi, ClusterRef } from '../../../../functions/core/atlas/api.ts';
+import type { AtlasApiError } from '../../../../functions/core/atlas/errors.ts';
 import type { Cluster } from '../../../../functions/core/atlas/model.ts';
 import { workflowConfig } from '../../../../functions/core/config.ts';
 import type { EphemeralTarget } from '../../../../functions/core/contract/ephemeral-target.ts';
-import { deleteEphemeralCluster } from '../../../../functions/core/workflow/ephemeral/delete-guard.ts';
+import { decideDelete, deleteEphemeralCluster } from '../../../../functions/core/workflow/ephemeral/delete-guard.ts';
 import {
   CREATOR_TAG_KEY,
   CREATOR_TAG_VALUE,
   ephemeralClusterName,
+  namePrefixOf,
   OPERATION_TAG_KEY,
 } from '../../../../functions/core/workflow/ephemeral/naming.ts';
 import type { EphemeralCluster, Operation } from '../../../../functions/core/workflow/operation.ts';
+import type { Reporter } from '../../../../functions/core/workflow/ports.ts';
 import { newOperation } from '../../../../functions/core/workflow/service.ts';
 import { atlasError, RecordingLog, RecordingReporter, requests } from './fakes.ts';
 
@@ -96,6 +99,16 @@ const corruptions: Corruption[] = [
   (s) => fc.constant({ ...s, record: s.record && { ...s.record, createRefused: 'QUOTA' } }),
   (s) => fc.subarray([...PROJECTS]).map((allowed) => ({ ...s, allowed })),
   (s) => fc.constant({ ...s, atlas: undefined }),
+  // The ledger and Atlas agree on a cluster with our prefix that is not this operation's (another drill's name)
+  (s) =>
+    otherName.map((other) => {
+      const name = `${s.target ? namePrefixOf(s.target) : ''}${other}`;
+      return {
+        ...s,
+        record: s.record && { ...s.record, clusterName: name },
+        atlas: s.atlas && ({ ...s.atlas, name } as Cluster),
+      };
+    }),
   (s) => otherName.map((name) => ({ ...s, atlas: s.atlas && ({ ...s.atlas, name } as Cluster) })),
   (s) => fc.constant(withTags(s, (tags) => tags.filter((tag) => tag.key !== OPERATION_TAG_KEY))),
   (s) => fc.constant(withTags(s, (tags) => tags.filter((tag) => tag.key !== CREATOR_TAG_KEY))),
@@ -131,15 +144,20 @@ function operationOf(s: Scenario): Operation {
   return { ...base, ...(s.record ? { ephemeralCluster: s.record } : {}) };
 }
 
-/** An Atlas that answers getCluster with the scenario's cluster, wherever asked, and records deletes. */
-function scriptedAtlas(s: Scenario) {
+/**
+ * An Atlas that answers getCluster with the scenario's cluster, wherever asked, and records deletes; `failures` makes
+ * getCluster or deleteCluster fail instead.
+ */
+function scriptedAtlas(s: Scenario, failures: { getCluster?: AtlasApiError; deleteCluster?: AtlasApiError } = {}) {
   const deletes: ClusterRef[] = [];
   const api = {
     async getCluster() {
+      if (failures.getCluster) throw failures.getCluster;
       if (s.atlas === undefined) throw atlasError('getCluster', 404, 'CLUSTER_NOT_FOUND');
       return structuredClone(s.atlas);
     },
     async deleteCluster(ref: ClusterRef) {
+      if (failures.deleteCluster) throw failures.deleteCluster;
       deletes.push(ref);
     },
   } as unknown as AtlasApi;
@@ -168,15 +186,18 @@ function provablyOurs(s: Scenario, ref: ClusterRef): boolean {
   );
 }
 
-async function run(s: Scenario) {
-  const { api, deletes } = scriptedAtlas(s);
+async function run(
+  s: Scenario,
+  failures: Parameters<typeof scriptedAtlas>[1] = {},
+  reporter: Reporter = new RecordingReporter(),
+) {
+  const { api, deletes } = scriptedAtlas(s, failures);
   const log = new RecordingLog();
-  const reporter = new RecordingReporter();
   const result = await deleteEphemeralCluster(
     { api, config: workflowConfig({ allowedDrillProjects: s.allowed }), log, reporter },
     operationOf(s),
   );
-  return { result, deletes, log, reporter };
+  return { result, deletes, log };
 }
 
 describe('Ephemeral targets: the delete path', () => {
@@ -191,16 +212,65 @@ describe('Ephemeral targets: the delete path', () => {
     );
   });
 
-  it('refuses loudly (an error line and an alarm) whenever it finds a cluster it may not delete (5,000 generated)', async () => {
-    await fc.assert(
-      fc.asyncProperty(scenario, async (s) => {
-        const { result, log, reporter } = await run(s);
-        if (result.state !== 'refused') return;
-        expect(log.lines.filter((line) => line.level === 'error')).toHaveLength(1);
-        expect(reporter.ephemeralAlarms).toMatchObject([{ kind: 'deleteRefused', operationId: s.operationId }]);
+  it('decides to delete only what this operation provably created, in whichever project Atlas is asked (5,000 generated)', () => {
+    fc.assert(
+      fc.property(fc.oneof(scenario, ownScenario), project, (s, groupId) => {
+        if (s.atlas === undefined) return;
+        const config = workflowConfig({ allowedDrillProjects: s.allowed });
+        const decision = decideDelete(groupId, s.atlas, operationOf(s), config);
+        const ref = { groupId, clusterName: s.record?.clusterName ?? '' };
+        if (decision.allowed) expect(provablyOurs(s, ref)).toBe(true);
+        else expect(decision.reason).not.toBe('');
       }),
       { numRuns: 5_000 },
     );
+  });
+
+  it('refuses loudly (an error line and an alarm naming the cluster, and why) whenever it finds a cluster it may not delete (5,000 generated)', async () => {
+    await fc.assert(
+      fc.asyncProperty(scenario, async (s) => {
+        const reporter = new RecordingReporter();
+        const { result, log } = await run(s, {}, reporter);
+        if (result.state !== 'refused') return;
+        expect(result.reason).not.toBe('');
+        expect(log.lines.filter((line) => line.level === 'error')).toHaveLength(1);
+        // No record names no cluster: the alarm then says none rather than a guess
+        const where = { groupId: s.record?.groupId ?? '', clusterName: s.record?.clusterName ?? '' };
+        expect(reporter.ephemeralAlarms).toEqual([
+          { kind: 'deleteRefused', operationId: s.operationId, ...where, reason: result.reason },
+        ]);
+      }),
+      { numRuns: 5_000 },
+    );
+  });
+
+  it('refuses without failing when the deployment reports no ephemeral alarms', async () => {
+    // Prepare: a reporter without the optional ephemeralAlarm, and a cluster that lost our tags
+    const s = withTags(own(), () => []);
+    const reporter: Reporter = { outcome() {}, deferred() {}, rejected() {} };
+
+    // Act
+    const { result, deletes } = await run(s, {}, reporter);
+
+    // Assess
+    expect(result.state).toBe('refused');
+    expect(deletes).toEqual([]);
+  });
+
+  it('passes an Atlas error other than 404 on to its caller (which retries), deleting nothing', async () => {
+    // Act
+    const reading = run(own(), { getCluster: atlasError('getCluster', 503) });
+
+    // Assess
+    await expect(reading).rejects.toMatchObject({ status: 503 });
+  });
+
+  it('answers gone when the cluster vanishes between the read and the delete', async () => {
+    // Act
+    const { result } = await run(own(), { deleteCluster: atlasError('deleteCluster', 404, 'CLUSTER_NOT_FOUND') });
+
+    // Assess
+    expect(result).toEqual({ state: 'gone' });
   });
 
   it('deletes its own cluster, and only asks once while Atlas shows it DELETING (2,000 generated)', async () => {
@@ -217,20 +287,7 @@ describe('Ephemeral targets: the delete path', () => {
 
   it('answers gone, deleting nothing, when Atlas has no such cluster', async () => {
     // Prepare
-    const s: Scenario = {
-      operationId: 'drill-1',
-      target: { groupId: PROJECTS[0] },
-      record: {
-        groupId: PROJECTS[0],
-        clusterName: ephemeralClusterName({ groupId: PROJECTS[0] }, 'drill-1'),
-        createdByOperation: 'drill-1',
-        claimToken: 'e1',
-        claimedAt: 0,
-        instanceSize: 'M10',
-      },
-      allowed: [PROJECTS[0]],
-      atlas: undefined,
-    };
+    const s: Scenario = { ...own(), atlas: undefined };
 
     // Act
     const { result, deletes } = await run(s);
@@ -240,3 +297,34 @@ describe('Ephemeral targets: the delete path', () => {
     expect(deletes).toEqual([]);
   });
 });
+
+/** This operation's own IDLE cluster, every witness agreeing (drill-1 in the first project). */
+function own(): Scenario {
+  const target = { groupId: PROJECTS[0] };
+  const name = ephemeralClusterName(target, 'drill-1');
+  return {
+    operationId: 'drill-1',
+    target,
+    record: {
+      groupId: PROJECTS[0],
+      clusterName: name,
+      createdByOperation: 'drill-1',
+      claimToken: 'e1',
+      claimedAt: 0,
+      instanceSize: 'M10',
+      createdAt: 1,
+    },
+    allowed: [PROJECTS[0]],
+    atlas: {
+      name,
+      stateName: 'IDLE',
+      paused: false,
+      pitEnabled: false,
+      clusterType: 'REPLICASET',
+      tags: [
+        { key: OPERATION_TAG_KEY, value: 'drill-1' },
+        { key: CREATOR_TAG_KEY, value: CREATOR_TAG_VALUE },
+      ],
+    } as Cluster,
+  };
+}
