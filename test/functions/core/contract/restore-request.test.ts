@@ -3,7 +3,11 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import * as z from 'zod';
 import { restoreRequestJsonSchema } from '../../../../functions/core/contract/json-schema.ts';
-import { restoreTarget } from '../../../../functions/core/contract/restore-request.ts';
+import {
+  MAX_WAIT_MINUTES_LIMIT,
+  restoreRequestSchema,
+  restoreTarget,
+} from '../../../../functions/core/contract/restore-request.ts';
 import {
   classifyWorkMessage,
   parseRestoreRequest,
@@ -216,6 +220,42 @@ describe('Contract: cross-field rules', () => {
       ]),
     );
     for (const issue of issues) expect(issue.message, `${issue.path} ${issue.rule}`).not.toBe(generic);
+  });
+
+  it("explains each value out of its range in its own words, not zod's default for the check", () => {
+    // Prepare
+    const pointInTime = { ...source, deliveryType: 'pointInTime', ...target };
+    const automated = { ...source, deliveryType: 'automated', ...target };
+    const broken = [
+      { ...pointInTime, pointInTimeUTCSeconds: 100 },
+      { ...pointInTime, pointInTimeUTCSeconds: 2 ** 31 },
+      { ...pointInTime, oplogTs: 100, oplogInc: 0 },
+      { ...automated, maxWaitMinutes: 0 },
+      { ...automated, maxWaitMinutes: MAX_WAIT_MINUTES_LIMIT + 1 },
+      { ...automated, snapshotId: 'x' },
+      { ...automated, snapshotId: 5 },
+    ];
+    const zodDefault = z.config().localeError;
+
+    // Act
+    const issues = broken.flatMap((request) => restoreRequestSchema.safeParse(request).error?.issues ?? []);
+
+    // Assess
+    expect(zodDefault).toBeTypeOf('function');
+    expect(issues.map((issue) => issue.path.join('.'))).toEqual([
+      'pointInTimeUTCSeconds',
+      'pointInTimeUTCSeconds',
+      'oplogTs',
+      'oplogInc',
+      'maxWaitMinutes',
+      'maxWaitMinutes',
+      'snapshotId',
+      'snapshotId',
+    ]);
+    for (const issue of issues) {
+      expect(issue.message, issue.path.join('.')).not.toBe('');
+      expect(issue.message, issue.path.join('.')).not.toBe(zodDefault?.(issue));
+    }
   });
 });
 
