@@ -254,7 +254,7 @@ describe('Contract: cross-field rules', () => {
     ]);
     for (const issue of issues) {
       expect(issue.message, issue.path.join('.')).not.toBe('');
-      expect(issue.message, issue.path.join('.')).not.toBe(zodDefault?.(issue));
+      expect(issue.message, issue.path.join('.')).not.toBe(zodDefault?.({ ...issue, input: undefined }));
     }
   });
 });
