@@ -51,11 +51,12 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
     status: response.status,
     retryable,
     ambiguous,
-    // Stryker disable ConditionalExpression: equivalent, AtlasApiError reads an absent and an undefined field alike
+    // Stryker disable next-line ConditionalExpression: equivalent, AtlasApiError reads an absent and an undefined field alike
     ...(errorCode === undefined ? {} : { errorCode }),
+    // Stryker disable next-line ConditionalExpression: equivalent, AtlasApiError reads an absent and an undefined field alike
     ...(detail === undefined ? {} : { detail }),
+    // Stryker disable next-line ConditionalExpression: equivalent, AtlasApiError reads an absent and an undefined field alike
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
-    // Stryker restore ConditionalExpression
   });
 }
 

@@ -114,7 +114,7 @@ describe('Function: errorFromResponse', () => {
     expect(error.detail).toContain(`project ${GROUP_ID}`);
     expect(error.detail).toContain('Project Backup Manager');
     expect(error.detail).not.toContain('did not accept the credentials');
-    expect(noProject.detail).toContain('the project');
+    expect(noProject.detail).toContain('listOrganizations in the project');
     expect(noProject.detail).not.toContain('undefined');
   });
 
