@@ -43,6 +43,15 @@ describe('Contract: points in time', () => {
     expect(validateWithJsonSchema(pointInTime(when))).toBe(false);
   });
 
+  it('asks for oplogInc when an oplog timestamp comes without it', () => {
+    // Act
+    const parsed = parseRestoreRequest(pointInTime({ oplogTs: nowSeconds - 60 }), { now });
+
+    // Assess
+    expect(parsed).toMatchObject({ ok: false, issues: [{ path: 'oplogInc', rule: 'required' }] });
+    if (!parsed.ok) expect(parsed.issues).toHaveLength(1);
+  });
+
   it('refuses seconds past 2038-01-19, which Atlas cannot store, without calling them milliseconds', () => {
     // Act
     const parsed = parseRestoreRequest(pointInTime({ pointInTimeUTCSeconds: 2 ** 31 }), { now: Date.UTC(2040, 0) });
