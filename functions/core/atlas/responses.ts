@@ -35,8 +35,9 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
   } catch {
     notJson = text.length > 0;
   }
-  const header = response.headers['x-error-code'];
-  const errorCode = body?.errorCode ?? (typeof header === 'string' && header !== '' ? header : undefined);
+  // Node gives a header it does not know as one string (repeats joined with a comma); an empty one is no code.
+  const headerCode = String(response.headers['x-error-code'] ?? '');
+  const errorCode = body?.errorCode ?? (headerCode === '' ? undefined : headerCode);
   const atlasDetail = notJson ? `response is not JSON: ${excerpt(response.body)}` : (body?.detail ?? body?.reason);
   const detail = withAdvice(atlasDetail?.slice(0, 500), response.status, errorCode, context);
   const retryAfterSeconds =
@@ -50,8 +51,11 @@ export function errorFromResponse(context: CallContext, response: HttpResponse, 
     status: response.status,
     retryable,
     ambiguous,
+    // Stryker disable next-line ConditionalExpression: equivalent, AtlasApiError reads an absent and an undefined field alike
     ...(errorCode === undefined ? {} : { errorCode }),
+    // Stryker disable next-line ConditionalExpression: equivalent, AtlasApiError reads an absent and an undefined field alike
     ...(detail === undefined ? {} : { detail }),
+    // Stryker disable next-line ConditionalExpression: equivalent, AtlasApiError reads an absent and an undefined field alike
     ...(retryAfterSeconds === undefined ? {} : { retryAfterSeconds }),
   });
 }
@@ -69,14 +73,24 @@ function withAdvice(
 ): string | undefined {
   const project = context.groupId === undefined ? 'the project' : `project ${context.groupId}`;
   let advice: string | undefined;
-  if (status === 401 && errorCode !== undefined && PERMISSION_ERROR_CODES.has(errorCode)) {
+  if (
+    status === 401 &&
+    // Stryker disable next-line ConditionalExpression: equivalent, the set has no undefined code either
+    errorCode !== undefined &&
+    PERMISSION_ERROR_CODES.has(errorCode)
+  ) {
     advice =
       `the credentials are valid but not allowed to ${context.operation} in ${project}: ` +
       'add the service account or API key to the project with a role that allows it (Project Backup Manager or Project Owner)';
   } else if (status === 401) {
     // Atlas answers bad credentials with a generic body (errorCode UNEXPECTED_ERROR on its digest challenge).
     advice = 'Atlas did not accept the credentials: the API key or service-account secret is wrong, revoked or rotated';
-  } else if (status === 403 && errorCode !== undefined && IP_ACCESS_LIST_ERROR_CODES.has(errorCode)) {
+  } else if (
+    status === 403 &&
+    // Stryker disable next-line ConditionalExpression: equivalent, the set has no undefined code either
+    errorCode !== undefined &&
+    IP_ACCESS_LIST_ERROR_CODES.has(errorCode)
+  ) {
     advice =
       "this machine's public IP address is not on the API access list of the service account or API key: " +
       'add it (or its CIDR range, or the NAT gateway address of the Lambda) to that access list in Atlas';

@@ -57,11 +57,7 @@ const epochSeconds = z
 
 /** Milliseconds by mistake: too large for seconds, and a plausible instant once divided by 1000. */
 function looksLikeMilliseconds(value: number): boolean {
-  return (
-    value > MAX_POINT_IN_TIME_SECONDS &&
-    value / 1000 >= MIN_POINT_IN_TIME_SECONDS &&
-    value / 1000 <= MAX_POINT_IN_TIME_SECONDS
-  );
+  return value / 1000 >= MIN_POINT_IN_TIME_SECONDS && value / 1000 <= MAX_POINT_IN_TIME_SECONDS;
 }
 
 function millisecondsMessage(value: number): string {

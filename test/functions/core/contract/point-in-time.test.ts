@@ -1,6 +1,10 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { restoreRequestJsonSchema } from '../../../../functions/core/contract/json-schema.ts';
+import {
+  MAX_POINT_IN_TIME_SECONDS,
+  MIN_POINT_IN_TIME_SECONDS,
+} from '../../../../functions/core/contract/restore-request.ts';
 import { classifyWorkMessage, parseRestoreRequest } from '../../../../functions/core/contract/work-message.ts';
 
 const validateWithJsonSchema = new Ajv2020({ strict: false, allErrors: true }).compile(restoreRequestJsonSchema());
@@ -39,9 +43,42 @@ describe('Contract: points in time', () => {
     expect(validateWithJsonSchema(pointInTime(when))).toBe(false);
   });
 
+  it('asks for oplogInc when an oplog timestamp comes without it', () => {
+    // Act
+    const parsed = parseRestoreRequest(pointInTime({ oplogTs: nowSeconds - 60 }), { now });
+
+    // Assess
+    expect(parsed).toMatchObject({ ok: false, issues: [{ path: 'oplogInc', rule: 'required' }] });
+    if (!parsed.ok) expect(parsed.issues).toHaveLength(1);
+  });
+
   it('refuses seconds past 2038-01-19, which Atlas cannot store, without calling them milliseconds', () => {
     // Act
     const parsed = parseRestoreRequest(pointInTime({ pointInTimeUTCSeconds: 2 ** 31 }), { now: Date.UTC(2040, 0) });
+
+    // Assess
+    expect(parsed).toMatchObject({ ok: false, issues: [{ path: 'pointInTimeUTCSeconds', rule: 'too_big' }] });
+  });
+
+  it.each([
+    ['the first instant Atlas takes', MIN_POINT_IN_TIME_SECONDS * 1000],
+    ["the last instant Atlas's 32 bits hold", MAX_POINT_IN_TIME_SECONDS * 1000],
+  ])('calls %s, given in milliseconds, milliseconds', (_case, milliseconds) => {
+    // Act
+    const parsed = parseRestoreRequest(pointInTime({ pointInTimeUTCSeconds: milliseconds }), { now });
+
+    // Assess
+    expect(parsed).toMatchObject({
+      ok: false,
+      issues: [{ path: 'pointInTimeUTCSeconds', rule: 'looks_like_milliseconds' }],
+    });
+  });
+
+  it('refuses a number too large even for milliseconds as too big, not as milliseconds', () => {
+    // Act
+    const parsed = parseRestoreRequest(pointInTime({ pointInTimeUTCSeconds: (MAX_POINT_IN_TIME_SECONDS + 1) * 1000 }), {
+      now,
+    });
 
     // Assess
     expect(parsed).toMatchObject({ ok: false, issues: [{ path: 'pointInTimeUTCSeconds', rule: 'too_big' }] });

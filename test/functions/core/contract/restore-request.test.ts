@@ -1,7 +1,13 @@
 import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import * as z from 'zod';
 import { restoreRequestJsonSchema } from '../../../../functions/core/contract/json-schema.ts';
+import {
+  MAX_WAIT_MINUTES_LIMIT,
+  restoreRequestSchema,
+  restoreTarget,
+} from '../../../../functions/core/contract/restore-request.ts';
 import {
   classifyWorkMessage,
   parseRestoreRequest,
@@ -13,6 +19,7 @@ import { invalidRequest, RECEIVED_AT_MS, validRequest } from './arbitraries.ts';
 const ajv = new Ajv2020({ strict: false, allErrors: true });
 const validateWithJsonSchema = ajv.compile(restoreRequestJsonSchema());
 const receivedAt = { now: RECEIVED_AT_MS };
+const GROUP_ID = '5f1a2b3c4d5e6f7a8b9c0d1e';
 
 describe('Contract: restore request', () => {
   it('accepts every valid request unchanged, as does the published JSON Schema (4,000 generated)', () => {
@@ -151,6 +158,121 @@ describe('Contract: restore request', () => {
     // Assess
     expect(rejected).toMatchObject({ ok: false, code: 'INVALID_EVENT' });
     if (!rejected.ok) expect(rejected.issues.map((issue) => issue.path)).toEqual(['detail-type', 'source', 'id']);
+  });
+});
+
+describe('Contract: cross-field rules', () => {
+  const source = { groupId: GROUP_ID, clusterName: 'prod' };
+  const target = { targetGroupId: GROUP_ID, targetClusterName: 'dr-drill' };
+  const ephemeralTarget = { groupId: GROUP_ID };
+
+  it('refuses a download bringing an ephemeral target and naming a target only as refused for a download', () => {
+    // Act
+    const parsed = parseRestoreRequest(
+      { ...source, deliveryType: 'download', ephemeralTarget, targetClusterName: 'dr-drill' },
+      receivedAt,
+    );
+
+    // Assess
+    expect(parsed.ok).toBe(false);
+    if (parsed.ok) return;
+    expect(parsed.issues.map(({ path, rule }) => ({ path, rule }))).toEqual([
+      { path: 'ephemeralTarget', rule: 'refused_for_download' },
+      { path: 'targetClusterName', rule: 'refused_for_download' },
+    ]);
+  });
+
+  it("explains every cross-field refusal in its own words, not zod's generic message", () => {
+    // Prepare
+    const generic = z
+      .unknown()
+      .refine(() => false)
+      .safeParse(1).error?.issues[0]?.message;
+    const broken = [
+      { ...source, deliveryType: 'automated' },
+      { ...source, deliveryType: 'automated', ...target, ephemeralTarget },
+      { ...source, deliveryType: 'download', ephemeralTarget },
+      { ...source, deliveryType: 'download', ...target },
+      { ...source, deliveryType: 'download', verify: {} },
+      { ...source, deliveryType: 'automated', ...target, oplogInc: 1 },
+      { ...source, deliveryType: 'pointInTime', ...target, snapshotId: 'latest', pointInTimeUTCSeconds: 1_764_000_000 },
+      { ...source, deliveryType: 'pointInTime', ...target, pointInTimeUTCSeconds: 1_764_000_000, oplogInc: 1 },
+      { ...source, deliveryType: 'pointInTime', ...target },
+      { ...source, deliveryType: 'pointInTime', ...target, oplogInc: 1 },
+    ];
+
+    // Act
+    const issues = broken.flatMap((request) => {
+      const parsed = parseRestoreRequest(request, receivedAt);
+      return parsed.ok ? [] : parsed.issues;
+    });
+
+    // Assess
+    expect(generic).toBeTypeOf('string');
+    expect(new Set(issues.map((issue) => issue.rule))).toEqual(
+      new Set([
+        'required',
+        'not_with_ephemeral_target',
+        'refused_for_download',
+        'point_in_time_only',
+        'not_with_point_in_time',
+        'one_point_in_time',
+      ]),
+    );
+    for (const issue of issues) expect(issue.message, `${issue.path} ${issue.rule}`).not.toBe(generic);
+  });
+
+  it("explains each value out of its range in its own words, not zod's default for the check", () => {
+    // Prepare
+    const pointInTime = { ...source, deliveryType: 'pointInTime', ...target };
+    const automated = { ...source, deliveryType: 'automated', ...target };
+    const broken = [
+      { ...pointInTime, pointInTimeUTCSeconds: 100 },
+      { ...pointInTime, pointInTimeUTCSeconds: 2 ** 31 },
+      { ...pointInTime, oplogTs: 100, oplogInc: 0 },
+      { ...automated, maxWaitMinutes: 0 },
+      { ...automated, maxWaitMinutes: MAX_WAIT_MINUTES_LIMIT + 1 },
+      { ...automated, snapshotId: 'x' },
+      { ...automated, snapshotId: 5 },
+    ];
+    const zodDefault = z.config().localeError;
+
+    // Act
+    const issues = broken.flatMap((request) => restoreRequestSchema.safeParse(request).error?.issues ?? []);
+
+    // Assess
+    expect(zodDefault).toBeTypeOf('function');
+    expect(issues.map((issue) => issue.path.join('.'))).toEqual([
+      'pointInTimeUTCSeconds',
+      'pointInTimeUTCSeconds',
+      'oplogTs',
+      'oplogInc',
+      'maxWaitMinutes',
+      'maxWaitMinutes',
+      'snapshotId',
+      'snapshotId',
+    ]);
+    for (const issue of issues) {
+      expect(issue.message, issue.path.join('.')).not.toBe('');
+      expect(issue.message, issue.path.join('.')).not.toBe(zodDefault?.({ ...issue, input: undefined }));
+    }
+  });
+});
+
+describe('Function: restoreTarget', () => {
+  it('is the cluster overwritten, and none unless both target fields are given', () => {
+    // Prepare
+    const base = { groupId: GROUP_ID, clusterName: 'prod', deliveryType: 'automated' } as const;
+
+    // Act
+    const both = restoreTarget({ ...base, targetGroupId: GROUP_ID, targetClusterName: 'dr-drill' });
+    const projectOnly = restoreTarget({ ...base, targetGroupId: GROUP_ID });
+    const clusterOnly = restoreTarget({ ...base, targetClusterName: 'dr-drill' });
+    const download = restoreTarget({ ...base, deliveryType: 'download' });
+
+    // Assess
+    expect(both).toEqual({ groupId: GROUP_ID, clusterName: 'dr-drill' });
+    expect([projectOnly, clusterOnly, download]).toEqual([undefined, undefined, undefined]);
   });
 });
 
