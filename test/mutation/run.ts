@@ -71,6 +71,6 @@ if (before !== undefined && after !== undefined) {
 writeMutationTable(
   INCREMENTAL_FILE,
   'docs/mutation.md',
-  `last run: \`npm run mutate ${process.argv.slice(2).join(' ')}\`, ${minutes} min`,
+  `last run: \`${['npm run mutate', ...process.argv.slice(2)].join(' ')}\`, ${minutes} min`,
 );
 console.log(`docs/mutation.md written (stryker took ${minutes} min)`);
