@@ -1,17 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { parseRestoreRequest } from '../../../../functions/core/contract/work-message.ts';
+import { requests } from '../workflow/fakes.ts';
 
-const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
-const request = (check: Record<string, unknown>) => ({
-  requestId: 'drill-2026-11-30',
-  groupId: GROUP,
-  clusterName: 'prod',
-  deliveryType: 'automated',
-  snapshotId: 'latest',
-  targetGroupId: GROUP,
-  targetClusterName: 'dr-drill',
-  verify: { checks: [{ database: 'shop', collection: 'orders', ...check }] },
-});
+const request = (check: Record<string, unknown>) =>
+  requests.automated({ verify: { checks: [{ database: 'shop', collection: 'orders', ...check }] } });
 const parse = (check: Record<string, unknown>) => parseRestoreRequest(request(check), { now: Date.now() });
 
 describe('Contract: a verified request’s declared checks', () => {

@@ -34,10 +34,26 @@ function inventory(overrides: Partial<SourceInventory> = {}): SourceInventory {
   };
 }
 
+/** shop.orders as a faithful restore has it, with `changes`. */
+const orders = (changes: Partial<TargetCollection> = {}): TargetCollection => ({
+  indexes: ['_id_', 'createdAt_1'],
+  estimatedCount: 1000,
+  hasValidator: true,
+  capped: false,
+  ...changes,
+});
+/** atlas_restore.heartbeats as a faithful restore has it, with `changes`. */
+const heartbeats = (changes: Partial<TargetCollection> = {}): TargetCollection => ({
+  indexes: ['_id_'],
+  estimatedCount: 3,
+  hasValidator: false,
+  capped: true,
+  ...changes,
+});
 const complete = (): Map<string, TargetCollection> =>
   new Map([
-    ['shop.orders', { indexes: ['_id_', 'createdAt_1'], estimatedCount: 1000, hasValidator: true, capped: false }],
-    ['atlas_restore.heartbeats', { indexes: ['_id_'], estimatedCount: 3, hasValidator: false, capped: true }],
+    ['shop.orders', orders()],
+    ['atlas_restore.heartbeats', heartbeats()],
   ]);
 const options = { countTolerancePercent: 5, heartbeats: { database: 'atlas_restore', collection: 'heartbeats' } };
 
@@ -61,19 +77,14 @@ describe('Function: compareStructure', () => {
 
   it('fails a missing index, naming it', () => {
     const target = complete();
-    target.set('shop.orders', { indexes: ['_id_'], estimatedCount: 1000, hasValidator: true, capped: false });
+    target.set('shop.orders', orders({ indexes: ['_id_'] }));
     const failed = compareStructure(inventory(), target, options).find((check) => check.name === 'indexes:shop.orders');
     expect(failed).toMatchObject({ verdict: 'fail', reason: expect.stringContaining('createdAt_1') });
   });
 
   it('fails a missing validator', () => {
     const target = complete();
-    target.set('shop.orders', {
-      indexes: ['_id_', 'createdAt_1'],
-      estimatedCount: 1000,
-      hasValidator: false,
-      capped: false,
-    });
+    target.set('shop.orders', orders({ hasValidator: false }));
     expect(compareStructure(inventory(), target, options)).toContainEqual(
       expect.objectContaining({ name: 'validator:shop.orders', verdict: 'fail' }),
     );
@@ -81,19 +92,9 @@ describe('Function: compareStructure', () => {
 
   it('fails a capped collection restored uncapped, and passes an uncapped source whatever the target', () => {
     const uncapped = complete();
-    uncapped.set('atlas_restore.heartbeats', {
-      indexes: ['_id_'],
-      estimatedCount: 3,
-      hasValidator: false,
-      capped: false,
-    });
+    uncapped.set('atlas_restore.heartbeats', heartbeats({ capped: false }));
     const cappedTarget = complete();
-    cappedTarget.set('shop.orders', {
-      indexes: ['_id_', 'createdAt_1'],
-      estimatedCount: 1000,
-      hasValidator: true,
-      capped: true,
-    });
+    cappedTarget.set('shop.orders', orders({ capped: true }));
     expect(compareStructure(inventory(), uncapped, options)).toContainEqual({
       name: 'capped:atlas_restore.heartbeats',
       verdict: 'fail',
@@ -104,19 +105,9 @@ describe('Function: compareStructure', () => {
 
   it('passes counts within the tolerance and fails beyond it, saying expected and found', () => {
     const target = complete();
-    target.set('shop.orders', {
-      indexes: ['_id_', 'createdAt_1'],
-      estimatedCount: 950,
-      hasValidator: true,
-      capped: false,
-    });
+    target.set('shop.orders', orders({ estimatedCount: 950 }));
     expect(compareStructure(inventory(), target, options).every((check) => check.verdict === 'pass')).toBe(true);
-    target.set('shop.orders', {
-      indexes: ['_id_', 'createdAt_1'],
-      estimatedCount: 949,
-      hasValidator: true,
-      capped: false,
-    });
+    target.set('shop.orders', orders({ estimatedCount: 949 }));
     expect(compareStructure(inventory(), target, options)).toContainEqual({
       name: 'count:shop.orders',
       verdict: 'fail',
@@ -132,12 +123,7 @@ describe('Function: compareStructure', () => {
 
   it('does not pass the counts when a count fails', () => {
     const target = complete();
-    target.set('shop.orders', {
-      indexes: ['_id_', 'createdAt_1'],
-      estimatedCount: 10,
-      hasValidator: true,
-      capped: false,
-    });
+    target.set('shop.orders', orders({ estimatedCount: 10 }));
     expect(compareStructure(inventory(), target, options).map((check) => [check.name, check.verdict])).toEqual([
       ['structure', 'pass'],
       ['count:shop.orders', 'fail'],
