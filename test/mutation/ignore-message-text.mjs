@@ -1,7 +1,7 @@
 // A Stryker ignorer (`ignorers: ['message-text']` in stryker.config.mjs): mutants of human-readable message text are
 // not run. Issue 18 allows excluding message texts by config; codes, states, field names and every other string stay
 // mutated. A string or template literal is message text when it is the value of a `reason`, `message`, `detail` or
-// `outcomeReason` property, a branch of a conditional that is, or an argument of `new SomethingError(...)`. Log
+// `outcomeReason` property, a branch of a conditional that is, a part of a `+` of two texts that is, or an argument of `new SomethingError(...)`. Log
 // lines are message text too: the arguments of `log.debug/info/warn/error(...)` calls, blocks that only log, and the
 // body of `logAttributes`, which only builds log fields (what a step logs is read by people; what it does is tested).
 import { declareValuePlugin, PluginKind } from '@stryker-mutator/api/plugin';
@@ -46,11 +46,22 @@ function isText(node) {
   return node.type === 'StringLiteral' || node.type === 'TemplateLiteral';
 }
 
+/** Texts joined with `+`. */
+function isTextChain(node) {
+  return node.type === 'BinaryExpression' && node.operator === '+' && [node.left, node.right].every(isTextOrChain);
+}
+
+function isTextOrChain(node) {
+  return isText(node) || isTextChain(node);
+}
+
 function isMessageSlot(path) {
   const parent = path.parentPath;
   if (parent === null) return false;
   const node = parent.node;
   if (node.type === 'ConditionalExpression' && path.node !== node.test) return isMessageSlot(parent);
+  // A long text split over lines: `first part ` + `second part` + ….
+  if (isTextChain(node)) return isMessageSlot(parent);
   if (node.type === 'ObjectProperty' && node.value === path.node && !node.computed) {
     const key = node.key.type === 'Identifier' ? node.key.name : node.key.value;
     return MESSAGE_PROPERTIES.has(key);

@@ -51,7 +51,11 @@ export async function runReap(deps: WorkflowDeps, message: ReapMessage, invocati
       await finishOperation(context, {
         outcome: 'reaped',
         errorCode: 'REAPED',
-        outcomeReason: `the workflow stopped before recording an outcome${end ? ` (its restore: ${end.reason})` : ''}; the reaper deleted its target ${record.clusterName}${final.clusterHours === undefined ? '' : ` after ${final.clusterHours} cluster-hours`}${final.estimatedCostUsd === undefined ? '' : `, about ${usd(final.estimatedCostUsd)}`}`,
+        outcomeReason:
+          `the workflow stopped before recording an outcome${end ? ` (its restore: ${end.reason})` : ''}; ` +
+          `the reaper deleted its target ${record.clusterName}` +
+          `${final.clusterHours === undefined ? '' : ` after ${final.clusterHours} cluster-hours`}` +
+          `${final.estimatedCostUsd === undefined ? '' : `, about ${usd(final.estimatedCostUsd)}`}`,
         finishedAt: now,
         ...(end?.rtoSeconds === undefined ? {} : { rtoSeconds: end.rtoSeconds }),
         ephemeralCluster: final,
