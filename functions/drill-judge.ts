@@ -7,6 +7,7 @@ import { EventBridgeClient } from '@aws-sdk/client-eventbridge';
 import * as z from 'zod';
 import { judgeDrills, judgeEventSchema } from './core/drills/judge.ts';
 import { createDrillVerdictSink } from './core/drills/verdict-sink.ts';
+import { parseLambdaEnvironment } from './core/lambda-environment.ts';
 import { createDynamoDbDrillVerdicts } from './core/ledger/drill-verdicts.ts';
 import { createDynamoDbLedger } from './core/ledger/dynamodb-ledger.ts';
 import { createLogger } from './core/reporting/logger.ts';
@@ -19,7 +20,7 @@ const environment = z.object({
   LEDGER_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650),
   DRILL_EVENT_BUS_NAME: z.string().min(1).default('default'),
 });
-const env = environment.parse(process.env);
+const env = parseLambdaEnvironment(environment, process.env);
 
 const dynamodb = new DynamoDBClient({});
 const ledger = createDynamoDbLedger({ client: dynamodb, tableName: env.LEDGER_TABLE_NAME });

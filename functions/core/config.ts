@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { ATLAS_ID_PATTERN, CLUSTER_NAME_PATTERN } from './atlas/model.ts';
 import { MAX_WAIT_MINUTES_LIMIT } from './contract/restore-request.ts';
+import { parseLambdaEnvironment } from './lambda-environment.ts';
 
 /** What the workflow needs from the deployment: guardrails and timings. Built from the environment, or by tests. */
 export interface WorkflowConfig {
@@ -232,27 +233,9 @@ const environment = z
     }
   });
 
-export class ConfigError extends Error {
-  readonly code = 'CONFIG_INVALID';
-  /** The variables at fault, for tests and operators. */
-  readonly variables: readonly string[];
-
-  constructor(message: string, variables: readonly string[]) {
-    super(message);
-    this.name = 'ConfigError';
-    this.variables = variables;
-  }
-}
-
 /** Reads and validates the Lambda environment; the error names each variable at fault (never its value). */
 export function loadLambdaConfig(env: Readonly<Record<string, string | undefined>>): LambdaConfig {
-  const parsed = environment.safeParse(blankAsMissing(env));
-  if (!parsed.success) {
-    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0] ?? '(environment)')))];
-    const details = parsed.error.issues.map((issue) => `${String(issue.path[0])}: ${issue.message}`).join('; ');
-    throw new ConfigError(`Invalid Lambda environment: ${details}`, variables);
-  }
-  const e = parsed.data;
+  const e = parseLambdaEnvironment(environment, env);
   return {
     atlasSecretId: e.ATLAS_SECRET_ID,
     atlasBaseUrl: e.ATLAS_BASE_URL,
@@ -279,11 +262,4 @@ export function loadLambdaConfig(env: Readonly<Record<string, string | undefined
       verifyMaxMinutes: e.VERIFY_MAX_MINUTES,
     },
   };
-}
-
-/** CloudFormation writes unset optional parameters as empty strings: treat them as absent so defaults apply. */
-function blankAsMissing(env: Readonly<Record<string, string | undefined>>): Record<string, string> {
-  const result: Record<string, string> = {};
-  for (const [key, value] of Object.entries(env)) if (value !== undefined && value.trim() !== '') result[key] = value;
-  return result;
 }

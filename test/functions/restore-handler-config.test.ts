@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, defaultWorkflowConfig, loadLambdaConfig } from '../../functions/core/config.ts';
+import { defaultWorkflowConfig, loadLambdaConfig } from '../../functions/core/config.ts';
+import { ConfigError } from '../../functions/core/lambda-environment.ts';
 
 const GROUP = '5f1a2b3c4d5e6f7a8b9c0d1e';
 const required = {

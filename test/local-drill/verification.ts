@@ -6,15 +6,13 @@
  * simulator's CA. Database users are given directly instead of through Secrets Manager, as the drill's Atlas
  * credentials are.
  */
+
 import type { ClusterRef } from '../../functions/core/atlas/api.ts';
 import type { AtlasClient } from '../../functions/core/atlas/client.ts';
 import type { CachedSecret } from '../../functions/core/credentials/secrets-manager.ts';
 import { parseScheduleExpression } from '../../functions/core/drills/schedule-expression.ts';
-import {
-  heartbeatEnvironment,
-  loadEnvironment,
-  verifierEnvironment,
-} from '../../functions/core/verification/config.ts';
+import { parseLambdaEnvironment } from '../../functions/core/lambda-environment.ts';
+import { heartbeatEnvironment, verifierEnvironment } from '../../functions/core/verification/config.ts';
 import { databaseLogins } from '../../functions/core/verification/database-logins.ts';
 import type { DatabaseLogin } from '../../functions/core/verification/database-port.ts';
 import { type HeartbeatReport, writeHeartbeats } from '../../functions/core/verification/heartbeat-writer.ts';
@@ -78,7 +76,7 @@ export function startLocalVerification(options: LocalVerificationOptions): Local
   }
   const local = { ATLAS_BASE_URL: options.atlasBaseUrl, ATLAS_TLS_CA_FILE: options.caFile };
 
-  const verifierEnv = loadEnvironment(
+  const verifierEnv = parseLambdaEnvironment(
     verifierEnvironment,
     environmentOf(verifierPlatform.function, { ...local, LEDGER_TABLE_NAME: aws.tableName }),
   );
@@ -98,7 +96,7 @@ export function startLocalVerification(options: LocalVerificationOptions): Local
     log,
   });
 
-  const writerEnv = loadEnvironment(heartbeatEnvironment, environmentOf(writerPlatform.function, local));
+  const writerEnv = parseLambdaEnvironment(heartbeatEnvironment, environmentOf(writerPlatform.function, local));
   const writerDeps = {
     atlas,
     connector: mongoConnector({

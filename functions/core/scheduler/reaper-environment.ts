@@ -1,5 +1,5 @@
 import * as z from 'zod';
-import { ConfigError } from '../config.ts';
+import { parseLambdaEnvironment } from '../lambda-environment.ts';
 import type { ReaperSchedulesOptions } from './reaper-schedules.ts';
 
 const sqsArn = z
@@ -24,15 +24,7 @@ export function reaperSettingsFromEnvironment(
   env: Readonly<Record<string, string | undefined>>,
 ): Omit<ReaperSchedulesOptions, 'clientConfig'> | undefined {
   if (REAPER_VARIABLES.every((name) => (env[name] ?? '').trim() === '')) return undefined;
-  const parsed = reaperEnvironment.safeParse(env);
-  if (!parsed.success) {
-    const variables = [...new Set(parsed.error.issues.map((issue) => String(issue.path[0])))];
-    const details = parsed.error.issues
-      .map((issue) => `${String(issue.path[0])}: ${issue.code === 'invalid_type' ? 'is required' : issue.message}`)
-      .join('; ');
-    throw new ConfigError(`Invalid Lambda environment: ${details}`, variables);
-  }
-  const e = parsed.data;
+  const e = parseLambdaEnvironment(reaperEnvironment, env);
   return {
     groupName: e.REAPER_SCHEDULE_GROUP,
     roleArn: e.REAPER_ROLE_ARN,

@@ -39,12 +39,3 @@ export const heartbeatEnvironment = z.object({
 
 /** The writer's scheduled event: sources here win over HEARTBEAT_SOURCES. */
 export const heartbeatEvent = z.looseObject({ sources: z.array(heartbeatSource).min(1).optional() });
-
-/** Reads an environment, failing with each variable's name and rule (never a value). */
-export function loadEnvironment<T>(schema: z.ZodType<T>, env: Record<string, string | undefined>): T {
-  const parsed = schema.safeParse(env);
-  if (!parsed.success) {
-    throw new Error(`invalid environment: ${z.prettifyError(parsed.error).replace(/\s*\n\s*/g, ' ')}`);
-  }
-  return parsed.data;
-}

@@ -2,9 +2,10 @@ import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type * as z from 'zod';
 import { createAtlasClient } from '../atlas/client.ts';
 import { cachedSecretDocument, secretsManagerCredentials } from '../credentials/secrets-manager.ts';
+import { parseLambdaEnvironment } from '../lambda-environment.ts';
 import type { createLogger } from '../reporting/logger.ts';
 import { systemClock } from '../workflow/ports.ts';
-import { type CommonEnvironment, loadEnvironment } from './config.ts';
+import type { CommonEnvironment } from './config.ts';
 import { databaseLoginDocument, databaseLogins } from './database-logins.ts';
 import { mongoConnector } from './mongodb-database.ts';
 
@@ -22,7 +23,7 @@ export function driverFunction<E extends CommonEnvironment>(options: {
   const { logger } = options;
   let env: E;
   try {
-    env = loadEnvironment(options.environment, process.env);
+    env = parseLambdaEnvironment(options.environment, process.env);
   } catch (error) {
     logger.error('invalid configuration', { error });
     throw error;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError } from '../../../../functions/core/config.ts';
+import { ConfigError } from '../../../../functions/core/lambda-environment.ts';
 import { reaperSettingsFromEnvironment } from '../../../../functions/core/scheduler/reaper-environment.ts';
 
 const COMPLETE = {
