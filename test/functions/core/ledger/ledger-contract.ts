@@ -636,27 +636,7 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
       const ledger = makeLedger();
       const operation = sampleOperation();
       await ledger.create(operation);
-
-      // Act
-      const advanced = await ledger.advance(
-        at(operation),
-        { token: 't1', pending: poll },
-        {
-          claimToken: 'c1',
-          claimedAt: T0 + 1,
-          firstClaimedAt: T0 + 2,
-          snapshotId: '6650d1e2f3a4b5c6d7e8f9a4',
-          snapshotAt: T0 - 3,
-          restoreJobId: '6650d1e2f3a4b5c6d7e8f9a5',
-          submittedAt: T0 + 4,
-          adopted: false,
-          inventoryRequestedAt: T0 + 5,
-        },
-      );
-
-      // Assess
-      expect(advanced).toBe(true);
-      expect(await ledger.get(operation.operationId)).toMatchObject({
+      const carried = {
         claimToken: 'c1',
         claimedAt: T0 + 1,
         firstClaimedAt: T0 + 2,
@@ -666,7 +646,14 @@ export function ledgerContract(name: string, makeLedger: () => Ledger) {
         submittedAt: T0 + 4,
         adopted: false,
         inventoryRequestedAt: T0 + 5,
-      });
+      };
+
+      // Act
+      const advanced = await ledger.advance(at(operation), { token: 't1', pending: poll }, carried);
+
+      // Assess
+      expect(advanced).toBe(true);
+      expect(await ledger.get(operation.operationId)).toMatchObject(carried);
     });
 
     it('records the error code, the restored snapshot and the RPO with the outcome', async () => {

@@ -55,6 +55,16 @@ const complete = (): Map<string, TargetCollection> =>
     ['shop.orders', orders()],
     ['atlas_restore.heartbeats', heartbeats()],
   ]);
+/** `count` one-document collections db.c0, db.c1, … of a source inventory. */
+const collectionsNamed = (count: number) =>
+  Array.from({ length: count }, (_unused, index) => ({
+    database: 'db',
+    collection: `c${index}`,
+    estimatedCount: 1,
+    indexes: ['_id_'],
+    hasValidator: false,
+    capped: false,
+  }));
 const options = { countTolerancePercent: 5, heartbeats: { database: 'atlas_restore', collection: 'heartbeats' } };
 
 describe('Function: compareStructure', () => {
@@ -158,27 +168,13 @@ describe('Function: compareStructure', () => {
   });
 
   it('lists at most MAX_LISTED_FAILURES failures and counts the rest', () => {
-    const many = Array.from({ length: MAX_LISTED_FAILURES + 7 }, (_unused, index) => ({
-      database: 'db',
-      collection: `c${index}`,
-      estimatedCount: 1,
-      indexes: ['_id_'],
-      hasValidator: false,
-      capped: false,
-    }));
+    const many = collectionsNamed(MAX_LISTED_FAILURES + 7);
     const checks = compareStructure(inventory({ collections: many }), new Map(), options);
     expect(checks.filter((check) => check.name.startsWith('collection:'))).toHaveLength(MAX_LISTED_FAILURES);
     expect(checks).toContainEqual({ name: 'structure:more', verdict: 'fail', reason: '7 more failures not listed' });
   });
   it('lists exactly MAX_LISTED_FAILURES failures without a line for more', () => {
-    const many = Array.from({ length: MAX_LISTED_FAILURES }, (_unused, index) => ({
-      database: 'db',
-      collection: `c${index}`,
-      estimatedCount: 1,
-      indexes: ['_id_'],
-      hasValidator: false,
-      capped: false,
-    }));
+    const many = collectionsNamed(MAX_LISTED_FAILURES);
     const checks = compareStructure(inventory({ collections: many }), new Map(), options);
     expect(checks.filter((check) => check.verdict === 'fail')).toHaveLength(MAX_LISTED_FAILURES);
     expect(checks.some((check) => check.name === 'structure:more')).toBe(false);
